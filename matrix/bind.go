@@ -1,0 +1,310 @@
+package matrix
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hogaudit/hogaudit/snapshot"
+)
+
+// How a key was bound (ProjectBinding.By, GroupBinding.By).
+const (
+	// ByID binds a project key by its projects: id.
+	ByID = "id"
+	// ByName binds a project key by its projects: name.
+	ByName = "name"
+	// ByKey binds a project key, or a group key, by the key itself.
+	ByKey = "key"
+	// ByRole binds a group by its groups: role.
+	ByRole = "role"
+	// ByMembers binds a group by its members: and keys: alone.
+	ByMembers = "members"
+)
+
+// ProjectBinding is how one matrix project key binds to a PostHog project.
+type ProjectBinding struct {
+	Key string
+	// Pos is where the key is written: its projects: entry, else its first
+	// mention in access_matrix.
+	Pos
+	// Declared says the key has a projects: entry.
+	Declared  bool
+	Protected bool
+	// By is ByID, ByName or ByKey: how the key binds, or would bind.
+	By string
+	// MatchName is the name compared with the projects' names (By ByName
+	// or ByKey): the name given, else the key without "_project" when
+	// that matches, else the key.
+	MatchName string
+	// Unknown says the snapshot has no projects section, so whether the key
+	// binds cannot be told; Bound is then false.
+	Unknown bool
+	// Bound says a PostHog project was found: ProjectID and ProjectName
+	// are set.
+	Bound       bool
+	ProjectID   int64
+	ProjectName string
+	// Ambiguous holds the ids of the projects that matched when more than
+	// one did; the key is then not bound.
+	Ambiguous []int64
+}
+
+// GroupBinding is how one matrix group key binds to people.
+type GroupBinding struct {
+	Key string
+	// Pos is where the key is written: its groups: entry, else its
+	// access_matrix entry.
+	Pos
+	Declared bool
+	// OrgLevel is the group's org_level, LevelMember by default.
+	OrgLevel string
+	// By is ByRole (role: given), ByMembers (members: or keys: without
+	// role:) or ByKey (the role named like the key).
+	By string
+	// MatchName is the role name compared (By ByRole or ByKey).
+	MatchName string
+	// Unknown says the snapshot has no roles section while the group needs
+	// a role; Bound is then false.
+	Unknown bool
+	// Bound says the group has members it can be matched by: a role was
+	// found (RoleID, RoleName set), or By is ByMembers.
+	Bound    bool
+	RoleID   string
+	RoleName string
+	// Ambiguous holds the ids of the roles that matched when more than one
+	// did; the group is then not bound.
+	Ambiguous []string
+}
+
+// Bound is a Matrix bound to one snapshot at one moment: its keys resolved
+// to PostHog projects and roles, its exceptions' expiry evaluated. It is
+// immutable and safe for concurrent use.
+type Bound struct {
+	m               *Matrix
+	now             time.Time
+	projects        []ProjectBinding // sorted by key
+	groups          []GroupBinding   // sorted by key
+	byProjectID     map[int64]string
+	unknownProjects bool
+	unknownGroups   bool
+	exceptions      []Exception
+}
+
+// Bind resolves the matrix's project and group keys against s and evaluates
+// its exceptions at now. It never fails: a key that matches nothing is
+// recorded as unbound (rule PH903 reports it). When s is nil or lacks its
+// projects (roles) section, project (role) bindings are unknown.
+//
+// A project key binds by its id when projects: gives one (and only by it),
+// else by its name, else by the key without a trailing "_project" (or
+// "-project"), then by the key itself. A group binds to the role its role:
+// names, else, when it has neither members: nor keys:, to the role named
+// like its key; a group with members: or keys: and no role: is bound.
+// Names are compared case-insensitively with '_', '-' and ' ' alike. A name
+// that matches several projects (roles) binds to none of them.
+func (m *Matrix) Bind(s *snapshot.Snapshot, now time.Time) *Bound {
+	b := &Bound{m: m, now: now.UTC(), byProjectID: map[int64]string{}}
+	var projects []snapshot.Project
+	var roles []snapshot.Role
+	if s == nil || s.Projects == nil {
+		b.unknownProjects = true
+	} else {
+		projects = s.Projects
+	}
+	if s == nil || s.Roles == nil {
+		b.unknownGroups = true
+	} else {
+		roles = s.Roles
+	}
+
+	for _, key := range m.ProjectKeys() {
+		pb := b.bindProject(key, projects)
+		if pb.Bound {
+			if _, taken := b.byProjectID[pb.ProjectID]; !taken {
+				b.byProjectID[pb.ProjectID] = key
+			}
+		}
+		b.projects = append(b.projects, pb)
+	}
+	for _, key := range m.GroupKeys() {
+		b.groups = append(b.groups, b.bindGroup(key, roles))
+	}
+	for _, x := range m.Exceptions {
+		b.exceptions = append(b.exceptions, newException(x, b.now))
+	}
+	return b
+}
+
+func (b *Bound) bindProject(key string, projects []snapshot.Project) ProjectBinding {
+	pb := ProjectBinding{Key: key, Pos: b.m.projectPos[key], By: ByKey}
+	decl := b.m.Projects[key]
+	var names []string
+	if decl != nil {
+		pb.Declared = true
+		pb.Protected = decl.Protected != nil && decl.Protected.Value
+		switch {
+		case decl.ID != nil:
+			pb.By = ByID
+		case decl.Name != nil:
+			pb.By, names = ByName, []string{decl.Name.Value}
+		}
+	}
+	if pb.By == ByKey {
+		names = implicitNames(key)
+	}
+	if len(names) > 0 {
+		pb.MatchName = names[0]
+	}
+	if b.unknownProjects {
+		pb.Unknown = true
+		return pb
+	}
+	var found []snapshot.Project
+	if pb.By == ByID {
+		for _, p := range projects {
+			if p.ID == int64(decl.ID.Value) {
+				found = append(found, p)
+			}
+		}
+	}
+	for _, name := range names {
+		for _, p := range projects {
+			if sameName(p.Name, name) {
+				found = append(found, p)
+			}
+		}
+		if len(found) > 0 {
+			pb.MatchName = name
+			break
+		}
+	}
+	switch len(found) {
+	case 0:
+	case 1:
+		pb.Bound, pb.ProjectID, pb.ProjectName = true, found[0].ID, found[0].Name
+	default:
+		for _, p := range found {
+			pb.Ambiguous = append(pb.Ambiguous, p.ID)
+		}
+		slices.Sort(pb.Ambiguous)
+	}
+	return pb
+}
+
+func (b *Bound) bindGroup(key string, roles []snapshot.Role) GroupBinding {
+	gb := GroupBinding{Key: key, Pos: b.m.groupPos[key], By: ByKey, MatchName: key, OrgLevel: LevelMember}
+	if decl := b.m.Groups[key]; decl != nil {
+		gb.Declared = true
+		gb.OrgLevel = decl.OrgLevelOrDefault()
+		switch {
+		case decl.Role != nil:
+			gb.By, gb.MatchName = ByRole, decl.Role.Value
+		case decl.Members != nil || decl.Keys != nil:
+			gb.By, gb.MatchName = ByMembers, ""
+			gb.Bound = true
+			return gb
+		}
+	}
+	if b.unknownGroups {
+		gb.Unknown = true
+		return gb
+	}
+	var found []snapshot.Role
+	for _, r := range roles {
+		if sameName(r.Name, gb.MatchName) {
+			found = append(found, r)
+		}
+	}
+	switch len(found) {
+	case 0:
+	case 1:
+		gb.Bound, gb.RoleID, gb.RoleName = true, found[0].ID, found[0].Name
+	default:
+		for _, r := range found {
+			gb.Ambiguous = append(gb.Ambiguous, r.ID)
+		}
+		slices.Sort(gb.Ambiguous)
+	}
+	return gb
+}
+
+// Matrix returns the matrix that was bound.
+func (b *Bound) Matrix() *Matrix { return b.m }
+
+// Now returns the evaluation time the matrix was bound at, in UTC.
+func (b *Bound) Now() time.Time { return b.now }
+
+// Projects returns the binding of every project key, sorted by key. The
+// caller owns the returned slice.
+func (b *Bound) Projects() []ProjectBinding {
+	out := slices.Clone(b.projects)
+	for i := range out {
+		out[i].Ambiguous = slices.Clone(out[i].Ambiguous)
+	}
+	return out
+}
+
+// Groups returns the binding of every group key, sorted by key. The caller
+// owns the returned slice.
+func (b *Bound) Groups() []GroupBinding {
+	out := slices.Clone(b.groups)
+	for i := range out {
+		out[i].Ambiguous = slices.Clone(out[i].Ambiguous)
+	}
+	return out
+}
+
+// ProjectKey returns the matrix project key bound to the PostHog project
+// with id projectID. When several keys bind to it, the first in sorted order
+// is returned.
+func (b *Bound) ProjectKey(projectID int64) (key string, ok bool) {
+	key, ok = b.byProjectID[projectID]
+	return key, ok
+}
+
+// MemberGroups returns the keys of the groups a member belongs to, sorted
+// and never nil: those bound to a role in roleIDs, and those with a members:
+// pattern matching email ('*' matches any run of characters; case is
+// ignored).
+func (b *Bound) MemberGroups(email string, roleIDs []string) []string {
+	email = strings.ToLower(email)
+	out := []string{}
+	for _, g := range b.groups {
+		if g.RoleID != "" && slices.Contains(roleIDs, g.RoleID) {
+			out = append(out, g.Key)
+			continue
+		}
+		if decl := b.m.Groups[g.Key]; decl != nil && decl.Members != nil {
+			if slices.ContainsFunc(decl.Members.Items, func(it Item) bool {
+				return glob(strings.ToLower(it.Value), email)
+			}) {
+				out = append(out, g.Key)
+			}
+		}
+	}
+	return out
+}
+
+// KeyGroups returns the keys of the groups a personal API key belongs to,
+// sorted, without duplicates and never nil: the groups whose keys: list its
+// label (compared exactly), and ownerGroups, the groups of its owner.
+func (b *Bound) KeyGroups(label string, ownerGroups []string) []string {
+	out := slices.Clone(ownerGroups)
+	if out == nil {
+		out = []string{}
+	}
+	for _, key := range b.m.GroupKeys() {
+		if g := b.m.Groups[key]; g != nil && g.Keys != nil && slices.Contains(g.Keys.Values(), label) {
+			out = append(out, key)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Exceptions returns the matrix's exceptions in file order, evaluated at
+// the binding time. The caller owns the returned slice.
+func (b *Bound) Exceptions() []Exception {
+	return slices.Clone(b.exceptions)
+}

@@ -1,0 +1,305 @@
+package matrix
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hogaudit/hogaudit/snapshot"
+)
+
+type project struct {
+	id   int64
+	name string
+}
+
+type role struct {
+	id, name string
+}
+
+// snap returns a snapshot with the projects and roles given; nil leaves
+// the section missing.
+func snap(projects []project, roles []role) *snapshot.Snapshot {
+	s := &snapshot.Snapshot{SchemaVersion: snapshot.SchemaVersion}
+	if projects != nil {
+		s.Projects = []snapshot.Project{}
+		for _, p := range projects {
+			s.Projects = append(s.Projects, snapshot.Project{ID: p.id, Name: p.name})
+		}
+	}
+	if roles != nil {
+		s.Roles = []snapshot.Role{}
+		for _, r := range roles {
+			s.Roles = append(s.Roles, snapshot.Role{ID: r.id, Name: r.name})
+		}
+	}
+	return s
+}
+
+func mustDate(t *testing.T, s string) time.Time {
+	t.Helper()
+	d, err := time.Parse(dateLayout, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+const bindMatrix = `projects:
+  by_id:
+    id: 7
+    name: Ignored Because Id Wins
+  by_name:
+    name: "Web  App"
+  gone_project:
+    id: 99
+  declared_plain_project:
+    protected: true
+  renamed:
+    name: Old Name
+groups:
+  platform:
+    role: Platform-Team
+  contractors:
+    members: ["*@Contractor.example", "Dan@acme.example"]
+  bots:
+    keys: [ci-deploy]
+  ops: {org_level: admin}
+  ghosts:
+    role: Nobody
+access_matrix:
+  platform:
+    by_id: {role: admin}
+    by_name: {}
+    staging-project: {}
+    eu_west_project: {}
+    data-science: {}
+  contractors:
+    dup_project: {}
+  data_science:
+    by_name: {}
+  bots:
+    by_id: {api_key_scopes: [insight:read]}
+`
+
+func TestBind(t *testing.T) {
+	m := mustParse(t, bindMatrix)
+	s := snap(
+		[]project{
+			{7, "Production"},
+			{8, "web  app"},
+			{9, "STAGING"},
+			{10, "EU West"},
+			{11, "data science"},
+			{12, "Declared Plain"},
+			{13, "dup"}, {14, "Dup"},
+		},
+		[]role{{"r1", "platform team"}, {"r2", "Data-Science"}, {"r3", "Ops"}},
+	)
+	b := m.Bind(s, mustDate(t, "2026-11-27"))
+
+	wantProjects := []ProjectBinding{
+		{Key: "by_id", Pos: Pos{2, 3}, Declared: true, By: ByID, Bound: true, ProjectID: 7, ProjectName: "Production"},
+		{Key: "by_name", Pos: Pos{5, 3}, Declared: true, By: ByName, MatchName: "Web  App", Bound: true, ProjectID: 8, ProjectName: "web  app"},
+		{Key: "data-science", Pos: Pos{29, 5}, By: ByKey, MatchName: "data-science", Bound: true, ProjectID: 11, ProjectName: "data science"},
+		{Key: "declared_plain_project", Pos: Pos{9, 3}, Declared: true, Protected: true, By: ByKey, MatchName: "declared_plain", Bound: true, ProjectID: 12, ProjectName: "Declared Plain"},
+		{Key: "dup_project", Pos: Pos{31, 5}, By: ByKey, MatchName: "dup", Ambiguous: []int64{13, 14}},
+		{Key: "eu_west_project", Pos: Pos{28, 5}, By: ByKey, MatchName: "eu_west", Bound: true, ProjectID: 10, ProjectName: "EU West"},
+		{Key: "gone_project", Pos: Pos{7, 3}, Declared: true, By: ByID},
+		{Key: "renamed", Pos: Pos{11, 3}, Declared: true, By: ByName, MatchName: "Old Name"},
+		{Key: "staging-project", Pos: Pos{27, 5}, By: ByKey, MatchName: "staging", Bound: true, ProjectID: 9, ProjectName: "STAGING"},
+	}
+	if diff := cmp.Diff(wantProjects, b.Projects()); diff != "" {
+		t.Errorf("Projects (-want +got):\n%s", diff)
+	}
+
+	wantGroups := []GroupBinding{
+		{Key: "bots", Pos: Pos{18, 3}, Declared: true, OrgLevel: "member", By: ByMembers, Bound: true},
+		{Key: "contractors", Pos: Pos{16, 3}, Declared: true, OrgLevel: "member", By: ByMembers, Bound: true},
+		{Key: "data_science", Pos: Pos{32, 3}, OrgLevel: "member", By: ByKey, MatchName: "data_science", Bound: true, RoleID: "r2", RoleName: "Data-Science"},
+		{Key: "ghosts", Pos: Pos{21, 3}, Declared: true, OrgLevel: "member", By: ByRole, MatchName: "Nobody"},
+		{Key: "ops", Pos: Pos{20, 3}, Declared: true, OrgLevel: "admin", By: ByKey, MatchName: "ops", Bound: true, RoleID: "r3", RoleName: "Ops"},
+		{Key: "platform", Pos: Pos{14, 3}, Declared: true, OrgLevel: "member", By: ByRole, MatchName: "Platform-Team", Bound: true, RoleID: "r1", RoleName: "platform team"},
+	}
+	if diff := cmp.Diff(wantGroups, b.Groups()); diff != "" {
+		t.Errorf("Groups (-want +got):\n%s", diff)
+	}
+
+	for id, want := range map[int64]string{7: "by_id", 8: "by_name", 9: "staging-project", 12: "declared_plain_project"} {
+		if got, ok := b.ProjectKey(id); !ok || got != want {
+			t.Errorf("ProjectKey(%d) = %q, %v; want %q", id, got, ok, want)
+		}
+	}
+	for _, id := range []int64{13, 14, 99, 0} {
+		if got, ok := b.ProjectKey(id); ok {
+			t.Errorf("ProjectKey(%d) = %q, want unbound", id, got)
+		}
+	}
+
+	doc := b.Document()
+	if _, ok := doc["binding_unknown"]; ok {
+		t.Errorf("binding_unknown set although both sections are present")
+	}
+	for path, want := range map[string]any{
+		"projects.gone_project.bound":        false,
+		"projects.gone_project.id":           99,
+		"projects.renamed.bound":             false,
+		"projects.renamed.match_name":        "Old Name",
+		"projects.dup_project.bound":         false,
+		"projects.dup_project.ambiguous":     []any{13, 14},
+		"projects.by_id.project_id":          7,
+		"projects.by_id.binding":             "id",
+		"projects.staging-project.declared":  false,
+		"projects.staging-project.binding":   "key",
+		"groups.ghosts.bound":                false,
+		"groups.platform.role_id":            "r1",
+		"groups.bots.bound":                  true,
+		"groups.bots.item_lines.keys":        map[string]any{"ci-deploy": 19},
+		"groups.data_science.declared":       false,
+		"groups.data_science.lines":          map[string]any{},
+		"groups.ops.org_level":               "admin",
+		"access_matrix.platform.lines.by_id": 25,
+	} {
+		got, ok := lookupDotted(doc, path)
+		if !ok {
+			t.Errorf("%s: absent", path)
+			continue
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", path, diff)
+		}
+	}
+	for _, path := range []string{"projects.gone_project.project_id", "projects.renamed.ambiguous", "groups.ghosts.role_id", "groups.bots.role"} {
+		if got, ok := lookupDotted(doc, path); ok {
+			t.Errorf("%s = %v, want absent", path, got)
+		}
+	}
+}
+
+func TestBindFallsBackToTheFullKey(t *testing.T) {
+	m := mustParse(t, "access_matrix:\n  g:\n    web_project: {}\n    api_project: {}\n")
+	b := m.Bind(snap([]project{{1, "Web Project"}, {2, "API"}, {3, "API Project"}}, []role{}), time.Now())
+	got := b.Projects()
+	if !got[0].Bound || got[0].ProjectID != 2 || got[0].MatchName != "api" {
+		t.Errorf("api_project = %+v, want bound to API (the name without _project wins)", got[0])
+	}
+	if !got[1].Bound || got[1].ProjectID != 1 || got[1].MatchName != "web_project" {
+		t.Errorf("web_project = %+v, want bound to Web Project by the full key", got[1])
+	}
+}
+
+func TestBindAmbiguousRole(t *testing.T) {
+	m := mustParse(t, "groups:\n  eng: {role: Engineering}\naccess_matrix:\n  eng: {}\n  ops: {}\n")
+	now := time.Date(2026, 11, 27, 23, 0, 0, 0, time.FixedZone("CET", 3600))
+	b := m.Bind(snap([]project{}, []role{{"r2", "engineering"}, {"r1", "Engineering"}, {"r3", "ops"}}), now)
+	want := []GroupBinding{
+		{Key: "eng", Pos: Pos{2, 3}, Declared: true, OrgLevel: "member", By: ByRole, MatchName: "Engineering", Ambiguous: []string{"r1", "r2"}},
+		{Key: "ops", Pos: Pos{5, 3}, OrgLevel: "member", By: ByKey, MatchName: "ops", Bound: true, RoleID: "r3", RoleName: "ops"},
+	}
+	if diff := cmp.Diff(want, b.Groups()); diff != "" {
+		t.Errorf("Groups (-want +got):\n%s", diff)
+	}
+	if got := b.MemberGroups("a@acme.com", []string{"r1", "r2"}); len(got) != 0 {
+		t.Errorf("a member of an ambiguous role is in %q", got)
+	}
+	if got, _ := lookupDotted(b.Document(), "groups.eng.ambiguous"); !cmp.Equal(got, []any{"r1", "r2"}) {
+		t.Errorf("groups.eng.ambiguous = %v", got)
+	}
+	if b.Matrix() != m || !b.Now().Equal(now) || b.Now().Location() != time.UTC {
+		t.Errorf("Matrix() or Now() do not report what was bound: %v", b.Now())
+	}
+}
+
+func TestBindUnknownSections(t *testing.T) {
+	m := mustParse(t, bindMatrix)
+	tests := []struct {
+		name string
+		s    *snapshot.Snapshot
+		want map[string]any
+	}{
+		{"no projects", snap(nil, []role{{"r1", "Platform Team"}}), map[string]any{"projects": true}},
+		{"no roles", snap([]project{{7, "Production"}}, nil), map[string]any{"groups": true}},
+		{"no snapshot", nil, map[string]any{"projects": true, "groups": true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := m.Bind(tt.s, time.Now())
+			doc := b.Document()
+			if diff := cmp.Diff(tt.want, doc["binding_unknown"]); diff != "" {
+				t.Errorf("binding_unknown (-want +got):\n%s", diff)
+			}
+			_, projectsUnknown := tt.want["projects"]
+			_, groupsUnknown := tt.want["groups"]
+			for _, pb := range b.Projects() {
+				if pb.Unknown != projectsUnknown || (projectsUnknown && pb.Bound) {
+					t.Errorf("project %s: Unknown %v Bound %v", pb.Key, pb.Unknown, pb.Bound)
+				}
+				_, has := lookupDotted(doc, "projects."+pb.Key+".bound")
+				if has == projectsUnknown {
+					t.Errorf("projects.%s.bound present = %v with projects unknown = %v", pb.Key, has, projectsUnknown)
+				}
+			}
+			for _, gb := range b.Groups() {
+				needsRole := gb.By != ByMembers
+				if gb.Unknown != (groupsUnknown && needsRole) {
+					t.Errorf("group %s: Unknown = %v", gb.Key, gb.Unknown)
+				}
+				_, has := lookupDotted(doc, "groups."+gb.Key+".bound")
+				if has == (groupsUnknown && needsRole) {
+					t.Errorf("groups.%s.bound present = %v", gb.Key, has)
+				}
+			}
+			if groupsUnknown {
+				if got, _ := lookupDotted(doc, "groups.bots.bound"); got != true {
+					t.Errorf("a members-only group is bound without roles, got %v", got)
+				}
+			}
+		})
+	}
+}
+
+func TestMemberGroups(t *testing.T) {
+	m := mustParse(t, bindMatrix)
+	b := m.Bind(snap([]project{}, []role{{"r1", "Platform Team"}, {"r2", "Data Science"}, {"r3", "Ops"}}), time.Now())
+	tests := []struct {
+		email string
+		roles []string
+		want  []string
+	}{
+		{"alice@acme.example", []string{"r1"}, []string{"platform"}},
+		{"alice@acme.example", []string{"r3", "r2", "r1"}, []string{"data_science", "ops", "platform"}},
+		{"eve@contractor.example", nil, []string{"contractors"}},
+		{"EVE@CONTRACTOR.EXAMPLE", nil, []string{"contractors"}},
+		{"dan@ACME.example", []string{"r3"}, []string{"contractors", "ops"}},
+		{"eve@contractor.example.evil", nil, []string{}},
+		{"nobody@acme.example", nil, []string{}},
+		{"nobody@acme.example", []string{"unknown-role"}, []string{}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, b.MemberGroups(tt.email, tt.roles)); diff != "" {
+			t.Errorf("MemberGroups(%q, %q) (-want +got):\n%s", tt.email, tt.roles, diff)
+		}
+	}
+}
+
+func TestKeyGroups(t *testing.T) {
+	m := mustParse(t, bindMatrix)
+	b := m.Bind(nil, time.Now())
+	tests := []struct {
+		label string
+		owner []string
+		want  []string
+	}{
+		{"ci-deploy", nil, []string{"bots"}},
+		{"ci-deploy", []string{"platform", "bots"}, []string{"bots", "platform"}},
+		{"CI-Deploy", nil, []string{}},
+		{"laptop", []string{"ops", "contractors", "ops"}, []string{"contractors", "ops"}},
+		{"", nil, []string{}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, b.KeyGroups(tt.label, tt.owner)); diff != "" {
+			t.Errorf("KeyGroups(%q, %q) (-want +got):\n%s", tt.label, tt.owner, diff)
+		}
+	}
+}

@@ -1,0 +1,205 @@
+package report
+
+import "time"
+
+// Severities, from most to least severe.
+const (
+	SeverityCritical = "critical"
+	SeverityHigh     = "high"
+	SeverityMedium   = "medium"
+	SeverityLow      = "low"
+)
+
+// Severities lists the severities from most to least severe.
+var Severities = []string{SeverityCritical, SeverityHigh, SeverityMedium, SeverityLow}
+
+// SeverityRank orders severities: critical 4, high 3, medium 2, low 1, and 0
+// for anything else (including "none", the --fail-on value that never fails).
+func SeverityRank(s string) int {
+	switch s {
+	case SeverityCritical:
+		return 4
+	case SeverityHigh:
+		return 3
+	case SeverityMedium:
+		return 2
+	case SeverityLow:
+		return 1
+	}
+	return 0
+}
+
+// Report is the neutral result of one check: what was checked, against which
+// rules, and what was found. Every output format renders a Report and nothing
+// else; no policy-engine types appear here.
+type Report struct {
+	Tool     Tool         `json:"tool"`
+	Snapshot SnapshotInfo `json:"snapshot"`
+	Matrix   MatrixInfo   `json:"matrix"`
+	Summary  Summary      `json:"summary"`
+	// Findings are sorted by severity (most severe first), rule, project,
+	// subject.
+	Findings []Finding `json:"findings"`
+	// NotEvaluated lists the rules that could not run because evidence they
+	// need is missing; they neither passed nor failed.
+	NotEvaluated []NotEvaluated `json:"not_evaluated"`
+	// ExpiringExceptions are the matrix exceptions that still apply but
+	// expire within 14 days.
+	ExpiringExceptions []Exception `json:"exceptions_expiring"`
+	// Rules is the whole catalog that was in force (built-in and custom,
+	// disabled ones excluded), sorted by id. SARIF lists every one so that
+	// fixed alerts close.
+	Rules []Rule `json:"-"`
+	// GeneratedAt is when the check ran.
+	GeneratedAt time.Time `json:"generated_at"`
+}
+
+// Tool identifies hogaudit in a report.
+type Tool struct {
+	Name           string `json:"name"`
+	Version        string `json:"version"`
+	InformationURI string `json:"information_uri"`
+}
+
+// SnapshotInfo describes the evidence a report is based on.
+type SnapshotInfo struct {
+	Org         Org       `json:"org"`
+	Host        string    `json:"host"`
+	CollectedAt time.Time `json:"collected_at"`
+	// Complete is true when every applicable section was collected.
+	Complete bool      `json:"complete"`
+	Missing  []Missing `json:"missing"`
+}
+
+// Org names the organization checked.
+type Org struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Missing is one piece of evidence that could not be collected.
+type Missing struct {
+	Section   string `json:"section"`
+	ProjectID *int64 `json:"project_id,omitempty"`
+	Endpoint  string `json:"endpoint"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail"`
+	Scope     string `json:"scope,omitempty"`
+	Feature   string `json:"feature,omitempty"`
+	Reason    string `json:"reason"`
+}
+
+// MatrixInfo locates the access matrix the findings point into.
+type MatrixInfo struct {
+	// Path is the matrix file as given on the command line.
+	Path string `json:"path"`
+	// RepoPath is Path relative to the repository root (slash-separated),
+	// the form SARIF locations use.
+	RepoPath string `json:"repo_path"`
+	// TopLine is the first line of the matrix document; GroupsLine and
+	// OrganizationLine are the lines of those keys (0 when absent). They are
+	// the fallback locations of findings without a finer line.
+	TopLine          int `json:"-"`
+	GroupsLine       int `json:"-"`
+	OrganizationLine int `json:"-"`
+}
+
+// Summary counts a report's findings.
+type Summary struct {
+	// Total counts unsuppressed findings, advisory ones included.
+	Total int `json:"total"`
+	// BySeverity counts unsuppressed findings per severity; every severity
+	// is present.
+	BySeverity map[string]int `json:"by_severity"`
+	Suppressed int            `json:"suppressed"`
+	// NotEvaluated counts rules that could not run.
+	NotEvaluated int `json:"not_evaluated"`
+	// FailOn is the --fail-on threshold the exit code was computed with.
+	FailOn string `json:"fail_on"`
+	// Failing counts unsuppressed, non-advisory findings at or above FailOn.
+	Failing int `json:"failing"`
+}
+
+// Finding is one violation of a rule by one subject.
+type Finding struct {
+	Rule     string `json:"rule"`
+	Name     string `json:"name"`
+	Severity string `json:"severity"`
+	// Message is one sentence naming the subject and the expectation; its
+	// first sentence is the alert title in GitHub.
+	Message string `json:"message"`
+	// Subject is stable across runs: member:<email>, project:<key or name>,
+	// key:<label>, domain:<domain>, invite:<email>, org:<name>,
+	// matrix:<path>, section:<section>.
+	Subject string `json:"subject"`
+	// Project is the matrix project key the finding concerns, if any.
+	Project     string         `json:"project,omitempty"`
+	Evidence    map[string]any `json:"evidence"`
+	Remediation string         `json:"remediation"`
+	// Suppressed is set when a matrix exception covers the finding.
+	Suppressed *Suppression `json:"suppressed,omitempty"`
+	// Advisory findings inform but never fail a run (an exception expiring
+	// soon); SARIF shows them as notes.
+	Advisory bool `json:"advisory,omitempty"`
+	// Line is the matrix line of the node the finding is about; 0 when the
+	// rule named none (formats then fall back to MatrixInfo's lines).
+	Line int `json:"line,omitempty"`
+}
+
+// Suppression is the matrix exception that covers a finding.
+type Suppression struct {
+	Reason  string `json:"reason"`
+	Ticket  string `json:"ticket,omitempty"`
+	Expires string `json:"expires"`
+	Line    int    `json:"line,omitempty"`
+}
+
+// NotEvaluated is a rule that could not run.
+type NotEvaluated struct {
+	Rule     string   `json:"rule"`
+	Name     string   `json:"name"`
+	Sections []string `json:"sections"`
+	Scopes   []string `json:"scopes"`
+	Reason   string   `json:"reason"`
+}
+
+// Exception is a matrix exception as reports list it.
+type Exception struct {
+	Rule     string `json:"rule"`
+	Subject  string `json:"subject"`
+	Project  string `json:"project,omitempty"`
+	Reason   string `json:"reason"`
+	Ticket   string `json:"ticket,omitempty"`
+	Expires  string `json:"expires"`
+	DaysLeft int    `json:"days_left"`
+	Line     int    `json:"line"`
+}
+
+// Rule is one rule of the catalog, as every format describes it.
+type Rule struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Title       string `json:"title"`
+	Severity    string `json:"severity"`
+	Description string `json:"description"`
+	Remediation string `json:"remediation"`
+	// Area is the rule's family: organization, access, keys, audit, tool
+	// (or custom).
+	Area string `json:"area"`
+	// Requires lists the snapshot sections the rule reads; Scopes the API
+	// scopes those need.
+	Requires []string `json:"requires"`
+	Scopes   []string `json:"scopes"`
+	// Custom is true for rules loaded with --policy-dir.
+	Custom bool `json:"custom,omitempty"`
+}
+
+// Failing reports whether f counts toward a non-zero exit at threshold
+// failOn: unsuppressed, not advisory, and at or above failOn.
+func (f Finding) Failing(failOn string) bool {
+	if f.Suppressed != nil || f.Advisory {
+		return false
+	}
+	r := SeverityRank(failOn)
+	return r > 0 && SeverityRank(f.Severity) >= r
+}

@@ -1,0 +1,272 @@
+package snapshot
+
+import (
+	"time"
+
+	"github.com/hogaudit/hogaudit/snapshot/posthog"
+)
+
+// SchemaVersion is the version of the snapshot format this package writes and
+// the only one Load accepts. It changes whenever a field is removed or its
+// meaning changes; adding a field does not change it.
+const SchemaVersion = 1
+
+// Snapshot is an organization's access state at one moment, as hogaudit
+// collected it through PostHog's API.
+//
+// A snapshot is data: deterministic (every list sorted, so two collections of
+// the same organization differ only in CollectedAt), redacted (no API key,
+// project secret token, SCIM token, domain verification challenge or key
+// value is ever stored), self-describing (tool, host, organization, time) and
+// honest about gaps: a section that could not be collected is nil and has a
+// record in Missing saying why.
+type Snapshot struct {
+	SchemaVersion int       `json:"schema_version"`
+	Tool          Tool      `json:"tool"`
+	Host          string    `json:"host"`
+	Org           OrgRef    `json:"org"`
+	CollectedAt   time.Time `json:"collected_at"`
+	// LookbackDays is how far back the activity log was read.
+	LookbackDays int `json:"lookback_days"`
+
+	// Organization is the organization's settings (section "organization").
+	Organization *posthog.Organization `json:"organization"`
+	// CurrentUser is the owner of the scanning key (section "current_user").
+	CurrentUser *posthog.CurrentUser `json:"current_user"`
+	// Members are the organization's active members, sorted by membership id
+	// (section "members").
+	Members []posthog.Member `json:"members"`
+	// Invites are all invites, expired ones included, sorted by id
+	// (section "invites").
+	Invites []posthog.Invite `json:"invites"`
+	// Domains are the organization's email domains and their SSO state,
+	// sorted by domain (section "domains").
+	Domains []posthog.Domain `json:"domains"`
+	// IdentityProviderConfigs exist on the newest PostHog only; on older
+	// deployments the section is nil with a not-applicable Missing record
+	// (section "identity_provider_configs").
+	IdentityProviderConfigs []posthog.IdentityProviderConfig `json:"identity_provider_configs"`
+	// Roles are the RBAC roles with their memberships, sorted by id
+	// (section "roles").
+	Roles []Role `json:"roles"`
+	// Projects are the organization's projects with their access rules,
+	// sorted by id (section "projects"; the per-project sections are inside).
+	Projects []Project `json:"projects"`
+	// ActivityLog holds the activity-log entries of every project within
+	// LookbackDays, de-duplicated by id and sorted by time then id
+	// (section "activity_log").
+	ActivityLog []ActivityEntry `json:"activity_log"`
+	// APIKeys are the personal API keys hogaudit could introspect: the
+	// scanning key and each --audit-key-env key, sorted by source then id
+	// (section "api_keys").
+	APIKeys []APIKey `json:"api_keys"`
+
+	// Missing lists every section, or part of one, that could not be
+	// collected, sorted by section, project and endpoint.
+	Missing []Missing `json:"missing"`
+}
+
+// Tool identifies the program that wrote a snapshot.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// OrgRef names the organization a snapshot describes.
+type OrgRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Role is an RBAC role and the members that hold it.
+type Role struct {
+	ID        string       `json:"id"`
+	Name      string       `json:"name"`
+	IsDefault bool         `json:"is_default"`
+	CreatedAt *time.Time   `json:"created_at"`
+	Members   []RoleMember `json:"members"`
+}
+
+// RoleMember is one membership of a role, sorted by id within its role.
+type RoleMember struct {
+	ID string `json:"id"`
+	// MembershipID is the organization membership id of the member (the id
+	// access-control rules name); empty when the member has left.
+	MembershipID string    `json:"membership_id"`
+	UserUUID     string    `json:"user_uuid"`
+	Email        string    `json:"email"`
+	JoinedAt     time.Time `json:"joined_at"`
+}
+
+// Project is a PostHog project (team) with the access rules that govern it.
+// A per-project section that could not be collected is nil and has a Missing
+// record naming the project.
+type Project struct {
+	ID   int64  `json:"id"`
+	UUID string `json:"uuid"`
+	Name string `json:"name"`
+	// AccessControl is the legacy "private project" flag of the pre-RBAC
+	// access system.
+	AccessControl bool       `json:"access_control"`
+	IsDemo        bool       `json:"is_demo"`
+	CreatedAt     *time.Time `json:"created_at"`
+	// ReceiveOrgLevelActivityLogs says whether organization-level activity
+	// appears in this project's activity log (newest PostHog; nil before).
+	ReceiveOrgLevelActivityLogs *bool `json:"receive_org_level_activity_logs"`
+
+	// AccessControls are the rules on the project itself (section
+	// "access_controls").
+	AccessControls *posthog.AccessControlList `json:"access_controls"`
+	// ResourceAccessControls are the project-wide per-resource rules
+	// (section "resource_access_controls").
+	ResourceAccessControls *posthog.AccessControlList `json:"resource_access_controls"`
+	// UsersWithAccess is PostHog's own resolution of who can reach the
+	// project, sorted by user uuid (section "users_with_access"; newest
+	// PostHog only).
+	UsersWithAccess []posthog.UserAccess `json:"users_with_access"`
+	// ExplicitMembers is the legacy per-project membership, collected only
+	// for projects with the legacy AccessControl flag on deployments that
+	// still serve it (section "explicit_members").
+	ExplicitMembers []posthog.ExplicitMember `json:"explicit_members,omitempty"`
+}
+
+// ActivityEntry is one activity-log row, redacted.
+type ActivityEntry struct {
+	ID        string    `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	Scope     string    `json:"scope"`
+	Activity  string    `json:"activity"`
+	ItemID    *string   `json:"item_id"`
+	// ProjectID is the project the entry belongs to; nil for
+	// organization-level entries.
+	ProjectID       *int64                  `json:"project_id"`
+	User            *ActivityUser           `json:"user"`
+	WasImpersonated *bool                   `json:"was_impersonated"`
+	IsSystem        *bool                   `json:"is_system"`
+	Client          *string                 `json:"client"`
+	Detail          *posthog.ActivityDetail `json:"detail"`
+}
+
+// ActivityUser is the actor of an activity-log entry.
+type ActivityUser struct {
+	UUID  string `json:"uuid"`
+	Email string `json:"email"`
+}
+
+// Key sources.
+const (
+	// KeySourceScanner marks the key hogaudit scanned with.
+	KeySourceScanner = "scanner"
+	// KeySourceAudit marks a key introspected through --audit-key-env.
+	KeySourceAudit = "audit"
+)
+
+// APIKey is a personal API key as GET /api/personal_api_keys/@current/
+// describes it, without its value.
+type APIKey struct {
+	// Source is KeySourceScanner or KeySourceAudit.
+	Source string `json:"source"`
+	// Env is the environment variable an audit key was read from (its name,
+	// never its value); empty for the scanning key.
+	Env string `json:"env,omitempty"`
+	posthog.PersonalAPIKey
+}
+
+// Section names, as used in Missing records, policy metadata and reports.
+const (
+	SectionOrganization            = "organization"
+	SectionCurrentUser             = "current_user"
+	SectionMembers                 = "members"
+	SectionInvites                 = "invites"
+	SectionDomains                 = "domains"
+	SectionIdentityProviderConfigs = "identity_provider_configs"
+	SectionRoles                   = "roles"
+	SectionProjects                = "projects"
+	SectionAccessControls          = "access_controls"
+	SectionResourceAccessControls  = "resource_access_controls"
+	SectionUsersWithAccess         = "users_with_access"
+	SectionExplicitMembers         = "explicit_members"
+	SectionActivityLog             = "activity_log"
+	SectionAPIKeys                 = "api_keys"
+)
+
+// Sections lists every section name in the order reports show them.
+var Sections = []string{
+	SectionOrganization, SectionCurrentUser, SectionMembers, SectionInvites,
+	SectionDomains, SectionIdentityProviderConfigs, SectionRoles, SectionProjects,
+	SectionAccessControls, SectionResourceAccessControls, SectionUsersWithAccess,
+	SectionExplicitMembers, SectionActivityLog, SectionAPIKeys,
+}
+
+// SectionScopes maps each section to the personal API key scope that reads
+// it. api_keys needs none: a key may always read itself.
+var SectionScopes = map[string]string{
+	SectionOrganization:            "organization:read",
+	SectionCurrentUser:             "user:read",
+	SectionMembers:                 "organization_member:read",
+	SectionInvites:                 "organization_member:read",
+	SectionDomains:                 "organization:read",
+	SectionIdentityProviderConfigs: "organization:read",
+	SectionRoles:                   "organization:read",
+	SectionProjects:                "project:read",
+	SectionAccessControls:          "access_control:read",
+	SectionResourceAccessControls:  "access_control:read",
+	SectionUsersWithAccess:         "access_control:read",
+	SectionExplicitMembers:         "project:read",
+	SectionActivityLog:             "activity_log:read",
+	SectionAPIKeys:                 "",
+}
+
+// Missing records a section, or one project's part of it, that could not be
+// collected, and what would fix it.
+type Missing struct {
+	Section string `json:"section"`
+	// ProjectID names the project for per-project sections.
+	ProjectID *int64 `json:"project_id,omitempty"`
+	// AuditKeyEnv names the --audit-key-env variable for an api_keys record.
+	AuditKeyEnv string `json:"audit_key_env,omitempty"`
+	// Endpoint is the request path that failed, without host or query.
+	Endpoint string `json:"endpoint"`
+	// Status is the HTTP status; 0 when no response arrived.
+	Status int `json:"status"`
+	// Detail is PostHog's own explanation (the error body's detail).
+	Detail string `json:"detail"`
+	// Scope is the personal API key scope that would fix a 403.
+	Scope string `json:"scope,omitempty"`
+	// Feature is the PostHog plan feature that would fix it, when known
+	// (for example audit_logs for the activity log on Cloud).
+	Feature string `json:"feature,omitempty"`
+	// NotApplicable is true for a 404 of an endpoint an older or newer
+	// deployment does not have; such a record does not make the snapshot
+	// incomplete.
+	NotApplicable bool `json:"not_applicable,omitempty"`
+	// Reason is one lowercase sentence for people: "missing scope
+	// activity_log:read", "not applicable on this deployment", …
+	Reason string `json:"reason"`
+}
+
+// Complete reports whether every applicable section was collected.
+func (s *Snapshot) Complete() bool {
+	for _, m := range s.Missing {
+		if !m.NotApplicable {
+			return false
+		}
+	}
+	return true
+}
+
+// MissingSections returns the names of the sections with at least one
+// applicable Missing record, sorted and without duplicates.
+func (s *Snapshot) MissingSections() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, name := range Sections {
+		for _, m := range s.Missing {
+			if m.Section == name && !m.NotApplicable && !seen[name] {
+				seen[name] = true
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,14 @@
+// Package posthog is a client for the parts of PostHog's private REST API
+// that describe an organization's access state.
+//
+// A Client authenticates with a personal API key and talks to one host only:
+// pagination links that point elsewhere are refused, so the key never leaves
+// the configured host. It follows PostHog's three pagination styles
+// (limit/offset envelopes, fetched in parallel once the count is known; the
+// activity log's cursor pages; bare arrays), retries idempotent requests on
+// throttling, server errors and connection resets with capped waits that
+// honour cancellation, and shares one Budget — a concurrency limit and a
+// sliding-window request rate — with every other client of the same run.
+// Errors from PostHog are decoded into *APIError, which knows the scope a
+// 403 asked for.
+package posthog
