@@ -270,3 +270,14 @@ func (s *Snapshot) MissingSections() []string {
 	}
 	return out
 }
+
+// RequiredScopes are the personal API key scopes a complete snapshot needs:
+// read access to every section and nothing more.
+var RequiredScopes = []string{
+	"organization:read",
+	"organization_member:read",
+	"project:read",
+	"access_control:read",
+	"activity_log:read",
+	"user:read",
+}

@@ -261,13 +261,13 @@ type ActivityLogEntry struct {
 
 // PersonalAPIKey is GET /api/personal_api_keys/@current/ without its value.
 type PersonalAPIKey struct {
-	ID        string     `json:"id"`
-	Label     string     `json:"label"`
-	MaskValue *string    `json:"mask_value"`
-	CreatedAt time.Time  `json:"created_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
+	ID           string     `json:"id"`
+	Label        string     `json:"label"`
+	MaskValue    *string    `json:"mask_value"`
+	CreatedAt    time.Time  `json:"created_at"`
+	LastUsedAt   *time.Time `json:"last_used_at"`
 	LastRolledAt *time.Time `json:"last_rolled_at"`
-	UserID    int64      `json:"user_id"`
+	UserID       int64      `json:"user_id"`
 	// Scopes as PostHog reports them; a legacy key with no stored scopes is
 	// reported as ["*"].
 	Scopes              []string `json:"scopes"`

@@ -1,0 +1,811 @@
+package snapshot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sourcegraph/conc/pool"
+
+	"github.com/hogaudit/hogaudit/snapshot/posthog"
+)
+
+// Options tune Collect. The zero value collects the scanning key's current
+// organization with the defaults of the command line.
+type Options struct {
+	// Org is the organization id, or "@current" (the default) for the
+	// scanning key owner's current organization.
+	Org string
+	// Concurrency bounds the fan-out pool (default 8). The client's Budget
+	// bounds the requests in flight.
+	Concurrency int
+	// LookbackDays is how far back the activity log is read (default 30).
+	LookbackDays int
+	// AuditKeys are further keys to introspect with
+	// GET /api/personal_api_keys/@current/, each through its own client. They
+	// are used for nothing else.
+	AuditKeys []AuditKey
+	// Now returns the current time (default time.Now).
+	Now func() time.Time
+	// ToolVersion is recorded in the snapshot.
+	ToolVersion string
+}
+
+// AuditKey is a --audit-key-env key: the variable's name and a client
+// authenticated with its value.
+type AuditKey struct {
+	Env    string
+	Client *posthog.Client
+}
+
+// Defaults of Options.
+const (
+	DefaultConcurrency  = 8
+	DefaultLookbackDays = 30
+)
+
+// FatalError is an error that stops a collection: the scanning key was
+// rejected (401), the host could not be reached, the organization could not
+// be identified, or the context ended. Any other failure becomes a Missing
+// record instead.
+type FatalError struct {
+	Err error
+}
+
+func (e *FatalError) Error() string { return e.Err.Error() }
+func (e *FatalError) Unwrap() error { return e.Err }
+
+// Collect reads the organization's access state through c and returns the
+// snapshot. A section that cannot be read (missing scope, endpoint absent on
+// this deployment, server error after retries) is recorded in
+// Snapshot.Missing and the collection carries on; Collect returns an error
+// (a *FatalError) only when no trustworthy snapshot can be made.
+func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, error) {
+	opts = withDefaults(opts)
+	col := &collector{
+		c:     c,
+		opts:  opts,
+		since: opts.Now().UTC().AddDate(0, 0, -opts.LookbackDays),
+		snap: &Snapshot{
+			SchemaVersion: SchemaVersion,
+			Tool:          Tool{Name: "hogaudit", Version: opts.ToolVersion},
+			Host:          c.Host(),
+			CollectedAt:   opts.Now().UTC().Truncate(time.Second),
+			LookbackDays:  opts.LookbackDays,
+			Missing:       []Missing{},
+		},
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	col.cancel = cancel
+
+	// Phase 1: who we are and which organization this is.
+	col.run(ctx, []func(context.Context) error{
+		col.organization,
+		col.currentUser,
+		col.scannerKey,
+	}, col.auditKeyTasks())
+	if err := col.fatalErr(ctx); err != nil {
+		return nil, err
+	}
+	if err := col.resolveOrg(); err != nil {
+		return nil, &FatalError{Err: err}
+	}
+
+	// Phase 2: organization-wide lists.
+	col.run(ctx, []func(context.Context) error{
+		col.members, col.invites, col.domains, col.identityProviderConfigs,
+		col.roles, col.projects,
+	})
+	if err := col.fatalErr(ctx); err != nil {
+		return nil, err
+	}
+
+	// Phase 3: what depends on those lists: role memberships and every
+	// project's access rules and activity.
+	col.run(ctx, col.roleTasks(), col.projectTasks())
+	if err := col.fatalErr(ctx); err != nil {
+		return nil, err
+	}
+
+	col.finish()
+	return col.snap, nil
+}
+
+func withDefaults(o Options) Options {
+	if o.Org == "" {
+		o.Org = "@current"
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.LookbackDays <= 0 {
+		o.LookbackDays = DefaultLookbackDays
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.ToolVersion == "" {
+		o.ToolVersion = "dev"
+	}
+	return o
+}
+
+// collector holds one collection's state. Tasks run concurrently and write
+// through mu.
+type collector struct {
+	c      *posthog.Client
+	opts   Options
+	since  time.Time
+	cancel context.CancelFunc
+
+	mu    sync.Mutex
+	snap  *Snapshot
+	fatal error
+	orgID string
+	// meOrgID is the current user's organization, the fallback when the
+	// organization itself cannot be read.
+	meOrgID string
+	// roleList and projectList feed phase 3.
+	roleList    []posthog.Role
+	projectList []posthog.ProjectSummary
+	// roleMembers and projectParts are filled in phase 3.
+	roleMembers map[string][]posthog.RoleMembership
+	activity    map[string]ActivityEntry
+}
+
+// run executes every task on a pool bounded by the concurrency option and
+// waits for all of them.
+func (col *collector) run(ctx context.Context, groups ...[]func(context.Context) error) {
+	p := pool.New().WithMaxGoroutines(col.opts.Concurrency)
+	for _, g := range groups {
+		for _, task := range g {
+			p.Go(func() {
+				if ctx.Err() != nil {
+					return
+				}
+				if err := task(ctx); err != nil {
+					col.setFatal(err)
+				}
+			})
+		}
+	}
+	p.Wait()
+}
+
+// setFatal records the first fatal error and cancels the remaining work.
+func (col *collector) setFatal(err error) {
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	if col.fatal == nil {
+		col.fatal = err
+		col.cancel()
+	}
+}
+
+func (col *collector) fatalErr(ctx context.Context) error {
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	if col.fatal != nil {
+		return &FatalError{Err: col.fatal}
+	}
+	if err := ctx.Err(); err != nil {
+		return &FatalError{Err: err}
+	}
+	return nil
+}
+
+// isFatal reports whether an error from the scanning key's client must stop
+// the collection rather than become a Missing record.
+func isFatal(err error) bool {
+	return errors.Is(err, posthog.ErrUnauthorized) ||
+		errors.Is(err, posthog.ErrUnreachable) ||
+		errors.Is(err, context.Canceled) ||
+		errors.Is(err, context.DeadlineExceeded)
+}
+
+// optional lists the sections whose endpoint some deployments lack: their 404
+// means "not applicable", not missing evidence.
+var optional = map[string]bool{
+	SectionIdentityProviderConfigs: true,
+	SectionUsersWithAccess:         true,
+	SectionExplicitMembers:         true,
+}
+
+// fail turns a failed request into a Missing record, or returns the error
+// when it is fatal.
+func (col *collector) fail(section string, projectID *int64, endpoint string, err error) error {
+	if isFatal(err) {
+		return err
+	}
+	m := missingFor(section, endpoint, err)
+	m.ProjectID = projectID
+	col.mu.Lock()
+	col.snap.Missing = append(col.snap.Missing, m)
+	col.mu.Unlock()
+	return nil
+}
+
+// missingFor describes why a request for section failed.
+func missingFor(section, endpoint string, err error) Missing {
+	m := Missing{Section: section, Endpoint: endpoint}
+	var apiErr *posthog.APIError
+	if !errors.As(err, &apiErr) {
+		m.Detail = err.Error()
+		m.Reason = "request failed: " + err.Error()
+		return m
+	}
+	m.Status = apiErr.Status
+	m.Detail = apiErr.Detail
+	switch {
+	case apiErr.Status == 404 && optional[section]:
+		m.NotApplicable = true
+		m.Reason = "not applicable on this deployment"
+	case apiErr.Status == 404:
+		m.Reason = "endpoint not found on this deployment"
+	case apiErr.Status == 403 && apiErr.Scope != "":
+		m.Scope = apiErr.Scope
+		m.Reason = "missing scope " + apiErr.Scope
+	case apiErr.Status == 403 && section == SectionActivityLog && !strings.Contains(strings.ToLower(apiErr.Detail), "api key"):
+		// PostHog Cloud refuses the activity log to organizations without the
+		// Audit logs entitlement.
+		m.Feature = "audit_logs"
+		m.Reason = "permission denied; the activity log needs the audit logs plan feature"
+	case apiErr.Status == 403:
+		m.Scope = SectionScopes[section]
+		m.Reason = "permission denied: " + lowerFirst(apiErr.Detail)
+	case apiErr.Status >= 500:
+		m.Reason = fmt.Sprintf("server error %d after retries", apiErr.Status)
+	default:
+		m.Reason = fmt.Sprintf("http %d: %s", apiErr.Status, lowerFirst(apiErr.Detail))
+	}
+	return m
+}
+
+func lowerFirst(s string) string {
+	s = strings.TrimSuffix(strings.TrimSpace(s), ".")
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// Phase 1 tasks.
+
+func (col *collector) organization(ctx context.Context) error {
+	org, err := col.c.Organization(ctx, col.opts.Org)
+	if err != nil {
+		return col.fail(SectionOrganization, nil, "/api/organizations/"+col.opts.Org+"/", err)
+	}
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	col.snap.Organization = org
+	col.orgID = org.ID
+	return nil
+}
+
+func (col *collector) currentUser(ctx context.Context) error {
+	me, err := col.c.CurrentUser(ctx)
+	if err != nil {
+		return col.fail(SectionCurrentUser, nil, "/api/users/@me/", err)
+	}
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	col.snap.CurrentUser = me
+	col.meOrgID = me.OrganizationID
+	return nil
+}
+
+func (col *collector) scannerKey(ctx context.Context) error {
+	k, err := col.c.CurrentPersonalAPIKey(ctx)
+	if err != nil {
+		return col.fail(SectionAPIKeys, nil, "/api/personal_api_keys/@current/", err)
+	}
+	col.addKey(APIKey{Source: KeySourceScanner, PersonalAPIKey: *k})
+	return nil
+}
+
+func (col *collector) auditKeyTasks() []func(context.Context) error {
+	var tasks []func(context.Context) error
+	for _, ak := range col.opts.AuditKeys {
+		tasks = append(tasks, func(ctx context.Context) error {
+			k, err := ak.Client.CurrentPersonalAPIKey(ctx)
+			if err != nil {
+				if errors.Is(err, posthog.ErrUnreachable) || ctx.Err() != nil {
+					return err
+				}
+				// A rejected audit key is a finding about that key, not a
+				// reason to stop: record it.
+				m := missingFor(SectionAPIKeys, "/api/personal_api_keys/@current/", err)
+				m.AuditKeyEnv = ak.Env
+				if errors.Is(err, posthog.ErrUnauthorized) {
+					m.Reason = "the key in $" + ak.Env + " was rejected (invalid, expired or deleted)"
+				}
+				col.mu.Lock()
+				col.snap.Missing = append(col.snap.Missing, m)
+				col.mu.Unlock()
+				return nil
+			}
+			col.addKey(APIKey{Source: KeySourceAudit, Env: ak.Env, PersonalAPIKey: *k})
+			return nil
+		})
+	}
+	return tasks
+}
+
+func (col *collector) addKey(k APIKey) {
+	sort.Strings(k.Scopes)
+	sort.Slice(k.ScopedTeams, func(i, j int) bool { return k.ScopedTeams[i] < k.ScopedTeams[j] })
+	sort.Strings(k.ScopedOrganizations)
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	col.snap.APIKeys = append(col.snap.APIKeys, k)
+}
+
+// resolveOrg settles the organization id the rest of the collection uses.
+func (col *collector) resolveOrg() error {
+	switch {
+	case col.orgID != "":
+	case col.opts.Org != "@current":
+		col.orgID = col.opts.Org
+	case col.meOrgID != "":
+		col.orgID = col.meOrgID
+	default:
+		return errors.New("cannot identify the organization: neither /api/organizations/@current/ nor /api/users/@me/ could be read; give the key the organization:read scope, or pass --org")
+	}
+	col.snap.Org.ID = col.orgID
+	if col.snap.Organization != nil {
+		col.snap.Org.Name = col.snap.Organization.Name
+	}
+	return nil
+}
+
+// Phase 2 tasks.
+
+func (col *collector) orgPath(suffix string) string {
+	return "/api/organizations/" + col.orgID + "/" + suffix + "/"
+}
+
+func (col *collector) members(ctx context.Context) error {
+	ms, err := col.c.Members(ctx, col.orgID)
+	if err != nil {
+		return col.fail(SectionMembers, nil, col.orgPath("members"), err)
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	col.snap.Members = nonNil(ms)
+	return nil
+}
+
+func (col *collector) invites(ctx context.Context) error {
+	is, err := col.c.Invites(ctx, col.orgID)
+	if err != nil {
+		return col.fail(SectionInvites, nil, col.orgPath("invites"), err)
+	}
+	for i := range is {
+		ppa := is[i].PrivateProjectAccess
+		sort.Slice(ppa, func(a, b int) bool { return ppa[a].ID < ppa[b].ID })
+	}
+	sort.Slice(is, func(i, j int) bool { return is[i].ID < is[j].ID })
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	col.snap.Invites = nonNil(is)
+	return nil
+}
+
+func (col *collector) domains(ctx context.Context) error {
+	ds, err := col.c.Domains(ctx, col.orgID)
+	if err != nil {
+		return col.fail(SectionDomains, nil, col.orgPath("domains"), err)
+	}
+	sort.Slice(ds, func(i, j int) bool {
+		if ds[i].Domain != ds[j].Domain {
+			return ds[i].Domain < ds[j].Domain
+		}
+		return ds[i].ID < ds[j].ID
+	})
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	col.snap.Domains = nonNil(ds)
+	return nil
+}
+
+func (col *collector) identityProviderConfigs(ctx context.Context) error {
+	cs, err := col.c.IdentityProviderConfigs(ctx, col.orgID)
+	if err != nil {
+		return col.fail(SectionIdentityProviderConfigs, nil, col.orgPath("identity_provider_configs"), err)
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	col.snap.IdentityProviderConfigs = nonNil(cs)
+	return nil
+}
+
+func (col *collector) roles(ctx context.Context) error {
+	rs, err := col.c.Roles(ctx, col.orgID)
+	if err != nil {
+		return col.fail(SectionRoles, nil, col.orgPath("roles"), err)
+	}
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	col.roleList = nonNil(rs)
+	col.roleMembers = map[string][]posthog.RoleMembership{}
+	return nil
+}
+
+func (col *collector) projects(ctx context.Context) error {
+	ps, err := col.c.Projects(ctx, col.orgID)
+	if err != nil {
+		return col.fail(SectionProjects, nil, col.orgPath("projects"), err)
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	col.projectList = nonNil(ps)
+	col.snap.Projects = make([]Project, len(ps))
+	for i, p := range ps {
+		col.snap.Projects[i] = Project{
+			ID: p.ID, UUID: p.UUID, Name: p.Name,
+			AccessControl: p.AccessControl, IsDemo: p.IsDemo,
+		}
+	}
+	col.activity = map[string]ActivityEntry{}
+	return nil
+}
+
+// Phase 3 tasks.
+
+func (col *collector) roleTasks() []func(context.Context) error {
+	var tasks []func(context.Context) error
+	for _, r := range col.roleList {
+		tasks = append(tasks, func(ctx context.Context) error {
+			ms, err := col.c.RoleMemberships(ctx, col.orgID, r.ID)
+			if err != nil {
+				return col.fail(SectionRoles, nil, col.orgPath("roles/"+r.ID+"/role_memberships"), err)
+			}
+			col.mu.Lock()
+			defer col.mu.Unlock()
+			col.roleMembers[r.ID] = ms
+			return nil
+		})
+	}
+	return tasks
+}
+
+func (col *collector) projectTasks() []func(context.Context) error {
+	var tasks []func(context.Context) error
+	if col.snap.Projects == nil {
+		return nil
+	}
+	for i := range col.snap.Projects {
+		p := &col.snap.Projects[i]
+		id := p.ID
+		pid := &id
+		path := func(suffix string) string {
+			if suffix == "" {
+				return fmt.Sprintf("/api/projects/%d/", id)
+			}
+			return fmt.Sprintf("/api/projects/%d/%s/", id, suffix)
+		}
+		tasks = append(tasks,
+			func(ctx context.Context) error {
+				d, err := col.c.Project(ctx, id)
+				if err != nil {
+					return col.fail(SectionProjects, pid, path(""), err)
+				}
+				col.mu.Lock()
+				defer col.mu.Unlock()
+				p.CreatedAt = d.CreatedAt
+				p.ReceiveOrgLevelActivityLogs = d.ReceiveOrgLevelActivityLogs
+				if d.Name != "" {
+					p.Name = d.Name
+				}
+				return nil
+			},
+			func(ctx context.Context) error {
+				l, err := col.c.AccessControls(ctx, id)
+				if err != nil {
+					return col.fail(SectionAccessControls, pid, path("access_controls"), err)
+				}
+				sortRules(l)
+				col.mu.Lock()
+				defer col.mu.Unlock()
+				p.AccessControls = l
+				return nil
+			},
+			func(ctx context.Context) error {
+				l, err := col.c.ResourceAccessControls(ctx, id)
+				if err != nil {
+					return col.fail(SectionResourceAccessControls, pid, path("resource_access_controls"), err)
+				}
+				sortRules(l)
+				col.mu.Lock()
+				defer col.mu.Unlock()
+				p.ResourceAccessControls = l
+				return nil
+			},
+			func(ctx context.Context) error {
+				us, err := col.c.UsersWithAccess(ctx, id)
+				if err != nil {
+					return col.fail(SectionUsersWithAccess, pid, path("users_with_access"), err)
+				}
+				sort.Slice(us, func(i, j int) bool { return us[i].UserID < us[j].UserID })
+				col.mu.Lock()
+				defer col.mu.Unlock()
+				p.UsersWithAccess = nonNil(us)
+				return nil
+			},
+			func(ctx context.Context) error {
+				return col.activityLog(ctx, id, path("activity_log"))
+			},
+		)
+		if p.AccessControl {
+			// The legacy private-project flag: on deployments that still have
+			// the old per-project membership, read it too.
+			tasks = append(tasks, func(ctx context.Context) error {
+				ms, err := col.c.ExplicitMembers(ctx, id)
+				if err != nil {
+					return col.fail(SectionExplicitMembers, pid, path("explicit_members"), err)
+				}
+				sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
+				col.mu.Lock()
+				defer col.mu.Unlock()
+				p.ExplicitMembers = nonNil(ms)
+				return nil
+			})
+		}
+	}
+	return tasks
+}
+
+func (col *collector) activityLog(ctx context.Context, projectID int64, endpoint string) error {
+	entries, err := col.c.ActivityLog(ctx, projectID, col.since)
+	if err != nil {
+		pid := projectID
+		return col.fail(SectionActivityLog, &pid, endpoint, err)
+	}
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	for _, e := range entries {
+		if e.CreatedAt.Before(col.since) {
+			continue
+		}
+		a := activityEntry(e, projectID)
+		if prev, ok := col.activity[a.ID]; ok && prev.ProjectID == nil {
+			continue
+		}
+		col.activity[a.ID] = a
+	}
+	return nil
+}
+
+// orgScopes are activity scopes that describe the organization, not a
+// project; 2025 PostHog does not say which rows are organization-level.
+var orgScopes = map[string]bool{
+	"Organization": true, "OrganizationDomain": true, "OrganizationMembership": true,
+	"OrganizationInvite": true, "Role": true, "UserGroup": true, "PersonalAPIKey": true,
+	"User": true, "OAuthApplication": true,
+}
+
+func activityEntry(e posthog.ActivityLogEntry, readFrom int64) ActivityEntry {
+	a := ActivityEntry{
+		ID: e.ID, CreatedAt: e.CreatedAt.UTC(), Scope: e.Scope, Activity: e.Activity,
+		ItemID: e.ItemID, WasImpersonated: e.WasImpersonated, IsSystem: e.IsSystem,
+		Client: e.Client, Detail: redactDetail(e.Detail),
+	}
+	switch {
+	case e.HasTeamID:
+		a.ProjectID = e.TeamID
+	case !orgScopes[e.Scope]:
+		p := readFrom
+		a.ProjectID = &p
+	}
+	if e.User != nil {
+		a.User = &ActivityUser{UUID: e.User.UUID, Email: e.User.Email}
+	}
+	return a
+}
+
+func sortRules(l *posthog.AccessControlList) {
+	if l == nil {
+		return
+	}
+	l.AccessControls = nonNil(l.AccessControls)
+	rs := l.AccessControls
+	key := func(r posthog.AccessControl) string {
+		return strings.Join([]string{r.Resource, deref(r.ResourceID), deref(r.OrganizationMember), deref(r.Role), r.AccessLevel}, "\x00")
+	}
+	sort.SliceStable(rs, func(i, j int) bool { return key(rs[i]) < key(rs[j]) })
+	sort.Strings(l.AvailableAccessLevels)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// finish assembles what the tasks gathered into the snapshot's final,
+// deterministic form.
+func (col *collector) finish() {
+	s := col.snap
+	if col.roleList != nil {
+		s.Roles = make([]Role, 0, len(col.roleList))
+		memberByUser := map[string]string{}
+		for _, m := range s.Members {
+			memberByUser[m.User.UUID] = m.ID
+		}
+		for _, r := range col.roleList {
+			ms, ok := col.roleMembers[r.ID]
+			if !ok {
+				// The memberships endpoint failed: fall back to the members
+				// the role list embeds (its Missing record stays).
+				ms = r.Members
+			}
+			role := Role{ID: r.ID, Name: r.Name, IsDefault: r.IsDefault, CreatedAt: r.CreatedAt, Members: []RoleMember{}}
+			for _, m := range ms {
+				rm := RoleMember{ID: m.ID, UserUUID: m.User.UUID, Email: m.User.Email, JoinedAt: m.JoinedAt.UTC()}
+				if m.OrganizationMember != nil {
+					rm.MembershipID = m.OrganizationMember.ID
+				} else {
+					rm.MembershipID = memberByUser[m.User.UUID]
+				}
+				role.Members = append(role.Members, rm)
+			}
+			sort.Slice(role.Members, func(i, j int) bool { return role.Members[i].ID < role.Members[j].ID })
+			s.Roles = append(s.Roles, role)
+		}
+		sort.Slice(s.Roles, func(i, j int) bool { return s.Roles[i].ID < s.Roles[j].ID })
+	}
+	if col.activity != nil && !col.sectionFailedEverywhere(SectionActivityLog) {
+		s.ActivityLog = make([]ActivityEntry, 0, len(col.activity))
+		for _, a := range col.activity {
+			s.ActivityLog = append(s.ActivityLog, a)
+		}
+		sort.Slice(s.ActivityLog, func(i, j int) bool {
+			a, b := s.ActivityLog[i], s.ActivityLog[j]
+			if !a.CreatedAt.Equal(b.CreatedAt) {
+				return a.CreatedAt.Before(b.CreatedAt)
+			}
+			return a.ID < b.ID
+		})
+	}
+	if s.Projects == nil {
+		// Without the project list no per-project section could be read.
+		for _, sec := range []string{SectionAccessControls, SectionResourceAccessControls, SectionUsersWithAccess, SectionActivityLog} {
+			s.Missing = append(s.Missing, Missing{
+				Section: sec, Endpoint: "/api/projects/{project_id}/" + sec + "/",
+				Scope:  SectionScopes[SectionProjects],
+				Reason: "not collected: the project list could not be read",
+			})
+		}
+	}
+	if s.APIKeys != nil {
+		sort.Slice(s.APIKeys, func(i, j int) bool {
+			a, b := s.APIKeys[i], s.APIKeys[j]
+			if a.Source != b.Source {
+				return a.Source > b.Source // scanner first
+			}
+			if a.Env != b.Env {
+				return a.Env < b.Env
+			}
+			return a.ID < b.ID
+		})
+	} else if !col.hasMissing(SectionAPIKeys) {
+		s.APIKeys = []APIKey{}
+	}
+	s.Missing = collapseMissing(s.Missing, len(s.Projects))
+	sortMissing(s.Missing)
+}
+
+func (col *collector) hasMissing(section string) bool {
+	for _, m := range col.snap.Missing {
+		if m.Section == section {
+			return true
+		}
+	}
+	return false
+}
+
+// sectionFailedEverywhere reports whether a per-project section failed for
+// every project, in which case the section has no data at all.
+func (col *collector) sectionFailedEverywhere(section string) bool {
+	failed := map[int64]bool{}
+	for _, m := range col.snap.Missing {
+		if m.Section == section && m.ProjectID != nil && !m.NotApplicable {
+			failed[*m.ProjectID] = true
+		}
+	}
+	return len(col.snap.Projects) > 0 && len(failed) == len(col.snap.Projects)
+}
+
+// collapseMissing replaces per-project records that failed identically for
+// every one of n projects with a single record for the whole section.
+func collapseMissing(ms []Missing, n int) []Missing {
+	if n < 2 {
+		return ms
+	}
+	type groupKey struct {
+		section, scope, feature, reason string
+		status                          int
+		na                              bool
+	}
+	groups := map[groupKey][]int{}
+	for i, m := range ms {
+		if m.ProjectID == nil {
+			continue
+		}
+		k := groupKey{m.Section, m.Scope, m.Feature, m.Reason, m.Status, m.NotApplicable}
+		groups[k] = append(groups[k], i)
+	}
+	drop := map[int]bool{}
+	var merged []Missing
+	for k, idx := range groups {
+		if len(idx) != n {
+			continue
+		}
+		first := ms[idx[0]]
+		for _, i := range idx {
+			drop[i] = true
+		}
+		first.ProjectID = nil
+		first.Endpoint = "/api/projects/{project_id}/" + k.section + "/"
+		if k.section == SectionProjects {
+			first.Endpoint = "/api/projects/{project_id}/"
+		}
+		merged = append(merged, first)
+	}
+	out := make([]Missing, 0, len(ms))
+	for i, m := range ms {
+		if !drop[i] {
+			out = append(out, m)
+		}
+	}
+	return append(out, merged...)
+}
+
+func sortMissing(ms []Missing) {
+	sort.Slice(ms, func(i, j int) bool {
+		a, b := ms[i], ms[j]
+		if a.Section != b.Section {
+			return sectionIndex(a.Section) < sectionIndex(b.Section)
+		}
+		pa, pb := int64(-1), int64(-1)
+		if a.ProjectID != nil {
+			pa = *a.ProjectID
+		}
+		if b.ProjectID != nil {
+			pb = *b.ProjectID
+		}
+		if pa != pb {
+			return pa < pb
+		}
+		if a.AuditKeyEnv != b.AuditKeyEnv {
+			return a.AuditKeyEnv < b.AuditKeyEnv
+		}
+		return a.Endpoint < b.Endpoint
+	})
+}
+
+func sectionIndex(s string) int {
+	for i, name := range Sections {
+		if name == s {
+			return i
+		}
+	}
+	return len(Sections)
+}

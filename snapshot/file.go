@@ -1,0 +1,141 @@
+package snapshot
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/hogaudit/hogaudit/internal/atomicfile"
+)
+
+// Schema is the JSON Schema (draft-07) of the snapshot file format.
+//
+//go:embed schema.json
+var Schema []byte
+
+// FileMode is the permission of written snapshot files: they name every
+// member of the organization and their access, so only the owner may read
+// them.
+const FileMode = 0o600
+
+// Encode writes s as indented JSON with a trailing newline.
+func Encode(w io.Writer, s *Snapshot) error {
+	b, err := Marshal(s)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// Marshal returns s as indented JSON with a trailing newline. Two snapshots
+// of the same organization state marshal identically except for
+// collected_at.
+func Marshal(s *Snapshot) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(s); err != nil {
+		return nil, fmt.Errorf("encode snapshot: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Write stores s at path atomically (a temporary file renamed over path), so
+// an interrupted run never leaves a truncated snapshot behind.
+func Write(path string, s *Snapshot) error {
+	b, err := Marshal(s)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteBytes(path, FileMode, b)
+}
+
+// ErrSchemaVersion is wrapped by Load and Decode when a snapshot has a
+// schema_version this hogaudit does not read.
+var ErrSchemaVersion = errors.New("unsupported snapshot schema version")
+
+// Load reads the snapshot at path. It rejects files that are not snapshots,
+// malformed JSON (naming the line and column), and unknown schema versions.
+func Load(path string) (*Snapshot, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read snapshot: %w", err)
+	}
+	s, err := Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Decode parses a snapshot from JSON; see Load.
+func Decode(b []byte) (*Snapshot, error) {
+	var head struct {
+		SchemaVersion *int `json:"schema_version"`
+		Org           *struct {
+			ID string `json:"id"`
+		} `json:"org"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, describeJSONError(b, err)
+	}
+	switch {
+	case head.SchemaVersion == nil:
+		return nil, errors.New("not a hogaudit snapshot: no schema_version field")
+	case *head.SchemaVersion != SchemaVersion:
+		newer := "an older"
+		if *head.SchemaVersion > SchemaVersion {
+			newer = "a newer"
+		}
+		return nil, fmt.Errorf("%w %d (written by %s hogaudit; this one reads version %d)", ErrSchemaVersion, *head.SchemaVersion, newer, SchemaVersion)
+	case head.Org == nil || head.Org.ID == "":
+		return nil, errors.New("not a hogaudit snapshot: no org.id")
+	}
+	var s Snapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, describeJSONError(b, err)
+	}
+	if s.CollectedAt.IsZero() {
+		return nil, errors.New("not a hogaudit snapshot: no collected_at")
+	}
+	if s.Missing == nil {
+		s.Missing = []Missing{}
+	}
+	return &s, nil
+}
+
+// describeJSONError turns a decoding error into a message with the line and
+// column of the offending byte.
+func describeJSONError(b []byte, err error) error {
+	var off int64 = -1
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		off = syn.Offset
+	case errors.As(err, &typ):
+		off = typ.Offset
+	}
+	if off < 0 {
+		return fmt.Errorf("invalid JSON: %w", err)
+	}
+	line, col := 1, 1
+	for i := int64(0); i < off && i < int64(len(b)); i++ {
+		if b[i] == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	if typ != nil {
+		return fmt.Errorf("invalid snapshot at line %d, column %d: field %s should be %s, not %s", line, col, typ.Field, typ.Type, typ.Value)
+	}
+	return fmt.Errorf("invalid JSON at line %d, column %d: %v", line, col, err)
+}

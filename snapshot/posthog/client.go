@@ -1,0 +1,247 @@
+package posthog
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults of a Client.
+const (
+	// DefaultUserAgent is sent when WithUserAgent is not given.
+	DefaultUserAgent = "hogaudit/dev"
+	// DefaultMaxAttempts is the number of attempts of a GET, the first
+	// included.
+	DefaultMaxAttempts = 5
+	// DefaultMaxWait caps a single wait between two attempts.
+	DefaultMaxWait = 2 * time.Minute
+	// DefaultMaxBodyBytes caps the size of one response body (32 MiB).
+	DefaultMaxBodyBytes = 32 << 20
+	// DefaultTimeout bounds one attempt of the default HTTP client, body
+	// included.
+	DefaultTimeout = 2 * time.Minute
+)
+
+// Client reads PostHog's private REST API with one personal API key, from
+// one host. It only ever issues GET requests. It is safe for concurrent use;
+// its requests go through its Budget.
+type Client struct {
+	base        *url.URL
+	token       string
+	hc          *http.Client
+	userAgent   string
+	budget      *Budget
+	insecure    bool
+	observer    func(Event)
+	maxAttempts int
+	maxWait     time.Duration
+	maxBody     int64
+	backoffBase time.Duration
+}
+
+// Option configures a Client in New.
+type Option func(*Client)
+
+// WithHTTPClient makes the Client send its requests with hc (its transport,
+// timeout and TLS settings). The Client uses a copy whose redirect policy
+// refuses redirects to other hosts; hc itself is not modified. nil keeps the
+// default, an http.Client with DefaultTimeout.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) { c.hc = hc }
+}
+
+// WithUserAgent sets the User-Agent header (default DefaultUserAgent).
+func WithUserAgent(ua string) Option {
+	return func(c *Client) {
+		if ua != "" {
+			c.userAgent = ua
+		}
+	}
+}
+
+// WithBudget makes the Client share b with every other client of the run.
+// Without it each Client has its own NewBudget(8, 400).
+func WithBudget(b *Budget) Option {
+	return func(c *Client) { c.budget = b }
+}
+
+// WithInsecureHTTP allows a plain http:// host that is not loopback. The key
+// then crosses the network in clear text: use it only on a trusted network.
+func WithInsecureHTTP() Option {
+	return func(c *Client) { c.insecure = true }
+}
+
+// WithObserver makes the Client report progress to fn. fn is called from
+// many goroutines at once, synchronously: it must be safe for concurrent use
+// and return quickly.
+func WithObserver(fn func(Event)) Option {
+	return func(c *Client) { c.observer = fn }
+}
+
+// WithRetry sets the number of attempts of a GET (at least 1; default
+// DefaultMaxAttempts) and the cap on a single wait between two attempts
+// (default DefaultMaxWait; values <= 0 keep the default). Backoff waits are
+// shortened to the cap; when PostHog itself asks for a longer wait, the
+// request fails with an error saying how long PostHog asked for.
+func WithRetry(maxAttempts int, maxWait time.Duration) Option {
+	return func(c *Client) {
+		c.maxAttempts = max(maxAttempts, 1)
+		if maxWait > 0 {
+			c.maxWait = maxWait
+		}
+	}
+}
+
+// WithMaxBodyBytes caps the size of one response body (default
+// DefaultMaxBodyBytes; values <= 0 keep the default). A larger body fails the
+// request with an error wrapping ErrBodyTooLarge; it is not retried.
+func WithMaxBodyBytes(n int64) Option {
+	return func(c *Client) {
+		if n > 0 {
+			c.maxBody = n
+		}
+	}
+}
+
+// New returns a Client for the PostHog instance at host, authenticating with
+// the personal API key token.
+//
+// host is a base URL such as https://us.posthog.com; a bare host name means
+// https, and a trailing slash or /api suffix is dropped (Host returns the
+// result). It must use https, except that plain http is accepted for loopback
+// hosts (127.0.0.0/8, ::1, localhost) and, with WithInsecureHTTP, for any
+// host. Errors never contain the token.
+func New(host, token string, opts ...Option) (*Client, error) {
+	c := &Client{
+		userAgent:   DefaultUserAgent,
+		maxAttempts: DefaultMaxAttempts,
+		maxWait:     DefaultMaxWait,
+		maxBody:     DefaultMaxBodyBytes,
+		backoffBase: time.Second,
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(c)
+		}
+	}
+	base, err := normalizeHost(host, c.insecure)
+	if err != nil {
+		return nil, err
+	}
+	c.base = base
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return nil, errors.New("the personal api key is empty: create one in PostHog under settings, personal api keys")
+	}
+	if strings.IndexFunc(token, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return nil, errors.New("the personal api key contains whitespace or control characters: check how it was copied")
+	}
+	c.token = token
+	if c.budget == nil {
+		c.budget = NewBudget(8, 400)
+	}
+	hc := c.hc
+	if hc == nil {
+		hc = &http.Client{Timeout: DefaultTimeout}
+	}
+	own := *hc
+	own.CheckRedirect = c.checkRedirect
+	c.hc = &own
+	return c, nil
+}
+
+// Host returns the normalized base URL requests go to, such as
+// "https://us.posthog.com", without a trailing slash.
+func (c *Client) Host() string { return c.base.String() }
+
+// Budget returns the Budget the Client's requests go through.
+func (c *Client) Budget() *Budget { return c.budget }
+
+func normalizeHost(raw string, insecure bool) (*url.URL, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return nil, errors.New("no posthog host given: use https://us.posthog.com, https://eu.posthog.com or your instance's url")
+	}
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return nil, fmt.Errorf("invalid posthog host %q: use a url such as https://us.posthog.com", raw)
+	}
+	if u.User != nil {
+		// Never echo the input: its user info may hold a password.
+		return nil, errors.New("invalid posthog host: the url contains credentials; pass only the base url, such as https://us.posthog.com")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("invalid posthog host %q: remove the query or fragment; use the base url, such as https://us.posthog.com", u.Scheme+"://"+u.Host+u.Path)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch scheme {
+	case "https":
+	case "http":
+		if !insecure && !isLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("refusing plain http for posthog host %q: the key would travel unencrypted; use https, or allow insecure http explicitly on a trusted network (--insecure-http)", u.Host)
+		}
+	default:
+		return nil, fmt.Errorf("invalid posthog host %q: unsupported scheme %q; use https", raw, u.Scheme)
+	}
+	path := strings.TrimRight(u.Path, "/")
+	path = strings.TrimSuffix(path, "/api")
+	return &url.URL{Scheme: scheme, Host: strings.ToLower(u.Host), Path: path}, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// url returns the absolute URL of an API path such as /api/users/@me/.
+func (c *Client) url(path string, query url.Values) string {
+	u := *c.base
+	u.Path = c.base.Path + path
+	if len(query) > 0 {
+		u.RawQuery = query.Encode()
+	}
+	return u.String()
+}
+
+// resolve parses a URL to request, relative to the base, and refuses one on
+// another scheme or host.
+func (c *Client) resolve(raw string) (*url.URL, error) {
+	u, err := c.base.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("invalid link from posthog: %w", err)
+	}
+	if err := c.sameOrigin(u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func (c *Client) sameOrigin(u *url.URL) error {
+	if strings.EqualFold(u.Scheme, c.base.Scheme) && strings.EqualFold(u.Host, c.base.Host) && u.User == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %s://%s is not the configured host %s", ErrForeignURL, u.Scheme, u.Host, c.Host())
+}
+
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	return c.sameOrigin(req.URL)
+}
+
+func (c *Client) emit(e Event) {
+	if c.observer != nil {
+		c.observer(e)
+	}
+}

@@ -1,0 +1,213 @@
+package posthog
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// orgPath returns /api/organizations/{id}/ followed by rest.
+func orgPath(orgID, rest string) (string, error) {
+	if orgID == "" {
+		return "", errors.New("the organization id is empty: pass an organization id or @current")
+	}
+	return "/api/organizations/" + url.PathEscape(orgID) + "/" + rest, nil
+}
+
+// projectPath returns /api/projects/{id}/ followed by rest.
+func projectPath(projectID int64, rest string) string {
+	return "/api/projects/" + strconv.FormatInt(projectID, 10) + "/" + rest
+}
+
+// Organization returns GET /api/organizations/{id}/. orgID may be
+// "@current", the key owner's current organization. Scope organization:read.
+func (c *Client) Organization(ctx context.Context, orgID string) (*Organization, error) {
+	p, err := orgPath(orgID, "")
+	if err != nil {
+		return nil, err
+	}
+	return Get[Organization](ctx, c, p, nil)
+}
+
+// CurrentUser returns GET /api/users/@me/, the key's owner; OrganizationID
+// is the owner's current organization. Scope user:read.
+func (c *Client) CurrentUser(ctx context.Context) (*CurrentUser, error) {
+	return Get[CurrentUser](ctx, c, "/api/users/@me/", nil)
+}
+
+// Members returns every member of GET /api/organizations/{id}/members/.
+// Scope organization_member:read.
+func (c *Client) Members(ctx context.Context, orgID string) ([]Member, error) {
+	p, err := orgPath(orgID, "members/")
+	if err != nil {
+		return nil, err
+	}
+	return List[Member](ctx, c, p, nil)
+}
+
+// Invites returns every invite, expired ones included, of
+// GET /api/organizations/{id}/invites/. Scope organization_member:read.
+func (c *Client) Invites(ctx context.Context, orgID string) ([]Invite, error) {
+	p, err := orgPath(orgID, "invites/")
+	if err != nil {
+		return nil, err
+	}
+	return List[Invite](ctx, c, p, nil)
+}
+
+// Domains returns every domain of GET /api/organizations/{id}/domains/.
+// Scope organization:read.
+func (c *Client) Domains(ctx context.Context, orgID string) ([]Domain, error) {
+	p, err := orgPath(orgID, "domains/")
+	if err != nil {
+		return nil, err
+	}
+	return List[Domain](ctx, c, p, nil)
+}
+
+// IdentityProviderConfigs returns every config of
+// GET /api/organizations/{id}/identity_provider_configs/ (newest PostHog; a
+// deployment without it answers an error matching ErrNotFound). Scope
+// organization:read.
+func (c *Client) IdentityProviderConfigs(ctx context.Context, orgID string) ([]IdentityProviderConfig, error) {
+	p, err := orgPath(orgID, "identity_provider_configs/")
+	if err != nil {
+		return nil, err
+	}
+	return List[IdentityProviderConfig](ctx, c, p, nil)
+}
+
+// Roles returns every role, with its embedded members, of
+// GET /api/organizations/{id}/roles/. Scope organization:read.
+func (c *Client) Roles(ctx context.Context, orgID string) ([]Role, error) {
+	p, err := orgPath(orgID, "roles/")
+	if err != nil {
+		return nil, err
+	}
+	return List[Role](ctx, c, p, nil)
+}
+
+// RoleMemberships returns every membership of
+// GET /api/organizations/{id}/roles/{role_id}/role_memberships/. Scope
+// organization:read.
+func (c *Client) RoleMemberships(ctx context.Context, orgID, roleID string) ([]RoleMembership, error) {
+	if roleID == "" {
+		return nil, errors.New("the role id is empty")
+	}
+	p, err := orgPath(orgID, "roles/"+url.PathEscape(roleID)+"/role_memberships/")
+	if err != nil {
+		return nil, err
+	}
+	return List[RoleMembership](ctx, c, p, nil)
+}
+
+// Projects returns every project the key's owner can see of
+// GET /api/organizations/{id}/projects/ (all of them for an organization
+// admin or owner). Scope project:read.
+func (c *Client) Projects(ctx context.Context, orgID string) ([]ProjectSummary, error) {
+	p, err := orgPath(orgID, "projects/")
+	if err != nil {
+		return nil, err
+	}
+	return List[ProjectSummary](ctx, c, p, nil)
+}
+
+// Project returns GET /api/projects/{id}/. The secrets the response carries
+// are not decoded. Scope project:read.
+func (c *Client) Project(ctx context.Context, projectID int64) (*ProjectDetail, error) {
+	return Get[ProjectDetail](ctx, c, projectPath(projectID, ""), nil)
+}
+
+// AccessControls returns GET /api/projects/{id}/access_controls/, the rules
+// on the project itself (not paginated), with AccessControls sorted. Scope
+// access_control:read.
+func (c *Client) AccessControls(ctx context.Context, projectID int64) (*AccessControlList, error) {
+	return accessControls(ctx, c, projectPath(projectID, "access_controls/"))
+}
+
+// ResourceAccessControls returns
+// GET /api/projects/{id}/resource_access_controls/, the project-wide rules
+// per resource (not paginated), with AccessControls sorted. Scope
+// access_control:read.
+func (c *Client) ResourceAccessControls(ctx context.Context, projectID int64) (*AccessControlList, error) {
+	return accessControls(ctx, c, projectPath(projectID, "resource_access_controls/"))
+}
+
+func accessControls(ctx context.Context, c *Client, path string) (*AccessControlList, error) {
+	l, err := Get[AccessControlList](ctx, c, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	sortAccessControls(l.AccessControls)
+	return l, nil
+}
+
+// sortAccessControls sorts rules by resource, resource id, member and role
+// (absent ids first).
+func sortAccessControls(rules []AccessControl) {
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return "\x00" + *p // an absent id sorts before any present one
+	}
+	slices.SortStableFunc(rules, func(a, b AccessControl) int {
+		return cmp.Or(
+			cmp.Compare(a.Resource, b.Resource),
+			cmp.Compare(str(a.ResourceID), str(b.ResourceID)),
+			cmp.Compare(str(a.OrganizationMember), str(b.OrganizationMember)),
+			cmp.Compare(str(a.Role), str(b.Role)),
+		)
+	})
+}
+
+// UsersWithAccess returns the users of
+// GET /api/projects/{id}/users_with_access/ ({"users": [...],
+// "total_count": n}), PostHog's own resolution of each member's project
+// level (newest PostHog; a deployment without it answers an error matching
+// ErrNotFound). Scope access_control:read.
+func (c *Client) UsersWithAccess(ctx context.Context, projectID int64) ([]UserAccess, error) {
+	resp, err := Get[struct {
+		Users []UserAccess `json:"users"`
+	}](ctx, c, projectPath(projectID, "users_with_access/"), nil)
+	if err != nil {
+		return nil, err
+	}
+	return resp.Users, nil
+}
+
+// ExplicitMembers returns the legacy GET /api/projects/{id}/explicit_members/
+// (a bare array; older self-hosted PostHog only: newer deployments answer an
+// error matching ErrNotFound). Scope project:read.
+func (c *Client) ExplicitMembers(ctx context.Context, projectID int64) ([]ExplicitMember, error) {
+	return List[ExplicitMember](ctx, c, projectPath(projectID, "explicit_members/"), nil)
+}
+
+// ActivityLog returns the entries of
+// GET /api/projects/{id}/activity_log/?include_organization_scoped=1 created
+// at or after since (all of them when since is zero), newest first. It
+// follows the cursor pages until one comes back empty, has no next link, or
+// holds an entry older than since. Organization-level entries appear when
+// the deployment includes them (the project's
+// receive_org_level_activity_logs on newest PostHog, the
+// include_organization_scoped parameter on older ones). Scope
+// activity_log:read; PostHog Cloud also requires the audit_logs plan feature.
+func (c *Client) ActivityLog(ctx context.Context, projectID int64, since time.Time) ([]ActivityLogEntry, error) {
+	q := url.Values{"include_organization_scoped": {"1"}}
+	var until func(ActivityLogEntry) bool
+	if !since.IsZero() {
+		until = func(e ActivityLogEntry) bool { return e.CreatedAt.Before(since) }
+	}
+	return list(ctx, c, c.url(projectPath(projectID, "activity_log/"), q), until)
+}
+
+// CurrentPersonalAPIKey returns GET /api/personal_api_keys/@current/, the key
+// the Client authenticates with (its value is never returned). It needs no
+// scope, so it works for any valid key.
+func (c *Client) CurrentPersonalAPIKey(ctx context.Context) (*PersonalAPIKey, error) {
+	return Get[PersonalAPIKey](ctx, c, "/api/personal_api_keys/@current/", nil)
+}

@@ -1,0 +1,140 @@
+package posthog
+
+import (
+	"net/http"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
+)
+
+// The client only issues GETs; its request path takes a method so that the
+// retry rule (GET only) is enforced in one place and tested here.
+func TestOnlyGETIsRetried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim := posthogsim.New(posthogsim.Acme(time.Now()))
+		hc, base, closeFn := sim.InMemory()
+		defer closeFn()
+		c, err := New(base, posthogsim.AcmeScannerToken, WithHTTPClient(hc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := c.url("/api/users/@me/", nil)
+
+		sim.Inject(posthogsim.Fault{Kind: posthogsim.Fault500, Times: 2})
+		if _, err := c.do(t.Context(), http.MethodPost, u); err == nil {
+			t.Fatal("POST against a 500: no error")
+		}
+		if n := sim.Stats().Requests; n != 1 {
+			t.Errorf("POST sent %d times, want 1", n)
+		}
+
+		sim.ResetStats()
+		sim.Inject(posthogsim.Fault{Kind: posthogsim.FaultReset})
+		if _, err := c.do(t.Context(), http.MethodPut, u); err == nil {
+			t.Fatal("PUT on a reset connection: no error")
+		}
+		if n := sim.Stats().Requests; n != 1 {
+			t.Errorf("PUT sent %d times, want 1", n)
+		}
+
+		// The one 500 left is retried for a GET.
+		sim.ResetStats()
+		if _, err := c.do(t.Context(), http.MethodGet, u); err != nil {
+			t.Fatal(err)
+		}
+		if n := sim.Stats().Requests; n != 2 {
+			t.Errorf("GET sent %d times, want 2", n)
+		}
+	})
+}
+
+func TestBackoffJitter(t *testing.T) {
+	c := &Client{backoffBase: time.Second}
+	for attempt := 1; attempt <= 6; attempt++ {
+		base := time.Second << (attempt - 1)
+		lo, hi := base*8/10, base*12/10
+		seen := map[time.Duration]bool{}
+		for range 200 {
+			d := c.backoff(attempt)
+			if d < lo || d >= hi {
+				t.Fatalf("backoff(%d) = %v, want in [%v, %v)", attempt, d, lo, hi)
+			}
+			seen[d] = true
+		}
+		if len(seen) < 10 {
+			t.Errorf("backoff(%d) has little jitter: %d distinct values", attempt, len(seen))
+		}
+	}
+}
+
+func TestThrottleWait(t *testing.T) {
+	tests := []struct {
+		detail string
+		header http.Header
+		want   time.Duration
+		told   bool
+	}{
+		{"Request was throttled. Expected available in 37 seconds.", nil, 37 * time.Second, true},
+		{"Request was throttled. Expected available in 1 second.", nil, time.Second, true},
+		{"Request was throttled.", http.Header{"Retry-After": {"12"}}, 12 * time.Second, true},
+		{"Request was throttled.", http.Header{"Retry-After": {"soon"}}, 0, false},
+		{"Request was throttled.", nil, 0, false},
+	}
+	for _, tt := range tests {
+		got, told := throttleWait(tt.detail, tt.header)
+		if got != tt.want || told != tt.told {
+			t.Errorf("throttleWait(%q, %v) = %v, %v; want %v, %v", tt.detail, tt.header, got, told, tt.want, tt.told)
+		}
+	}
+}
+
+func TestFormatBytes(t *testing.T) {
+	for n, want := range map[int64]string{32 << 20: "32 MiB", 100 << 10: "100 KiB", 1000: "1000 bytes", 1<<20 + 1: "1048577 bytes"} {
+		if got := formatBytes(n); got != want {
+			t.Errorf("formatBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestRemainingPages(t *testing.T) {
+	c, err := New("https://us.posthog.com", "phx_test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		next           string
+		count, firstLn int
+		want           []string
+	}{
+		{"https://us.posthog.com/api/x/?limit=2&offset=2&email=a", 7, 2, []string{
+			"https://us.posthog.com/api/x/?email=a&limit=2&offset=2",
+			"https://us.posthog.com/api/x/?email=a&limit=2&offset=4",
+			"https://us.posthog.com/api/x/?email=a&limit=2&offset=6",
+		}},
+		{"https://us.posthog.com/api/x/?offset=100", 250, 100, []string{
+			"https://us.posthog.com/api/x/?offset=100",
+			"https://us.posthog.com/api/x/?offset=200",
+		}},
+		{"https://us.posthog.com/api/x/?page=2&page_size=100", 214, 100, []string{
+			"https://us.posthog.com/api/x/?page=2&page_size=100",
+			"https://us.posthog.com/api/x/?page=3&page_size=100",
+		}},
+		{"https://us.posthog.com/api/x/?cursor=abc", 10, 2, nil},
+		{"https://us.posthog.com/api/x/?offset=2", 10, 0, nil},
+	}
+	for _, tt := range tests {
+		got, err := c.remainingPages(tt.next, tt.count, tt.firstLn)
+		if err != nil {
+			t.Fatalf("remainingPages(%q): %v", tt.next, err)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("remainingPages(%q) (-want +got):\n%s", tt.next, diff)
+		}
+	}
+	if _, err := c.remainingPages("https://evil.example/api/x/?offset=2", 10, 2); err == nil {
+		t.Error("a foreign next was stepped")
+	}
+}

@@ -1,0 +1,240 @@
+package posthog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// fetch GETs rawURL (absolute or relative to the host, never on another
+// host) and returns the body of its 2xx response, which is valid JSON.
+func (c *Client) fetch(ctx context.Context, rawURL string) ([]byte, error) {
+	return c.do(ctx, http.MethodGet, rawURL)
+}
+
+// do sends one logical request: attempts, retries (GET only) and waits.
+func (c *Client) do(ctx context.Context, method, rawURL string) ([]byte, error) {
+	u, err := c.resolve(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	path := u.Path
+	for attempt := 1; ; attempt++ {
+		status, header, body, err := c.attempt(ctx, method, u, attempt)
+		if err != nil && ctx.Err() != nil {
+			return nil, err
+		}
+		if err == nil {
+			ev := Event{Kind: EventResponse, Method: method, Path: path, Status: status, Attempt: attempt}
+			if status < 200 || status >= 300 {
+				err = newAPIError(method, path, status, bytes.ReplaceAll(body, []byte(c.token), []byte("[redacted]")))
+				ev.Err = err
+			}
+			c.emit(ev)
+		}
+		v := c.judge(method, path, attempt, status, header, body, err)
+		if v.err == nil {
+			return body, nil
+		}
+		if !v.retry || method != http.MethodGet {
+			return nil, v.err
+		}
+		if attempt >= c.maxAttempts {
+			return nil, fmt.Errorf("giving up after %d %s: %w", attempt, plural(attempt, "attempt"), v.err)
+		}
+		if v.wait > c.maxWait {
+			if v.told {
+				return nil, fmt.Errorf("%s %s: posthog asked to wait %v before retrying, longer than the %v this client waits at most; retry later: %w", method, path, v.wait, c.maxWait, v.err)
+			}
+			v.wait = c.maxWait
+		}
+		kind := EventRetry
+		if v.throttled {
+			kind = EventThrottled
+			c.budget.pause(time.Now().Add(v.wait))
+		}
+		c.emit(Event{Kind: kind, Method: method, Path: path, Status: status, Attempt: attempt, Wait: v.wait, Err: v.err})
+		if err := sleep(ctx, v.wait); err != nil {
+			return nil, fmt.Errorf("%s %s: waiting to retry: %w", method, path, err)
+		}
+	}
+}
+
+// verdict is what an attempt's outcome calls for.
+type verdict struct {
+	err       error // nil: success
+	retry     bool
+	wait      time.Duration // before the next attempt
+	told      bool          // the server chose the wait
+	throttled bool          // a 429
+}
+
+// judge classifies an attempt: err is its transport error or the
+// *APIError of a non-2xx status.
+func (c *Client) judge(method, path string, attempt, status int, header http.Header, body []byte, err error) verdict {
+	backoff := verdict{err: err, retry: true, wait: c.backoff(attempt)}
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &apiErr):
+		switch {
+		case status == http.StatusTooManyRequests:
+			v := verdict{err: err, retry: true, throttled: true}
+			if v.wait, v.told = throttleWait(apiErr.Detail, header); !v.told {
+				v.wait = backoff.wait
+			}
+			return v
+		case status >= 500:
+			v := verdict{err: err, retry: true}
+			if v.wait, v.told = retryAfter(header); !v.told {
+				v.wait = backoff.wait
+			}
+			return v
+		}
+		return verdict{err: err}
+	case err != nil:
+		if errors.Is(err, ErrBodyTooLarge) || !retryableTransport(err) {
+			return verdict{err: err}
+		}
+		return backoff
+	case json.Valid(body):
+		return verdict{}
+	case looksTruncated(body):
+		backoff.err = &TransportError{Method: method, Path: path, Err: errTruncated}
+		return backoff
+	}
+	return verdict{err: fmt.Errorf("%s %s: the response is not json (content type %q): check that the host is a posthog instance", method, path, header.Get("Content-Type"))}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// attempt sends the request once, within the budget, and reads the whole
+// body. It returns a *TransportError when no complete response arrived.
+func (c *Client) attempt(ctx context.Context, method string, u *url.URL, attempt int) (int, http.Header, []byte, error) {
+	path := u.Path
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+
+	release, err := c.budget.acquire(ctx, func(d time.Duration) {
+		c.emit(Event{Kind: EventRateWait, Method: method, Path: path, Attempt: attempt, Wait: d})
+	})
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("%s %s: waiting for the request budget: %w", method, path, err)
+	}
+	defer release()
+
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err // its message repeats the full URL
+		}
+		return 0, nil, nil, &TransportError{Method: method, Path: path, Err: err}
+	}
+	defer resp.Body.Close()
+	if resp.ContentLength > c.maxBody {
+		return 0, nil, nil, c.tooLarge(method, path)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if err != nil {
+		return 0, nil, nil, &TransportError{Method: method, Path: path, Err: err}
+	}
+	if int64(len(body)) > c.maxBody {
+		return 0, nil, nil, c.tooLarge(method, path)
+	}
+	return resp.StatusCode, resp.Header, body, nil
+}
+
+func (c *Client) tooLarge(method, path string) error {
+	return fmt.Errorf("%s %s: %w: the body exceeds the %s limit", method, path, ErrBodyTooLarge, formatBytes(c.maxBody))
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// backoff is the wait before attempt+1 when the server did not say: 1s, 2s,
+// 4s, … times a random factor in [0.8, 1.2).
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.backoffBase << min(attempt-1, 20)
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+var throttleRE = regexp.MustCompile(`available in (\d+) seconds?`)
+
+// throttleWait reads how long a 429 asks to wait: the seconds in PostHog's
+// detail ("Request was throttled. Expected available in N seconds."), else a
+// Retry-After header. told is false when neither says.
+func throttleWait(detail string, h http.Header) (wait time.Duration, told bool) {
+	if m := throttleRE.FindStringSubmatch(detail); m != nil {
+		if n, err := strconv.Atoi(m[1]); err == nil {
+			return time.Duration(n) * time.Second, true
+		}
+	}
+	return retryAfter(h)
+}
+
+// retryAfter reads a Retry-After header in seconds or as an HTTP date.
+func retryAfter(h http.Header) (wait time.Duration, told bool) {
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+// retryableTransport reports whether a failure without a response may be
+// retried: a reset or closed connection, a cut body or a timeout, but not an
+// unreachable host.
+func retryableTransport(err error) bool {
+	if errors.Is(err, ErrUnreachable) {
+		return false
+	}
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.ErrClosedPipe),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, errTruncated):
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// looksTruncated reports whether an invalid body starts like JSON, so that it
+// is more likely cut short than not JSON at all.
+func looksTruncated(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
+}

@@ -1,0 +1,412 @@
+package posthogsim
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// response is what a handler produced. It is written after the request has
+// stopped counting as in flight, so that a client that has read the whole
+// response never sees the server count it.
+type response struct {
+	status int
+	header http.Header
+	body   any
+}
+
+func (r response) bytes() []byte {
+	b, err := json.Marshal(r.body)
+	if err != nil {
+		// The bodies are built from plain values: this cannot happen, but a
+		// server must answer something.
+		return []byte(`{"type":"server_error","code":"error","detail":"A server error occurred.","attr":null}`)
+	}
+	return b
+}
+
+func (r response) writeHeader(w http.ResponseWriter, length int) {
+	for k, vs := range r.header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(length))
+	w.WriteHeader(r.status)
+}
+
+func (r response) write(w http.ResponseWriter) {
+	b := r.bytes()
+	r.writeHeader(w, len(b))
+	_, _ = w.Write(b)
+}
+
+func jsonOK(body any) response { return response{status: http.StatusOK, body: body} }
+
+// apiError is PostHog's error body (drf-exceptions-hog).
+func apiError(status int, typ, code, detail string) response {
+	return response{status: status, body: map[string]any{"type": typ, "code": code, "detail": detail, "attr": nil}}
+}
+
+func notFound() response {
+	return apiError(http.StatusNotFound, "invalid_request", "not_found", "Not found.")
+}
+
+func forbidden(detail string) response {
+	return apiError(http.StatusForbidden, "authentication_error", "permission_denied", detail)
+}
+
+func throttledResponse(wait time.Duration) response {
+	secs := int(math.Ceil(wait.Seconds()))
+	return apiError(http.StatusTooManyRequests, "throttled_error", "throttled",
+		fmt.Sprintf("Request was throttled. Expected available in %d seconds.", secs))
+}
+
+func serverError() response {
+	return apiError(http.StatusInternalServerError, "server_error", "error", "A server error occurred.")
+}
+
+// ServeHTTP answers one request the way PostHog would.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.enter(r)
+	left := false
+	leave := func() {
+		if !left {
+			left = true
+			s.leave()
+		}
+	}
+	defer leave()
+	if s.latency > 0 {
+		t := time.NewTimer(s.latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	c := &call{s: s, r: r}
+	f, faulty := s.takeFault(r.URL.Path)
+	if faulty && f.Kind == FaultForeignNext {
+		c.foreign, faulty = true, false
+	}
+	var resp response
+	if !faulty || f.Kind == FaultTruncate {
+		resp = s.handle(c)
+	}
+	leave()
+	switch {
+	case !faulty:
+		resp.write(w)
+	case f.Kind == FaultTruncate:
+		// The declared length is the whole body; returning after half of
+		// it makes net/http close the connection.
+		b := resp.bytes()
+		resp.writeHeader(w, len(b))
+		_, _ = w.Write(b[:len(b)/2])
+	default:
+		serveFault(w, f)
+	}
+}
+
+// serveFault answers with an injected failure.
+func serveFault(w http.ResponseWriter, f Fault) {
+	switch f.Kind {
+	case Fault429:
+		throttledResponse(time.Duration(f.Seconds) * time.Second).write(w)
+	case Fault429RetryAfter:
+		resp := apiError(http.StatusTooManyRequests, "throttled_error", "throttled", "Request was throttled.")
+		resp.header = http.Header{"Retry-After": {strconv.Itoa(f.Seconds)}}
+		resp.write(w)
+	case FaultReset:
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			serverError().write(w)
+			return
+		}
+		_ = conn.Close()
+	case FaultHugeBody:
+		writeHugeBody(w, int64(max(f.Seconds, 1))<<20)
+	default: // Fault500 and unknown kinds
+		serverError().write(w)
+	}
+}
+
+// writeHugeBody streams a valid JSON page whose padding makes it larger than
+// limit bytes, stopping early if the client goes away.
+func writeHugeBody(w http.ResponseWriter, limit int64) {
+	head := []byte(`{"count":1,"next":null,"previous":null,"results":[{"padding":"`)
+	tail := []byte(`"}]}`)
+	pad := int(limit) + 1
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(head)+pad+len(tail)))
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write(head); err != nil {
+		return
+	}
+	chunk := []byte(strings.Repeat("x", 64<<10))
+	for pad > 0 {
+		n := min(pad, len(chunk))
+		if _, err := w.Write(chunk[:n]); err != nil {
+			return
+		}
+		pad -= n
+	}
+	_, _ = w.Write(tail)
+}
+
+// call is one request being answered.
+type call struct {
+	s       *Server
+	r       *http.Request
+	key     *APIKey
+	owner   *Member  // the key owner's membership; nil when not a member
+	project *Project // the project of a project route
+	foreign bool     // FaultForeignNext: next links point to evil.example
+}
+
+// routeKind says how key scoping applies to an endpoint.
+type routeKind int
+
+const (
+	kindOrg     routeKind = iota // organization-based: team-scoped keys refused
+	kindProject                  // project-based
+	kindUser                     // exempt from key scoping (users/@me)
+	kindKey                      // the key itself: no scope needed
+)
+
+// route is a matched endpoint.
+type route struct {
+	scope     string
+	kind      routeKind
+	orgID     string // kindOrg: the id in the path ("" for the list)
+	projectID int64  // kindProject
+	serve     func(c *call) response
+}
+
+// handle authenticates, authorizes, throttles and serves a request.
+func (s *Server) handle(c *call) response {
+	rt, found := s.match(c.r.URL.Path)
+	if !found {
+		return notFound()
+	}
+	if resp, ok := s.authenticate(c); !ok {
+		return resp
+	}
+	if rt.kind != kindKey && rt.scope != "" {
+		if s.isDenied(c.key.Token, rt.scope) || !hasScope(c.key.Scopes, rt.scope) {
+			return forbidden(fmt.Sprintf("API key missing required scope '%s'", rt.scope))
+		}
+	}
+	switch rt.kind {
+	case kindOrg:
+		if len(c.key.ScopedTeams) > 0 {
+			return forbidden("API keys with scoped projects are only supported on project-based endpoints.")
+		}
+		if rt.orgID != "" {
+			id := rt.orgID
+			if id == "@current" {
+				id = s.org.ID
+			}
+			if len(c.key.ScopedOrganizations) > 0 && !slices.Contains(c.key.ScopedOrganizations, id) {
+				return forbidden(fmt.Sprintf("API key does not have access to the requested organization: ID %s.", id))
+			}
+			if id != s.org.ID || c.owner == nil {
+				return notFound()
+			}
+		}
+		if resp, ok := s.personalKeysAllowed(c); !ok {
+			return resp
+		}
+	case kindProject:
+		denied := forbidden(fmt.Sprintf("API key does not have access to the requested project: ID %d.", rt.projectID))
+		if len(c.key.ScopedTeams) > 0 && !slices.Contains(c.key.ScopedTeams, rt.projectID) {
+			return denied
+		}
+		if len(c.key.ScopedOrganizations) > 0 && !slices.Contains(c.key.ScopedOrganizations, s.org.ID) {
+			return denied
+		}
+		p := s.project(rt.projectID)
+		if p == nil || c.owner == nil {
+			return notFound()
+		}
+		c.project = p
+		if resp, ok := s.personalKeysAllowed(c); !ok {
+			return resp
+		}
+		if level, _ := s.resolve(c.owner, p); level == "none" {
+			return forbidden("You don't have access to the project.")
+		}
+	}
+	if wait, limited := s.throttled(c.key.Token); limited {
+		return throttledResponse(wait)
+	}
+	if c.r.Method != http.MethodGet && c.r.Method != http.MethodHead {
+		return apiError(http.StatusMethodNotAllowed, "invalid_request", "method_not_allowed",
+			fmt.Sprintf("Method \"%s\" not allowed.", c.r.Method))
+	}
+	return rt.serve(c)
+}
+
+// authenticate finds the request's personal API key.
+func (s *Server) authenticate(c *call) (response, bool) {
+	h := c.r.Header.Get("Authorization")
+	token, found := strings.CutPrefix(h, "Bearer ")
+	token = strings.TrimSpace(token)
+	var resp response
+	switch {
+	case !found || token == "":
+		resp = apiError(http.StatusUnauthorized, "authentication_error", "not_authenticated",
+			"Authentication credentials were not provided.")
+	case s.keys[token] == nil:
+		resp = apiError(http.StatusUnauthorized, "authentication_error", "authentication_failed",
+			"Invalid personal API key.")
+	default:
+		c.key = s.keys[token]
+		c.owner = s.members[c.key.UserID]
+		return response{}, true
+	}
+	resp.header = http.Header{"Www-Authenticate": {
+		fmt.Sprintf(`Bearer resource_metadata="%s/.well-known/oauth-protected-resource"`, c.origin()),
+	}}
+	return resp, false
+}
+
+// personalKeysAllowed applies members_can_use_personal_api_keys, which
+// PostHog enforces for non-admin members when the organization has the
+// organization_security_settings feature.
+func (s *Server) personalKeysAllowed(c *call) (response, bool) {
+	o := s.org
+	if o.MembersCanUsePersonalAPIKeys || !o.HasFeature("organization_security_settings") ||
+		c.owner == nil || c.owner.Level >= LevelAdmin {
+		return response{}, true
+	}
+	return forbidden(fmt.Sprintf("Organization '%s' does not allow using personal API keys.", o.Name)), false
+}
+
+// hasScope reports whether scopes grant required: the scope itself, its
+// object's write scope, "*", or no scopes at all (a legacy key).
+func hasScope(scopes []string, required string) bool {
+	if len(scopes) == 0 {
+		return true
+	}
+	obj, _, _ := strings.Cut(required, ":")
+	for _, sc := range scopes {
+		if sc == "*" || sc == required || sc == obj+":write" {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) project(id int64) *Project {
+	for i := range s.org.Projects {
+		if s.org.Projects[i].ID == id {
+			return &s.org.Projects[i]
+		}
+	}
+	return nil
+}
+
+func (s *Server) role(id string) *Role {
+	for i := range s.org.Roles {
+		if s.org.Roles[i].ID == id {
+			return &s.org.Roles[i]
+		}
+	}
+	return nil
+}
+
+// match finds the endpoint of a path. Endpoints a deployment lacks are not
+// matched, so they answer 404 before authentication, as an unknown URL does
+// in Django.
+func (s *Server) match(path string) (route, bool) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	if len(segs) < 2 || segs[0] != "api" {
+		return route{}, false
+	}
+	newest := s.deployment == Newest
+	switch segs[1] {
+	case "organizations":
+		if len(segs) == 2 {
+			return route{scope: "organization:read", kind: kindOrg, serve: (*call).organizations}, true
+		}
+		rt := route{kind: kindOrg, orgID: segs[2]}
+		rest := segs[3:]
+		switch {
+		case len(rest) == 0:
+			rt.scope, rt.serve = "organization:read", (*call).organization
+		case len(rest) == 1 && rest[0] == "members":
+			rt.scope, rt.serve = "organization_member:read", (*call).members
+		case len(rest) == 1 && rest[0] == "invites":
+			rt.scope, rt.serve = "organization_member:read", (*call).invites
+		case len(rest) == 1 && rest[0] == "domains":
+			rt.scope, rt.serve = "organization:read", (*call).domains
+		case len(rest) == 1 && rest[0] == "identity_provider_configs" && newest:
+			rt.scope, rt.serve = "organization:read", (*call).identityProviderConfigs
+		case len(rest) == 1 && rest[0] == "roles":
+			rt.scope, rt.serve = "organization:read", (*call).roles
+		case len(rest) == 3 && rest[0] == "roles" && rest[2] == "role_memberships":
+			roleID := rest[1]
+			rt.scope = "organization:read"
+			rt.serve = func(c *call) response { return c.roleMemberships(roleID) }
+		case len(rest) == 1 && rest[0] == "projects":
+			rt.scope, rt.serve = "project:read", (*call).projects
+		default:
+			return route{}, false
+		}
+		return rt, true
+	case "projects":
+		if len(segs) == 2 {
+			return route{scope: "project:read", kind: kindOrg, serve: (*call).projects}, true
+		}
+		id, err := strconv.ParseInt(segs[2], 10, 64)
+		if err != nil {
+			return route{}, false
+		}
+		rt := route{kind: kindProject, projectID: id}
+		rest := segs[3:]
+		if len(rest) > 1 {
+			return route{}, false
+		}
+		switch strings.Join(rest, "/") {
+		case "":
+			rt.scope, rt.serve = "project:read", (*call).projectDetail
+		case "access_controls":
+			rt.scope, rt.serve = "access_control:read", (*call).accessControls
+		case "resource_access_controls", "global_access_controls":
+			rt.scope, rt.serve = "access_control:read", (*call).resourceAccessControls
+		case "users_with_access":
+			if !newest {
+				return route{}, false
+			}
+			rt.scope, rt.serve = "access_control:read", (*call).usersWithAccess
+		case "explicit_members":
+			if newest {
+				return route{}, false
+			}
+			rt.scope, rt.serve = "project:read", (*call).explicitMembers
+		case "activity_log":
+			rt.scope, rt.serve = "activity_log:read", (*call).activityLog
+		default:
+			return route{}, false
+		}
+		return rt, true
+	case "users":
+		if len(segs) == 3 && segs[2] == "@me" {
+			return route{scope: "user:read", kind: kindUser, serve: (*call).currentUser}, true
+		}
+	case "personal_api_keys":
+		if len(segs) == 3 && segs[2] == "@current" {
+			return route{kind: kindKey, serve: (*call).currentKey}, true
+		}
+	}
+	return route{}, false
+}

@@ -1,0 +1,293 @@
+package posthogsim
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Deployment selects which PostHog version the Server imitates.
+type Deployment int
+
+// Deployments.
+const (
+	// Newest is PostHog Cloud's current code: domains link identity provider
+	// configs, users_with_access exists, explicit_members is gone, activity
+	// entries carry team_id and org-level entries follow the project's
+	// receive_org_level_activity_logs.
+	Newest Deployment = iota
+	// Deployment2025 is mid-2025 code, common on self-hosted installs: SAML
+	// and SCIM fields on domains, no identity_provider_configs or
+	// users_with_access, explicit_members served, activity entries without
+	// team_id and org-level entries only with include_organization_scoped=1.
+	Deployment2025
+)
+
+// String returns the deployment's name.
+func (d Deployment) String() string {
+	if d == Deployment2025 {
+		return "2025"
+	}
+	return "newest"
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithLatency delays every response by d (with a timer, so that it advances
+// instantly inside a testing/synctest bubble).
+func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
+
+// WithPageSize sets the default page size of paginated lists (default 100,
+// as PostHog). A client's limit or page_size parameter overrides it, up to
+// 1000.
+func WithPageSize(n int) Option {
+	return func(s *Server) {
+		if n > 0 {
+			s.pageSize = n
+		}
+	}
+}
+
+// WithDeployment selects the PostHog version to imitate (default Newest).
+func WithDeployment(d Deployment) Option { return func(s *Server) { s.deployment = d } }
+
+// WithClock sets the clock that stamps requests in Stats and drives the
+// throttle (default time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(s *Server) {
+		if now != nil {
+			s.now = now
+		}
+	}
+}
+
+// WithThrottle answers 429 once a key has made n requests in the last per,
+// the way PostHog's throttle does: a sliding window per key, the detail
+// "Request was throttled. Expected available in N seconds." and no
+// Retry-After header. Throttled requests do not count against the window.
+func WithThrottle(n int, per time.Duration) Option {
+	return func(s *Server) { s.throttleN, s.throttlePer = n, per }
+}
+
+// FaultKind is a failure the Server can inject.
+type FaultKind int
+
+// Fault kinds.
+const (
+	// Fault429 answers 429 with PostHog's body, the wait (Seconds) in its
+	// detail and no Retry-After header.
+	Fault429 FaultKind = iota + 1
+	// Fault429RetryAfter answers 429 with a Retry-After header of Seconds
+	// and a detail that names no wait.
+	Fault429RetryAfter
+	// Fault500 answers 500 with PostHog's server_error body.
+	Fault500
+	// FaultTruncate sends valid headers announcing the whole body, then half
+	// of it, then closes the connection.
+	FaultTruncate
+	// FaultReset closes the connection without answering.
+	FaultReset
+	// FaultForeignNext serves the response with its next link pointing to
+	// https://evil.example.
+	FaultForeignNext
+	// FaultHugeBody answers 200 with a JSON body larger than Seconds MiB.
+	FaultHugeBody
+)
+
+// Fault is one injected failure.
+type Fault struct {
+	// Path is matched as a substring of the request path; "" matches every
+	// request.
+	Path string
+	// Times is how many matching requests the fault affects (at least 1).
+	Times int
+	Kind  FaultKind
+	// Seconds is the wait a 429 asks for, or the size in MiB a huge body
+	// exceeds.
+	Seconds int
+}
+
+// Stats describes the requests a Server received.
+type Stats struct {
+	// Requests is the number of requests received.
+	Requests int
+	// MaxInFlight is the largest number of requests handled at once.
+	MaxInFlight int
+	// Times are the arrival times of the requests, from the Server's clock,
+	// in arrival order.
+	Times []time.Time
+	// ByPath counts requests by URL path.
+	ByPath map[string]int
+}
+
+// Server is a simulated PostHog API serving one Org. It implements
+// http.Handler; serve it with httptest.NewServer, or in memory with
+// InMemory. It is safe for concurrent use.
+type Server struct {
+	org         *Org
+	latency     time.Duration
+	pageSize    int
+	deployment  Deployment
+	now         func() time.Time
+	throttleN   int
+	throttlePer time.Duration
+
+	keys    map[string]*APIKey // by token
+	members map[int64]*Member  // by user id
+	byMID   map[string]*Member // by membership id
+
+	mu          sync.Mutex
+	faults      []*Fault
+	denied      map[string]map[string]bool // token → scope
+	history     map[string][]time.Time     // token → throttle window
+	requests    int
+	inFlight    int
+	maxInFlight int
+	times       []time.Time
+	byPath      map[string]int
+}
+
+// New returns a Server for org.
+func New(org *Org, opts ...Option) *Server {
+	s := &Server{
+		org:      org,
+		pageSize: 100,
+		now:      time.Now,
+		keys:     map[string]*APIKey{},
+		members:  map[int64]*Member{},
+		byMID:    map[string]*Member{},
+		denied:   map[string]map[string]bool{},
+		history:  map[string][]time.Time{},
+		byPath:   map[string]int{},
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(s)
+		}
+	}
+	for i := range org.Keys {
+		s.keys[org.Keys[i].Token] = &org.Keys[i]
+	}
+	for i := range org.Members {
+		m := &org.Members[i]
+		s.members[m.User.ID] = m
+		s.byMID[m.ID] = m
+	}
+	return s
+}
+
+// Org returns the organization the Server serves.
+func (s *Server) Org() *Org { return s.org }
+
+// Inject adds a fault; it affects the next f.Times requests whose path
+// contains f.Path. Faults are matched in the order they were injected.
+func (s *Server) Inject(f Fault) {
+	f.Times = max(f.Times, 1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &f)
+}
+
+// DenyScope makes the key with this token lack scope from now on, whatever
+// its scopes say (even "*"): requests that need it get PostHog's 403
+// "API key missing required scope".
+func (s *Server) DenyScope(token, scope string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.denied[token] == nil {
+		s.denied[token] = map[string]bool{}
+	}
+	s.denied[token][scope] = true
+}
+
+// Stats returns a copy of the request statistics.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Stats{
+		Requests:    s.requests,
+		MaxInFlight: s.maxInFlight,
+		Times:       slices.Clone(s.times),
+		ByPath:      make(map[string]int, len(s.byPath)),
+	}
+	for k, v := range s.byPath {
+		st.ByPath[k] = v
+	}
+	return st
+}
+
+// ResetStats clears the request statistics (faults, denials and the throttle
+// are kept).
+func (s *Server) ResetStats() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests, s.maxInFlight = 0, s.inFlight
+	s.times = nil
+	s.byPath = map[string]int{}
+}
+
+// enter records a request's arrival.
+func (s *Server) enter(r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests++
+	s.inFlight++
+	s.maxInFlight = max(s.maxInFlight, s.inFlight)
+	s.times = append(s.times, s.now())
+	s.byPath[r.URL.Path]++
+}
+
+func (s *Server) leave() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inFlight--
+}
+
+// takeFault consumes one use of the first fault matching path.
+func (s *Server) takeFault(path string) (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.faults {
+		if f.Times > 0 && (f.Path == "" || strings.Contains(path, f.Path)) {
+			f.Times--
+			got := *f
+			if f.Times == 0 {
+				s.faults = slices.Delete(s.faults, i, i+1)
+			}
+			return got, true
+		}
+	}
+	return Fault{}, false
+}
+
+func (s *Server) isDenied(token, scope string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.denied[token][scope]
+}
+
+// throttled records a request of the key against the throttle window and
+// returns how long the key must wait when the window is full.
+func (s *Server) throttled(token string) (wait time.Duration, limited bool) {
+	if s.throttleN <= 0 || s.throttlePer <= 0 {
+		return 0, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	h := s.history[token]
+	i := 0
+	for i < len(h) && !h[i].After(now.Add(-s.throttlePer)) {
+		i++
+	}
+	h = h[i:]
+	if len(h) >= s.throttleN {
+		s.history[token] = h
+		return s.throttlePer - now.Sub(h[0]), true
+	}
+	s.history[token] = append(h, now)
+	return 0, false
+}
