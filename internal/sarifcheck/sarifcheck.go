@@ -83,14 +83,14 @@ func (p Problem) String() string {
 
 // Schema checks the log at path against the SARIF 2.1.0 schema. A log that
 // is not JSON, or has properties SARIF does not define outside property
-// bags, yields a problem without going further. The schema then checks
+// bags, yields one problem and no further checks. The schema then checks
 // go-sarif's model of the log, in which absent arrays are empty and the
 // absent properties go-sarif would otherwise write as "" or [] (language,
 // notification level, newlineSequences) have their SARIF defaults, so
-// leaving optional properties out is not reported. Absent integers read as 0,
-// so the schema cannot tell an absent index from a present 0: the
-// multitool checks those. The error is for a file that
-// cannot be read; problems are not errors.
+// leaving optional properties out is not reported. Absent integers read as
+// 0, so the schema cannot tell an absent index from a present 0; the
+// multitool checks indexes. The error is for a file that cannot be read;
+// problems are not errors.
 func Schema(path string) ([]Problem, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -1,0 +1,56 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+)
+
+// writeJSON renders r as the JSON document of CLI.md: the Report's JSON
+// fields, indented by two spaces, with a trailing newline. Lists are always
+// arrays (never null), every severity appears in summary.by_severity, and
+// suppressed findings are kept with their "suppressed" object. HTML
+// characters are not escaped, so messages read as written.
+func writeJSON(w io.Writer, r *Report) error {
+	doc := jsonReport(r)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}
+
+// jsonReport returns a copy of r whose nil lists and maps are empty, so that
+// they encode as [] and {} rather than null. r is not modified.
+func jsonReport(r *Report) *Report {
+	c := *r
+	c.Snapshot.Missing = nonNil(r.Snapshot.Missing)
+	c.NotEvaluated = make([]NotEvaluated, len(r.NotEvaluated))
+	for i, ne := range r.NotEvaluated {
+		ne.Sections = nonNil(ne.Sections)
+		ne.Scopes = nonNil(ne.Scopes)
+		c.NotEvaluated[i] = ne
+	}
+	c.ExpiringExceptions = nonNil(r.ExpiringExceptions)
+	c.Findings = make([]Finding, len(r.Findings))
+	for i, f := range r.Findings {
+		if f.Evidence == nil {
+			f.Evidence = map[string]any{}
+		}
+		c.Findings[i] = f
+	}
+	by := make(map[string]int, len(Severities)+len(r.Summary.BySeverity))
+	for _, s := range Severities {
+		by[s] = 0
+	}
+	for s, n := range r.Summary.BySeverity {
+		by[s] = n
+	}
+	c.Summary.BySeverity = by
+	return &c
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,347 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"html"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	east "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/text"
+)
+
+var gfm = goldmark.New(goldmark.WithExtensions(extension.GFM))
+
+// mdTableInfo is a table as goldmark's GFM parser sees it.
+type mdTableInfo struct {
+	columns int
+	rows    [][]string // body rows, cells as rendered plain text
+}
+
+// parseMarkdown parses src as GFM and returns its tables and the raw HTML it
+// holds (blocks and inline).
+func parseMarkdown(t *testing.T, src []byte) (tables []mdTableInfo, rawHTML []string, doc ast.Node) {
+	t.Helper()
+	doc = gfm.Parser().Parse(text.NewReader(src))
+	err := ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *east.Table:
+			var info mdTableInfo
+			for row := n.FirstChild(); row != nil; row = row.NextSibling() {
+				var cells []string
+				for c := row.FirstChild(); c != nil; c = c.NextSibling() {
+					cells = append(cells, cellText(t, src, c))
+				}
+				if _, ok := row.(*east.TableHeader); ok {
+					info.columns = len(cells)
+				} else {
+					info.rows = append(info.rows, cells)
+				}
+			}
+			tables = append(tables, info)
+			return ast.WalkSkipChildren, nil
+		case *ast.HTMLBlock:
+			var b strings.Builder
+			for i := range n.Lines().Len() {
+				seg := n.Lines().At(i)
+				b.Write(seg.Value(src))
+			}
+			if n.HasClosure() {
+				b.Write(n.ClosureLine.Value(src))
+			}
+			rawHTML = append(rawHTML, strings.TrimSpace(b.String()))
+		case *ast.RawHTML:
+			rawHTML = append(rawHTML, string(n.Segments.Value(src)))
+		}
+		return ast.WalkContinue, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tables, rawHTML, doc
+}
+
+var tags = regexp.MustCompile(`<[^>]*>`)
+
+// cellText renders a table cell to HTML and returns its text.
+func cellText(t *testing.T, src []byte, cell ast.Node) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := gfm.Renderer().Render(&buf, src, cell); err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(html.UnescapeString(tags.ReplaceAllString(buf.String(), "")))
+}
+
+// inlineKinds counts the kinds of the nodes inside table cells, except in
+// the summary table (the first), whose total is bold on purpose.
+func inlineKinds(doc ast.Node) map[string]int {
+	kinds := map[string]int{}
+	tables := 0
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		if _, ok := n.(*east.Table); ok {
+			if tables++; tables == 1 {
+				return ast.WalkSkipChildren, nil
+			}
+		}
+		for p := n.Parent(); p != nil; p = p.Parent() {
+			if _, ok := p.(*east.TableCell); ok {
+				kinds[n.Kind().String()]++
+				break
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	return kinds
+}
+
+func TestMarkdownTables(t *testing.T) {
+	tables, rawHTML, _ := parseMarkdown(t, render(t, fullReport(), FormatMarkdown, Options{}))
+	type shape struct{ columns, rows int }
+	want := []shape{
+		{2, 7}, // summary: four severities, total, suppressed, not evaluated
+		{3, 2}, // PH204
+		{3, 1}, // PH101
+		{3, 1}, // PH301
+		{3, 1}, // PH201
+		{3, 1}, // PH208
+		{3, 1}, // PH902
+		{4, 1}, // not evaluated
+		{6, 1}, // expiring exceptions
+		{6, 2}, // suppressed
+	}
+	if len(tables) != len(want) {
+		t.Fatalf("%d tables, want %d", len(tables), len(want))
+	}
+	for i, tb := range tables {
+		if tb.columns != want[i].columns || len(tb.rows) != want[i].rows {
+			t.Errorf("table %d: %d columns × %d rows, want %d × %d", i, tb.columns, len(tb.rows), want[i].columns, want[i].rows)
+		}
+		for j, row := range tb.rows {
+			if len(row) != tb.columns {
+				t.Errorf("table %d row %d: %d cells, want %d", i, j, len(row), tb.columns)
+			}
+		}
+	}
+	summary := tables[0].rows
+	for i, w := range [][]string{{"critical", "1"}, {"high", "3"}, {"medium", "1"}, {"low", "2"}, {"total", "7"}, {"suppressed", "2"}, {"not evaluated (rules)", "1"}} {
+		if summary[i][0] != w[0] || summary[i][1] != w[1] {
+			t.Errorf("summary row %d = %q, want %q", i, summary[i], w)
+		}
+	}
+	if got := tables[1].rows[0]; got[0] != "member:bob@acme.io" || got[1] != "payments" {
+		t.Errorf("first finding row %q", got)
+	}
+	if got := tables[9].rows[0][5]; got != "Data migration contract (SEC-142) (until 2026-12-01)" {
+		t.Errorf("suppressed exception cell %q", got)
+	}
+	wantHTML := []string{"<details>\n<summary>2 findings covered by matrix exceptions</summary>", "</details>"}
+	if fmt.Sprint(rawHTML) != fmt.Sprint(wantHTML) {
+		t.Errorf("raw HTML %q, want only the details block %q", rawHTML, wantHTML)
+	}
+}
+
+func TestMarkdownSections(t *testing.T) {
+	full := string(render(t, fullReport(), FormatMarkdown, Options{}))
+	order := []string{
+		"## hogaudit: Acme Analytics", "**Evidence:** ⚠️ incomplete: 2 sections missing", "### Summary", "### Findings",
+		"#### PH204 `project-access-exceeds-matrix` · critical", "**Remediation:**", "### Not evaluated",
+		"### Missing evidence", "### Exceptions expiring within 14 days", "### Suppressed findings", "<details>",
+	}
+	at := 0
+	for _, s := range order {
+		i := strings.Index(full[at:], s)
+		if i < 0 {
+			t.Fatalf("%q missing or out of order in:\n%s", s, full)
+		}
+		at += i
+	}
+	if n := strings.Count(full, "**Remediation:**"); n != 6 {
+		t.Errorf("%d remediations, want one per rule (6)", n)
+	}
+	clean := string(render(t, cleanReport(), FormatMarkdown, Options{}))
+	for _, s := range []string{"**Evidence:** ✅ complete", "No findings."} {
+		if !strings.Contains(clean, s) {
+			t.Errorf("clean report has no %q", s)
+		}
+	}
+	for _, s := range []string{"### Not evaluated", "### Missing evidence", "### Exceptions", "<details>"} {
+		if strings.Contains(clean, s) {
+			t.Errorf("clean report has an empty %q section", s)
+		}
+	}
+}
+
+// TestMarkdownEscaping: pipes, backticks, brackets, HTML and line breaks in
+// the data stay literal text in their cell.
+func TestMarkdownEscaping(t *testing.T) {
+	out := render(t, unusualReport(), FormatMarkdown, Options{})
+	tables, rawHTML, doc := parseMarkdown(t, out)
+	if len(rawHTML) != 0 {
+		t.Errorf("raw HTML in the output: %q", rawHTML)
+	}
+	// Only plain text and code spans in cells. (A bare URL in the data
+	// still becomes a link by GFM's autolink extension: it shows as what it
+	// is, so it is allowed.)
+	for kind, n := range inlineKinds(doc) {
+		switch kind {
+		case "Text", "String", "CodeSpan", "AutoLink":
+		default:
+			t.Errorf("%d %s nodes in table cells: data turned into markup", n, kind)
+		}
+	}
+	ph204, acme := tables[1].rows[0], tables[2].rows[0]
+	want := [][2]string{
+		{ph204[0], "member:zoë|o'brien@exämple.com"},
+		{ph204[1], "prod|eu"},
+		{ph204[2], "zoë|o'brien@exämple.com has `admin` on prod|eu; the matrix allows *viewer* — see [docs](https://evil.example)."},
+		{acme[0], "member:``weird`` name@例え.jp"},
+		{acme[2], `Intern 李小龍 <script>alert(1)</script> can reach prod with \x1b[31mred\x1b[0m text and a tab here.`},
+	}
+	for _, w := range want {
+		if w[0] != w[1] {
+			t.Errorf("cell %q, want %q", w[0], w[1])
+		}
+	}
+	for i, tb := range tables {
+		for j, row := range tb.rows {
+			if len(row) != tb.columns {
+				t.Errorf("table %d row %d: %d cells, want %d", i, j, len(row), tb.columns)
+			}
+		}
+	}
+	for i, line := range strings.Split(string(out), "\n") {
+		if len(line) > 2048 {
+			t.Errorf("line %d is %d bytes long", i+1, len(line))
+		}
+	}
+}
+
+func TestCodeSpan(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"plain", "`plain`"},
+		{"a`b", "``a`b``"},
+		{"``x``", "``` ``x`` ```"},
+		{"`x", "`` `x ``"},
+		{" both ", "`  both  `"},
+		{"a\nb", "`a b`"},
+	}
+	for _, tt := range tests {
+		if got := codeSpan(tt.in); got != tt.want {
+			t.Errorf("codeSpan(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := cellCode("a|b"); got != "`a\\|b`" {
+		t.Errorf("cellCode(a|b) = %q", got)
+	}
+}
+
+// manyFindings returns the full report with n extra low findings, which sort
+// after the existing ones.
+func manyFindings(n, suppressed int) *Report {
+	r := fullReport()
+	for i := range n {
+		r.Findings = append(r.Findings, Finding{Rule: "PH208", Name: "dormant-member", Severity: SeverityLow,
+			Message: fmt.Sprintf("user%05d@acme.io has not logged in for 120 days (limit 90).", i), Subject: fmt.Sprintf("member:user%05d@acme.io", i)})
+	}
+	for i := range suppressed {
+		r.Findings = append(r.Findings, Finding{Rule: "PH209", Name: "external-member", Severity: SeverityMedium,
+			Message: "A member from elsewhere.", Subject: fmt.Sprintf("member:guest%05d@partner.dev", i),
+			Suppressed: &Suppression{Reason: "Partner programme", Expires: "2027-01-01"}})
+	}
+	return finalize(r, SeverityHigh)
+}
+
+func countRows(tables []mdTableInfo, columns int) int {
+	n := 0
+	for _, tb := range tables {
+		if tb.columns == columns {
+			n += len(tb.rows)
+		}
+	}
+	return n
+}
+
+func TestMarkdownSizeCap(t *testing.T) {
+	const limit = 20000
+	r := manyFindings(2000, 0)
+	out := render(t, r, FormatMarkdown, Options{MaxBytes: limit})
+	if len(out) > limit {
+		t.Fatalf("%d bytes, over the %d limit", len(out), limit)
+	}
+	s := string(out)
+	for _, want := range []string{"### Summary", "| **total** | **2007** |", "### Not evaluated", "### Missing evidence",
+		"### Exceptions expiring within 14 days", "### Suppressed findings"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("capped report lost %q", want)
+		}
+	}
+	m := regexp.MustCompile(`(\d+) of 2007 findings are not shown`).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("no note about omitted findings in:\n%s", s)
+	}
+	tables, _, _ := parseMarkdown(t, out)
+	shown := countRows(tables, 3)
+	var omitted int
+	fmt.Sscan(m[1], &omitted)
+	if shown+omitted != 2007 || shown < 7 {
+		t.Errorf("%d findings shown + %d omitted, want 2007 with the 7 most severe shown", shown, omitted)
+	}
+	if !strings.Contains(s, "member:bob@acme.io") || strings.Contains(s, "user01999") {
+		t.Error("the cut did not keep the first (most severe) findings")
+	}
+	if len(out) < limit-1000 {
+		t.Errorf("%d bytes: the cut wasted more than 1000 of the %d allowed", len(out), limit)
+	}
+	// Findings come first: the suppressed ones had no room left.
+	if !strings.Contains(s, "2 of 2 suppressed findings are not shown") || strings.Contains(s, "<details>") {
+		t.Error("suppressed findings kept room the findings needed")
+	}
+
+	// Too many suppressed findings: every finding stays, the suppressed
+	// ones are cut.
+	out = render(t, manyFindings(100, 3000), FormatMarkdown, Options{MaxBytes: limit})
+	if len(out) > limit || !regexp.MustCompile(`\d+ of 3002 suppressed findings are not shown`).Match(out) {
+		t.Errorf("%d bytes, suppressed note missing", len(out))
+	}
+	if bytes.Count(out, []byte("are not shown")) != 1 {
+		t.Error("findings were cut although only the suppressed ones needed to be")
+	}
+	if tables, _, _ := parseMarkdown(t, out); countRows(tables, 6) == 0 || !bytes.Contains(out, []byte("</details>")) {
+		t.Error("suppressed table gone or details block not closed")
+	}
+
+	// Absurdly small limits still hold, and the details block is closed.
+	for _, tiny := range []int{200, 900, 1500, 2500, 4000} {
+		out := render(t, fullReport(), FormatMarkdown, Options{MaxBytes: tiny})
+		if len(out) > tiny {
+			t.Errorf("MaxBytes %d: %d bytes", tiny, len(out))
+		}
+		if bytes.Count(out, []byte("<details>")) != bytes.Count(out, []byte("</details>")) {
+			t.Errorf("MaxBytes %d: unbalanced details block:\n%s", tiny, out)
+		}
+	}
+
+	// The default limit applies when MaxBytes is 0.
+	big := manyFindings(12000, 0)
+	out = render(t, big, FormatMarkdown, Options{})
+	if len(out) > DefaultMaxBytes || !bytes.Contains(out, []byte("findings are not shown")) {
+		t.Errorf("default limit: %d bytes (limit %d)", len(out), DefaultMaxBytes)
+	}
+	// Under the limit nothing is cut.
+	if out := render(t, fullReport(), FormatMarkdown, Options{}); bytes.Contains(out, []byte("not shown")) {
+		t.Error("small report was cut")
+	}
+}
