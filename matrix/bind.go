@@ -89,6 +89,44 @@ type Bound struct {
 	unknownProjects bool
 	unknownGroups   bool
 	exceptions      []Exception
+	// members holds each group's members: patterns, lower-cased and split
+	// into exact addresses and globs, so that membership is a map lookup
+	// for the common case (thousands of members, hundreds of addresses).
+	members map[string]memberPatterns
+}
+
+// memberPatterns is one group's members: list, prepared for matching.
+type memberPatterns struct {
+	exact map[string]bool
+	globs []string
+}
+
+func newMemberPatterns(l *List) memberPatterns {
+	mp := memberPatterns{exact: map[string]bool{}}
+	if l == nil {
+		return mp
+	}
+	for _, it := range l.Items {
+		p := strings.ToLower(it.Value)
+		if strings.Contains(p, "*") {
+			mp.globs = append(mp.globs, p)
+		} else {
+			mp.exact[p] = true
+		}
+	}
+	return mp
+}
+
+func (mp memberPatterns) match(email string) bool {
+	if mp.exact[email] {
+		return true
+	}
+	for _, g := range mp.globs {
+		if glob(g, email) {
+			return true
+		}
+	}
+	return false
 }
 
 // Bind resolves the matrix's project and group keys against s and evaluates
@@ -127,8 +165,12 @@ func (m *Matrix) Bind(s *snapshot.Snapshot, now time.Time) *Bound {
 		}
 		b.projects = append(b.projects, pb)
 	}
+	b.members = map[string]memberPatterns{}
 	for _, key := range m.GroupKeys() {
 		b.groups = append(b.groups, b.bindGroup(key, roles))
+		if decl := m.Groups[key]; decl != nil && decl.Members != nil {
+			b.members[key] = newMemberPatterns(decl.Members)
+		}
 	}
 	for _, x := range m.Exceptions {
 		b.exceptions = append(b.exceptions, newException(x, b.now))
@@ -275,12 +317,8 @@ func (b *Bound) MemberGroups(email string, roleIDs []string) []string {
 			out = append(out, g.Key)
 			continue
 		}
-		if decl := b.m.Groups[g.Key]; decl != nil && decl.Members != nil {
-			if slices.ContainsFunc(decl.Members.Items, func(it Item) bool {
-				return glob(strings.ToLower(it.Value), email)
-			}) {
-				out = append(out, g.Key)
-			}
+		if mp, ok := b.members[g.Key]; ok && mp.match(email) {
+			out = append(out, g.Key)
 		}
 	}
 	return out

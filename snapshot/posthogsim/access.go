@@ -66,13 +66,5 @@ func (s *Server) resolve(m *Member, p *Project) (level, source string) {
 
 // rolesOf returns the ids of the roles a membership holds.
 func (s *Server) rolesOf(memberID string) map[string]bool {
-	out := map[string]bool{}
-	for _, r := range s.org.Roles {
-		for _, rm := range r.Members {
-			if rm.MemberID == memberID {
-				out[r.ID] = true
-			}
-		}
-	}
-	return out
+	return s.roles[memberID]
 }

@@ -135,9 +135,10 @@ type Server struct {
 	throttleN   int
 	throttlePer time.Duration
 
-	keys    map[string]*APIKey // by token
-	members map[int64]*Member  // by user id
-	byMID   map[string]*Member // by membership id
+	keys    map[string]*APIKey         // by token
+	members map[int64]*Member          // by user id
+	byMID   map[string]*Member         // by membership id
+	roles   map[string]map[string]bool // membership id → role ids
 
 	mu          sync.Mutex
 	faults      []*Fault
@@ -159,6 +160,7 @@ func New(org *Org, opts ...Option) *Server {
 		keys:     map[string]*APIKey{},
 		members:  map[int64]*Member{},
 		byMID:    map[string]*Member{},
+		roles:    map[string]map[string]bool{},
 		denied:   map[string]map[string]bool{},
 		history:  map[string][]time.Time{},
 		byPath:   map[string]int{},
@@ -175,6 +177,14 @@ func New(org *Org, opts ...Option) *Server {
 		m := &org.Members[i]
 		s.members[m.User.ID] = m
 		s.byMID[m.ID] = m
+	}
+	for _, r := range org.Roles {
+		for _, rm := range r.Members {
+			if s.roles[rm.MemberID] == nil {
+				s.roles[rm.MemberID] = map[string]bool{}
+			}
+			s.roles[rm.MemberID][r.ID] = true
+		}
 	}
 	return s
 }

@@ -1,0 +1,82 @@
+# METADATA
+# title: A protected project is open to every member
+# description: >-
+#   A project the matrix marks protected must be private: its default access (the everyone rule on
+#   the project) must be none, so that only the groups the matrix lists get in. PostHog gives every
+#   member admin access to a project without rules, the everyone rule's level to members no other
+#   rule names, and ignores project rules entirely when the organization lacks the access_control
+#   feature. This rule fires when the everyone rule is missing or above none, or the feature is
+#   missing.
+# related_resources:
+#   - ref: https://posthog.com/docs/settings/access-control
+#     description: PostHog project access control
+# custom:
+#   id: PH205
+#   name: protected-project-open
+#   severity: high
+#   area: access
+#   requires: [organization, projects, access_controls]
+#   scopes: ["organization:read", "project:read", "access_control:read"]
+#   remediation: >-
+#     In PostHog open Project settings → Access control and set the project's default access to "No
+#     access", then grant the matrix's groups their roles (PUT /api/projects/{project_id}/access_controls/
+#     with {"resource": "project", "access_level": "none"} using a key with access_control:write).
+#     Project access control needs the access_control plan feature; without it every member can
+#     reach every project.
+package hogaudit.rules.ph205
+
+import data.hogaudit.lib.access
+import data.hogaudit.lib.util
+
+default feature_enabled := false
+
+feature_enabled if access.access_control_enabled
+
+everyone_level(pid) := access.project_level_names[max({access.project_rank[l] | some l in access.project_everyone_levels[pid]})]
+
+everyone_rule(pid) := everyone_level(pid) if {
+	access.project_everyone_levels[pid]
+} else := null
+
+# state says why project pid is open ({reason, default_access,
+# everyone_rule}); undefined when it is private or its rules were not
+# collected.
+state(pid) := {"reason": "feature", "default_access": "admin", "everyone_rule": everyone_rule(pid)} if {
+	not access.access_control_enabled
+} else := {"reason": "no_rule", "default_access": "admin", "everyone_rule": null} if {
+	is_object(access.projects_by_id[pid].access_controls)
+	not access.project_everyone_levels[pid]
+} else := {"reason": "open", "default_access": level, "everyone_rule": level} if {
+	level := everyone_level(pid)
+	level != "none"
+}
+
+message(k, s) := sprintf("Protected project %s is open to every member because the organization lacks PostHog's access_control feature; the matrix requires default access none.", [k]) if {
+	s.reason == "feature"
+}
+
+message(k, s) := sprintf("Protected project %s has no default access rule, so every member gets admin access; the matrix requires default access none.", [k]) if {
+	s.reason == "no_rule"
+}
+
+message(k, s) := sprintf("Protected project %s gives every member %s access by default; the matrix requires default access none.", [k, s.default_access]) if {
+	s.reason == "open"
+}
+
+findings contains f if {
+	some pid, k in access.bound_projects
+	access.is_protected(k)
+	s := state(pid)
+	f := {
+		"subject": sprintf("project:%s", [k]),
+		"project": k,
+		"message": message(k, s),
+		"evidence": {
+			"project_id": access.projects_by_id[pid].id,
+			"default_access": s.default_access,
+			"everyone_rule": s.everyone_rule,
+			"access_control_feature": feature_enabled,
+		},
+		"line": util.line_of(input.matrix.projects[k], "protected"),
+	}
+}

@@ -1,0 +1,44 @@
+package hogaudit.rules.ph205_test
+
+import data.hogaudit.lib.testdata
+import data.hogaudit.rules.ph205
+
+production(rules) := testdata.project(1, "Production", rules, [])
+
+test_private_protected_project_passes if {
+	count(ph205.findings) == 0 with input as testdata.input_doc
+}
+
+test_fires_without_an_everyone_rule if {
+	p := production([testdata.project_rule(1, "member", null, "r-eng")])
+	ph205.findings == {{
+		"subject": "project:production_project",
+		"project": "production_project",
+		"message": "Protected project production_project has no default access rule, so every member gets admin access; the matrix requires default access none.",
+		"evidence": {"project_id": 1, "default_access": "admin", "everyone_rule": null, "access_control_feature": true},
+		"line": 27,
+	}} with input as testdata.with_projects([p, testdata.staging])
+}
+
+test_fires_when_the_everyone_rule_is_above_none if {
+	p := production([testdata.project_rule(1, "member", null, null)])
+	some f in ph205.findings with input as testdata.with_projects([p, testdata.staging])
+	f.evidence.default_access == "member"
+	f.message == "Protected project production_project gives every member member access by default; the matrix requires default access none."
+}
+
+test_fires_when_the_org_lacks_the_access_control_feature if {
+	doc := object.union(testdata.input_doc, {"snapshot": {"organization": {"available_product_features": ["audit_logs"]}}})
+	some f in ph205.findings with input as doc
+	f.evidence == {"project_id": 1, "default_access": "admin", "everyone_rule": "none", "access_control_feature": false}
+}
+
+test_unprotected_projects_may_be_open if {
+	p := testdata.project(2, "Staging", [], [])
+	count(ph205.findings) == 0 with input as testdata.with_projects([testdata.production, p])
+}
+
+test_uncollected_rules_are_not_guessed if {
+	p := object.union(production([]), {"access_controls": null})
+	count(ph205.findings) == 0 with input as testdata.with_projects([p, testdata.staging])
+}

@@ -1,0 +1,93 @@
+package hogaudit.rules.ph206_test
+
+import data.hogaudit.lib.testdata
+import data.hogaudit.rules.ph206
+
+doc := testdata.input_doc
+
+production(resource_rules) := testdata.project(1, "Production", testdata.production.access_controls.access_controls, resource_rules)
+
+test_compliant_fixture_passes if {
+	count(ph206.findings) == 0 with input as doc
+}
+
+test_fires_when_the_default_exceeds_a_restriction if {
+	# no feature_flag rule: PostHog's default editor beats product's viewer
+	fs := ph206.findings with input as testdata.with_projects([production([]), testdata.staging])
+	fs == {{
+		"subject": "member:pat@product.acme.com/resource/feature_flag",
+		"project": "production_project",
+		"message": "Member pat@product.acme.com has editor access to feature_flag in production_project; its matrix groups allow viewer.",
+		"evidence": {
+			"resource": "feature_flag", "effective": "editor", "allowed": "viewer", "source": "system_default",
+			"groups": ["product"], "project_id": 1,
+		},
+		"line": 58,
+	}}
+}
+
+test_fires_for_a_member_rule if {
+	fs := ph206.findings with input as testdata.with_projects([
+		production([
+			testdata.rule("viewer", "feature_flag", null, null),
+			testdata.rule("manager", "feature_flag", "m-pat", null),
+		]),
+		testdata.staging,
+	])
+	some f in fs
+	f.evidence.effective == "manager"
+	f.evidence.source == "resource_access_controls"
+}
+
+test_fires_for_a_role_rule if {
+	m := testdata.member_index("m-pat", "u-pat", "pat@product.acme.com", 1, ["product"], ["r-prod"])
+	p := production([
+		testdata.rule("viewer", "feature_flag", null, null),
+		testdata.rule("editor", "feature_flag", null, "r-prod"),
+	])
+	fs := ph206.findings with input as object.union(testdata.with_members({"m-pat": m}), {"snapshot": {"projects": [p, testdata.staging]}})
+	count(fs) == 1
+}
+
+test_the_union_over_groups_decides if {
+	# pat also in engineering, which does not restrict feature flags
+	m := testdata.member_index("m-pat", "u-pat", "pat@product.acme.com", 1, ["product", "engineering"], [])
+	doc2 := object.union(testdata.with_members({"m-pat": m}), {"snapshot": {"projects": [production([]), testdata.staging]}})
+	count(ph206.findings) == 0 with input as doc2
+}
+
+test_org_admins_get_manager if {
+	m := testdata.member_index("m-bob", "u-bob", "bob@acme.com", 8, ["product"], [])
+	fs := ph206.findings with input as testdata.with_members({"m-bob": m})
+	some f in fs
+	f.subject == "member:bob@acme.com/resource/feature_flag"
+	f.evidence.effective == "manager"
+	f.evidence.source == "org_admin"
+}
+
+test_members_outside_the_project_are_ph204s if {
+	# pat loses production access: no resource finding even at editor
+	p := testdata.project(1, "Production", [testdata.project_rule(1, "none", null, null)], [])
+	count(ph206.findings) == 0 with input as testdata.with_projects([p, testdata.staging])
+}
+
+test_without_the_access_control_feature_the_default_applies if {
+	no_feature := object.union(doc, {"snapshot": {"organization": {"available_product_features": []}}})
+	fs := ph206.findings with input as no_feature
+	{f.subject | some f in fs} == {"member:pat@product.acme.com/resource/feature_flag"}
+}
+
+test_recordings_restriction_uses_the_playlist_parent if {
+	e := {"line": 70, "lines": {}, "role": "member", "resources": {"session_recording_playlist": {"level": "none", "line": 71}}}
+	doc2 := object.union(doc, {"matrix": {"access_matrix": {"product": {"projects": {"staging_project": e}}}}})
+	fs := ph206.findings with input as doc2
+	some f in fs
+	f.subject == "member:pat@product.acme.com/resource/session_recording_playlist"
+	f.evidence.effective == "editor"
+	f.line == 71
+}
+
+test_uncollected_resource_rules_are_not_guessed if {
+	p := object.union(production([]), {"resource_access_controls": null})
+	count(ph206.findings) == 0 with input as testdata.with_projects([p, testdata.staging])
+}

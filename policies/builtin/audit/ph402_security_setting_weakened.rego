@@ -1,0 +1,104 @@
+# METADATA
+# title: A security setting was weakened
+# description: >-
+#   Within the audit lookback window, someone turned off the organization's two-factor
+#   authentication requirement (Organization change enforce_2fa to false), cleared SSO enforcement
+#   on an authentication domain (OrganizationDomain sso_enforcement emptied), or turned on
+#   just-in-time provisioning on a domain (jit_provisioning_enabled true; not reported when the
+#   matrix itself asks for jit_provisioning: true). Changes are matched on PostHog's field names and
+#   on the display names its activity log may use instead.
+# related_resources:
+#   - ref: https://posthog.com/docs/settings/sso
+#     description: PostHog SSO enforcement and provisioning
+#   - ref: https://posthog.com/docs/settings/account-settings
+#     description: PostHog account settings and two-factor authentication
+# custom:
+#   id: PH402
+#   name: security-setting-weakened
+#   severity: high
+#   area: audit
+#   requires: [activity_log]
+#   scopes: ["activity_log:read"]
+#   remediation: >-
+#     Ask the person who made the change why, and restore the setting: "Enforce 2FA" in
+#     Organization settings, or "Enforce SSO" and "Automatic provisioning" on the domain in
+#     Organization settings → Authentication domains. Review the organization's activity log around
+#     that time (Activity → audit logs) for other changes by the same person.
+package hogaudit.rules.ph402
+
+import data.hogaudit.lib.audit
+import data.hogaudit.lib.util
+
+two_factor_fields := {"enforce_2fa", "two-factor authentication requirement"}
+
+sso_fields := {"sso_enforcement", "SSO enforcement"}
+
+jit_fields := {"jit_provisioning_enabled", "just-in-time provisioning"}
+
+# weakened is what an entry's change did: {setting, line}; undefined when it
+# did not weaken anything.
+weakened(e, c) := {"setting": "two_factor", "line": util.org_line("require_2fa")} if {
+	e.scope == "Organization"
+	c.field in two_factor_fields
+	turned_off(c)
+} else := {"setting": "sso", "line": util.org_line("enforce_sso")} if {
+	e.scope == "OrganizationDomain"
+	c.field in sso_fields
+	not util.blank(audit.value(c, "before"))
+	util.blank(audit.value(c, "after"))
+} else := {"setting": "jit", "line": util.org_line("jit_provisioning")} if {
+	e.scope == "OrganizationDomain"
+	c.field in jit_fields
+	audit.value(c, "after") == true
+	audit.value(c, "before") != true
+	util.org_settings.jit_provisioning != true
+}
+
+turned_off(c) if audit.value(c, "after") == false
+
+turned_off(c) if {
+	audit.value(c, "after") == null
+	audit.value(c, "before") == true
+}
+
+actor(e) := audit.actor_email(e) if {
+	audit.actor_email(e)
+} else := "the system"
+
+domain_name(e) := lower(n) if {
+	n := e.detail.name
+	is_string(n)
+	n != ""
+} else := object.get(e, "item_id", e.id)
+
+subject(e, "two_factor") := sprintf("org:%s/activity/%s", [util.org_name, e.id])
+
+subject(e, setting) := sprintf("domain:%s/activity/%s", [domain_name(e), e.id]) if setting != "two_factor"
+
+message(e, _, "two_factor") := sprintf("Organization %s's two-factor authentication requirement was turned off by %s; the matrix's security settings must not be weakened.", [util.org_name, actor(e)])
+
+message(e, c, "sso") := sprintf("SSO enforcement (%s) was removed from domain %s by %s; the matrix's security settings must not be weakened.", [audit.value(c, "before"), domain_name(e), actor(e)])
+
+message(e, _, "jit") := sprintf("Just-in-time provisioning was turned on for domain %s by %s; the matrix's security settings must not be weakened.", [domain_name(e), actor(e)])
+
+findings contains f if {
+	some scope in ["Organization", "OrganizationDomain"]
+	some e in audit.entries_of(scope)
+	audit.in_window(e)
+	some c in audit.changes(e)
+	w := weakened(e, c)
+	f := {
+		"subject": subject(e, w.setting),
+		"message": message(e, c, w.setting),
+		"evidence": {
+			"activity_id": e.id,
+			"scope": e.scope,
+			"field": c.field,
+			"before": audit.value(c, "before"),
+			"after": audit.value(c, "after"),
+			"actor": actor(e),
+			"at": e.created_at,
+		},
+		"line": w.line,
+	}
+}

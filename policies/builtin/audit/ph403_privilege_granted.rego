@@ -1,0 +1,103 @@
+# METADATA
+# title: Privileges were granted by someone the matrix does not allow
+# description: >-
+#   Within the audit lookback window, a member was raised to organization admin or owner
+#   (OrganizationMembership level change), or an access rule granting admin on a protected project
+#   was written, by someone none of whose matrix groups is allowed org_level: owner. Organization
+#   admins can grant themselves and others any access, so privilege grants should come only from the
+#   people the matrix trusts with ownership. System changes (no actor) are not reported.
+# related_resources:
+#   - ref: https://posthog.com/docs/settings/access-control
+#     description: PostHog access control and organization roles
+# custom:
+#   id: PH403
+#   name: privilege-granted
+#   severity: medium
+#   area: audit
+#   requires: [activity_log, members, roles, projects]
+#   scopes: ["activity_log:read", "organization_member:read", "organization:read", "project:read"]
+#   remediation: >-
+#     Review the grant with the person who made it: if it was not approved, lower the member's level
+#     in PostHog's Organization settings → Members, or remove the rule in Project settings → Access
+#     control. Consider lowering the granter's organization level, or add the granter to a matrix
+#     group with org_level: owner if granting is part of the role.
+package hogaudit.rules.ph403
+
+import data.hogaudit.lib.access
+import data.hogaudit.lib.audit
+import data.hogaudit.lib.util
+
+level_fields := {"level", "membership level"}
+
+access_fields := {"access_level", "access level"}
+
+# trusted is true when one of the actor's groups is allowed org_level: owner.
+trusted(e) if {
+	some g in audit.actor_groups(e)
+	input.matrix.groups[g].org_level == "owner"
+}
+
+owner_group_line := l if {
+	owners := [g | some g, group in input.matrix.groups; group.org_level == "owner"]
+	l := util.line_of(input.matrix.groups[sort(owners)[0]], "org_level")
+} else := l if {
+	l := input.matrix.lines.groups
+	is_number(l)
+} else := util.top_line("access_matrix")
+
+target(e) := lower(t) if {
+	t := e.detail.context.user_email
+	is_string(t)
+} else := object.get(e, "item_id", e.id)
+
+evidence(e, c, actor) := {
+	"activity_id": e.id,
+	"scope": e.scope,
+	"field": c.field,
+	"before": audit.value(c, "before"),
+	"after": audit.value(c, "after"),
+	"actor": actor,
+	"actor_groups": sort(audit.actor_groups(e)),
+	"at": e.created_at,
+}
+
+# A member raised to admin or owner.
+findings contains f if {
+	some e in audit.entries_of("OrganizationMembership")
+	some c in e.detail.changes
+	c.field in level_fields
+	after := audit.membership_rank(audit.value(c, "after"))
+	after >= 8
+	after > audit.membership_rank(audit.value(c, "before"))
+	audit.in_window(e)
+	actor := audit.actor_email(e)
+	not trusted(e)
+	who := target(e)
+	f := {
+		"subject": sprintf("member:%s/activity/%s", [who, e.id]),
+		"message": sprintf("Member %s was made an organization %s by %s, who is in no matrix group allowed org_level: owner.", [who, access.org_level_name(after), actor]),
+		"evidence": evidence(e, c, actor),
+		"line": owner_group_line,
+	}
+}
+
+# An access rule granting admin on a protected project.
+findings contains f if {
+	some entries in audit.protected_entries
+	some e in entries
+	some c in e.detail.changes
+	c.field in access_fields
+	c.after == "admin"
+	audit.value(c, "before") != "admin"
+	k := audit.project_key(e)
+	audit.in_window(e)
+	actor := audit.actor_email(e)
+	not trusted(e)
+	f := {
+		"subject": sprintf("project:%s/activity/%s", [k, e.id]),
+		"project": k,
+		"message": sprintf("Admin access to protected project %s was granted by %s, who is in no matrix group allowed org_level: owner.", [k, actor]),
+		"evidence": evidence(e, c, actor),
+		"line": util.line_of(input.matrix.projects[k], "protected"),
+	}
+}

@@ -1,0 +1,83 @@
+# METADATA
+# title: Evidence is missing from the snapshot
+# description: >-
+#   A snapshot section (or one project's part of it) could not be collected: the key lacks a scope
+#   (403), the organization's plan lacks a feature (for example audit_logs for the activity log on
+#   PostHog Cloud), or the request failed. Rules that need the section are reported as not
+#   evaluated rather than passing; this finding names the section, the HTTP status and the scope or
+#   plan feature that would fix it. Endpoints a deployment does not have at all (not applicable)
+#   are not reported.
+# related_resources:
+#   - ref: https://posthog.com/docs/api
+#     description: PostHog API and personal API key scopes
+# custom:
+#   id: PH901
+#   name: evidence-missing
+#   severity: high
+#   area: tool
+#   requires: []
+#   scopes: []
+#   remediation: >-
+#     Give hogaudit's personal API key the missing scope (Account settings → Personal API keys:
+#     organization:read, organization_member:read, project:read, access_control:read,
+#     activity_log:read, user:read; organization access and all projects), use a key of an
+#     organization admin so private projects are visible, or enable the plan feature named in the
+#     finding; then scan again.
+package hogaudit.rules.ph901
+
+import data.hogaudit.lib.util
+
+base_subject(m) := sprintf("section:%s/project/%d", [m.section, m.project_id]) if {
+	is_number(m.project_id)
+} else := sprintf("section:%s/env/%s", [m.section, m.audit_key_env]) if {
+	is_string(m.audit_key_env)
+	m.audit_key_env != ""
+} else := sprintf("section:%s", [m.section])
+
+records := [m |
+	some m in util.array_or_empty(input.snapshot.missing)
+	object.get(m, "not_applicable", false) != true
+]
+
+base_counts := {s: count([1 | some m in records; base_subject(m) == s]) | some m in records; s := base_subject(m)}
+
+# subject is unique per record: the endpoint is added when several records
+# share a section (and project).
+subject(m) := base_subject(m) if {
+	base_counts[base_subject(m)] == 1
+} else := sprintf("%s#%s", [base_subject(m), object.get(m, "endpoint", "")])
+
+fix(m) := sprintf("grant the key the %s scope", [m.scope]) if {
+	not util.blank(object.get(m, "scope", ""))
+} else := sprintf("the organization's plan needs the %s feature", [m.feature]) if {
+	not util.blank(object.get(m, "feature", ""))
+} else := sprintf("PostHog said: %s", [d]) if {
+	d := object.get(m, "detail", "")
+	not util.blank(d)
+} else := "see the snapshot's missing records"
+
+where(m) := sprintf(" for project %d", [m.project_id]) if {
+	is_number(m.project_id)
+} else := ""
+
+status(m) := sprintf("HTTP %d", [m.status]) if {
+	is_number(m.status)
+	m.status > 0
+} else := "no response"
+
+findings contains f if {
+	some m in records
+	f := {
+		"subject": subject(m),
+		"message": sprintf("The %s section%s could not be collected (%s); %s.", [m.section, where(m), status(m), fix(m)]),
+		"evidence": {
+			"section": m.section,
+			"endpoint": object.get(m, "endpoint", ""),
+			"status": object.get(m, "status", 0),
+			"detail": object.get(m, "detail", ""),
+			"scope": object.get(m, "scope", ""),
+			"feature": object.get(m, "feature", ""),
+		},
+		"line": util.doc_line,
+	}
+}

@@ -1,0 +1,49 @@
+package hogaudit.rules.ph901_test
+
+import data.hogaudit.lib.testdata
+import data.hogaudit.rules.ph901
+
+with_missing(ms) := object.union(testdata.input_doc, {"snapshot": {"missing": ms}})
+
+test_not_applicable_records_pass if {
+	count(ph901.findings) == 0 with input as testdata.input_doc
+}
+
+test_fires_for_a_missing_scope if {
+	m := {
+		"section": "activity_log", "endpoint": "/api/projects/1/activity_log/", "status": 403,
+		"detail": "API key missing required scope 'activity_log:read'", "scope": "activity_log:read",
+		"not_applicable": false, "reason": "missing scope activity_log:read",
+	}
+	ph901.findings == {{
+		"subject": "section:activity_log",
+		"message": "The activity_log section could not be collected (HTTP 403); grant the key the activity_log:read scope.",
+		"evidence": {
+			"section": "activity_log", "endpoint": "/api/projects/1/activity_log/", "status": 403,
+			"detail": "API key missing required scope 'activity_log:read'", "scope": "activity_log:read", "feature": "",
+		},
+		"line": 1,
+	}} with input as with_missing([m])
+}
+
+test_per_project_records_name_the_project if {
+	m := {"section": "activity_log", "project_id": 2, "endpoint": "/api/projects/2/activity_log/", "status": 403, "detail": "", "feature": "audit_logs"}
+	some f in ph901.findings with input as with_missing([m])
+	f.subject == "section:activity_log/project/2"
+	f.message == "The activity_log section for project 2 could not be collected (HTTP 403); the organization's plan needs the audit_logs feature."
+}
+
+test_subjects_stay_unique if {
+	a := {"section": "api_keys", "audit_key_env": "BI_KEY", "endpoint": "/api/personal_api_keys/@current/", "status": 401, "detail": "Invalid key"}
+	b := {"section": "members", "endpoint": "/api/organizations/x/members/", "status": 0, "detail": ""}
+	c := {"section": "members", "endpoint": "/api/organizations/x/members/?offset=100", "status": 500, "detail": "boom"}
+	fs := ph901.findings with input as with_missing([a, b, c])
+	{f.subject | some f in fs} == {
+		"section:api_keys/env/BI_KEY",
+		"section:members#/api/organizations/x/members/",
+		"section:members#/api/organizations/x/members/?offset=100",
+	}
+	some f in fs
+	f.subject == "section:members#/api/organizations/x/members/"
+	f.message == "The members section could not be collected (no response); see the snapshot's missing records."
+}

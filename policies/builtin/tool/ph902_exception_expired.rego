@@ -1,0 +1,76 @@
+# METADATA
+# title: A matrix exception has expired
+# description: >-
+#   An accepted deviation in the matrix's exceptions has passed its expires date (the last day it
+#   applies), so it no longer applies and the findings it covered are reported again. An exception
+#   that stops applying within 14 days is reported as an advisory note that never fails the run,
+#   as a reminder to renew it or fix what it covers.
+# custom:
+#   id: PH902
+#   name: exception-expired
+#   severity: low
+#   area: tool
+#   requires: []
+#   scopes: []
+#   remediation: >-
+#     Fix the deviation the exception covered, then delete the exception from the matrix; or, if it
+#     is still accepted, move its expires date forward with a reason and ticket for the renewal.
+package hogaudit.rules.ph902
+
+import data.hogaudit.lib.util
+
+# expires_soon is the engine's flag (not expired, days_left < 14: the
+# exception stops applying within 14 days), computed from days_left when
+# absent.
+expires_soon(x) := x.expires_soon if {
+	is_boolean(x.expires_soon)
+} else := x.days_left < 14 if {
+	x.expired != true
+	is_number(x.days_left)
+} else := false
+
+subject(x) := sprintf("matrix:exceptions.%s.%s", [x.rule, x.subject])
+
+with_project(f, x) := object.union(f, {"project": x.project}) if {
+	is_string(x.project)
+	x.project != ""
+} else := f
+
+findings contains f if {
+	some x in util.array_or_empty(input.matrix.exceptions)
+	x.expired == true
+	f := with_project(
+		{
+			"subject": subject(x),
+			"message": sprintf("The exception for %s on %s ended on %s and no longer applies.", [x.rule, x.subject, x.expires]),
+			"evidence": evidence(x),
+			"line": util.node_line(x),
+		},
+		x,
+	)
+}
+
+findings contains f if {
+	some x in util.array_or_empty(input.matrix.exceptions)
+	x.expired != true
+	expires_soon(x)
+	f := with_project(
+		{
+			"subject": subject(x),
+			"message": sprintf("The exception for %s on %s ends on %s; it stops applying in %d days.", [x.rule, x.subject, x.expires, x.days_left + 1]),
+			"evidence": evidence(x),
+			"line": util.node_line(x),
+			"advisory": true,
+		},
+		x,
+	)
+}
+
+evidence(x) := {
+	"rule": x.rule,
+	"exception_subject": x.subject,
+	"expires": x.expires,
+	"days_left": object.get(x, "days_left", null),
+	"reason": object.get(x, "reason", ""),
+	"ticket": object.get(x, "ticket", ""),
+}

@@ -1,0 +1,178 @@
+package policies
+
+import (
+	"context"
+	"flag"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/open-policy-agent/opa/v1/format"
+
+	"github.com/hogaudit/hogaudit/snapshot"
+)
+
+var regoFmt = flag.Bool("rego-fmt", false, "rewrite unformatted built-in Rego files in place (TestRegoFormatted)")
+
+// builtinRuleIDs is the catalog of docs/rules.md. A rule added to builtin/
+// without an entry here, or an entry without its rule, fails
+// TestBuiltinMetadata.
+var builtinRuleIDs = []string{
+	"PH101", "PH102", "PH103", "PH104", "PH105", "PH106", "PH107", "PH108",
+	"PH201", "PH202", "PH203", "PH204", "PH205", "PH206", "PH207", "PH208", "PH209", "PH210", "PH211",
+	"PH301", "PH302", "PH303", "PH304", "PH305", "PH306", "PH307",
+	"PH401", "PH402", "PH403",
+	"PH901", "PH902", "PH903",
+}
+
+func builtinRegoFiles(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	err := fs.WalkDir(builtinFS, builtinRoot, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".rego") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walk builtin: %v", err)
+	}
+	sort.Strings(files)
+	return files
+}
+
+// TestRegoBuiltin runs every test_ rule of the built-in Rego tests through
+// RunTests (what `hogaudit policies test` runs), one Go subtest per Rego
+// test.
+func TestRegoBuiltin(t *testing.T) {
+	results, err := RunTests(context.Background(), nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) == 0 {
+		t.Fatal("no Rego tests found under builtin/")
+	}
+	for _, r := range results {
+		t.Run(r.Package+"/"+r.Name, func(t *testing.T) {
+			switch {
+			case r.Skipped:
+				t.Skip("skipped (todo_ test)")
+			case r.Err != nil:
+				t.Errorf("%s: error: %v\n%s", r.Location, r.Err, r.Output)
+			case !r.Passed:
+				t.Errorf("%s: failed%s\n%s", r.Location, r.FailedAt, r.Output)
+			}
+		})
+	}
+}
+
+// TestBuiltinMetadata checks the built-in catalog as the engine reads it
+// (complete METADATA, unique ids and names: catalog fails otherwise) plus
+// what built-in rules promise beyond custom ones: the package is named after
+// the id, the description fits GitHub's 1024 characters, the scopes are
+// exactly those of the sections required, documentation links are https,
+// and the ids are exactly docs/rules.md's.
+func TestBuiltinMetadata(t *testing.T) {
+	src, err := loadSources(nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := compile(src.modules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := catalog(c, src)
+	if err != nil {
+		t.Fatalf("catalog: %v", err)
+	}
+	var ids []string
+	for _, r := range rules {
+		ids = append(ids, r.ID)
+		t.Run(r.ID, func(t *testing.T) {
+			if want := "hogaudit.rules." + strings.ToLower(r.ID); r.Package != want {
+				t.Errorf("%s lives in package %s; want %s", r.ID, r.Package, want)
+			}
+			if len(r.Description) > 1024 {
+				t.Errorf("description is %d characters; GitHub accepts at most 1024", len(r.Description))
+			}
+			if r.Area == "custom" {
+				t.Error("built-in rules need an area")
+			}
+			want := map[string]bool{}
+			for _, s := range r.Requires {
+				if sc := snapshot.SectionScopes[s]; sc != "" {
+					want[sc] = true
+				}
+			}
+			got := map[string]bool{}
+			for _, s := range r.Scopes {
+				got[s] = true
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("custom.scopes do not match the scopes of custom.requires (-want +got):\n%s", diff)
+			}
+			for _, u := range r.RelatedResources {
+				if !strings.HasPrefix(u, "https://") {
+					t.Errorf("related resource %s is not an https URL", u)
+				}
+			}
+		})
+	}
+	want := slices.Clone(builtinRuleIDs)
+	sort.Strings(want)
+	if diff := cmp.Diff(want, ids); diff != "" {
+		t.Errorf("rule ids differ from the catalog (-want +got):\n%s", diff)
+	}
+}
+
+// TestBuiltinTestsBeside checks that every policy file has its _test.rego
+// beside it.
+func TestBuiltinTestsBeside(t *testing.T) {
+	files := builtinRegoFiles(t)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.rego") {
+			continue
+		}
+		want := strings.TrimSuffix(f, ".rego") + "_test.rego"
+		if !slices.Contains(files, want) {
+			t.Errorf("%s has no test file %s beside it", f, path.Base(want))
+		}
+	}
+}
+
+// TestRegoFormatted checks that OPA's formatter leaves every built-in Rego
+// file unchanged. With -rego-fmt it rewrites the files that differ.
+func TestRegoFormatted(t *testing.T) {
+	for _, f := range builtinRegoFiles(t) {
+		src, err := fs.ReadFile(builtinFS, f)
+		if err != nil {
+			t.Fatalf("read %s: %v", f, err)
+		}
+		got, err := format.Source(f, src)
+		if err != nil {
+			t.Errorf("format %s: %v", f, err)
+			continue
+		}
+		if string(got) == string(src) {
+			continue
+		}
+		if *regoFmt {
+			if err := os.WriteFile(filepath.FromSlash(f), got, 0o644); err != nil {
+				t.Fatalf("rewrite %s: %v", f, err)
+			}
+			t.Logf("reformatted %s", f)
+			continue
+		}
+		t.Errorf("%s is not formatted (go test ./policies/ -run TestRegoFormatted -rego-fmt rewrites it):\n%s",
+			f, cmp.Diff(string(src), string(got)))
+	}
+}

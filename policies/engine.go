@@ -1,0 +1,458 @@
+package policies
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/sourcegraph/conc/pool"
+
+	"github.com/hogaudit/hogaudit/matrix"
+	"github.com/hogaudit/hogaudit/report"
+	"github.com/hogaudit/hogaudit/snapshot"
+)
+
+// Options configure an Engine.
+type Options struct {
+	// PolicyDirs are directories of custom rules evaluated beside the
+	// built-in ones.
+	PolicyDirs []string
+	// Disable lists rules to turn off, by id or name.
+	Disable []string
+}
+
+// Engine evaluates snapshots with the built-in and custom rules. It is built
+// once (modules compiled in strict mode, one prepared query per rule) and may
+// evaluate many snapshots, concurrently.
+type Engine struct {
+	rules    []Rule // every loaded rule, sorted by id
+	disabled map[string]bool
+	queries  map[string]rego.PreparedEvalQuery // by rule id
+	compiler *ast.Compiler
+}
+
+// New loads and compiles the rules. Errors name the file at fault: a Rego
+// syntax or type error, a rule without complete METADATA, a duplicate id, or
+// a --disable naming no rule.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	src, err := loadSources(opts.PolicyDirs, false)
+	if err != nil {
+		return nil, err
+	}
+	c, err := compile(src.modules)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := catalog(c, src)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{rules: rules, disabled: map[string]bool{}, queries: map[string]rego.PreparedEvalQuery{}, compiler: c}
+	for _, d := range opts.Disable {
+		found := false
+		for _, r := range rules {
+			if r.Matches(d) {
+				e.disabled[r.ID] = true
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("--disable %s: no such rule (hogaudit policies list shows the catalog)", d)
+		}
+	}
+	for _, r := range rules {
+		q, err := rego.New(
+			rego.Compiler(c),
+			rego.Query("data."+r.Package+".findings"),
+		).PrepareForEval(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s: prepare rule %s: %w", r.File, r.ID, err)
+		}
+		e.queries[r.ID] = q
+	}
+	return e, nil
+}
+
+// loadSources parses the built-in modules and those of dirs.
+func loadSources(dirs []string, withTests bool) (source, error) {
+	mods, err := loadBuiltin(withTests)
+	if err != nil {
+		return source{}, err
+	}
+	src := source{modules: mods, custom: map[string]bool{}}
+	for _, dir := range dirs {
+		dm, err := loadDir(dir, withTests)
+		if err != nil {
+			return source{}, err
+		}
+		for name, m := range dm {
+			if _, dup := src.modules[name]; dup {
+				return source{}, fmt.Errorf("%s: loaded twice (is the directory given twice?)", name)
+			}
+			src.modules[name] = m
+			src.custom[name] = true
+		}
+	}
+	return src, nil
+}
+
+// compile compiles modules once, in strict mode.
+func compile(modules map[string]*ast.Module) (*ast.Compiler, error) {
+	c := ast.NewCompiler().
+		WithStrict(true).
+		WithEnablePrintStatements(false).
+		WithDefaultRegoVersion(ast.RegoV1)
+	c.Compile(modules)
+	if c.Failed() {
+		return nil, compileError(c.Errors)
+	}
+	return c, nil
+}
+
+// compileError lists Rego errors one per line as file:line:col: message.
+func compileError(errs ast.Errors) error {
+	lines := make([]string, 0, len(errs))
+	for _, e := range errs {
+		loc := ""
+		if e.Location != nil {
+			file := e.Location.File
+			if !filepath.IsAbs(file) && !strings.Contains(file, string(filepath.Separator)+"") {
+				file = "policies/" + file
+			}
+			loc = fmt.Sprintf("%s:%d:%d: ", file, e.Location.Row, e.Location.Col)
+		}
+		lines = append(lines, loc+e.Message)
+	}
+	return fmt.Errorf("policy compilation failed:\n%s", strings.Join(lines, "\n"))
+}
+
+// Rules returns every loaded rule, disabled ones included, sorted by id.
+func (e *Engine) Rules() []Rule { return append([]Rule{}, e.rules...) }
+
+// Disabled reports whether the rule with id was turned off.
+func (e *Engine) Disabled(id string) bool { return e.disabled[id] }
+
+// Rule returns the rule with the given id or name.
+func (e *Engine) Rule(idOrName string) (Rule, bool) {
+	for _, r := range e.rules {
+		if r.Matches(idOrName) {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// CheckInput is what one check evaluates.
+type CheckInput struct {
+	Snapshot *snapshot.Snapshot
+	Matrix   *matrix.Matrix
+	// Now is the evaluation time (exceptions' expiry, dormancy, key age).
+	Now time.Time
+	// Tool describes hogaudit in the report.
+	Tool report.Tool
+}
+
+// Check evaluates every enabled rule whose evidence is present and returns
+// the report: findings (exceptions applied), rules not evaluated for lack of
+// evidence, and exceptions expiring soon. Summary is left for the caller to
+// fill with report.Finalize, which knows --fail-on.
+func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, error) {
+	now := in.Now.UTC()
+	bound := in.Matrix.Bind(in.Snapshot, now)
+	doc, err := BuildInput(in.Snapshot, bound, now)
+	if err != nil {
+		return nil, err
+	}
+	value, err := ast.InterfaceToValue(doc)
+	if err != nil {
+		return nil, fmt.Errorf("convert policy input: %w", err)
+	}
+
+	rep := &report.Report{
+		Tool:               in.Tool,
+		Snapshot:           snapshotInfo(in.Snapshot),
+		Matrix:             matrixInfo(in.Matrix.Path, bound.Document()),
+		Findings:           []report.Finding{},
+		NotEvaluated:       []report.NotEvaluated{},
+		ExpiringExceptions: []report.Exception{},
+		GeneratedAt:        now,
+	}
+
+	missing := map[string]bool{}
+	for _, s := range in.Snapshot.MissingSections() {
+		missing[s] = true
+	}
+	var runnable []Rule
+	for _, r := range e.rules {
+		if e.disabled[r.ID] {
+			continue
+		}
+		rep.Rules = append(rep.Rules, r.Report())
+		if ne, skip := notEvaluated(r, missing); skip {
+			rep.NotEvaluated = append(rep.NotEvaluated, ne)
+			continue
+		}
+		runnable = append(runnable, r)
+	}
+
+	var mu sync.Mutex
+	p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(runtime.GOMAXPROCS(0))
+	for _, r := range runnable {
+		p.Go(func(ctx context.Context) error {
+			fs, err := e.evalRule(ctx, r, value)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			rep.Findings = append(rep.Findings, fs...)
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := p.Wait(); err != nil {
+		return nil, err
+	}
+
+	applyExceptions(rep, bound.Exceptions(), e.rules)
+	sortFindings(rep.Findings)
+	return rep, nil
+}
+
+// notEvaluated reports whether r lacks evidence, and how to describe it.
+func notEvaluated(r Rule, missing map[string]bool) (report.NotEvaluated, bool) {
+	var secs, scopes []string
+	for _, s := range r.Requires {
+		if missing[s] {
+			secs = append(secs, s)
+			if sc := snapshot.SectionScopes[s]; sc != "" && !contains(scopes, sc) {
+				scopes = append(scopes, sc)
+			}
+		}
+	}
+	if len(secs) == 0 {
+		return report.NotEvaluated{}, false
+	}
+	reason := "the snapshot lacks " + strings.Join(secs, ", ")
+	if len(scopes) > 0 {
+		reason += "; the scanning key needs " + strings.Join(scopes, ", ")
+	}
+	return report.NotEvaluated{
+		Rule: r.ID, Name: r.Name, Sections: secs, Scopes: nonNilStrings(scopes), Reason: reason,
+	}, true
+}
+
+// evalRule runs one rule's prepared query and converts its findings.
+func (e *Engine) evalRule(ctx context.Context, r Rule, input ast.Value) ([]report.Finding, error) {
+	rs, err := e.queries[r.ID].Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, fmt.Errorf("evaluate %s (%s): %w", r.ID, r.File, err)
+	}
+	var out []report.Finding
+	for _, res := range rs {
+		for _, ex := range res.Expressions {
+			set, ok := ex.Value.([]any)
+			if !ok {
+				return nil, fmt.Errorf("%s: rule %s: findings must be a set of objects", r.File, r.ID)
+			}
+			for _, item := range set {
+				f, err := toFinding(r, item)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, f)
+			}
+		}
+	}
+	return out, nil
+}
+
+// toFinding validates one finding object produced by rule r.
+func toFinding(r Rule, item any) (report.Finding, error) {
+	obj, ok := item.(map[string]any)
+	if !ok {
+		return report.Finding{}, fmt.Errorf("%s: rule %s produced a finding that is not an object: %v", r.File, r.ID, item)
+	}
+	f := report.Finding{
+		Rule: r.ID, Name: r.Name, Severity: r.Severity, Remediation: r.Remediation,
+		Evidence: map[string]any{},
+	}
+	var problems []string
+	getStr := func(key string, required bool) string {
+		v, ok := obj[key]
+		if !ok || v == nil {
+			if required {
+				problems = append(problems, key+" is missing")
+			}
+			return ""
+		}
+		s, ok := v.(string)
+		if !ok {
+			problems = append(problems, key+" must be a string")
+		}
+		return s
+	}
+	f.Subject = getStr("subject", true)
+	f.Message = getStr("message", true)
+	f.Project = getStr("project", false)
+	if sev := getStr("severity", false); sev != "" {
+		if report.SeverityRank(sev) == 0 {
+			problems = append(problems, fmt.Sprintf("severity %q is not critical, high, medium or low", sev))
+		} else {
+			f.Severity = sev
+		}
+	}
+	if v, ok := obj["evidence"]; ok && v != nil {
+		ev, ok := v.(map[string]any)
+		if !ok {
+			problems = append(problems, "evidence must be an object")
+		} else {
+			f.Evidence = ev
+		}
+	}
+	if v, ok := obj["line"]; ok && v != nil {
+		n, ok := toInt(v)
+		if !ok || n < 0 {
+			problems = append(problems, "line must be a non-negative integer")
+		}
+		f.Line = n
+	}
+	if v, ok := obj["advisory"]; ok && v != nil {
+		b, ok := v.(bool)
+		if !ok {
+			problems = append(problems, "advisory must be a boolean")
+		}
+		f.Advisory = b
+	}
+	if len(problems) > 0 {
+		return f, fmt.Errorf("%s: rule %s produced an invalid finding (%s): %s", r.File, r.ID, f.Subject, strings.Join(problems, "; "))
+	}
+	return f, nil
+}
+
+func toInt(v any) (int, bool) {
+	switch n := v.(type) {
+	case int:
+		return n, true
+	case int64:
+		return int(n), true
+	case float64:
+		if n == math.Trunc(n) {
+			return int(n), true
+		}
+	case interface{ Int64() (int64, error) }:
+		i, err := n.Int64()
+		return int(i), err == nil
+	}
+	return 0, false
+}
+
+// applyExceptions marks findings covered by an exception that still applies,
+// and lists the exceptions expiring soon. Expired exceptions never suppress
+// (PH902 reports them).
+func applyExceptions(rep *report.Report, excs []matrix.Exception, rules []Rule) {
+	names := map[string]string{}
+	for _, r := range rules {
+		names[r.ID] = r.Name
+	}
+	for i := range rep.Findings {
+		f := &rep.Findings[i]
+		if f.Rule == "PH902" {
+			continue // an exception cannot hide the report about exceptions
+		}
+		for _, x := range excs {
+			if !x.Applies(f.Rule, names[f.Rule], f.Subject, f.Project) {
+				continue
+			}
+			f.Suppressed = &report.Suppression{
+				Reason: x.Reason, Ticket: x.Ticket, Expires: x.Expires.Format(time.DateOnly), Line: x.Line,
+			}
+			break
+		}
+	}
+	for _, x := range excs {
+		if x.ExpiresSoon() {
+			rep.ExpiringExceptions = append(rep.ExpiringExceptions, report.Exception{
+				Rule: x.Rule, Subject: x.Subject, Project: x.Project, Reason: x.Reason,
+				Ticket: x.Ticket, Expires: x.Expires.Format(time.DateOnly), DaysLeft: x.DaysLeft, Line: x.Line,
+			})
+		}
+	}
+}
+
+func sortFindings(fs []report.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if ra, rb := report.SeverityRank(a.Severity), report.SeverityRank(b.Severity); ra != rb {
+			return ra > rb
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		if a.Project != b.Project {
+			return a.Project < b.Project
+		}
+		if a.Subject != b.Subject {
+			return a.Subject < b.Subject
+		}
+		return a.Message < b.Message
+	})
+}
+
+func snapshotInfo(s *snapshot.Snapshot) report.SnapshotInfo {
+	info := report.SnapshotInfo{
+		Org:         report.Org{ID: s.Org.ID, Name: s.Org.Name},
+		Host:        s.Host,
+		CollectedAt: s.CollectedAt,
+		Complete:    s.Complete(),
+		Missing:     []report.Missing{},
+	}
+	for _, m := range s.Missing {
+		if m.NotApplicable {
+			continue
+		}
+		info.Missing = append(info.Missing, report.Missing{
+			Section: m.Section, ProjectID: m.ProjectID, Endpoint: m.Endpoint, Status: m.Status,
+			Detail: m.Detail, Scope: m.Scope, Feature: m.Feature, Reason: m.Reason,
+		})
+	}
+	return info
+}
+
+// matrixInfo reads the fallback locations from the normalized matrix.
+func matrixInfo(path string, doc map[string]any) report.MatrixInfo {
+	mi := report.MatrixInfo{Path: path, RepoPath: filepath.ToSlash(path), TopLine: 1}
+	if n, ok := toInt(doc["line"]); ok && n > 0 {
+		mi.TopLine = n
+	}
+	if lines, ok := doc["lines"].(map[string]any); ok {
+		mi.GroupsLine, _ = toInt(lines["groups"])
+		mi.OrganizationLine, _ = toInt(lines["organization"])
+	}
+	return mi
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func knownSection(s string) bool { return contains(snapshot.Sections, s) }
