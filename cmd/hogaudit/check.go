@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hogaudit/hogaudit/internal/version"
+	"github.com/hogaudit/hogaudit/matrix"
+	"github.com/hogaudit/hogaudit/policies"
+	"github.com/hogaudit/hogaudit/report"
+	"github.com/hogaudit/hogaudit/snapshot"
+)
+
+// policyFlags choose the matrix and the rules.
+type policyFlags struct {
+	Matrix    string   `env:"HOGAUDIT_MATRIX" placeholder:"FILE" help:"The access matrix (default: access-matrix.yaml in the current directory)."`
+	PolicyDir []string `placeholder:"DIR" help:"Directory of custom Rego rules evaluated beside the built-in ones (repeatable)."`
+	Disable   []string `placeholder:"RULE" help:"Turn off a rule, by id (PH204) or name (project-access-exceeds-matrix). Repeatable."`
+}
+
+// outputFlags choose the reports a check writes and when it fails.
+type outputFlags struct {
+	Format   string `short:"f" enum:"text,json,sarif,markdown" default:"text" help:"Format of the main report: text, json, sarif or markdown."`
+	Output   string `short:"o" placeholder:"FILE" help:"Write the main report to FILE (atomically) instead of stdout."`
+	SARIF    string `name:"sarif" placeholder:"FILE" help:"Also write a SARIF 2.1.0 report for GitHub code scanning."`
+	JSON     string `name:"json" placeholder:"FILE" help:"Also write a JSON report."`
+	Markdown string `placeholder:"FILE" help:"Also write a Markdown report (for $GITHUB_STEP_SUMMARY)."`
+	FailOn   string `enum:"critical,high,medium,low,none" default:"high" help:"Lowest severity that makes the exit code 1: critical, high, medium, low or none."`
+	Category string `placeholder:"NAME" help:"SARIF runAutomationDetails.id (default: none, so the upload action's category applies)."`
+}
+
+// defaultMatrix is the matrix file used when --matrix is not given.
+const defaultMatrix = "access-matrix.yaml"
+
+// loadMatrix reads the matrix and reports its errors as file:line:col lines.
+func (f *policyFlags) loadMatrix() (*matrix.Matrix, error) {
+	path := f.Matrix
+	if path == "" {
+		if _, err := os.Stat(defaultMatrix); err != nil {
+			return nil, fail(errors.New("no access matrix: --matrix is not set and there is no access-matrix.yaml here"),
+				"pass --matrix FILE (or set HOGAUDIT_MATRIX)",
+				"'hogaudit demo' shows an example matrix at work; the format is in hogaudit's MATRIX.md")
+		}
+		path = defaultMatrix
+	}
+	m, err := matrix.Load(path)
+	if err != nil {
+		var errs matrix.Errors
+		if errors.As(err, &errs) {
+			return nil, fail(err, fmt.Sprintf("fix the %d problem(s) above; 'hogaudit matrix validate %s' checks the file alone", len(errs), path))
+		}
+		return nil, fail(err)
+	}
+	return m, nil
+}
+
+// engine builds the policy engine.
+func (f *policyFlags) engine(ctx context.Context) (*policies.Engine, error) {
+	eng, err := policies.New(ctx, policies.Options{PolicyDirs: f.PolicyDir, Disable: f.Disable})
+	if err != nil {
+		return nil, fail(err)
+	}
+	return eng, nil
+}
+
+// checkCmd is `hogaudit check`.
+type checkCmd struct {
+	Snapshot string `required:"" placeholder:"FILE" help:"The snapshot to check (from 'hogaudit snapshot' or 'hogaudit scan --snapshot-out')."`
+	policyFlags
+	outputFlags
+}
+
+func (c *checkCmd) Run(ctx context.Context, g *globals, e *env) error {
+	if err := c.outputFlags.validate(); err != nil {
+		return err
+	}
+	m, err := c.loadMatrix()
+	if err != nil {
+		return err
+	}
+	eng, err := c.engine(ctx)
+	if err != nil {
+		return err
+	}
+	snap, err := snapshot.Load(c.Snapshot)
+	if err != nil {
+		hint := "produce one with 'hogaudit snapshot -o FILE'"
+		if errors.Is(err, snapshot.ErrSchemaVersion) {
+			hint = "use the hogaudit version that wrote it, or collect a new snapshot"
+		}
+		return fail(err, hint)
+	}
+	return evaluate(ctx, g, e, eng, m, snap, &c.outputFlags)
+}
+
+func (o *outputFlags) validate() error {
+	seen := map[string]string{}
+	for _, p := range []struct{ flag, path string }{
+		{"--output", o.Output}, {"--sarif", o.SARIF}, {"--json", o.JSON}, {"--markdown", o.Markdown},
+	} {
+		if p.path == "" {
+			continue
+		}
+		abs, err := filepath.Abs(p.path)
+		if err != nil {
+			abs = p.path
+		}
+		if prev, ok := seen[abs]; ok {
+			return fail(fmt.Errorf("%s and %s both write %s", prev, p.flag, p.path), "give each report its own file")
+		}
+		seen[abs] = p.flag
+	}
+	return nil
+}
+
+// evaluate checks snap against m and writes every requested report. It
+// returns exitCode 1 or 2 when the report calls for it.
+func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *matrix.Matrix, snap *snapshot.Snapshot, o *outputFlags) error {
+	rep, err := eng.Check(ctx, policies.CheckInput{
+		Snapshot: snap,
+		Matrix:   m,
+		Now:      e.now(),
+		Tool: report.Tool{
+			Name:           "hogaudit",
+			Version:        version.String(),
+			InformationURI: "https://github.com/hogaudit/hogaudit",
+		},
+	})
+	if err != nil {
+		return fail(err)
+	}
+	rep.Matrix.RepoPath = repoPath(e, m.Path)
+	rep.Finalize(o.FailOn)
+
+	if err := writeReports(e, rep, o); err != nil {
+		return err
+	}
+	summarize(g, e, rep)
+	if code := rep.ExitCode(); code != 0 {
+		return exitCode(code)
+	}
+	return nil
+}
+
+// writeReports writes the main report and the extra ones.
+func writeReports(e *env, rep *report.Report, o *outputFlags) error {
+	base := report.Options{Category: o.Category}
+	if o.Output == "" {
+		opts := base
+		opts.Color = o.Format == "text" && e.stdoutTTY && e.getenv("NO_COLOR") == ""
+		if err := report.Write(e.stdout, rep, o.Format, opts); err != nil {
+			return fail(fmt.Errorf("write %s report: %w", o.Format, err))
+		}
+	} else if err := report.WriteFile(o.Output, rep, o.Format, base); err != nil {
+		return fail(fmt.Errorf("write %s: %w", o.Output, err))
+	}
+	for _, x := range []struct{ path, format string }{
+		{o.SARIF, "sarif"}, {o.JSON, "json"}, {o.Markdown, "markdown"},
+	} {
+		if x.path == "" {
+			continue
+		}
+		if err := report.WriteFile(x.path, rep, x.format, base); err != nil {
+			return fail(fmt.Errorf("write %s: %w", x.path, err))
+		}
+	}
+	return nil
+}
+
+// summarize tells stderr what the exit code will mean.
+func summarize(g *globals, e *env, rep *report.Report) {
+	for _, ne := range rep.NotEvaluated {
+		hint := ne.Reason
+		g.infof(e, "%s %s not evaluated: %s", ne.Rule, ne.Name, hint)
+	}
+	if len(rep.NotEvaluated) > 0 || !rep.Snapshot.Complete {
+		scopes := map[string]bool{}
+		var list []string
+		for _, m := range rep.Snapshot.Missing {
+			if m.Scope != "" && !scopes[m.Scope] {
+				scopes[m.Scope] = true
+				list = append(list, m.Scope)
+			}
+		}
+		if len(list) > 0 {
+			g.hintf(e, "give the scanning key %s and scan again for a complete check", strings.Join(list, ", "))
+		}
+	}
+	for _, x := range rep.ExpiringExceptions {
+		g.infof(e, "exception for %s %s expires %s (%d days left)", x.Rule, x.Subject, x.Expires, x.DaysLeft)
+	}
+}
+
+// repoPath returns the matrix path relative to the repository root, the form
+// GitHub code scanning needs: relative to $GITHUB_WORKSPACE when set, else to
+// the nearest directory above the matrix that holds .git, else as given.
+func repoPath(e *env, path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.ToSlash(path)
+	}
+	if ws := e.getenv("GITHUB_WORKSPACE"); ws != "" {
+		if rel, err := filepath.Rel(ws, abs); err == nil && !strings.HasPrefix(rel, "..") {
+			return filepath.ToSlash(rel)
+		}
+	}
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			if rel, err := filepath.Rel(dir, abs); err == nil {
+				return filepath.ToSlash(rel)
+			}
+			break
+		}
+		if parent := filepath.Dir(dir); parent == dir {
+			break
+		}
+	}
+	return filepath.ToSlash(filepath.Clean(path))
+}
+
+// scanCmd is `hogaudit scan`.
+type scanCmd struct {
+	connFlags
+	policyFlags
+	outputFlags
+	SnapshotOut string `placeholder:"FILE" help:"Also keep the snapshot (for 'hogaudit check' later, or drift)."`
+}
+
+func (c *scanCmd) Run(ctx context.Context, g *globals, e *env) error {
+	if err := c.outputFlags.validate(); err != nil {
+		return err
+	}
+	// Everything that can fail offline fails before the first request.
+	m, err := c.loadMatrix()
+	if err != nil {
+		return err
+	}
+	eng, err := c.engine(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := c.connect(g, e, nil)
+	if err != nil {
+		return err
+	}
+	snap, err := c.collect(ctx, g, e, s, m.LookbackDays())
+	if err != nil {
+		return err
+	}
+	if c.SnapshotOut != "" {
+		if err := snapshot.Write(c.SnapshotOut, snap); err != nil {
+			return fail(err)
+		}
+	}
+	missingHints(g, e, snap)
+	return evaluate(ctx, g, e, eng, m, snap, &c.outputFlags)
+}

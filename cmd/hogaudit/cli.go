@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/hogaudit/hogaudit/internal/version"
+)
+
+// cli is the whole command-line grammar. Each command is a struct of flags
+// with a Run method that turns them into calls.
+type cli struct {
+	Quiet   bool `short:"q" help:"Print nothing on stderr but errors."`
+	Verbose bool `short:"v" help:"Print diagnostics (requests, retries, throttling) on stderr."`
+
+	Scan     scanCmd     `cmd:"" help:"Snapshot the organization, then check it against the access matrix: the one-step CI job."`
+	Snapshot snapshotCmd `cmd:"" help:"Collect the organization's access state into a snapshot file, for offline checks."`
+	Check    checkCmd    `cmd:"" help:"Check a saved snapshot against the access matrix; no network."`
+	Matrix   matrixCmd   `cmd:"" help:"Work with access-matrix files."`
+	Policies policiesCmd `cmd:"" help:"List or test the Rego rules."`
+	Explain  explainCmd  `cmd:"" help:"Explain one rule: what it checks, why, how to fix, which API scope it needs."`
+	Demo     demoCmd     `cmd:"" help:"Run a full scan of Acme, a simulated PostHog organization served on loopback."`
+	Version  versionCmd  `cmd:"" help:"Print the version of hogaudit, its commit, OPA and Go."`
+}
+
+const description = `hogaudit checks a PostHog organization's access control against a declared access matrix.
+
+It snapshots the organization through PostHog's REST API (members, roles, projects and their
+access rules, SSO domains, 2FA, invites, the activity log, API keys), evaluates Rego policies
+on the snapshot, and reports violations as SARIF (GitHub code scanning), JSON, Markdown or a table.
+
+The scanning key comes from $POSTHOG_PERSONAL_API_KEY or --api-key-file; it needs only read scopes:
+organization:read organization_member:read project:read access_control:read activity_log:read user:read.
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 could not check fully (bad input,
+API failure, or missing evidence).
+
+Try it without an account:   hogaudit demo`
+
+// env is what a run may touch of its process: arguments aside, the
+// environment, the standard streams, the clock, and whether the streams are
+// terminals. Tests substitute it.
+type env struct {
+	stdout, stderr    io.Writer
+	getenv            func(string) string
+	stdoutTTY, errTTY bool
+	now               func() time.Time
+	workDir           func() (string, error)
+}
+
+func newEnv() *env {
+	return &env{
+		stdout:    os.Stdout,
+		stderr:    os.Stderr,
+		getenv:    os.Getenv,
+		stdoutTTY: isTerminal(os.Stdout),
+		errTTY:    isTerminal(os.Stderr),
+		now:       time.Now,
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// exitError carries an exit code and hint lines with an error.
+type exitError struct {
+	code  int
+	err   error
+	hints []string
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// fail wraps err as a failure with exit code 2 and the given hints.
+func fail(err error, hints ...string) error {
+	return &exitError{code: 2, err: err, hints: hints}
+}
+
+// exitCode is returned by commands that finished their work and only need a
+// non-zero exit (findings, incomplete evidence); their output is already
+// written.
+type exitCode int
+
+func (c exitCode) Error() string { return fmt.Sprintf("exit %d", int(c)) }
+
+// run parses args, runs the command and returns the process exit code. It is
+// the one place where errors become exit codes and messages.
+func run(ctx context.Context, args []string, e *env) int {
+	var c cli
+	exited, exitWith := false, 0
+	parser, err := kong.New(&c,
+		kong.Name("hogaudit"),
+		kong.Description(description),
+		kong.Writers(e.stdout, e.stderr),
+		kong.Exit(func(code int) { exited, exitWith = true, code }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, Summary: true, WrapUpperBound: 100}),
+		kong.Vars{"version": version.String()},
+		kong.Bind(e),
+		kong.BindTo(ctx, (*context.Context)(nil)),
+	)
+	if err != nil {
+		printErr(e, err)
+		return 2
+	}
+	kctx, perr := parser.Parse(args)
+	if exited {
+		return exitWith
+	}
+	if perr != nil {
+		printErr(e, perr)
+		var pe *kong.ParseError
+		if errors.As(perr, &pe) && pe.Context != nil {
+			fmt.Fprintf(e.stderr, "hogaudit: hint: run 'hogaudit %s --help' for usage\n", strings.TrimSpace(pe.Context.Command()))
+		} else {
+			fmt.Fprintln(e.stderr, "hogaudit: hint: run 'hogaudit --help' for usage")
+		}
+		return 2
+	}
+	g := &globals{quiet: c.Quiet, verbose: c.Verbose && !c.Quiet}
+	err = kctx.Run(g)
+	if exited {
+		return exitWith
+	}
+	return exitFor(e, err)
+}
+
+// exitFor prints err (if any) and returns its exit code.
+func exitFor(e *env, err error) int {
+	if err == nil {
+		return 0
+	}
+	var code exitCode
+	if errors.As(err, &code) {
+		return int(code)
+	}
+	printErr(e, err)
+	var xe *exitError
+	if errors.As(err, &xe) {
+		for _, h := range xe.hints {
+			fmt.Fprintf(e.stderr, "hogaudit: hint: %s\n", h)
+		}
+		return xe.code
+	}
+	if errors.Is(err, context.Canceled) {
+		return 130
+	}
+	return 2
+}
+
+// printErr writes an error in hogaudit's voice: each line prefixed, first
+// letter lower-case, no trailing period.
+func printErr(e *env, err error) {
+	for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
+		line = strings.TrimSuffix(strings.TrimSpace(line), ".")
+		if line == "" {
+			continue
+		}
+		fmt.Fprintf(e.stderr, "hogaudit: %s\n", lowerFirst(line))
+	}
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	// Keep identifiers such as "PH204" or "API" as written.
+	if len(s) > 1 && s[1] >= 'A' && s[1] <= 'Z' {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// globals are the flags every command sees.
+type globals struct {
+	quiet, verbose bool
+}
+
+// infof prints a progress or status line unless --quiet.
+func (g *globals) infof(e *env, format string, args ...any) {
+	if g.quiet {
+		return
+	}
+	fmt.Fprintf(e.stderr, "hogaudit: "+format+"\n", args...)
+}
+
+// hintf prints a hint line unless --quiet.
+func (g *globals) hintf(e *env, format string, args ...any) {
+	if g.quiet {
+		return
+	}
+	fmt.Fprintf(e.stderr, "hogaudit: hint: "+format+"\n", args...)
+}

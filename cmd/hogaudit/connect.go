@@ -1,0 +1,321 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hogaudit/hogaudit/internal/version"
+	"github.com/hogaudit/hogaudit/snapshot"
+	"github.com/hogaudit/hogaudit/snapshot/posthog"
+)
+
+// connFlags say how to reach PostHog and how hard to push it.
+type connFlags struct {
+	Host         string        `env:"POSTHOG_HOST" default:"https://us.posthog.com" placeholder:"URL" help:"PostHog API base: https://us.posthog.com, https://eu.posthog.com, or your self-hosted URL. Plain http:// is refused unless the host is loopback or --insecure-http is given."`
+	Org          string        `env:"POSTHOG_ORG_ID" default:"@current" placeholder:"ID" help:"Organization id; @current is the scanning key owner's current organization."`
+	APIKeyFile   string        `placeholder:"FILE" help:"Read the scanning key from FILE instead of $POSTHOG_PERSONAL_API_KEY (the key is never accepted as a flag value)."`
+	AuditKeyEnv  []string      `placeholder:"NAME" help:"Name of an environment variable holding another personal API key (a service account's); hogaudit reads only that key's own description (GET /api/personal_api_keys/@current/). Repeatable."`
+	Concurrency  int           `default:"8" help:"Parallel API requests (1-64)."`
+	Rate         int           `default:"400" help:"Request budget per minute, shared by all keys (PostHog allows 480/min and 4800/h per organization)."`
+	Timeout      time.Duration `default:"10m" help:"Deadline for the whole collection."`
+	InsecureHTTP bool          `name:"insecure-http" help:"Allow plain http:// to a non-loopback host (the key travels unencrypted)."`
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (f *connFlags) validate() error {
+	switch {
+	case f.Concurrency < 1 || f.Concurrency > 64:
+		return fail(fmt.Errorf("--concurrency %d is out of range", f.Concurrency), "use a value from 1 to 64 (default 8)")
+	case f.Rate < 1:
+		return fail(fmt.Errorf("--rate %d must be at least 1", f.Rate), "the default 400 stays below PostHog's 480 a minute and leaves room for other tools")
+	case f.Rate > 480:
+		return fail(fmt.Errorf("--rate %d is above PostHog's limit of 480 requests a minute", f.Rate), "requests beyond that get 429 answers from PostHog; use 480 or less")
+	case f.Timeout <= 0:
+		return fail(fmt.Errorf("--timeout %s must be positive", f.Timeout))
+	}
+	for _, n := range f.AuditKeyEnv {
+		if !envName.MatchString(n) {
+			return fail(fmt.Errorf("--audit-key-env %q is not an environment variable name", n), "pass the variable's name, not its value: --audit-key-env BI_KEY")
+		}
+	}
+	return nil
+}
+
+// scanningKey reads the scanning key from --api-key-file or the environment.
+func (f *connFlags) scanningKey(e *env) (string, error) {
+	if f.APIKeyFile != "" {
+		b, err := os.ReadFile(f.APIKeyFile)
+		if err != nil {
+			return "", fail(fmt.Errorf("read --api-key-file: %w", err))
+		}
+		key := strings.TrimSpace(string(b))
+		if key == "" {
+			return "", fail(fmt.Errorf("--api-key-file %s is empty", f.APIKeyFile))
+		}
+		if strings.ContainsAny(key, " \t\r\n") {
+			return "", fail(fmt.Errorf("--api-key-file %s holds more than one word", f.APIKeyFile), "the file must contain only the key (phx_…)")
+		}
+		return key, nil
+	}
+	key := strings.TrimSpace(e.getenv("POSTHOG_PERSONAL_API_KEY"))
+	if key == "" {
+		return "", fail(errors.New("no personal API key: POSTHOG_PERSONAL_API_KEY is not set"),
+			"create a key in PostHog under Settings → Personal API keys with the read scopes "+strings.Join(snapshot.RequiredScopes, " "),
+			"then export POSTHOG_PERSONAL_API_KEY=phx_… or pass --api-key-file FILE")
+	}
+	return key, nil
+}
+
+// session is one run's connection to PostHog: the scanning client, the audit
+// keys' clients, one shared budget, and the progress display.
+type session struct {
+	client    *posthog.Client
+	auditKeys []snapshot.AuditKey
+	progress  *progress
+}
+
+// connect builds the clients. httpClient may be nil.
+func (f *connFlags) connect(g *globals, e *env, httpClient *http.Client) (*session, error) {
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	key, err := f.scanningKey(e)
+	if err != nil {
+		return nil, err
+	}
+	prog := newProgress(g, e)
+	budget := posthog.NewBudget(f.Concurrency, f.Rate)
+	opts := []posthog.Option{
+		posthog.WithBudget(budget),
+		posthog.WithUserAgent(version.UserAgent()),
+		posthog.WithObserver(prog.observe),
+	}
+	if httpClient != nil {
+		opts = append(opts, posthog.WithHTTPClient(httpClient))
+	}
+	if f.InsecureHTTP {
+		opts = append(opts, posthog.WithInsecureHTTP())
+	}
+	c, err := posthog.New(f.Host, key, opts...)
+	if err != nil {
+		return nil, fail(fmt.Errorf("--host: %w", err))
+	}
+	s := &session{client: c, progress: prog}
+	for _, name := range f.AuditKeyEnv {
+		v := strings.TrimSpace(e.getenv(name))
+		if v == "" {
+			return nil, fail(fmt.Errorf("--audit-key-env %s: $%s is empty or not set", name, name))
+		}
+		if v == key {
+			return nil, fail(fmt.Errorf("--audit-key-env %s: $%s holds the scanning key itself", name, name), "the scanning key is always introspected; name only other keys")
+		}
+		ac, err := posthog.New(f.Host, v, opts...)
+		if err != nil {
+			return nil, fail(fmt.Errorf("--host: %w", err))
+		}
+		s.auditKeys = append(s.auditKeys, snapshot.AuditKey{Env: name, Client: ac})
+	}
+	return s, nil
+}
+
+// collect runs a collection with the flags' deadline and turns fatal errors
+// into messages with remedies.
+func (f *connFlags) collect(ctx context.Context, g *globals, e *env, s *session, lookbackDays int) (*snapshot.Snapshot, error) {
+	ctx, cancel := context.WithTimeout(ctx, f.Timeout)
+	defer cancel()
+	s.progress.start(s.client.Host())
+	snap, err := snapshot.Collect(ctx, s.client, snapshot.Options{
+		Org:          f.Org,
+		Concurrency:  f.Concurrency,
+		LookbackDays: lookbackDays,
+		AuditKeys:    s.auditKeys,
+		Now:          e.now,
+		ToolVersion:  version.String(),
+	})
+	s.progress.finish()
+	if err != nil {
+		return nil, collectError(err, f)
+	}
+	return snap, nil
+}
+
+func collectError(err error, f *connFlags) error {
+	switch {
+	case errors.Is(err, posthog.ErrUnauthorized):
+		return fail(fmt.Errorf("posthog rejected the scanning key: %w", err),
+			"check POSTHOG_PERSONAL_API_KEY (or --api-key-file): the key may be mistyped, deleted or expired",
+			"keys belong to one region: a key made on us.posthog.com does not work on eu.posthog.com (--host)")
+	case errors.Is(err, posthog.ErrUnreachable):
+		return fail(fmt.Errorf("cannot reach %s: %w", f.Host, err), "check --host and your network or proxy settings")
+	case errors.Is(err, context.DeadlineExceeded):
+		return fail(fmt.Errorf("the collection did not finish within --timeout %s", f.Timeout), "raise --timeout; large organizations need more requests than --rate allows in a minute")
+	case errors.Is(err, context.Canceled):
+		return err
+	}
+	return fail(err)
+}
+
+// missingHints prints what a snapshot lacks and the scope that would fix each
+// gap, one hint per scope.
+func missingHints(g *globals, e *env, s *snapshot.Snapshot) {
+	if s.Complete() {
+		return
+	}
+	type gap struct{ sections []string }
+	byScope := map[string]*gap{}
+	var other []snapshot.Missing
+	for _, m := range s.Missing {
+		if m.NotApplicable {
+			continue
+		}
+		if m.Scope == "" {
+			other = append(other, m)
+			continue
+		}
+		gp := byScope[m.Scope]
+		if gp == nil {
+			gp = &gap{}
+			byScope[m.Scope] = gp
+		}
+		if !contains(gp.sections, m.Section) {
+			gp.sections = append(gp.sections, m.Section)
+		}
+	}
+	g.infof(e, "the snapshot is incomplete: %s could not be collected", strings.Join(s.MissingSections(), ", "))
+	scopes := make([]string, 0, len(byScope))
+	for sc := range byScope {
+		scopes = append(scopes, sc)
+	}
+	sort.Strings(scopes)
+	for _, sc := range scopes {
+		g.hintf(e, "the scanning key lacks the scope %s (needed for %s): add it to the key under Settings → Personal API keys", sc, strings.Join(byScope[sc].sections, ", "))
+	}
+	for _, m := range other {
+		where := m.Section
+		if m.AuditKeyEnv != "" {
+			where += " ($" + m.AuditKeyEnv + ")"
+		}
+		switch {
+		case m.Feature != "":
+			g.hintf(e, "%s: %s (plan feature %s)", where, m.Reason, m.Feature)
+		default:
+			g.hintf(e, "%s: %s", where, m.Reason)
+		}
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// progress shows what a collection is doing: a redrawn line on a terminal,
+// event lines with --verbose, nothing otherwise.
+type progress struct {
+	mu       sync.Mutex
+	e        *env
+	tty      bool
+	verbose  bool
+	active   bool
+	host     string
+	requests int
+	retries  int
+	throttle int
+	waited   time.Duration
+	lastDraw time.Time
+}
+
+func newProgress(g *globals, e *env) *progress {
+	return &progress{e: e, tty: e.errTTY && !g.quiet, verbose: g.verbose}
+}
+
+func (p *progress) start(host string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.active = true
+	p.host = host
+	if p.verbose {
+		fmt.Fprintf(p.e.stderr, "hogaudit: collecting from %s\n", host)
+	}
+	p.draw(true)
+}
+
+func (p *progress) observe(ev posthog.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch ev.Kind {
+	case posthog.EventResponse:
+		p.requests++
+		if p.verbose && !p.tty {
+			fmt.Fprintf(p.e.stderr, "hogaudit: %s %s → %d\n", ev.Method, ev.Path, ev.Status)
+		}
+	case posthog.EventRetry:
+		p.retries++
+		if p.verbose && !p.tty {
+			fmt.Fprintf(p.e.stderr, "hogaudit: retrying %s %s in %s (attempt %d)\n", ev.Method, ev.Path, ev.Wait.Round(time.Millisecond), ev.Attempt+1)
+		}
+	case posthog.EventThrottled, posthog.EventRateWait:
+		p.throttle++
+		p.waited += ev.Wait
+		if p.verbose && !p.tty {
+			why := "posthog asked to slow down"
+			if ev.Kind == posthog.EventRateWait {
+				why = "keeping under --rate"
+			}
+			fmt.Fprintf(p.e.stderr, "hogaudit: waiting %s before %s %s (%s)\n", ev.Wait.Round(time.Millisecond), ev.Method, ev.Path, why)
+		}
+	}
+	p.draw(false)
+}
+
+// draw redraws the terminal line at most ten times a second.
+func (p *progress) draw(force bool) {
+	if !p.tty || !p.active {
+		return
+	}
+	now := time.Now()
+	if !force && now.Sub(p.lastDraw) < 100*time.Millisecond {
+		return
+	}
+	p.lastDraw = now
+	fmt.Fprintf(p.e.stderr, "\r\033[Khogaudit: collecting from %s: %s", p.host, p.summary())
+}
+
+func (p *progress) summary() string {
+	s := fmt.Sprintf("%d requests", p.requests)
+	if p.retries > 0 {
+		s += fmt.Sprintf(", %d retries", p.retries)
+	}
+	if p.throttle > 0 {
+		s += fmt.Sprintf(", throttled %d× (%s)", p.throttle, p.waited.Round(time.Second))
+	}
+	return s
+}
+
+func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.active {
+		return
+	}
+	p.active = false
+	switch {
+	case p.tty:
+		fmt.Fprintf(p.e.stderr, "\r\033[Khogaudit: collected from %s: %s\n", p.host, p.summary())
+	case p.verbose:
+		fmt.Fprintf(p.e.stderr, "hogaudit: collected: %s\n", p.summary())
+	}
+}

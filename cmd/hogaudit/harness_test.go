@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hogaudit/hogaudit/examples"
+	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
+)
+
+// refNow is the fixed clock of the CLI tests: the simulated organization's
+// times and the checks' "now" agree, so results do not depend on the date.
+var refNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+// harness runs hogaudit in-process against a simulated organization.
+type harness struct {
+	t    *testing.T
+	sim  *posthogsim.Server
+	org  *posthogsim.Org
+	url  string
+	dir  string
+	vars map[string]string
+}
+
+// newHarness serves Acme, changed by mutate, on loopback and prepares the
+// environment a user would have: the host, the scanning key, the audit keys
+// and a copy of the example matrix in the working directory.
+func newHarness(t *testing.T, mutate func(*posthogsim.Org), opts ...posthogsim.Option) *harness {
+	t.Helper()
+	org := posthogsim.Acme(refNow)
+	if mutate != nil {
+		mutate(org)
+	}
+	sim := posthogsim.New(org, opts...)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	h := &harness{
+		t: t, sim: sim, org: org, url: srv.URL, dir: t.TempDir(),
+		vars: map[string]string{
+			"POSTHOG_HOST":             srv.URL,
+			"POSTHOG_PERSONAL_API_KEY": posthogsim.AcmeScannerToken,
+		},
+	}
+	for name, tok := range posthogsim.AcmeAuditKeys {
+		h.vars[name] = tok
+	}
+	h.writeMatrix(string(examples.Matrix))
+	return h
+}
+
+// writeMatrix replaces the working directory's access-matrix.yaml.
+func (h *harness) writeMatrix(content string) string {
+	h.t.Helper()
+	path := h.path("access-matrix.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	return path
+}
+
+func (h *harness) path(name string) string { return filepath.Join(h.dir, name) }
+
+// result is one run's outcome.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// run runs hogaudit with args; relative paths resolve in the harness
+// directory.
+func (h *harness) run(args ...string) result {
+	h.t.Helper()
+	var out, errb bytes.Buffer
+	// kong reads flags' environment variables from the process, so the
+	// harness's variables are set there (and restored after the test).
+	for k, v := range h.vars {
+		h.t.Setenv(k, v)
+		if v == "" {
+			os.Unsetenv(k)
+		}
+	}
+	e := &env{
+		stdout: &out,
+		stderr: &errb,
+		getenv: os.Getenv,
+		now:    func() time.Time { return refNow },
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := os.Chdir(h.dir); err != nil {
+		h.t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	code := run(context.Background(), args, e)
+	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+// scanArgs are the flags of a scan with every audit key.
+func scanArgs(extra ...string) []string {
+	args := []string{"scan", "--audit-key-env", "ACME_BI_KEY", "--audit-key-env", "ACME_FLAG_KEY", "--audit-key-env", "ACME_LEGACY_KEY"}
+	return append(args, extra...)
+}
+
+// jsonReport is the part of the JSON report the tests read.
+type jsonReport struct {
+	Snapshot struct {
+		Complete bool `json:"complete"`
+		Missing  []struct {
+			Section string `json:"section"`
+			Scope   string `json:"scope"`
+		} `json:"missing"`
+	} `json:"snapshot"`
+	Summary struct {
+		Total      int            `json:"total"`
+		BySeverity map[string]int `json:"by_severity"`
+		Failing    int            `json:"failing"`
+	} `json:"summary"`
+	Findings     []jsonFinding `json:"findings"`
+	NotEvaluated []struct {
+		Rule     string   `json:"rule"`
+		Sections []string `json:"sections"`
+		Scopes   []string `json:"scopes"`
+	} `json:"not_evaluated"`
+	ExpiringExceptions []struct {
+		Rule    string `json:"rule"`
+		Subject string `json:"subject"`
+	} `json:"exceptions_expiring"`
+}
+
+type jsonFinding struct {
+	Rule       string         `json:"rule"`
+	Name       string         `json:"name"`
+	Severity   string         `json:"severity"`
+	Message    string         `json:"message"`
+	Subject    string         `json:"subject"`
+	Project    string         `json:"project"`
+	Evidence   map[string]any `json:"evidence"`
+	Suppressed *struct {
+		Reason string `json:"reason"`
+	} `json:"suppressed"`
+	Advisory bool `json:"advisory"`
+	Line     int  `json:"line"`
+}
+
+func decodeReport(t *testing.T, b []byte) jsonReport {
+	t.Helper()
+	var r jsonReport
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("decode JSON report: %v\n%s", err, b)
+	}
+	return r
+}
+
+// scanJSON scans the harness organization and returns the JSON report.
+func (h *harness) scanJSON(extra ...string) (jsonReport, result) {
+	h.t.Helper()
+	res := h.run(scanArgs(append([]string{"--format", "json"}, extra...)...)...)
+	if res.code == 2 && !strings.Contains(res.stdout, "\"findings\"") {
+		h.t.Fatalf("scan failed (exit %d):\n%s", res.code, res.stderr)
+	}
+	return decodeReport(h.t, []byte(res.stdout)), res
+}
+
+// has reports whether a finding of rule for subject (and project, when not
+// "*") is present.
+func (r jsonReport) has(rule, subject, project string) bool {
+	for _, f := range r.Findings {
+		if f.Rule == rule && f.Subject == subject && (project == "*" || f.Project == project) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r jsonReport) byRule(rule string) []jsonFinding {
+	var out []jsonFinding
+	for _, f := range r.Findings {
+		if f.Rule == rule {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,19 @@
+// Command hogaudit checks a PostHog organization's access control against a
+// declared access matrix: it snapshots the organization through PostHog's
+// REST API, evaluates Rego policies on the snapshot, and reports violations
+// as SARIF, JSON, Markdown or a terminal table. Run `hogaudit --help`.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], newEnv())
+	stop()
+	os.Exit(code)
+}

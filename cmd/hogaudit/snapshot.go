@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hogaudit/hogaudit/snapshot"
+)
+
+// snapshotCmd is `hogaudit snapshot`.
+type snapshotCmd struct {
+	connFlags
+	Output       string `short:"o" placeholder:"FILE" help:"Write the snapshot to FILE (atomically, mode 0600) instead of stdout."`
+	LookbackDays int    `default:"30" help:"How many days of the activity log to read."`
+}
+
+func (c *snapshotCmd) Run(ctx context.Context, g *globals, e *env) error {
+	if c.LookbackDays < 1 || c.LookbackDays > 3650 {
+		return fail(fmt.Errorf("--lookback-days %d is out of range", c.LookbackDays), "use a number of days from 1 to 3650 (default 30)")
+	}
+	s, err := c.connect(g, e, nil)
+	if err != nil {
+		return err
+	}
+	snap, err := c.collect(ctx, g, e, s, c.LookbackDays)
+	if err != nil {
+		return err
+	}
+	if c.Output == "" {
+		if err := snapshot.Encode(e.stdout, snap); err != nil {
+			return fail(err)
+		}
+	} else {
+		if err := snapshot.Write(c.Output, snap); err != nil {
+			return fail(err)
+		}
+		g.infof(e, "wrote %s: %d members, %d projects, %d activity entries, %d keys", c.Output,
+			len(snap.Members), len(snap.Projects), len(snap.ActivityLog), len(snap.APIKeys))
+	}
+	missingHints(g, e, snap)
+	if !snap.Complete() {
+		return exitCode(2)
+	}
+	return nil
+}
