@@ -330,3 +330,30 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		t.Error("loading an absent file should fail")
 	}
 }
+
+func TestLoadAccountsForAbsentSections(t *testing.T) {
+	f := startAcme(t)
+	s := f.collect(t, refNow)
+	s.ActivityLog = nil
+	s.Projects[0].UsersWithAccess = nil
+	path := filepath.Join(t.TempDir(), "edited.json")
+	if err := snapshot.Write(path, s); err != nil {
+		t.Fatal(err)
+	}
+	got, err := snapshot.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Complete() {
+		t.Fatal("a snapshot with null sections and no record of why must not load as complete")
+	}
+	want := []string{snapshot.SectionUsersWithAccess, snapshot.SectionActivityLog}
+	if diff := cmp.Diff(want, got.MissingSections()); diff != "" {
+		t.Errorf("missing sections (-want +got):\n%s", diff)
+	}
+	for _, m := range got.Missing {
+		if m.Reason != "absent from the snapshot file" {
+			t.Errorf("record %+v", m)
+		}
+	}
+}

@@ -107,7 +107,66 @@ func Decode(b []byte) (*Snapshot, error) {
 	if s.Missing == nil {
 		s.Missing = []Missing{}
 	}
+	s.accountForAbsentSections()
 	return &s, nil
+}
+
+// accountForAbsentSections records a Missing entry for every section that is
+// null in the file without one (a hand-edited or truncated snapshot), so an
+// absent section can never pass for an empty one.
+func (s *Snapshot) accountForAbsentSections() {
+	recorded := map[string]bool{}
+	for _, m := range s.Missing {
+		key := m.Section
+		if m.ProjectID != nil {
+			key = fmt.Sprintf("%s/%d", m.Section, *m.ProjectID)
+		}
+		recorded[key] = true
+		if m.ProjectID == nil {
+			recorded[m.Section+"/*"] = true
+		}
+	}
+	absent := func(section string, projectID *int64) {
+		key := section
+		if projectID != nil {
+			if recorded[section+"/*"] {
+				return
+			}
+			key = fmt.Sprintf("%s/%d", section, *projectID)
+		}
+		if recorded[key] {
+			return
+		}
+		recorded[key] = true
+		s.Missing = append(s.Missing, Missing{
+			Section: section, ProjectID: projectID,
+			Reason: "absent from the snapshot file",
+		})
+	}
+	for section, isNil := range map[string]bool{
+		SectionOrganization: s.Organization == nil, SectionCurrentUser: s.CurrentUser == nil,
+		SectionMembers: s.Members == nil, SectionInvites: s.Invites == nil, SectionDomains: s.Domains == nil,
+		SectionIdentityProviderConfigs: s.IdentityProviderConfigs == nil, SectionRoles: s.Roles == nil,
+		SectionProjects: s.Projects == nil, SectionActivityLog: s.ActivityLog == nil, SectionAPIKeys: s.APIKeys == nil,
+	} {
+		if isNil {
+			absent(section, nil)
+		}
+	}
+	for i := range s.Projects {
+		p := &s.Projects[i]
+		id := p.ID
+		if p.AccessControls == nil {
+			absent(SectionAccessControls, &id)
+		}
+		if p.ResourceAccessControls == nil {
+			absent(SectionResourceAccessControls, &id)
+		}
+		if p.UsersWithAccess == nil {
+			absent(SectionUsersWithAccess, &id)
+		}
+	}
+	sortMissing(s.Missing)
 }
 
 // describeJSONError turns a decoding error into a message with the line and
