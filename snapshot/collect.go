@@ -11,6 +11,7 @@ import (
 
 	"github.com/sourcegraph/conc/pool"
 
+	"github.com/hogaudit/hogaudit/internal/version"
 	"github.com/hogaudit/hogaudit/snapshot/posthog"
 )
 
@@ -130,7 +131,7 @@ func withDefaults(o Options) Options {
 		o.Now = time.Now
 	}
 	if o.ToolVersion == "" {
-		o.ToolVersion = "dev"
+		o.ToolVersion = version.String()
 	}
 	return o
 }

@@ -43,7 +43,7 @@ func (f *policyFlags) loadMatrix() (*matrix.Matrix, error) {
 		if _, err := os.Stat(defaultMatrix); err != nil {
 			return nil, fail(errors.New("no access matrix: --matrix is not set and there is no access-matrix.yaml here"),
 				"pass --matrix FILE (or set HOGAUDIT_MATRIX)",
-				"'hogaudit demo' shows an example matrix at work; the format is in hogaudit's MATRIX.md")
+				"'hogaudit demo' shows an example matrix at work; the format is in docs/matrix.md of hogaudit's repository")
 		}
 		path = defaultMatrix
 	}
@@ -196,30 +196,44 @@ func summarize(g *globals, e *env, rep *report.Report) {
 }
 
 // repoPath returns the matrix path relative to the repository root, the form
-// GitHub code scanning needs: relative to $GITHUB_WORKSPACE when set, else to
-// the nearest directory above the matrix that holds .git, else as given.
+// GitHub code scanning needs: relative to $GITHUB_WORKSPACE when the file is
+// inside it, else to the nearest directory above it that holds .git, else to
+// the working directory, else (a file elsewhere) its base name. SARIF
+// locations must be relative references.
 func repoPath(e *env, path string) string {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return filepath.ToSlash(path)
+		return filepath.ToSlash(filepath.Base(path))
+	}
+	within := func(root string) (string, bool) {
+		rel, err := filepath.Rel(root, abs)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return "", false
+		}
+		return filepath.ToSlash(rel), true
 	}
 	if ws := e.getenv("GITHUB_WORKSPACE"); ws != "" {
-		if rel, err := filepath.Rel(ws, abs); err == nil && !strings.HasPrefix(rel, "..") {
-			return filepath.ToSlash(rel)
+		if rel, ok := within(ws); ok {
+			return rel
 		}
 	}
 	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
 		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
-			if rel, err := filepath.Rel(dir, abs); err == nil {
-				return filepath.ToSlash(rel)
+			if rel, ok := within(dir); ok {
+				return rel
 			}
 			break
 		}
-		if parent := filepath.Dir(dir); parent == dir {
+		if filepath.Dir(dir) == dir {
 			break
 		}
 	}
-	return filepath.ToSlash(filepath.Clean(path))
+	if wd, err := os.Getwd(); err == nil {
+		if rel, ok := within(wd); ok {
+			return rel
+		}
+	}
+	return filepath.Base(abs)
 }
 
 // scanCmd is `hogaudit scan`.

@@ -325,3 +325,42 @@ func TestDemoRunsAndItsSARIFValidates(t *testing.T) {
 		t.Errorf("demo --deny should report the missing activity log, got %+v", rep.Snapshot)
 	}
 }
+
+func TestRepoPath(t *testing.T) {
+	root := t.TempDir()
+	repo := filepath.Join(root, "repo")
+	if err := os.MkdirAll(filepath.Join(repo, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(repo, "compliance"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	inRepo := filepath.Join(repo, "compliance", "access-matrix.yaml")
+	outside := filepath.Join(root, "elsewhere", "m.yaml")
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	if err := os.Chdir(root); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, workspace, path, want string
+	}{
+		{"git root", "", inRepo, "compliance/access-matrix.yaml"},
+		{"relative in git root", "", "repo/compliance/access-matrix.yaml", "compliance/access-matrix.yaml"},
+		{"github workspace", repo, inRepo, "compliance/access-matrix.yaml"},
+		{"workspace elsewhere", filepath.Join(root, "other"), inRepo, "compliance/access-matrix.yaml"},
+		{"working directory", "", outside, "elsewhere/m.yaml"},
+		{"outside everything", "", "/nonexistent-dir/m.yaml", "m.yaml"},
+	}
+	for _, c := range cases {
+		e := &env{getenv: func(k string) string {
+			if k == "GITHUB_WORKSPACE" {
+				return c.workspace
+			}
+			return ""
+		}}
+		if got := repoPath(e, c.path); got != c.want {
+			t.Errorf("%s: repoPath(%s) = %q, want %q", c.name, c.path, got, c.want)
+		}
+	}
+}

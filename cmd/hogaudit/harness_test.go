@@ -137,14 +137,15 @@ type jsonReport struct {
 }
 
 type jsonFinding struct {
-	Rule       string         `json:"rule"`
-	Name       string         `json:"name"`
-	Severity   string         `json:"severity"`
-	Message    string         `json:"message"`
-	Subject    string         `json:"subject"`
-	Project    string         `json:"project"`
-	Evidence   map[string]any `json:"evidence"`
-	Suppressed *struct {
+	Rule        string         `json:"rule"`
+	Name        string         `json:"name"`
+	Severity    string         `json:"severity"`
+	Message     string         `json:"message"`
+	Subject     string         `json:"subject"`
+	Project     string         `json:"project"`
+	Evidence    map[string]any `json:"evidence"`
+	Remediation string         `json:"remediation"`
+	Suppressed  *struct {
 		Reason string `json:"reason"`
 	} `json:"suppressed"`
 	Advisory bool `json:"advisory"`

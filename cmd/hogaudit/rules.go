@@ -27,7 +27,7 @@ func (c *matrixValidateCmd) Run(g *globals, e *env) error {
 	if err != nil {
 		var errs matrix.Errors
 		if errors.As(err, &errs) {
-			return fail(err, fmt.Sprintf("%d problem(s); the format is described in hogaudit's MATRIX.md", len(errs)))
+			return fail(err, fmt.Sprintf("%d problem(s); the format is described in docs/matrix.md of hogaudit's repository", len(errs)))
 		}
 		return fail(err)
 	}

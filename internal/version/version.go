@@ -1,6 +1,7 @@
 // Package version reports hogaudit's version. Release builds set Version with
 // -ldflags "-X github.com/hogaudit/hogaudit/internal/version.Version=v1.2.3";
-// other builds report the module version the Go toolchain recorded, or "dev".
+// other builds report the module version the Go toolchain recorded, or
+// Dev.
 package version
 
 import (
@@ -11,6 +12,10 @@ import (
 // Version is set at link time for release builds.
 var Version = ""
 
+// Dev is the version of a build from source: a semantic version (SARIF
+// consumers compare versions numerically) that sorts before any release.
+const Dev = "0.0.0-dev"
+
 // String returns hogaudit's version, without a leading "v".
 func String() string {
 	v := Version
@@ -20,7 +25,7 @@ func String() string {
 		}
 	}
 	if v == "" {
-		return "dev"
+		return Dev
 	}
 	return strings.TrimPrefix(v, "v")
 }
