@@ -86,7 +86,7 @@ func TestBuiltinMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := compile(src.modules)
+	c, err := compile(src)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,6 +109,11 @@ func loadDir(dir string, withTests bool) (map[string]*ast.Module, error) {
 	}
 	out := make(map[string]*ast.Module, len(res.Modules))
 	for name, f := range res.Modules {
+		// Key modules by the path the user knows (the loader's keys drop a
+		// leading slash), so messages name the file as given.
+		if f.Parsed.Package != nil && f.Parsed.Package.Location != nil && f.Parsed.Package.Location.File != "" {
+			name = f.Parsed.Package.Location.File
+		}
 		out[name] = f.Parsed
 	}
 	if len(out) == 0 {

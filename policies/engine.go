@@ -47,7 +47,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := compile(src.modules)
+	c, err := compile(src)
 	if err != nil {
 		return nil, err
 	}
@@ -104,30 +104,26 @@ func loadSources(dirs []string, withTests bool) (source, error) {
 	return src, nil
 }
 
-// compile compiles modules once, in strict mode.
-func compile(modules map[string]*ast.Module) (*ast.Compiler, error) {
+// compile compiles the modules once, in strict mode.
+func compile(src source) (*ast.Compiler, error) {
 	c := ast.NewCompiler().
 		WithStrict(true).
 		WithEnablePrintStatements(false).
 		WithDefaultRegoVersion(ast.RegoV1)
-	c.Compile(modules)
+	c.Compile(src.modules)
 	if c.Failed() {
-		return nil, compileError(c.Errors)
+		return nil, compileError(c.Errors, src)
 	}
 	return c, nil
 }
 
 // compileError lists Rego errors one per line as file:line:col: message.
-func compileError(errs ast.Errors) error {
+func compileError(errs ast.Errors, src source) error {
 	lines := make([]string, 0, len(errs))
 	for _, e := range errs {
 		loc := ""
 		if e.Location != nil {
-			file := e.Location.File
-			if !filepath.IsAbs(file) && !strings.Contains(file, string(filepath.Separator)+"") {
-				file = "policies/" + file
-			}
-			loc = fmt.Sprintf("%s:%d:%d: ", file, e.Location.Row, e.Location.Col)
+			loc = fmt.Sprintf("%s:%d:%d: ", displayPath(e.Location.File, src.custom[e.Location.File]), e.Location.Row, e.Location.Col)
 		}
 		lines = append(lines, loc+e.Message)
 	}

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -362,5 +364,60 @@ func TestRepoPath(t *testing.T) {
 		if got := repoPath(e, c.path); got != c.want {
 			t.Errorf("%s: repoPath(%s) = %q, want %q", c.name, c.path, got, c.want)
 		}
+	}
+}
+
+func TestProgressOnATerminal(t *testing.T) {
+	h := newHarness(t, nil)
+	for k, v := range h.vars {
+		t.Setenv(k, v)
+	}
+	run1 := func(errTTY bool, args ...string) string {
+		var out, errb strings.Builder
+		e := &env{stdout: &out, stderr: &errb, getenv: os.Getenv, errTTY: errTTY, now: func() time.Time { return refNow }}
+		if code := run(context.Background(), args, e); code != 0 {
+			t.Fatalf("exit %d:\n%s", code, errb.String())
+		}
+		return errb.String()
+	}
+	tty := run1(true, "snapshot", "-o", h.path("a.json"))
+	if !strings.Contains(tty, "\r\033[Khogaudit: collecting from "+h.url) || !regexp.MustCompile(`collected from \S+: \d+ requests\n`).MatchString(tty) {
+		t.Errorf("a terminal should see a progress line:\n%q", tty)
+	}
+	if plain := run1(false, "snapshot", "-o", h.path("b.json")); strings.Contains(plain, "\r") || strings.Contains(plain, "collecting") {
+		t.Errorf("no progress when stderr is not a terminal:\n%q", plain)
+	}
+	if quiet := run1(true, "snapshot", "-q", "-o", h.path("c.json")); quiet != "" {
+		t.Errorf("-q silences progress, got %q", quiet)
+	}
+	// Throttling shows in the progress line.
+	h.sim.Inject(posthogsim.Fault{Path: "/members/", Times: 1, Kind: posthogsim.Fault429, Seconds: 1})
+	if throttled := run1(true, "snapshot", "-o", h.path("d.json")); !regexp.MustCompile(`throttled \d+× \(\d+s\)`).MatchString(throttled) {
+		t.Errorf("a 429 should show as throttling:\n%q", throttled)
+	}
+}
+
+func TestTextColourOnlyOnATerminal(t *testing.T) {
+	h := newHarness(t, nil)
+	for k, v := range h.vars {
+		t.Setenv(k, v)
+	}
+	scan := func(tty bool) string {
+		var out, errb strings.Builder
+		e := &env{stdout: &out, stderr: &errb, getenv: os.Getenv, stdoutTTY: tty, now: func() time.Time { return refNow }}
+		if code := run(context.Background(), scanArgs("-q", "--matrix", h.path("access-matrix.yaml")), e); code != 1 || !strings.Contains(out.String(), "PH204") {
+			t.Fatalf("scan exit %d, want 1 with findings:\n%s%s", code, out.String(), errb.String())
+		}
+		return out.String()
+	}
+	if plain := scan(false); strings.Contains(plain, "\033[") {
+		t.Error("no colour when stdout is not a terminal")
+	}
+	if coloured := scan(true); !strings.Contains(coloured, "\033[") {
+		t.Error("colour on a terminal")
+	}
+	t.Setenv("NO_COLOR", "1")
+	if noColour := scan(true); strings.Contains(noColour, "\033[") {
+		t.Error("NO_COLOR turns colour off")
 	}
 }

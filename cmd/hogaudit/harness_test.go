@@ -131,8 +131,9 @@ type jsonReport struct {
 		Scopes   []string `json:"scopes"`
 	} `json:"not_evaluated"`
 	ExpiringExceptions []struct {
-		Rule    string `json:"rule"`
-		Subject string `json:"subject"`
+		Rule     string `json:"rule"`
+		Subject  string `json:"subject"`
+		DaysLeft int    `json:"days_left"`
 	} `json:"exceptions_expiring"`
 }
 

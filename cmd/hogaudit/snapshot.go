@@ -3,9 +3,21 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/hogaudit/hogaudit/snapshot"
 )
+
+// count says "1 member", "2 members", "3 activity entries".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
 
 // snapshotCmd is `hogaudit snapshot`.
 type snapshotCmd struct {
@@ -34,8 +46,9 @@ func (c *snapshotCmd) Run(ctx context.Context, g *globals, e *env) error {
 		if err := snapshot.Write(c.Output, snap); err != nil {
 			return fail(err)
 		}
-		g.infof(e, "wrote %s: %d members, %d projects, %d activity entries, %d keys", c.Output,
-			len(snap.Members), len(snap.Projects), len(snap.ActivityLog), len(snap.APIKeys))
+		g.infof(e, "wrote %s: %s, %s, %s, %s", c.Output,
+			count(len(snap.Members), "member"), count(len(snap.Projects), "project"),
+			count(len(snap.ActivityLog), "activity entry"), count(len(snap.APIKeys), "API key"))
 	}
 	missingHints(g, e, snap)
 	if !snap.Complete() {
