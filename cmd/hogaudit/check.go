@@ -67,6 +67,23 @@ func (f *policyFlags) engine(ctx context.Context) (*policies.Engine, error) {
 	return eng, nil
 }
 
+// prepare does everything a check can get wrong offline — output paths, the
+// matrix, the rules — so that it fails before any request or file read.
+func prepare(ctx context.Context, p *policyFlags, o *outputFlags) (*matrix.Matrix, *policies.Engine, error) {
+	if err := o.validate(); err != nil {
+		return nil, nil, err
+	}
+	m, err := p.loadMatrix()
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := p.engine(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, eng, nil
+}
+
 // checkCmd is `hogaudit check`.
 type checkCmd struct {
 	Snapshot string `required:"" placeholder:"FILE" help:"The snapshot to check (from 'hogaudit snapshot' or 'hogaudit scan --snapshot-out')."`
@@ -75,14 +92,7 @@ type checkCmd struct {
 }
 
 func (c *checkCmd) Run(ctx context.Context, g *globals, e *env) error {
-	if err := c.outputFlags.validate(); err != nil {
-		return err
-	}
-	m, err := c.loadMatrix()
-	if err != nil {
-		return err
-	}
-	eng, err := c.engine(ctx)
+	m, eng, err := prepare(ctx, &c.policyFlags, &c.outputFlags)
 	if err != nil {
 		return err
 	}
@@ -245,15 +255,7 @@ type scanCmd struct {
 }
 
 func (c *scanCmd) Run(ctx context.Context, g *globals, e *env) error {
-	if err := c.outputFlags.validate(); err != nil {
-		return err
-	}
-	// Everything that can fail offline fails before the first request.
-	m, err := c.loadMatrix()
-	if err != nil {
-		return err
-	}
-	eng, err := c.engine(ctx)
+	m, eng, err := prepare(ctx, &c.policyFlags, &c.outputFlags)
 	if err != nil {
 		return err
 	}
