@@ -1,7 +1,9 @@
 // Package atomicfile writes files so that readers see either the old content
 // or the complete new content, never a partial write: data goes to a
 // temporary file in the target's directory, is synced, and is renamed over
-// the target.
+// the target. A symbolic link is followed (the link stays, its target is
+// replaced), and a target that is not a regular file — /dev/null,
+// /dev/stdout, a named pipe — is written in place, never replaced.
 package atomicfile
 
 import (
@@ -15,6 +17,15 @@ import (
 // and the sync succeed, renames the temporary file to path with mode perm.
 // On any error the temporary file is removed and path is left untouched.
 func Write(path string, perm os.FileMode, fill func(w io.Writer) error) (err error) {
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target
+	}
+	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
+		if info.IsDir() {
+			return fmt.Errorf("write %s: is a directory", path)
+		}
+		return writeInPlace(path, fill)
+	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -39,6 +50,22 @@ func Write(path string, perm os.FileMode, fill func(w io.Writer) error) (err err
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeInPlace writes to a device or pipe, which cannot be replaced.
+func writeInPlace(path string, fill func(w io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := fill(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

@@ -45,3 +45,40 @@ func TestWriteIntoMissingDirectoryFails(t *testing.T) {
 		t.Fatal("want an error for a missing directory")
 	}
 }
+
+func TestWriteToADeviceWritesInPlace(t *testing.T) {
+	if err := WriteBytes(os.DevNull, 0o644, []byte("discarded")); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(os.DevNull)
+	if err != nil || info.Mode()&os.ModeDevice == 0 {
+		t.Fatalf("%s must stay a device, got %v (%v)", os.DevNull, info.Mode(), err)
+	}
+}
+
+func TestWriteThroughASymlinkKeepsTheLink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "real.json")
+	link := filepath.Join(dir, "link.json")
+	if err := os.WriteFile(target, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	if err := WriteBytes(link, 0o644, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Lstat(link); err != nil || info.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v %v", info.Mode(), err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "new" {
+		t.Errorf("target holds %q", b)
+	}
+}
+
+func TestWriteToADirectoryFails(t *testing.T) {
+	if err := WriteBytes(t.TempDir(), 0o644, []byte("x")); err == nil {
+		t.Fatal("want an error when the path is a directory")
+	}
+}
