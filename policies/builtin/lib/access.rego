@@ -91,6 +91,17 @@ features contains f if {
 # access_control_enabled is true when PostHog consults access rules at all.
 access_control_enabled if "access_control" in features
 
+# role_based_access_enabled is true when PostHog applies rules that name
+# roles; without the feature it ignores them (a member's role ids are empty
+# in user_access_control.py).
+role_based_access_enabled if "role_based_access" in features
+
+# rule_roles are the roles whose rules apply: the given ones, or none when
+# the organization lacks role-based access.
+rule_roles(roles) := roles if role_based_access_enabled
+
+else := []
+
 # ---------------------------------------------------------------- members
 
 # is_org_admin is true for organization admins and owners (level >= 8).
@@ -307,7 +318,7 @@ resource_rules_known(pid) if is_object(projects_by_id[pid].resource_access_contr
 profile_project_ranks(pid, roles) := everyone | by_role if {
 	everyone := {project_rank[l] | some l in project_everyone_levels[pid]}
 	by_role := {project_rank[l] |
-		some role in roles
+		some role in rule_roles(roles)
 		some l in project_role_levels[pid][role]
 	}
 }
@@ -354,7 +365,7 @@ has_users_with_access(pid) if is_object(input.index.users_with_access[pid])
 profile_resource_ranks(pid, roles, r) := everyone | by_role if {
 	everyone := {resource_rank[l] | some l in resource_everyone_levels[pid][r]}
 	by_role := {resource_rank[l] |
-		some role in roles
+		some role in rule_roles(roles)
 		some l in resource_role_levels[pid][r][role]
 	}
 }

@@ -137,3 +137,10 @@ test_levels if {
 	access.default_resource_level("activity_log") == "viewer"
 	access.highest_resource_level("insight") == "manager"
 }
+
+test_role_rules_need_role_based_access if {
+	p := access.member_profile["m-eve"] with input as doc
+	access.profile_project("1", p) == {"rank": 1, "source": "access_controls"} with input as doc
+	no_rbac := object.union(doc, {"snapshot": {"organization": {"available_product_features": ["access_control"]}}})
+	access.profile_project("1", p) == {"rank": 0, "source": "access_controls"} with input as no_rbac
+}
