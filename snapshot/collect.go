@@ -151,10 +151,11 @@ type collector struct {
 	// meOrgID is the current user's organization, the fallback when the
 	// organization itself cannot be read.
 	meOrgID string
-	// roleList and projectList feed phase 3.
-	roleList    []posthog.Role
-	projectList []posthog.ProjectSummary
-	// roleMembers and projectParts are filled in phase 3.
+	// roleList feeds phase 3 (the projects are in snap.Projects).
+	roleList []posthog.Role
+	// roleMembers and activity are filled in phase 3: the role memberships
+	// by role id, and the activity entries by id (org-level entries appear
+	// in several projects' logs).
 	roleMembers map[string][]posthog.RoleMembership
 	activity    map[string]ActivityEntry
 }
@@ -448,7 +449,6 @@ func (col *collector) projects(ctx context.Context) error {
 	sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
 	col.mu.Lock()
 	defer col.mu.Unlock()
-	col.projectList = nonNil(ps)
 	col.snap.Projects = make([]Project, len(ps))
 	for i, p := range ps {
 		col.snap.Projects[i] = Project{

@@ -536,17 +536,8 @@ func (c *call) accessControls() response {
 	for _, rule := range p.AccessControls {
 		rules = append(rules, c.s.ruleJSON(rule, "project", strconv.FormatInt(p.ID, 10)))
 	}
-	level, _ := c.s.resolve(c.owner, p)
-	out := obj{
-		"access_controls":             rules,
-		"available_access_levels":     []string{"none", "member", "admin"},
-		"default_access_level":        "admin",
-		"user_access_level":           level,
-		"user_can_edit_access_levels": c.owner.Level >= LevelAdmin || level == "admin",
-	}
+	out := c.ruleList(rules, []string{"none", "member", "admin"}, "admin")
 	if c.s.deployment == Newest {
-		out["minimum_access_level"] = "none"
-		out["maximum_access_level"] = "admin"
 		out["inherited_access"] = nil
 	}
 	return jsonOK(out)
@@ -555,25 +546,34 @@ func (c *call) accessControls() response {
 // resourceAccessControls serves
 // GET /api/projects/{id}/resource_access_controls/.
 func (c *call) resourceAccessControls() response {
-	p := c.project
 	rules := []any{}
-	for _, rule := range p.ResourceAccessControls {
+	for _, rule := range c.project.ResourceAccessControls {
 		rules = append(rules, c.s.ruleJSON(rule, rule.Resource, nil))
 	}
-	level, _ := c.s.resolve(c.owner, p)
+	levels := []string{"none", "viewer", "editor", "manager"}
+	if c.s.deployment != Newest {
+		levels = levels[:3] // manager came with the newest PostHog
+	}
+	return jsonOK(c.ruleList(rules, levels, "editor"))
+}
+
+// ruleList is the body both access-control endpoints share: the rules, the
+// levels they may use (lowest to highest), the default, and the caller's own
+// level on the project.
+func (c *call) ruleList(rules []any, levels []string, def string) obj {
+	level, _ := c.s.resolve(c.owner, c.project)
 	out := obj{
 		"access_controls":             rules,
-		"available_access_levels":     []string{"none", "viewer", "editor"},
-		"default_access_level":        "editor",
+		"available_access_levels":     levels,
+		"default_access_level":        def,
 		"user_access_level":           level,
 		"user_can_edit_access_levels": c.owner.Level >= LevelAdmin || level == "admin",
 	}
 	if c.s.deployment == Newest {
-		out["available_access_levels"] = []string{"none", "viewer", "editor", "manager"}
-		out["minimum_access_level"] = "none"
-		out["maximum_access_level"] = "manager"
+		out["minimum_access_level"] = levels[0]
+		out["maximum_access_level"] = levels[len(levels)-1]
 	}
-	return jsonOK(out)
+	return out
 }
 
 // usersWithAccess serves GET /api/projects/{id}/users_with_access/ (newest
