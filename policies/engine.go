@@ -175,7 +175,7 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 	rep := &report.Report{
 		Tool:               in.Tool,
 		Snapshot:           snapshotInfo(in.Snapshot),
-		Matrix:             matrixInfo(in.Matrix.Path, bound.Document()),
+		Matrix:             matrixInfo(in.Matrix.Path, doc["matrix"].(map[string]any)),
 		Findings:           []report.Finding{},
 		NotEvaluated:       []report.NotEvaluated{},
 		ExpiringExceptions: []report.Exception{},

@@ -19,6 +19,7 @@ func BuildInput(s *snapshot.Snapshot, b *matrix.Bound, now time.Time) (map[strin
 	if err != nil {
 		return nil, fmt.Errorf("policy input: %w", err)
 	}
+	mdoc := b.Document() // a fresh copy each call: make it once
 	return map[string]any{
 		"now":    now.UTC().Format(time.RFC3339),
 		"now_ns": now.UnixNano(),
@@ -29,8 +30,8 @@ func BuildInput(s *snapshot.Snapshot, b *matrix.Bound, now time.Time) (map[strin
 		},
 		"sections": sections(s),
 		"snapshot": snap,
-		"index":    buildIndex(s, b),
-		"matrix":   b.Document(),
+		"index":    buildIndex(s, b, mdoc),
+		"matrix":   mdoc,
 	}, nil
 }
 
@@ -78,7 +79,8 @@ func orgLevel(level int) string {
 	return "member"
 }
 
-func buildIndex(s *snapshot.Snapshot, b *matrix.Bound) map[string]any {
+// buildIndex computes input.index; mdoc is b's normalized document.
+func buildIndex(s *snapshot.Snapshot, b *matrix.Bound, mdoc map[string]any) map[string]any {
 	rolesOf := map[string][]string{}
 	for _, r := range s.Roles {
 		for _, m := range r.Members {
@@ -177,8 +179,7 @@ func buildIndex(s *snapshot.Snapshot, b *matrix.Bound) map[string]any {
 		usersWithAccess[strconv.FormatInt(p.ID, 10)] = byProfile
 	}
 
-	doc := b.Document()
-	mprojects, _ := doc["projects"].(map[string]any)
+	mprojects, _ := mdoc["projects"].(map[string]any)
 	projects := make(map[string]any, len(s.Projects))
 	for _, p := range s.Projects {
 		entry := map[string]any{"id": p.ID, "name": p.Name, "protected": false}

@@ -150,13 +150,21 @@ func (s *Server) memberJSON(m *Member) obj {
 	}
 }
 
-// teamBasic is TeamBasicSerializer, used in the organization's teams.
+// teamBasic is TeamBasicSerializer, used in the organization's teams: the
+// project list's shape plus project_id.
 func (s *Server) teamBasic(p *Project) obj {
+	t := s.projectBasic(p)
+	t["project_id"] = p.ID
+	return t
+}
+
+// projectBasic is ProjectBackwardCompatBasicSerializer, the items of the
+// project list.
+func (s *Server) projectBasic(p *Project) obj {
 	return obj{
 		"id":                           p.ID,
 		"uuid":                         p.UUID,
 		"organization":                 s.org.ID,
-		"project_id":                   p.ID,
 		"api_token":                    p.APIToken,
 		"name":                         p.Name,
 		"completed_snippet_onboarding": true,
@@ -461,19 +469,7 @@ func (c *call) projects() response {
 	items := []any{}
 	if c.owner != nil {
 		for _, p := range c.s.visibleProjects(c.owner) {
-			items = append(items, obj{
-				"id":                           p.ID,
-				"uuid":                         p.UUID,
-				"organization":                 c.s.org.ID,
-				"api_token":                    p.APIToken,
-				"name":                         p.Name,
-				"completed_snippet_onboarding": true,
-				"has_completed_onboarding_for": nil,
-				"ingested_event":               true,
-				"is_demo":                      p.IsDemo,
-				"timezone":                     p.Timezone,
-				"access_control":               p.AccessControl,
-			})
+			items = append(items, c.s.projectBasic(p))
 		}
 	}
 	return c.paginate(items)
