@@ -259,7 +259,7 @@ func (c *scanCmd) Run(ctx context.Context, g *globals, e *env) error {
 	if err != nil {
 		return err
 	}
-	s, err := c.connect(g, e, nil)
+	s, err := c.connect(g, e)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"regexp"
 	"sort"
@@ -83,8 +82,10 @@ type session struct {
 	progress  *progress
 }
 
-// connect builds the clients. httpClient may be nil.
-func (f *connFlags) connect(g *globals, e *env, httpClient *http.Client) (*session, error) {
+// connect builds the clients of a scan or snapshot: the scanning key from
+// the environment or --api-key-file, the audit keys from the variables
+// --audit-key-env names.
+func (f *connFlags) connect(g *globals, e *env) (*session, error) {
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
@@ -92,15 +93,31 @@ func (f *connFlags) connect(g *globals, e *env, httpClient *http.Client) (*sessi
 	if err != nil {
 		return nil, err
 	}
+	var audit []auditKey
+	for _, name := range f.AuditKeyEnv {
+		v := strings.TrimSpace(e.getenv(name))
+		if v == "" {
+			return nil, fail(fmt.Errorf("--audit-key-env %s: $%s is empty or not set", name, name))
+		}
+		if v == key {
+			return nil, fail(fmt.Errorf("--audit-key-env %s: $%s holds the scanning key itself", name, name), "the scanning key is always introspected; name only other keys")
+		}
+		audit = append(audit, auditKey{env: name, token: v})
+	}
+	return f.open(g, e, key, audit)
+}
+
+// auditKey is an audit key's variable name and value.
+type auditKey struct{ env, token string }
+
+// open builds a client per key on --host, all sharing one budget and one
+// progress display.
+func (f *connFlags) open(g *globals, e *env, key string, audit []auditKey) (*session, error) {
 	prog := newProgress(g, e)
-	budget := posthog.NewBudget(f.Concurrency, f.Rate)
 	opts := []posthog.Option{
-		posthog.WithBudget(budget),
+		posthog.WithBudget(posthog.NewBudget(f.Concurrency, f.Rate)),
 		posthog.WithUserAgent(version.UserAgent()),
 		posthog.WithObserver(prog.observe),
-	}
-	if httpClient != nil {
-		opts = append(opts, posthog.WithHTTPClient(httpClient))
 	}
 	if f.InsecureHTTP {
 		opts = append(opts, posthog.WithInsecureHTTP())
@@ -110,19 +127,12 @@ func (f *connFlags) connect(g *globals, e *env, httpClient *http.Client) (*sessi
 		return nil, fail(fmt.Errorf("--host: %w", err))
 	}
 	s := &session{client: c, progress: prog}
-	for _, name := range f.AuditKeyEnv {
-		v := strings.TrimSpace(e.getenv(name))
-		if v == "" {
-			return nil, fail(fmt.Errorf("--audit-key-env %s: $%s is empty or not set", name, name))
-		}
-		if v == key {
-			return nil, fail(fmt.Errorf("--audit-key-env %s: $%s holds the scanning key itself", name, name), "the scanning key is always introspected; name only other keys")
-		}
-		ac, err := posthog.New(f.Host, v, opts...)
+	for _, a := range audit {
+		ac, err := posthog.New(f.Host, a.token, opts...)
 		if err != nil {
 			return nil, fail(fmt.Errorf("--host: %w", err))
 		}
-		s.auditKeys = append(s.auditKeys, snapshot.AuditKey{Env: name, Client: ac})
+		s.auditKeys = append(s.auditKeys, snapshot.AuditKey{Env: a.env, Client: ac})
 	}
 	return s, nil
 }

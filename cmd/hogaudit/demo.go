@@ -3,15 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http/httptest"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/hogaudit/hogaudit/examples"
-	"github.com/hogaudit/hogaudit/internal/version"
 	"github.com/hogaudit/hogaudit/matrix"
 	"github.com/hogaudit/hogaudit/snapshot"
-	"github.com/hogaudit/hogaudit/snapshot/posthog"
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
 )
 
@@ -44,42 +43,23 @@ func (c *demoCmd) Run(ctx context.Context, g *globals, e *env) error {
 	defer srv.Close()
 	g.infof(e, "demo: simulated PostHog organization \"Acme Analytics\" at %s", srv.URL)
 
-	prog := newProgress(g, e)
-	budget := posthog.NewBudget(snapshot.DefaultConcurrency, 400)
-	opts := []posthog.Option{
-		posthog.WithBudget(budget),
-		posthog.WithUserAgent(version.UserAgent()),
-		posthog.WithObserver(prog.observe),
+	conn := connFlags{
+		Host:        srv.URL,
+		Concurrency: snapshot.DefaultConcurrency,
+		Rate:        400,
+		Timeout:     10 * time.Minute,
 	}
-	client, err := posthog.New(srv.URL, posthogsim.AcmeScannerToken, opts...)
+	var audit []auditKey
+	for _, name := range slices.Sorted(maps.Keys(posthogsim.AcmeAuditKeys)) {
+		audit = append(audit, auditKey{env: name, token: posthogsim.AcmeAuditKeys[name]})
+	}
+	s, err := conn.open(g, e, posthogsim.AcmeScannerToken, audit)
 	if err != nil {
-		return fail(err)
+		return err
 	}
-	envs := make([]string, 0, len(posthogsim.AcmeAuditKeys))
-	for name := range posthogsim.AcmeAuditKeys {
-		envs = append(envs, name)
-	}
-	sort.Strings(envs)
-	var audit []snapshot.AuditKey
-	for _, name := range envs {
-		ac, err := posthog.New(srv.URL, posthogsim.AcmeAuditKeys[name], opts...)
-		if err != nil {
-			return fail(err)
-		}
-		audit = append(audit, snapshot.AuditKey{Env: name, Client: ac})
-	}
-
-	prog.start(srv.URL)
-	snap, err := snapshot.Collect(ctx, client, snapshot.Options{
-		Concurrency:  snapshot.DefaultConcurrency,
-		LookbackDays: m.LookbackDays(),
-		AuditKeys:    audit,
-		Now:          e.now,
-		ToolVersion:  version.String(),
-	})
-	prog.finish()
+	snap, err := conn.collect(ctx, g, e, s, m.LookbackDays())
 	if err != nil {
-		return fail(fmt.Errorf("demo collection failed: %w", err))
+		return err
 	}
 	if c.SnapshotOut != "" {
 		if err := snapshot.Write(c.SnapshotOut, snap); err != nil {

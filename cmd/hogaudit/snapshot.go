@@ -30,7 +30,7 @@ func (c *snapshotCmd) Run(ctx context.Context, g *globals, e *env) error {
 	if c.LookbackDays < 1 || c.LookbackDays > 3650 {
 		return fail(fmt.Errorf("--lookback-days %d is out of range", c.LookbackDays), "use a number of days from 1 to 3650 (default 30)")
 	}
-	s, err := c.connect(g, e, nil)
+	s, err := c.connect(g, e)
 	if err != nil {
 		return err
 	}
