@@ -79,6 +79,9 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 			LookbackDays:  opts.LookbackDays,
 			Missing:       []Missing{},
 		},
+		activity:     map[string]ActivityEntry{},
+		activityRead: map[int64]bool{},
+		detailRead:   map[int64]bool{},
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -97,10 +100,11 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 		return nil, &FatalError{Err: err}
 	}
 
-	// Phase 2: organization-wide lists.
+	// Phase 2: organization-wide lists, and the organization-wide activity
+	// log, which when readable spares every project's.
 	col.run(ctx, []func(context.Context) error{
 		col.members, col.invites, col.domains, col.identityProviderConfigs,
-		col.roles, col.projects,
+		col.roles, col.projects, col.organizationActivity,
 	})
 	if err := col.fatalErr(ctx); err != nil {
 		return nil, err
@@ -158,6 +162,15 @@ type collector struct {
 	// in several projects' logs).
 	roleMembers map[string][]posthog.RoleMembership
 	activity    map[string]ActivityEntry
+	// orgActivityOK is set in phase 2 when the organization-wide activity
+	// log was read (then no project's log is requested); orgActivityErr is
+	// why it was not.
+	orgActivityOK  bool
+	orgActivityErr error
+	// activityRead and detailRead mark the projects whose activity log and
+	// detail (receive_org_level_activity_logs) were read.
+	activityRead map[int64]bool
+	detailRead   map[int64]bool
 }
 
 // run executes every task on a pool bounded by the concurrency option and
@@ -232,7 +245,10 @@ func (col *collector) fail(section string, projectID *int64, endpoint string, er
 	return nil
 }
 
-// missingFor describes why a request for section failed.
+// missingFor describes why a request for section failed, naming the true
+// cause: a plan feature for a 402, the scope for a 403 that names one, the
+// admin requirement for the organization-wide activity log, the status for
+// a server fault or a throttle. A scope is never blamed for anything else.
 func missingFor(section, endpoint string, err error) Missing {
 	m := Missing{Section: section, Endpoint: endpoint}
 	var apiErr *posthog.APIError
@@ -249,23 +265,40 @@ func missingFor(section, endpoint string, err error) Missing {
 		m.Reason = "not applicable on this deployment"
 	case apiErr.Status == 404:
 		m.Reason = "endpoint not found on this deployment"
+	case apiErr.Status == 402 || apiErr.Code == "payment_required":
+		// PostHog's PaidFeatureException / EnterpriseFeatureException.
+		m.Feature = apiErr.Feature
+		if m.Feature == "" {
+			m.Feature = SectionFeatures[section]
+		}
+		if m.Feature != "" {
+			m.Reason = "the organization's PostHog plan lacks the feature " + m.Feature
+		} else {
+			m.Reason = "the organization's PostHog plan lacks a paid feature: " + lowerFirst(apiErr.Detail)
+		}
 	case apiErr.Status == 403 && apiErr.Scope != "":
 		m.Scope = apiErr.Scope
 		m.Reason = "missing scope " + apiErr.Scope
-	case apiErr.Status == 403 && section == SectionActivityLog && !strings.Contains(strings.ToLower(apiErr.Detail), "api key"):
-		// PostHog Cloud refuses the activity log to organizations without the
-		// Audit logs entitlement.
-		m.Feature = "audit_logs"
-		m.Reason = "permission denied; the activity log needs the audit logs plan feature"
+	case apiErr.Status == 403 && adminOnly(apiErr.Detail):
+		m.Reason = "only organization admins and owners may read it: scan with an admin's or owner's key"
 	case apiErr.Status == 403:
-		m.Scope = SectionScopes[section]
 		m.Reason = "permission denied: " + lowerFirst(apiErr.Detail)
 	case apiErr.Status >= 500:
 		m.Reason = fmt.Sprintf("server error %d after retries", apiErr.Status)
+	case apiErr.Status == 429:
+		m.Reason = "throttled (429) after retries: " + lowerFirst(apiErr.Detail)
 	default:
 		m.Reason = fmt.Sprintf("http %d: %s", apiErr.Status, lowerFirst(apiErr.Detail))
 	}
 	return m
+}
+
+// adminOnly reports whether a 403's detail is PostHog's refusal of an
+// organization-admin endpoint to a lower member
+// (OrganizationActivityLogPermission and its kin: "Only organization admins
+// and owners can …").
+func adminOnly(detail string) bool {
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(detail)), "only organization admins")
 }
 
 func lowerFirst(s string) string {
@@ -456,7 +489,6 @@ func (col *collector) projects(ctx context.Context) error {
 			AccessControl: p.AccessControl, IsDemo: p.IsDemo,
 		}
 	}
-	col.activity = map[string]ActivityEntry{}
 	return nil
 }
 
@@ -502,6 +534,7 @@ func (col *collector) projectTasks() []func(context.Context) error {
 				}
 				col.mu.Lock()
 				defer col.mu.Unlock()
+				col.detailRead[id] = true
 				p.CreatedAt = d.CreatedAt
 				p.ReceiveOrgLevelActivityLogs = d.ReceiveOrgLevelActivityLogs
 				if d.Name != "" {
@@ -542,10 +575,12 @@ func (col *collector) projectTasks() []func(context.Context) error {
 				p.UsersWithAccess = nonNil(us)
 				return nil
 			},
-			func(ctx context.Context) error {
-				return col.activityLog(ctx, id, path("activity_log"))
-			},
 		)
+		if !col.orgActivityOK {
+			tasks = append(tasks, func(ctx context.Context) error {
+				return col.activityLog(ctx, id, path("activity_log"))
+			})
+		}
 		if p.AccessControl {
 			// The legacy private-project flag: on deployments that still have
 			// the old per-project membership, read it too.
@@ -573,6 +608,7 @@ func (col *collector) activityLog(ctx context.Context, projectID int64, endpoint
 	}
 	col.mu.Lock()
 	defer col.mu.Unlock()
+	col.activityRead[projectID] = true
 	for _, e := range entries {
 		if e.CreatedAt.Before(col.since) {
 			continue
@@ -584,6 +620,108 @@ func (col *collector) activityLog(ctx context.Context, projectID int64, endpoint
 		col.activity[a.ID] = a
 	}
 	return nil
+}
+
+// errNoTeamID marks an organization-wide activity log whose entries do not
+// say which project they belong to.
+var errNoTeamID = errors.New("the organization-wide activity log does not say which project each entry belongs to (no team_id)")
+
+// organizationActivity reads GET /api/organizations/{id}/advanced_activity_logs/,
+// every project's entries and the organization-level ones. Any refusal is
+// kept for finish, which decides whether the projects' logs made up for it.
+func (col *collector) organizationActivity(ctx context.Context) error {
+	entries, err := col.c.OrganizationActivityLog(ctx, col.orgID, col.since)
+	if err == nil {
+		for _, e := range entries {
+			if !e.HasTeamID {
+				err = errNoTeamID
+				break
+			}
+		}
+	}
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	if err != nil {
+		if isFatal(err) {
+			return err
+		}
+		col.orgActivityErr = err
+		return nil
+	}
+	col.orgActivityOK = true
+	for _, e := range entries {
+		if e.CreatedAt.Before(col.since) {
+			continue
+		}
+		a := activityEntry(e, 0) // every entry has team_id: readFrom is unused
+		col.activity[a.ID] = a
+	}
+	return nil
+}
+
+// orgActivityCoverage settles the organization_activity_log section: from
+// the organization-wide log when it was read, else from the projects' logs
+// that carry organization-level entries (newest PostHog: those with
+// receive_org_level_activity_logs; older deployments, whose project detail
+// has no such field: any, read with include_organization_scoped=1). When
+// none does, the section is missing, with the organization endpoint's
+// refusal and why the projects' logs could not stand in.
+func (col *collector) orgActivityCoverage() {
+	s := col.snap
+	endpoint := col.orgPath("advanced_activity_logs")
+	if col.orgActivityOK {
+		s.OrganizationActivity = &ActivitySource{Source: ActivitySourceOrganization, Endpoint: endpoint}
+		return
+	}
+	var via []int64
+	readAny := false
+	for _, p := range s.Projects {
+		if !col.activityRead[p.ID] {
+			continue
+		}
+		readAny = true
+		if col.detailRead[p.ID] && (p.ReceiveOrgLevelActivityLogs == nil || *p.ReceiveOrgLevelActivityLogs) {
+			via = append(via, p.ID)
+		}
+	}
+	if len(via) > 0 {
+		s.OrganizationActivity = &ActivitySource{
+			Source: ActivitySourceProjects, Endpoint: "/api/projects/{project_id}/activity_log/", ProjectIDs: via,
+		}
+		return
+	}
+	var fallback string
+	switch {
+	case len(s.Projects) == 0:
+		fallback = "no project's activity log could stand in for it"
+	case !readAny:
+		fallback = "no project's activity log could be read either"
+	default:
+		fallback = "no project whose activity log was read has receive_org_level_activity_logs on, so PostHog leaves organization-level entries out of them"
+	}
+	m := Missing{Section: SectionOrganizationActivityLog, Endpoint: endpoint}
+	switch {
+	case col.orgActivityErr == nil:
+		// The organization id could not be settled before phase 2; cannot
+		// happen after resolveOrg, but a missing cause must still be named.
+		m.Reason = "organization-level activity could not be read; " + fallback
+	case errors.Is(col.orgActivityErr, posthog.ErrNotFound):
+		// An older deployment: the projects' logs were the only source, so
+		// their failure is the cause.
+		m = missingFor(SectionOrganizationActivityLog, endpoint, col.orgActivityErr)
+		m.Reason = "the organization-wide activity log does not exist on this deployment, and " + fallback
+		for _, pm := range s.Missing {
+			if pm.Section == SectionActivityLog && !pm.NotApplicable {
+				m.Endpoint, m.Status, m.Detail, m.Scope, m.Feature = pm.Endpoint, pm.Status, pm.Detail, pm.Scope, pm.Feature
+				m.Reason += ": " + pm.Reason
+				break
+			}
+		}
+	default:
+		m = missingFor(SectionOrganizationActivityLog, endpoint, col.orgActivityErr)
+		m.Reason += "; " + fallback
+	}
+	s.Missing = append(s.Missing, m)
 }
 
 // orgScopes are activity scopes that describe the organization, not a
@@ -672,7 +810,7 @@ func (col *collector) finish() {
 		}
 		sort.Slice(s.Roles, func(i, j int) bool { return s.Roles[i].ID < s.Roles[j].ID })
 	}
-	if col.activity != nil && !col.sectionFailedEverywhere(SectionActivityLog) {
+	if col.orgActivityOK || (s.Projects != nil && !col.sectionFailedEverywhere(SectionActivityLog)) {
 		s.ActivityLog = make([]ActivityEntry, 0, len(col.activity))
 		for _, a := range col.activity {
 			s.ActivityLog = append(s.ActivityLog, a)
@@ -688,6 +826,9 @@ func (col *collector) finish() {
 	if s.Projects == nil {
 		// Without the project list no per-project section could be read.
 		for _, sec := range []string{SectionAccessControls, SectionResourceAccessControls, SectionUsersWithAccess, SectionActivityLog} {
+			if sec == SectionActivityLog && col.orgActivityOK {
+				continue // the organization-wide log holds every project's
+			}
 			s.Missing = append(s.Missing, Missing{
 				Section: sec, Endpoint: "/api/projects/{project_id}/" + sec + "/",
 				Scope:  SectionScopes[SectionProjects],
@@ -710,6 +851,7 @@ func (col *collector) finish() {
 		s.APIKeys = []APIKey{}
 	}
 	s.Missing = collapseMissing(s.Missing, len(s.Projects))
+	col.orgActivityCoverage()
 	sortMissing(s.Missing)
 }
 

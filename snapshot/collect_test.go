@@ -194,14 +194,22 @@ func TestCollectRecordsMissingScope(t *testing.T) {
 		Detail:   "API key missing required scope 'activity_log:read'",
 		Scope:    "activity_log:read",
 		Reason:   "missing scope activity_log:read",
+	}, {
+		// The organization-wide log needs the same scope.
+		Section:  snapshot.SectionOrganizationActivityLog,
+		Endpoint: "/api/organizations/" + posthogsim.AcmeOrgID + "/advanced_activity_logs/",
+		Status:   403,
+		Detail:   "API key missing required scope 'activity_log:read'",
+		Scope:    "activity_log:read",
+		Reason:   "missing scope activity_log:read; no project's activity log could be read either",
 	}}
 	if diff := cmp.Diff(want, s.Missing); diff != "" {
 		t.Errorf("missing records (-want +got):\n%s", diff)
 	}
-	if s.ActivityLog != nil {
+	if s.ActivityLog != nil || s.OrganizationActivity != nil {
 		t.Errorf("the activity log should be null when it could not be read")
 	}
-	if got := s.MissingSections(); !cmp.Equal(got, []string{snapshot.SectionActivityLog}) {
+	if got := s.MissingSections(); !cmp.Equal(got, []string{snapshot.SectionActivityLog, snapshot.SectionOrganizationActivityLog}) {
 		t.Errorf("missing sections = %v", got)
 	}
 	// Every other section is complete.
@@ -347,7 +355,8 @@ func TestLoadAccountsForAbsentSections(t *testing.T) {
 	if got.Complete() {
 		t.Fatal("a snapshot with null sections and no record of why must not load as complete")
 	}
-	want := []string{snapshot.SectionUsersWithAccess, snapshot.SectionActivityLog}
+	// Without the log its organization-level entries are gone too.
+	want := []string{snapshot.SectionUsersWithAccess, snapshot.SectionActivityLog, snapshot.SectionOrganizationActivityLog}
 	if diff := cmp.Diff(want, got.MissingSections()); diff != "" {
 		t.Errorf("missing sections (-want +got):\n%s", diff)
 	}

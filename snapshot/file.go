@@ -148,6 +148,9 @@ func (s *Snapshot) accountForAbsentSections() {
 		SectionMembers: s.Members == nil, SectionInvites: s.Invites == nil, SectionDomains: s.Domains == nil,
 		SectionIdentityProviderConfigs: s.IdentityProviderConfigs == nil, SectionRoles: s.Roles == nil,
 		SectionProjects: s.Projects == nil, SectionActivityLog: s.ActivityLog == nil, SectionAPIKeys: s.APIKeys == nil,
+		// A snapshot that does not say where organization-level activity
+		// came from (an older hogaudit's, or an edited one) has none.
+		SectionOrganizationActivityLog: s.OrganizationActivity == nil || s.ActivityLog == nil,
 	} {
 		if isNil {
 			absent(section, nil)

@@ -56,6 +56,15 @@ type Snapshot struct {
 	// LookbackDays, de-duplicated by id and sorted by time then id
 	// (section "activity_log").
 	ActivityLog []ActivityEntry `json:"activity_log"`
+	// OrganizationActivity says where the organization-level entries of
+	// ActivityLog (project_id null: Organization, OrganizationMembership,
+	// OrganizationDomain, OrganizationInvite, PersonalAPIKey, …) were read
+	// from (section "organization_activity_log"). Newest PostHog leaves them
+	// out of a project's log unless the project has
+	// receive_org_level_activity_logs, so an ActivityLog without them proves
+	// nothing by itself. nil when no source could show them, with a Missing
+	// record naming the cause; a nil value is never evidence of no activity.
+	OrganizationActivity *ActivitySource `json:"organization_activity_log"`
 	// APIKeys are the personal API keys hogaudit could introspect: the
 	// scanning key and each --audit-key-env key, sorted by source then id
 	// (section "api_keys").
@@ -147,6 +156,34 @@ type ActivityEntry struct {
 	Detail          *posthog.ActivityDetail `json:"detail"`
 }
 
+// Sources of the organization-level activity-log entries.
+const (
+	// ActivitySourceOrganization is
+	// GET /api/organizations/{id}/advanced_activity_logs/ (newest PostHog;
+	// organization admins and owners), which also holds every project's
+	// entries.
+	ActivitySourceOrganization = "organization"
+	// ActivitySourceProjects is the per-project activity logs of
+	// ProjectIDs: on newest PostHog those with
+	// receive_org_level_activity_logs, on older deployments (no such
+	// project field) any, read with include_organization_scoped=1.
+	ActivitySourceProjects = "projects"
+)
+
+// ActivitySource records where the organization-level activity-log entries
+// came from.
+type ActivitySource struct {
+	// Source is ActivitySourceOrganization or ActivitySourceProjects.
+	Source string `json:"source"`
+	// Endpoint is the path the entries were read from, without host or
+	// query.
+	Endpoint string `json:"endpoint"`
+	// ProjectIDs are the projects whose logs carried them, sorted (source
+	// "projects" only). Organization-level entries are the same in every
+	// such log, so one project suffices.
+	ProjectIDs []int64 `json:"project_ids,omitempty"`
+}
+
 // ActivityUser is the actor of an activity-log entry.
 type ActivityUser struct {
 	UUID  string `json:"uuid"`
@@ -187,6 +224,7 @@ const (
 	SectionUsersWithAccess         = "users_with_access"
 	SectionExplicitMembers         = "explicit_members"
 	SectionActivityLog             = "activity_log"
+	SectionOrganizationActivityLog = "organization_activity_log"
 	SectionAPIKeys                 = "api_keys"
 )
 
@@ -195,7 +233,7 @@ var Sections = []string{
 	SectionOrganization, SectionCurrentUser, SectionMembers, SectionInvites,
 	SectionDomains, SectionIdentityProviderConfigs, SectionRoles, SectionProjects,
 	SectionAccessControls, SectionResourceAccessControls, SectionUsersWithAccess,
-	SectionExplicitMembers, SectionActivityLog, SectionAPIKeys,
+	SectionExplicitMembers, SectionActivityLog, SectionOrganizationActivityLog, SectionAPIKeys,
 }
 
 // SectionScopes maps each section to the personal API key scope that reads
@@ -214,7 +252,16 @@ var SectionScopes = map[string]string{
 	SectionUsersWithAccess:         "access_control:read",
 	SectionExplicitMembers:         "project:read",
 	SectionActivityLog:             "activity_log:read",
+	SectionOrganizationActivityLog: "activity_log:read",
 	SectionAPIKeys:                 "",
+}
+
+// SectionFeatures maps the sections PostHog gates behind a plan feature to
+// that feature: on PostHog Cloud the activity logs answer 402 without
+// audit_logs (premium_feature_on_cloud, posthog/permissions.py).
+var SectionFeatures = map[string]string{
+	SectionActivityLog:             "audit_logs",
+	SectionOrganizationActivityLog: "audit_logs",
 }
 
 // Missing records a section, or one project's part of it, that could not be
@@ -231,10 +278,12 @@ type Missing struct {
 	Status int `json:"status"`
 	// Detail is PostHog's own explanation (the error body's detail).
 	Detail string `json:"detail"`
-	// Scope is the personal API key scope that would fix a 403.
+	// Scope is the personal API key scope that would fix a 403, set only
+	// when PostHog named it (or nothing could be asked for without it).
 	Scope string `json:"scope,omitempty"`
-	// Feature is the PostHog plan feature that would fix it, when known
-	// (for example audit_logs for the activity log on Cloud).
+	// Feature is the PostHog plan feature that would fix a 402
+	// payment_required (for example audit_logs for the activity logs on
+	// Cloud).
 	Feature string `json:"feature,omitempty"`
 	// NotApplicable is true for a 404 of an endpoint an older or newer
 	// deployment does not have; such a record does not make the snapshot

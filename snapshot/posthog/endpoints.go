@@ -187,22 +187,59 @@ func (c *Client) ExplicitMembers(ctx context.Context, projectID int64) ([]Explic
 	return List[ExplicitMember](ctx, c, projectPath(projectID, "explicit_members/"), nil)
 }
 
+// MaxActivityPages bounds the pages ActivityLog and OrganizationActivityLog
+// follow (PostHog serves 100 entries a page, so a million entries). A log
+// that needs more fails with ErrTooManyPages.
+const MaxActivityPages = 10000
+
 // ActivityLog returns the entries of
 // GET /api/projects/{id}/activity_log/?include_organization_scoped=1 created
 // at or after since (all of them when since is zero), newest first. It
 // follows the cursor pages until one comes back empty, has no next link, or
-// holds an entry older than since. Organization-level entries appear when
-// the deployment includes them (the project's
-// receive_org_level_activity_logs on newest PostHog, the
-// include_organization_scoped parameter on older ones). Scope
-// activity_log:read; PostHog Cloud also requires the audit_logs plan feature.
+// holds an entry older than since (at most MaxActivityPages).
+//
+// Organization-level entries (team_id null) appear only when the deployment
+// includes them: newest PostHog includes them iff the project has
+// receive_org_level_activity_logs and ignores include_organization_scoped;
+// 2025 PostHog includes them iff include_organization_scoped=1, which this
+// method always sends. Scope activity_log:read; newest PostHog Cloud answers
+// 402 (ErrPaymentRequired) to an organization without the audit_logs plan
+// feature.
 func (c *Client) ActivityLog(ctx context.Context, projectID int64, since time.Time) ([]ActivityLogEntry, error) {
 	q := url.Values{"include_organization_scoped": {"1"}}
-	var until func(ActivityLogEntry) bool
-	if !since.IsZero() {
-		until = func(e ActivityLogEntry) bool { return e.CreatedAt.Before(since) }
+	return list(ctx, c, c.url(projectPath(projectID, "activity_log/"), q), olderThan(since), MaxActivityPages)
+}
+
+// OrganizationActivityLog returns the entries of
+// GET /api/organizations/{id}/advanced_activity_logs/?start_date=SINCE:
+// every project's entries (team_id set) and the organization-level ones
+// (team_id null) created at or after since (all of them when since is zero),
+// newest first, following the cursor pages like ActivityLog.
+//
+// Only newest PostHog has the endpoint (older deployments answer
+// ErrNotFound). It needs the scope activity_log:read, an organization admin
+// or owner as the key's user (403 "Only organization admins and owners can
+// view organization-wide activity logs." otherwise) and, on PostHog Cloud,
+// the audit_logs plan feature (402, ErrPaymentRequired). PostHog also cuts
+// the log at the plan's audit-log retention.
+func (c *Client) OrganizationActivityLog(ctx context.Context, orgID string, since time.Time) ([]ActivityLogEntry, error) {
+	p, err := orgPath(orgID, "advanced_activity_logs/")
+	if err != nil {
+		return nil, err
 	}
-	return list(ctx, c, c.url(projectPath(projectID, "activity_log/"), q), until)
+	q := url.Values{}
+	if !since.IsZero() {
+		q.Set("start_date", since.UTC().Format(time.RFC3339))
+	}
+	return list(ctx, c, c.url(p, q), olderThan(since), MaxActivityPages)
+}
+
+// olderThan marks the entries before since (nil when since is zero).
+func olderThan(since time.Time) func(ActivityLogEntry) bool {
+	if since.IsZero() {
+		return nil
+	}
+	return func(e ActivityLogEntry) bool { return e.CreatedAt.Before(since) }
 }
 
 // CurrentPersonalAPIKey returns GET /api/personal_api_keys/@current/, the key

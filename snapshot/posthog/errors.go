@@ -12,15 +12,24 @@ import (
 	"unicode/utf8"
 )
 
-// Sentinel errors. An *APIError matches ErrUnauthorized, ErrForbidden and
-// ErrNotFound by status with errors.Is; a *TransportError matches
-// ErrUnreachable when the host could not be reached at all.
+// Sentinel errors. An *APIError matches ErrUnauthorized, ErrPaymentRequired,
+// ErrForbidden and ErrNotFound by status with errors.Is; a *TransportError
+// matches ErrUnreachable when the host could not be reached at all.
 var (
 	// ErrUnauthorized matches a 401: the key is unknown, revoked or malformed.
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrPaymentRequired matches a 402 payment_required: the organization's
+	// plan lacks a feature the endpoint needs (APIError.Feature names it
+	// when PostHog did). PostHog answers it for paid features
+	// (PremiumFeaturePermission), not 403.
+	ErrPaymentRequired = errors.New("payment required")
 	// ErrForbidden matches a 403: a missing scope, a key scoped elsewhere, a
 	// plan feature the organization lacks, or a membership that is too low.
 	ErrForbidden = errors.New("forbidden")
+	// ErrTooManyPages matches a list that was still sending next links after
+	// the most pages a call follows; what was read is not returned, so a
+	// truncated list never passes for a whole one.
+	ErrTooManyPages = errors.New("too many pages")
 	// ErrNotFound matches a 404: an unknown object, or an endpoint this
 	// deployment does not have.
 	ErrNotFound = errors.New("not found")
@@ -60,6 +69,9 @@ type APIError struct {
 	// Scope is the personal API key scope a 403 said was missing
 	// ("API key missing required scope 'X'"), else "".
 	Scope string
+	// Feature is the plan feature a 402 named, as PostHog's feature key
+	// ("Audit logs requires a paid PostHog plan. …" → "audit_logs"), else "".
+	Feature string
 }
 
 // Error returns "METHOD PATH: STATUS CODE: DETAIL", for example
@@ -77,12 +89,14 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Is reports whether the error matches ErrUnauthorized (401), ErrForbidden
-// (403) or ErrNotFound (404).
+// Is reports whether the error matches ErrUnauthorized (401),
+// ErrPaymentRequired (402), ErrForbidden (403) or ErrNotFound (404).
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrUnauthorized:
 		return e.Status == http.StatusUnauthorized
+	case ErrPaymentRequired:
+		return e.Status == http.StatusPaymentRequired
 	case ErrForbidden:
 		return e.Status == http.StatusForbidden
 	case ErrNotFound:
@@ -92,6 +106,22 @@ func (e *APIError) Is(target error) bool {
 }
 
 var missingScopeRE = regexp.MustCompile(`missing required scope '([^']+)'`)
+
+// paidFeatureRE reads the feature out of the details of PostHog's
+// PaidFeatureException ("Audit logs requires a paid PostHog plan. …") and
+// EnterpriseFeatureException ("Audit logs is part of the premium PostHog
+// offering. …"), both built as feature.capitalize().replace("_", " ")
+// (posthog/exceptions.py).
+var paidFeatureRE = regexp.MustCompile(`^\s*(.+?) (?:requires a paid PostHog plan|is part of the premium PostHog offering)`)
+
+// featureOf returns the feature key a 402 detail names, or "".
+func featureOf(detail string) string {
+	m := paidFeatureRE.FindStringSubmatch(detail)
+	if m == nil || strings.EqualFold(m[1], "this feature") {
+		return ""
+	}
+	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(m[1])), " ", "_")
+}
 
 // newAPIError decodes an error response body. Non-JSON bodies are
 // summarized, never copied at length.
@@ -119,6 +149,9 @@ func newAPIError(method, path string, status int, body []byte) *APIError {
 	}
 	if m := missingScopeRE.FindStringSubmatch(e.Detail); m != nil {
 		e.Scope = m[1]
+	}
+	if status == http.StatusPaymentRequired {
+		e.Feature = featureOf(e.Detail)
 	}
 	return e
 }

@@ -1,7 +1,10 @@
 package posthog
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -136,5 +139,45 @@ func TestRemainingPages(t *testing.T) {
 	}
 	if _, err := c.remainingPages("https://evil.example/api/x/?offset=2", 10, 2); err == nil {
 		t.Error("a foreign next was stepped")
+	}
+}
+
+// A list that keeps sending next links fails once it passes its page bound:
+// it is never returned cut short.
+func TestListPageBound(t *testing.T) {
+	n := 0
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n++
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"next":"http://%s/api/x/?cursor=%d","previous":null,"results":[%d]}`, r.Host, n, n)
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c, err := New(srv.URL, posthogsim.AcmeScannerToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := list[int](t.Context(), c, c.url("/api/x/", nil), nil, 5)
+	if !errors.Is(err, ErrTooManyPages) || got != nil {
+		t.Fatalf("got %v, %v; want ErrTooManyPages and nothing", got, err)
+	}
+	if n != 5 {
+		t.Errorf("%d pages fetched, want 5", n)
+	}
+	// Within the bound, the list is whole.
+	n = 0
+	h2 := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n++
+		next := fmt.Sprintf(`"http://%s/api/x/?cursor=%d"`, r.Host, n)
+		if n == 5 {
+			next = "null"
+		}
+		_, _ = fmt.Fprintf(w, `{"next":%s,"previous":null,"results":[%d]}`, next, n)
+	})
+	srv2 := httptest.NewServer(h2)
+	defer srv2.Close()
+	c2, _ := New(srv2.URL, posthogsim.AcmeScannerToken)
+	if got, err := list[int](t.Context(), c2, c2.url("/api/x/", nil), nil, 5); err != nil || len(got) != 5 {
+		t.Errorf("five pages within a bound of five: %v, %v", got, err)
 	}
 }

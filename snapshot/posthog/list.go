@@ -39,7 +39,7 @@ func Get[T any](ctx context.Context, c *Client, path string, query url.Values) (
 // Every followed URL must be on the Client's host: another one fails the
 // call with ErrForeignURL before anything is sent to it.
 func List[T any](ctx context.Context, c *Client, path string, query url.Values) ([]T, error) {
-	return list[T](ctx, c, c.url(path, query), nil)
+	return list[T](ctx, c, c.url(path, query), nil, 0)
 }
 
 // envelope is a page of a paginated list.
@@ -85,8 +85,10 @@ func decodePage[T any](path string, body []byte) (p page[T], bare bool, err erro
 // list implements List. until, if not nil, marks the first unwanted item of
 // a list ordered so that every later item is unwanted too (newest first,
 // older than a cutoff): such items are dropped, the pages are followed one
-// at a time, and following stops after the page that held one.
-func list[T any](ctx context.Context, c *Client, first string, until func(T) bool) ([]T, error) {
+// at a time, and following stops after the page that held one. maxPages, if
+// positive, bounds the pages read: a list that needs more fails with
+// ErrTooManyPages rather than being cut short.
+func list[T any](ctx context.Context, c *Client, first string, until func(T) bool, maxPages int) ([]T, error) {
 	firstURL, err := c.resolve(first)
 	if err != nil {
 		return nil, err
@@ -104,12 +106,20 @@ func list[T any](ctx context.Context, c *Client, first string, until func(T) boo
 	if stop || p.next == "" {
 		return out, nil
 	}
+	pages := 1
+	tooMany := func() error {
+		return fmt.Errorf("GET %s: still more after %d pages, the most one call reads: %w", path, maxPages, ErrTooManyPages)
+	}
 	next := p.next
 	if until == nil && p.count != nil {
 		urls, err := c.remainingPages(next, *p.count, len(p.items))
 		if err != nil {
 			return nil, err
 		}
+		if maxPages > 0 && pages+len(urls) > maxPages {
+			return nil, tooMany()
+		}
+		pages += len(urls)
 		if len(urls) > 0 {
 			items, last, err := fetchPages[T](ctx, c, path, urls)
 			if err != nil {
@@ -131,6 +141,10 @@ func list[T any](ctx context.Context, c *Client, first string, until func(T) boo
 		if seen[u.String()] {
 			return nil, fmt.Errorf("GET %s: the pagination links loop: the next page is one already read", path)
 		}
+		if maxPages > 0 && pages >= maxPages {
+			return nil, tooMany()
+		}
+		pages++
 		seen[u.String()] = true
 		body, err := c.fetch(ctx, u.String())
 		if err != nil {

@@ -18,20 +18,25 @@ type logRow struct {
 	teamID *int64
 }
 
-// activityLog serves GET /api/projects/{id}/activity_log/: cursor pages by
-// default ({next, previous, results}, newest first), numbered pages when
-// page is given ({count, next, previous, results}).
+// activityLog serves GET /api/projects/{id}/activity_log/ (PostHog's
+// ActivityLogViewSet): the project's entries and, on the newest deployment,
+// the organization-level ones iff the project has
+// receive_org_level_activity_logs (include_organization_scoped is ignored
+// there); on the 2025 deployment the organization-level ones iff
+// include_organization_scoped=1. The newest deployment is PostHog Cloud,
+// whose PremiumFeaturePermission answers 402 without the audit_logs feature;
+// the 2025 viewset had no such gate.
 func (c *call) activityLog() response {
 	s, p := c.s, c.project
 	newest := s.deployment == Newest
 	if newest && !s.org.HasFeature("audit_logs") {
-		return forbidden("Audit logs are a premium feature (audit_logs); upgrade the organization's plan to read them.")
+		return paymentRequired("audit_logs")
 	}
 	q := c.r.URL.Query()
 	includeOrg := p.ReceiveOrgLevelActivityLogs
 	if !newest {
 		v := q.Get("include_organization_scoped")
-		includeOrg = v == "1" || strings.EqualFold(v, "true")
+		includeOrg = v == "1"
 	}
 	var rows []logRow
 	for i := range p.Activity {
@@ -43,6 +48,94 @@ func (c *call) activityLog() response {
 		}
 	}
 	rows = slices.DeleteFunc(rows, func(r logRow) bool { return !c.matchesFilters(r.e) })
+	return c.activityRows(rows)
+}
+
+// orgActivityLog serves GET /api/organizations/{id}/advanced_activity_logs/
+// (newest only; PostHog's OrganizationAdvancedActivityLogsViewSet): every
+// project's entries and the organization-level ones. After the scope and
+// membership checks come PremiumFeaturePermission (402 without audit_logs
+// on Cloud) and OrganizationActivityLogPermission (403 below admin), in
+// that order. Filters: start_date and end_date (inclusive, ISO 8601),
+// team_ids, scopes, activities and item_ids (comma-separated lists).
+func (c *call) orgActivityLog() response {
+	s := c.s
+	if !s.org.HasFeature("audit_logs") {
+		return paymentRequired("audit_logs")
+	}
+	if c.owner.Level < LevelAdmin {
+		return forbidden("Only organization admins and owners can view organization-wide activity logs.")
+	}
+	q := c.r.URL.Query()
+	var bounds [2]*time.Time
+	for i, name := range []string{"start_date", "end_date"} {
+		v := q.Get(name)
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			resp := apiError(http.StatusBadRequest, "validation_error", "invalid_input",
+				"Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].")
+			resp.body.(map[string]any)["attr"] = name
+			return resp
+		}
+		bounds[i] = &t
+	}
+	teams := listParam(q.Get("team_ids"))
+	var rows []logRow
+	for i := range s.org.Projects {
+		p := &s.org.Projects[i]
+		if len(teams) > 0 && !slices.Contains(teams, strconv.FormatInt(p.ID, 10)) {
+			continue
+		}
+		for j := range p.Activity {
+			rows = append(rows, logRow{e: &p.Activity[j], teamID: &p.ID})
+		}
+	}
+	if len(teams) == 0 {
+		for i := range s.org.Activity {
+			rows = append(rows, logRow{e: &s.org.Activity[i]})
+		}
+	}
+	scopes, activities, items := listParam(q.Get("scopes")), listParam(q.Get("activities")), listParam(q.Get("item_ids"))
+	rows = slices.DeleteFunc(rows, func(r logRow) bool {
+		e := r.e
+		return (bounds[0] != nil && e.CreatedAt.Before(*bounds[0])) ||
+			(bounds[1] != nil && e.CreatedAt.After(*bounds[1])) ||
+			(len(scopes) > 0 && !slices.Contains(scopes, e.Scope)) ||
+			(len(activities) > 0 && !slices.Contains(activities, e.Activity)) ||
+			(len(items) > 0 && !slices.Contains(items, e.ItemID))
+	})
+	return c.activityRows(rows)
+}
+
+// listParam splits a comma-separated list parameter ("" is no list).
+func listParam(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ",")
+}
+
+// paymentRequired is PostHog's PaidFeatureException (posthog/exceptions.py):
+// 402, code payment_required, the feature's capitalized name in the detail.
+// drf-exceptions-hog gives an exception class it does not know the type
+// server_error.
+func paymentRequired(feature string) response {
+	name := strings.ReplaceAll(feature, "_", " ")
+	name = strings.ToUpper(name[:1]) + name[1:]
+	return apiError(http.StatusPaymentRequired, "server_error", "payment_required",
+		name+" requires a paid PostHog plan. Please upgrade to access this feature.")
+}
+
+// activityRows serves rows the way PostHog's ActivityLogPagination does:
+// cursor pages by default ({next, previous, results}, newest first),
+// numbered pages when page is given ({count, next, previous, results}).
+func (c *call) activityRows(rows []logRow) response {
+	s := c.s
+	newest := s.deployment == Newest
+	q := c.r.URL.Query()
 	slices.SortFunc(rows, func(a, b logRow) int { return -compareEntries(a.e.CreatedAt, a.e.ID, b.e.CreatedAt, b.e.ID) })
 
 	size := s.pageSize

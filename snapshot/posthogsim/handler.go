@@ -359,6 +359,8 @@ func (s *Server) match(path string) (route, bool) {
 			rt.serve = func(c *call) response { return c.roleMemberships(roleID) }
 		case len(rest) == 1 && rest[0] == "projects":
 			rt.scope, rt.serve = "project:read", (*call).projects
+		case len(rest) == 1 && rest[0] == "advanced_activity_logs" && newest:
+			rt.scope, rt.serve = "activity_log:read", (*call).orgActivityLog
 		default:
 			return route{}, false
 		}

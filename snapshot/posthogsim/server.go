@@ -16,12 +16,15 @@ const (
 	// Newest is PostHog Cloud's current code: domains link identity provider
 	// configs, users_with_access exists, explicit_members is gone, activity
 	// entries carry team_id and org-level entries follow the project's
-	// receive_org_level_activity_logs.
+	// receive_org_level_activity_logs, the organization-wide
+	// advanced_activity_logs endpoint exists (admins only), and the activity
+	// logs answer 402 without the audit_logs plan feature.
 	Newest Deployment = iota
 	// Deployment2025 is mid-2025 code, common on self-hosted installs: SAML
 	// and SCIM fields on domains, no identity_provider_configs or
 	// users_with_access, explicit_members served, activity entries without
-	// team_id and org-level entries only with include_organization_scoped=1.
+	// team_id and org-level entries only with include_organization_scoped=1,
+	// no organization-wide activity log, no audit_logs gate.
 	Deployment2025
 )
 
