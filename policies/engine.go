@@ -182,9 +182,11 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 		GeneratedAt:        now,
 	}
 
-	missing := map[string]bool{}
-	for _, s := range in.Snapshot.MissingSections() {
-		missing[s] = true
+	missing := map[string][]snapshot.Missing{}
+	for _, m := range in.Snapshot.Missing {
+		if !m.NotApplicable {
+			missing[m.Section] = append(missing[m.Section], m)
+		}
 	}
 	var runnable []Rule
 	for _, r := range e.rules {
@@ -222,14 +224,28 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 	return rep, nil
 }
 
-// notEvaluated reports whether r lacks evidence, and how to describe it.
-func notEvaluated(r Rule, missing map[string]bool) (report.NotEvaluated, bool) {
-	var secs, scopes []string
+// notEvaluated reports whether r lacks evidence, and how to describe it. The
+// remedy comes from the Missing records themselves: the scopes they name,
+// the plan features they name, else the first record's reason — never a
+// scope guessed from the section, so a 402 or a 500 is not blamed on the key.
+func notEvaluated(r Rule, missing map[string][]snapshot.Missing) (report.NotEvaluated, bool) {
+	var secs, scopes, features []string
+	cause := ""
 	for _, s := range r.Requires {
-		if missing[s] {
-			secs = append(secs, s)
-			if sc := snapshot.SectionScopes[s]; sc != "" && !contains(scopes, sc) {
-				scopes = append(scopes, sc)
+		ms := missing[s]
+		if len(ms) == 0 {
+			continue
+		}
+		secs = append(secs, s)
+		for _, m := range ms {
+			if m.Scope != "" && !contains(scopes, m.Scope) {
+				scopes = append(scopes, m.Scope)
+			}
+			if m.Feature != "" && !contains(features, m.Feature) {
+				features = append(features, m.Feature)
+			}
+			if cause == "" && m.Reason != "" {
+				cause = s + ": " + m.Reason
 			}
 		}
 	}
@@ -237,8 +253,16 @@ func notEvaluated(r Rule, missing map[string]bool) (report.NotEvaluated, bool) {
 		return report.NotEvaluated{}, false
 	}
 	reason := "the snapshot lacks " + strings.Join(secs, ", ")
-	if len(scopes) > 0 {
-		reason += "; the scanning key needs " + strings.Join(scopes, ", ")
+	switch {
+	case len(scopes) > 0 || len(features) > 0:
+		if len(scopes) > 0 {
+			reason += "; the scanning key needs " + strings.Join(scopes, ", ")
+		}
+		if len(features) > 0 {
+			reason += "; the organization's PostHog plan needs " + strings.Join(features, ", ")
+		}
+	case cause != "":
+		reason += " (" + cause + ")"
 	}
 	return report.NotEvaluated{
 		Rule: r.ID, Name: r.Name, Sections: secs, Scopes: nonNilStrings(scopes), Reason: reason,

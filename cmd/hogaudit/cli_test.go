@@ -119,13 +119,14 @@ func TestSnapshotWithoutActivityLogScope(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the incomplete snapshot must still be written: %v", err)
 	}
-	if got := s.MissingSections(); !cmp.Equal(got, []string{snapshot.SectionActivityLog}) {
-		t.Errorf("missing sections = %v, want only activity_log", got)
+	// The projects' logs and the organization-wide one need the same scope.
+	if got := s.MissingSections(); !cmp.Equal(got, []string{snapshot.SectionActivityLog, snapshot.SectionOrganizationActivityLog}) {
+		t.Errorf("missing sections = %v, want only activity_log and organization_activity_log", got)
 	}
-	if len(s.Missing) != 1 || s.Missing[0].Scope != "activity_log:read" {
-		t.Errorf("missing = %+v, want one record naming activity_log:read", s.Missing)
+	if len(s.Missing) != 2 || s.Missing[0].Scope != "activity_log:read" || s.Missing[1].Scope != "activity_log:read" {
+		t.Errorf("missing = %+v, want two records naming activity_log:read", s.Missing)
 	}
-	want := "hogaudit: hint: the scanning key lacks the scope activity_log:read (needed for activity_log)"
+	want := "hogaudit: hint: the scanning key lacks the scope activity_log:read (needed for activity_log, organization_activity_log)"
 	if !strings.Contains(res.stderr, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
 	}

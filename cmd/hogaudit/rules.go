@@ -142,6 +142,9 @@ func (c *explainCmd) Run(ctx context.Context, e *env) error {
 			if scope == "" {
 				scope = "no scope needed"
 			}
+			if f := snapshot.SectionFeatures[s]; f != "" {
+				scope += " (PostHog Cloud: plan feature " + f + ")"
+			}
 			fmt.Fprintf(w, "  %-26s %s\n", s, scope)
 		}
 		fmt.Fprintln(w)

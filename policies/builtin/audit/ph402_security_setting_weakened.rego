@@ -6,7 +6,10 @@
 #   on an authentication domain (OrganizationDomain sso_enforcement emptied), or turned on
 #   just-in-time provisioning on a domain (jit_provisioning_enabled true; not reported when the
 #   matrix itself asks for jit_provisioning: true). Changes are matched on PostHog's field names and
-#   on the display names its activity log may use instead.
+#   on the display names its activity log may use instead. These are organization-level entries:
+#   newest PostHog shows them in the organization-wide activity log (organization admins, plan
+#   feature audit_logs) and in a project's log only when the project has
+#   receive_org_level_activity_logs; when no source could show them the rule is not evaluated.
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/sso
 #     description: PostHog SSO enforcement and provisioning
@@ -17,7 +20,7 @@
 #   name: security-setting-weakened
 #   severity: high
 #   area: audit
-#   requires: [activity_log]
+#   requires: [organization_activity_log]
 #   scopes: ["activity_log:read"]
 #   remediation: >-
 #     Ask the person who made the change why, and restore the setting: "Enforce 2FA" in

@@ -2,10 +2,15 @@
 # title: Privileges were granted by someone the matrix does not allow
 # description: >-
 #   Within the audit lookback window, a member was raised to organization admin or owner
-#   (OrganizationMembership level change), or an access rule granting admin on a protected project
-#   was written, by someone none of whose matrix groups is allowed org_level: owner. Organization
-#   admins can grant themselves and others any access, so privilege grants should come only from the
-#   people the matrix trusts with ownership. System changes (no actor) are not reported.
+#   (OrganizationMembership level change) by someone none of whose matrix groups is allowed
+#   org_level: owner. Organization admins can grant themselves and others any access, so privilege
+#   grants should come only from the people the matrix trusts with ownership. System changes (no
+#   actor) are not reported. Membership changes are organization-level entries: newest PostHog shows
+#   them in the organization-wide activity log (organization admins, plan feature audit_logs) and in
+#   a project's log only when the project has receive_org_level_activity_logs; when no source could
+#   show them the rule is not evaluated. Access rules granting admin on a protected project are not
+#   judged here: PostHog writes no activity-log entry for access-control changes, so they are left
+#   to comparing snapshots (PH204 and PH205 judge the rules in force).
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog access control and organization roles
@@ -14,13 +19,13 @@
 #   name: privilege-granted
 #   severity: medium
 #   area: audit
-#   requires: [activity_log, members, roles, projects]
-#   scopes: ["activity_log:read", "organization_member:read", "organization:read", "project:read"]
+#   requires: [organization_activity_log, members, roles]
+#   scopes: ["activity_log:read", "organization_member:read", "organization:read"]
 #   remediation: >-
 #     Review the grant with the person who made it: if it was not approved, lower the member's level
-#     in PostHog's Organization settings → Members, or remove the rule in Project settings → Access
-#     control. Consider lowering the granter's organization level, or add the granter to a matrix
-#     group with org_level: owner if granting is part of the role.
+#     in PostHog's Organization settings → Members. Consider lowering the granter's organization
+#     level, or add the granter to a matrix group with org_level: owner if granting is part of the
+#     role.
 package hogaudit.rules.ph403
 
 import data.hogaudit.lib.access
@@ -28,8 +33,6 @@ import data.hogaudit.lib.audit
 import data.hogaudit.lib.util
 
 level_fields := {"level", "membership level"}
-
-access_fields := {"access_level", "access level"}
 
 # trusted is true when one of the actor's groups is allowed org_level: owner.
 trusted(e) if {
@@ -78,26 +81,5 @@ findings contains f if {
 		"message": sprintf("Member %s was made an organization %s by %s, who is in no matrix group allowed org_level: owner.", [who, access.org_level_name(after), actor]),
 		"evidence": evidence(e, c, actor),
 		"line": owner_group_line,
-	}
-}
-
-# An access rule granting admin on a protected project.
-findings contains f if {
-	some entries in audit.protected_entries
-	some e in entries
-	some c in e.detail.changes
-	c.field in access_fields
-	c.after == "admin"
-	audit.value(c, "before") != "admin"
-	k := audit.project_key(e)
-	audit.in_window(e)
-	actor := audit.actor_email(e)
-	not trusted(e)
-	f := {
-		"subject": sprintf("project:%s/activity/%s", [k, e.id]),
-		"project": k,
-		"message": sprintf("Admin access to protected project %s was granted by %s, who is in no matrix group allowed org_level: owner.", [k, actor]),
-		"evidence": evidence(e, c, actor),
-		"line": util.line_of(input.matrix.projects[k], "protected"),
 	}
 }

@@ -59,16 +59,10 @@ test_system_changes_pass if {
 	count(ph403.findings) == 0 with input as with_log([e])
 }
 
-test_fires_for_admin_on_a_protected_project if {
-	some f in ph403.findings with input as with_log([grant("a-2", 1, "member", "admin")])
-	f.subject == "project:production_project/activity/a-2"
-	f.project == "production_project"
-	f.message == "Admin access to protected project production_project was granted by eve@acme.com, who is in no matrix group allowed org_level: owner."
-	f.line == 27
-}
-
-test_admin_on_an_unprotected_project_passes if {
-	count(ph403.findings) == 0 with input as with_log([grant("a-2", 2, "member", "admin")])
+# PostHog writes no activity-log entry for access-control changes; an entry
+# that looks like one is not judged from the log.
+test_access_rules_are_not_judged_from_the_log if {
+	count(ph403.findings) == 0 with input as with_log([grant("a-2", 1, "member", "admin")])
 }
 
 test_outside_the_lookback_window_passes if {

@@ -1,6 +1,12 @@
 # The activity log as the audit rules (PH4xx) read it: entries within the
 # matrix's lookback window, their changes, and who made them.
 #
+# Organization-level entries (project_id null: Organization,
+# OrganizationDomain, OrganizationMembership, …) are in the log only when the
+# snapshot's organization_activity_log section says where they came from;
+# rules that read them require that section, so an absent row is never taken
+# for no change.
+#
 # PostHog names a change's field by the model field, or by a display name
 # from field_name_overrides (posthog/models/activity_logging/activity_log.py:
 # Organization enforce_2fa is "two-factor authentication requirement",
@@ -26,14 +32,6 @@ by_scope := {s: entries |
 
 # entries_of are the entries of scope s ([] when none).
 entries_of(s) := object.get(by_scope, s, [])
-
-# protected_entries lists the entries of each protected project (by id).
-protected_entries := {pid: entries |
-	some pid, k in access.bound_projects
-	access.is_protected(k)
-	id := to_number(pid)
-	entries := [e | some e in input.snapshot.activity_log; e.project_id = id]
-}
 
 # window_start_ns is the start of the lookback window (inclusive).
 window_start_ns := util.now_ns - (lookback_days * util.day_ns)

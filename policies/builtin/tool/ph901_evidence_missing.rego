@@ -2,11 +2,13 @@
 # title: Evidence is missing from the snapshot
 # description: >-
 #   A snapshot section (or one project's part of it) could not be collected: the key lacks a scope
-#   (403), the organization's plan lacks a feature (for example audit_logs for the activity log on
-#   PostHog Cloud), or the request failed. Rules that need the section are reported as not
-#   evaluated rather than passing; this finding names the section, the HTTP status and the scope or
-#   plan feature that would fix it. Endpoints a deployment does not have at all (not applicable)
-#   are not reported.
+#   (403 naming it), the organization's plan lacks a feature (402 payment_required, for example
+#   audit_logs for the activity logs on PostHog Cloud), the key's user is not an organization admin
+#   (the organization-wide activity log), or the request failed (a 5xx or 429 after retries, named
+#   as such). Rules that need the section are reported as not evaluated rather than passing; this
+#   finding names the section, the HTTP status and the scope, plan feature or other cause that
+#   would fix it, never a scope for a fault that is not one. Endpoints a deployment does not have
+#   at all (not applicable) are not reported.
 # related_resources:
 #   - ref: https://posthog.com/docs/api
 #     description: PostHog API and personal API key scopes
@@ -21,8 +23,9 @@
 #     Give hogaudit's personal API key the missing scope (Account settings → Personal API keys:
 #     organization:read, organization_member:read, project:read, access_control:read,
 #     activity_log:read, user:read; organization access and all projects), use a key of an
-#     organization admin so private projects are visible, or enable the plan feature named in the
-#     finding; then scan again.
+#     organization admin so private projects and the organization-wide activity log are visible, or
+#     subscribe to the plan feature named in the finding (audit_logs for the activity logs); for a
+#     server error or throttling, scan again later.
 package hogaudit.rules.ph901
 
 import data.hogaudit.lib.util
@@ -51,6 +54,9 @@ fix(m) := sprintf("grant the key the %s scope", [m.scope]) if {
 	not util.blank(object.get(m, "scope", ""))
 } else := sprintf("the organization's plan needs the %s feature", [m.feature]) if {
 	not util.blank(object.get(m, "feature", ""))
+} else := r if {
+	r := object.get(m, "reason", "")
+	not util.blank(r)
 } else := sprintf("PostHog said: %s", [d]) if {
 	d := object.get(m, "detail", "")
 	not util.blank(d)
@@ -60,7 +66,9 @@ where(m) := sprintf(" for project %d", [m.project_id]) if {
 	is_number(m.project_id)
 } else := ""
 
-status(m) := sprintf("HTTP %d", [m.status]) if {
+status(m) := "HTTP 402 payment required" if {
+	m.status == 402
+} else := sprintf("HTTP %d", [m.status]) if {
 	is_number(m.status)
 	m.status > 0
 } else := "no response"

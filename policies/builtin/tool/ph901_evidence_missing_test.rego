@@ -47,3 +47,30 @@ test_subjects_stay_unique if {
 	f.subject == "section:members#/api/organizations/x/members/"
 	f.message == "The members section could not be collected (no response); see the snapshot's missing records."
 }
+
+# A 402 names the plan feature and its status, not a scope.
+test_a_plan_feature_is_not_a_scope if {
+	m := {
+		"section": "organization_activity_log", "endpoint": "/api/organizations/x/advanced_activity_logs/", "status": 402,
+		"detail": "Audit logs requires a paid PostHog plan. Please upgrade to access this feature.", "feature": "audit_logs",
+		"reason": "the organization's PostHog plan lacks the feature audit_logs",
+	}
+	some f in ph901.findings with input as with_missing([m])
+	f.message == "The organization_activity_log section could not be collected (HTTP 402 payment required); the organization's plan needs the audit_logs feature."
+	f.evidence.scope == ""
+}
+
+# Causes that are neither a scope nor a feature are told as the snapshot
+# recorded them.
+test_other_causes_are_told_as_recorded if {
+	admin := {
+		"section": "organization_activity_log", "endpoint": "/api/organizations/x/advanced_activity_logs/", "status": 403,
+		"detail": "Only organization admins and owners can view organization-wide activity logs.",
+		"reason": "only organization admins and owners may read it: scan with an admin's or owner's key",
+	}
+	some f in ph901.findings with input as with_missing([admin])
+	f.message == "The organization_activity_log section could not be collected (HTTP 403); only organization admins and owners may read it: scan with an admin's or owner's key."
+	server := {"section": "roles", "endpoint": "/api/organizations/x/roles/", "status": 500, "detail": "A server error occurred.", "reason": "server error 500 after retries"}
+	some g in ph901.findings with input as with_missing([server])
+	g.message == "The roles section could not be collected (HTTP 500); server error 500 after retries."
+}
