@@ -79,9 +79,10 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 			LookbackDays:  opts.LookbackDays,
 			Missing:       []Missing{},
 		},
-		activity:     map[string]ActivityEntry{},
-		activityRead: map[int64]bool{},
-		detailRead:   map[int64]bool{},
+		activity:         map[string]ActivityEntry{},
+		activityRead:     map[int64]bool{},
+		detailRead:       map[int64]bool{},
+		logWithoutTeamID: map[int64]bool{},
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -168,9 +169,12 @@ type collector struct {
 	orgActivityOK  bool
 	orgActivityErr error
 	// activityRead and detailRead mark the projects whose activity log and
-	// detail (receive_org_level_activity_logs) were read.
-	activityRead map[int64]bool
-	detailRead   map[int64]bool
+	// detail (receive_org_level_activity_logs) were read; logWithoutTeamID
+	// those whose log came in 2025 PostHog's shape (entries without
+	// team_id), whose viewset honours include_organization_scoped=1.
+	activityRead     map[int64]bool
+	detailRead       map[int64]bool
+	logWithoutTeamID map[int64]bool
 }
 
 // run executes every task on a pool bounded by the concurrency option and
@@ -610,6 +614,9 @@ func (col *collector) activityLog(ctx context.Context, projectID int64, endpoint
 	defer col.mu.Unlock()
 	col.activityRead[projectID] = true
 	for _, e := range entries {
+		if !e.HasTeamID {
+			col.logWithoutTeamID[projectID] = true
+		}
 		if e.CreatedAt.Before(col.since) {
 			continue
 		}
@@ -660,12 +667,16 @@ func (col *collector) organizationActivity(ctx context.Context) error {
 }
 
 // orgActivityCoverage settles the organization_activity_log section: from
-// the organization-wide log when it was read, else from the projects' logs
-// that carry organization-level entries (newest PostHog: those with
-// receive_org_level_activity_logs; older deployments, whose project detail
-// has no such field: any, read with include_organization_scoped=1). When
-// none does, the section is missing, with the organization endpoint's
-// refusal and why the projects' logs could not stand in.
+// the organization-wide log when it was read, else from a project's log
+// known to carry the organization-level entries. A log in 2025 PostHog's
+// shape (entries without team_id) does: that viewset adds them for
+// include_organization_scoped=1, which is always sent. A log in the newest
+// shape does only when the project detail was read and says
+// receive_org_level_activity_logs: true (newest PostHog ignores the
+// parameter; the field alone proves nothing, 2025 PostHog has it too). An
+// empty log in no known shape proves nothing. When no log qualifies, the
+// section is missing, with the organization endpoint's refusal and why the
+// projects' logs could not stand in.
 func (col *collector) orgActivityCoverage() {
 	s := col.snap
 	endpoint := col.orgPath("advanced_activity_logs")
@@ -680,7 +691,8 @@ func (col *collector) orgActivityCoverage() {
 			continue
 		}
 		readAny = true
-		if col.detailRead[p.ID] && (p.ReceiveOrgLevelActivityLogs == nil || *p.ReceiveOrgLevelActivityLogs) {
+		flagged := col.detailRead[p.ID] && p.ReceiveOrgLevelActivityLogs != nil && *p.ReceiveOrgLevelActivityLogs
+		if col.logWithoutTeamID[p.ID] || flagged {
 			via = append(via, p.ID)
 		}
 	}

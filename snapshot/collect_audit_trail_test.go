@@ -167,7 +167,10 @@ func TestCollectFallsBackToProjectLogs(t *testing.T) {
 		}
 	})
 	t.Run("2025 deployment", func(t *testing.T) {
-		s, _ := collectOrg(t, posthogsim.Acme(refNow), posthogsim.AcmeScannerToken, posthogsim.WithDeployment(posthogsim.Deployment2025))
+		// 2025 PostHog has the receive_org_level_activity_logs field but
+		// filters by include_organization_scoped=1: its entries, without
+		// team_id, say which viewset answered.
+		s, _ := collectOrg(t, flagsOff(posthogsim.Acme(refNow)), posthogsim.AcmeScannerToken, posthogsim.WithDeployment(posthogsim.Deployment2025))
 		if !s.Complete() {
 			t.Fatalf("missing: %+v", s.Missing)
 		}

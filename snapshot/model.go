@@ -164,9 +164,9 @@ const (
 	// entries.
 	ActivitySourceOrganization = "organization"
 	// ActivitySourceProjects is the per-project activity logs of
-	// ProjectIDs: on newest PostHog those with
-	// receive_org_level_activity_logs, on older deployments (no such
-	// project field) any, read with include_organization_scoped=1.
+	// ProjectIDs: on newest PostHog those of projects with
+	// receive_org_level_activity_logs, on 2025 deployments (entries without
+	// team_id) any, read with include_organization_scoped=1.
 	ActivitySourceProjects = "projects"
 )
 
