@@ -2,6 +2,8 @@ package snapshot_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -271,5 +273,53 @@ func TestLoadWithoutOrganizationActivityIsIncomplete(t *testing.T) {
 	}
 	if ms := got.MissingSections(); !slices.Equal(ms, []string{snapshot.SectionOrganizationActivityLog}) {
 		t.Errorf("missing sections = %v", ms)
+	}
+}
+
+// stripTeamID serves the organization-wide log without team_id on its
+// entries, as no PostHog does: hogaudit could not tell project rows from
+// organization rows, so the log must not be used.
+func stripTeamID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/advanced_activity_logs/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		var page map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		results, _ := page["results"].([]any)
+		for _, e := range results {
+			delete(e.(map[string]any), "team_id")
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(page)
+	})
+}
+
+func TestCollectRefusesAnOrganizationLogWithoutTeamIDs(t *testing.T) {
+	sim := posthogsim.New(posthogsim.Acme(refNow))
+	srv := httptest.NewServer(stripTeamID(sim))
+	t.Cleanup(srv.Close)
+	c, _ := posthog.New(srv.URL, posthogsim.AcmeScannerToken)
+	s, err := snapshot.Collect(context.Background(), c, snapshot.Options{Now: func() time.Time { return refNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The projects' logs (both receive org-level rows) were read instead.
+	if s.OrganizationActivity == nil || s.OrganizationActivity.Source != snapshot.ActivitySourceProjects {
+		t.Errorf("organization activity = %+v, want from the projects", s.OrganizationActivity)
+	}
+	if n := sim.Stats().ByPath["/api/projects/12345/activity_log/"]; n == 0 {
+		t.Error("the projects' logs were not read")
+	}
+	for _, a := range s.ActivityLog {
+		if a.Scope == "FeatureFlag" && a.ProjectID == nil {
+			t.Errorf("flag entry %s has no project", a.ID)
+		}
 	}
 }
