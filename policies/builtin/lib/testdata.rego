@@ -373,6 +373,7 @@ input_doc := {
 			"feature_flag", "insight", "notebook", "organization", "organization_member", "person", "project",
 			"query", "session_recording", "survey", "user",
 		],
+		"internal_scope_objects": ["clickhouse_test_cluster_perf"],
 	},
 	"sections": {s: "ok" | some s in [
 		"organization", "current_user", "members", "invites", "domains", "roles", "projects",
