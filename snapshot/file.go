@@ -148,6 +148,7 @@ func (s *Snapshot) accountForAbsentSections() {
 		SectionMembers: s.Members == nil, SectionInvites: s.Invites == nil, SectionDomains: s.Domains == nil,
 		SectionIdentityProviderConfigs: s.IdentityProviderConfigs == nil, SectionRoles: s.Roles == nil,
 		SectionProjects: s.Projects == nil, SectionActivityLog: s.ActivityLog == nil, SectionAPIKeys: s.APIKeys == nil,
+		SectionInstance: s.Instance == nil,
 	} {
 		if isNil {
 			absent(section, nil)

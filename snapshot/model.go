@@ -60,6 +60,11 @@ type Snapshot struct {
 	// scanning key and each --audit-key-env key, sorted by source then id
 	// (section "api_keys").
 	APIKeys []APIKey `json:"api_keys"`
+	// Instance is the deployment's self-description from GET /_preflight/:
+	// PostHog Cloud or self-hosted, and which social sign-in providers it
+	// has configured, which decides whether a domain's Google, GitHub or
+	// GitLab SSO enforcement takes effect (section "instance").
+	Instance *posthog.Preflight `json:"instance"`
 
 	// Missing lists every section, or part of one, that could not be
 	// collected, sorted by section, project and endpoint.
@@ -188,6 +193,7 @@ const (
 	SectionExplicitMembers         = "explicit_members"
 	SectionActivityLog             = "activity_log"
 	SectionAPIKeys                 = "api_keys"
+	SectionInstance                = "instance"
 )
 
 // Sections lists every section name in the order reports show them.
@@ -195,7 +201,7 @@ var Sections = []string{
 	SectionOrganization, SectionCurrentUser, SectionMembers, SectionInvites,
 	SectionDomains, SectionIdentityProviderConfigs, SectionRoles, SectionProjects,
 	SectionAccessControls, SectionResourceAccessControls, SectionUsersWithAccess,
-	SectionExplicitMembers, SectionActivityLog, SectionAPIKeys,
+	SectionExplicitMembers, SectionActivityLog, SectionAPIKeys, SectionInstance,
 }
 
 // SectionScopes maps each section to the personal API key scope that reads
@@ -215,6 +221,7 @@ var SectionScopes = map[string]string{
 	SectionExplicitMembers:         "project:read",
 	SectionActivityLog:             "activity_log:read",
 	SectionAPIKeys:                 "",
+	SectionInstance:                "",
 }
 
 // Missing records a section, or one project's part of it, that could not be
