@@ -176,13 +176,18 @@ func entryDoc(e *Entry) map[string]any {
 	setBool(d, "can_create_insights", e.CanCreateInsights)
 	if e.APIKeyScopes != nil {
 		scopeLines := map[string]any{}
+		suggestions := map[string]any{}
 		for _, it := range e.APIKeyScopes.Items {
 			if _, dup := scopeLines[it.Value]; !dup {
 				scopeLines[it.Value] = it.Line
 			}
+			if s := SuggestScope(it.Value); s != "" {
+				suggestions[it.Value] = s
+			}
 		}
 		d["api_key_scopes"] = anys(e.APIKeyScopes.Values())
 		d["scope_lines"] = scopeLines
+		d["scope_suggestions"] = suggestions
 	}
 	return d
 }

@@ -25,8 +25,9 @@ func BuildInput(s *snapshot.Snapshot, b *matrix.Bound, now time.Time) (map[strin
 		"now_ns": now.UnixNano(),
 		"org":    map[string]any{"id": s.Org.ID, "name": s.Org.Name},
 		"tool": map[string]any{
-			"required_scopes":     stringsToAny(snapshot.RequiredScopes),
-			"known_scope_objects": stringsToAny(matrix.ScopeObjects()),
+			"required_scopes":        stringsToAny(snapshot.RequiredScopes),
+			"known_scope_objects":    stringsToAny(matrix.ScopeObjects()),
+			"internal_scope_objects": stringsToAny(matrix.InternalScopeObjects()),
 		},
 		"sections": sections(s),
 		"snapshot": snap,

@@ -93,6 +93,7 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 		col.organization,
 		col.currentUser,
 		col.scannerKey,
+		col.instance,
 	}, col.auditKeyTasks())
 	if err := col.fatalErr(ctx); err != nil {
 		return nil, err
@@ -324,6 +325,19 @@ func (col *collector) organization(ctx context.Context) error {
 	defer col.mu.Unlock()
 	col.snap.Organization = org
 	col.orgID = org.ID
+	return nil
+}
+
+// instance reads the deployment's preflight: Cloud or self-hosted and the
+// social sign-in providers it has configured.
+func (col *collector) instance(ctx context.Context) error {
+	pf, err := col.c.Preflight(ctx)
+	if err != nil {
+		return col.fail(SectionInstance, nil, "/_preflight/", err)
+	}
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	col.snap.Instance = pf
 	return nil
 }
 

@@ -151,6 +151,7 @@ func (s *Snapshot) accountForAbsentSections() {
 		// A snapshot that does not say where organization-level activity
 		// came from (an older hogaudit's, or an edited one) has none.
 		SectionOrganizationActivityLog: s.OrganizationActivity == nil || s.ActivityLog == nil,
+		SectionInstance:                s.Instance == nil,
 	} {
 		if isNil {
 			absent(section, nil)

@@ -69,6 +69,11 @@ type Snapshot struct {
 	// scanning key and each --audit-key-env key, sorted by source then id
 	// (section "api_keys").
 	APIKeys []APIKey `json:"api_keys"`
+	// Instance is the deployment's self-description from GET /_preflight/:
+	// PostHog Cloud or self-hosted, and which social sign-in providers it
+	// has configured, which decides whether a domain's Google, GitHub or
+	// GitLab SSO enforcement takes effect (section "instance").
+	Instance *posthog.Preflight `json:"instance"`
 
 	// Missing lists every section, or part of one, that could not be
 	// collected, sorted by section, project and endpoint.
@@ -226,6 +231,7 @@ const (
 	SectionActivityLog             = "activity_log"
 	SectionOrganizationActivityLog = "organization_activity_log"
 	SectionAPIKeys                 = "api_keys"
+	SectionInstance                = "instance"
 )
 
 // Sections lists every section name in the order reports show them.
@@ -234,6 +240,7 @@ var Sections = []string{
 	SectionDomains, SectionIdentityProviderConfigs, SectionRoles, SectionProjects,
 	SectionAccessControls, SectionResourceAccessControls, SectionUsersWithAccess,
 	SectionExplicitMembers, SectionActivityLog, SectionOrganizationActivityLog, SectionAPIKeys,
+	SectionInstance,
 }
 
 // SectionScopes maps each section to the personal API key scope that reads
@@ -254,6 +261,7 @@ var SectionScopes = map[string]string{
 	SectionActivityLog:             "activity_log:read",
 	SectionOrganizationActivityLog: "activity_log:read",
 	SectionAPIKeys:                 "",
+	SectionInstance:                "",
 }
 
 // SectionFeatures maps the sections PostHog gates behind a plan feature to

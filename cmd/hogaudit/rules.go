@@ -32,7 +32,16 @@ func (c *matrixValidateCmd) Run(g *globals, e *env) error {
 		return fail(err)
 	}
 	for _, w := range m.UnknownScopes() {
-		g.infof(e, "warning: %s:%d:%d: unknown scope %q will be reported as PH307 (PostHog has no such scope; events are read with query:read)", c.File, w.Line, w.Col, w.Scope)
+		hint := "no personal API key can hold it"
+		switch {
+		case w.Problem == matrix.ProblemInternal:
+			hint = "PostHog keeps this object for its own services"
+		case strings.HasPrefix(w.Scope, "event:") && w.Suggestion == "query:read":
+			hint = "events are read with query:read"
+		case w.Suggestion != "":
+			hint = "did you mean " + w.Suggestion + "?"
+		}
+		g.infof(e, "warning: %s:%d:%d: unknown scope %q will be reported as PH307 (%s; %s)", c.File, w.Line, w.Col, w.Scope, w.Problem, hint)
 	}
 	g.infof(e, "%s is a valid access matrix", c.File)
 	return nil

@@ -198,9 +198,11 @@ func TestEveryRuleEndToEnd(t *testing.T) {
 			absent:   want{"PH105", org, ""},
 		},
 		{
-			rule:  "PH106",
-			fires: scenario{org: func(o *posthogsim.Org) { member(o, "erin@acme.example").Is2FAEnabled = false }},
-			want:  want{"PH106", "member:erin@acme.example", ""},
+			rule: "PH106",
+			// not an acme.example member: that domain's SSO enforcement
+			// takes effect and exempts its members (e2e_plan_test.go)
+			fires: scenario{org: func(o *posthogsim.Org) { member(o, "heidi@contractor.example").Is2FAEnabled = false }},
+			want:  want{"PH106", "member:heidi@contractor.example", ""},
 			// frank has no TOTP device but signs in with SSO
 			nearMiss: scenario{},
 			absent:   want{"PH106", "member:frank@acme.example", ""},

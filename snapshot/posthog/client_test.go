@@ -131,7 +131,7 @@ func TestEndpointsNewest(t *testing.T) {
 	if org.ID != posthogsim.AcmeOrgID || org.Name != "Acme Analytics" || org.Slug != "acme-analytics" {
 		t.Errorf("organization = %+v", org)
 	}
-	wantFeatures := []string{"access_control", "audit_logs", "automatic_provisioning", "organization_security_settings", "role_based_access", "saml", "scim", "sso_enforcement"}
+	wantFeatures := []string{"access_control", "audit_logs", "automatic_provisioning", "organization_invite_settings", "organization_security_settings", "role_based_access", "saml", "scim", "sso_enforcement"}
 	if diff := cmp.Diff(wantFeatures, org.AvailableProductFeatures); diff != "" {
 		t.Errorf("features (-want +got):\n%s", diff)
 	}
@@ -140,6 +140,15 @@ func TestEndpointsNewest(t *testing.T) {
 	}
 	if org.MembershipLevel == nil || *org.MembershipLevel != posthog.LevelOwner {
 		t.Errorf("membership level = %v, want owner", org.MembershipLevel)
+	}
+
+	pf, err := c.Preflight(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPreflight := &posthog.Preflight{Cloud: true, Realm: "cloud", AvailableSocialAuthProviders: map[string]bool{"github": true, "gitlab": true, "google-oauth2": true}}
+	if diff := cmp.Diff(wantPreflight, pf); diff != "" {
+		t.Errorf("preflight (-want +got):\n%s", diff)
 	}
 
 	me, err := c.CurrentUser(ctx)

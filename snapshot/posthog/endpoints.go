@@ -39,6 +39,12 @@ func (c *Client) CurrentUser(ctx context.Context) (*CurrentUser, error) {
 	return Get[CurrentUser](ctx, c, "/api/users/@me/", nil)
 }
 
+// Preflight returns GET /_preflight/, the instance's self-description. It
+// needs no scope (PostHog answers it without authentication).
+func (c *Client) Preflight(ctx context.Context) (*Preflight, error) {
+	return Get[Preflight](ctx, c, "/_preflight/", nil)
+}
+
 // Members returns every member of GET /api/organizations/{id}/members/.
 // Scope organization_member:read.
 func (c *Client) Members(ctx context.Context, orgID string) ([]Member, error) {

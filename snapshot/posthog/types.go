@@ -42,6 +42,24 @@ type Organization struct {
 	AvailableProductFeatures []string `json:"available_product_features"`
 }
 
+// Preflight is GET /_preflight/ as PostHog answers a request without a
+// session (posthog/views.py preflight_check; personal API keys are not read
+// there): what kind of instance serves the organization and which social
+// sign-in providers it has configured.
+type Preflight struct {
+	// Cloud is true on PostHog Cloud (is_cloud()).
+	Cloud bool `json:"cloud"`
+	// Realm is "cloud", "hosted-clickhouse", … (get_instance_realm()).
+	Realm string `json:"realm"`
+	// AvailableSocialAuthProviders is get_instance_available_sso_providers()
+	// (posthog/utils.py), the very check PostHog's SSO enforcement makes:
+	// "github", "gitlab" and "google-oauth2" map to whether the instance
+	// has the provider's key and secret (and, self-hosted, for Google a
+	// license with social_sso). SAML is configured per domain instead; some
+	// older versions add "saml": false.
+	AvailableSocialAuthProviders map[string]bool `json:"available_social_auth_providers"`
+}
+
 // CurrentUser is GET /api/users/@me/.
 type CurrentUser struct {
 	ID                int64  `json:"id"`

@@ -85,8 +85,12 @@ func Acme(now time.Time) *Org {
 		AllowPubliclySharedResources: false,
 		Features: []string{
 			"sso_enforcement", "saml", "scim", "automatic_provisioning", "role_based_access",
-			"access_control", "audit_logs", "organization_security_settings",
+			"access_control", "audit_logs", "organization_security_settings", "organization_invite_settings",
 		},
+		// A PostHog Cloud customer: Google, GitHub and GitLab sign-in are
+		// configured, so acme.example's google-oauth2 enforcement is in
+		// effect (and exempts its members from the 2FA challenge).
+		Instance: CloudInstance(),
 	}
 	uid := map[string]int64{}
 	mid := map[string]string{}

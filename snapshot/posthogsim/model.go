@@ -27,6 +27,8 @@ type Org struct {
 	// Features are the keys of available_product_features (sso_enforcement,
 	// saml, access_control, audit_logs, …).
 	Features []string
+	// Instance is the deployment serving the organization (GET /_preflight/).
+	Instance Instance
 
 	Members                 []Member
 	Invites                 []Invite

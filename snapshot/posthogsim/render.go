@@ -648,22 +648,10 @@ func (c *call) currentUser() response {
 	return jsonOK(u)
 }
 
-// ssoEnforcedFor reports whether a verified domain enforces SSO for email.
+// ssoEnforcedFor reports whether PostHog enforces SSO for email
+// (has_sso_enforcement in posthog/api/user.py).
 func (s *Server) ssoEnforcedFor(email string) bool {
-	if !s.org.HasFeature("sso_enforcement") {
-		return false
-	}
-	for _, d := range s.org.Domains {
-		if d.VerifiedAt != nil && d.SSOEnforcement != "" && hasDomain(email, d.Domain) {
-			return true
-		}
-	}
-	return false
-}
-
-func hasDomain(email, domain string) bool {
-	n := len(email) - len(domain)
-	return n > 0 && email[n-1] == '@' && email[n:] == domain
+	return s.ssoEnforcementFor(email) != ""
 }
 
 // currentKey serves GET /api/personal_api_keys/@current/: the calling key,

@@ -295,7 +295,10 @@ snapshot := {
 		"enforce_2fa": true,
 		"members_can_invite": false,
 		"members_can_use_personal_api_keys": true,
-		"available_product_features": ["access_control", "audit_logs", "role_based_access", "sso_enforcement"],
+		"available_product_features": [
+			"access_control", "audit_logs", "organization_invite_settings", "organization_security_settings",
+			"role_based_access", "saml", "sso_enforcement",
+		],
 	},
 	"current_user": {"id": 101, "uuid": "u-alice", "email": "alice@acme.com"},
 	"members": [snapshot_member(m) | some m in members],
@@ -340,6 +343,10 @@ snapshot := {
 			"scopes": ["insight:read", "query:read"], "scoped_teams": [1], "scoped_organizations": null,
 		},
 	],
+	"instance": {
+		"cloud": false, "realm": "hosted-clickhouse",
+		"available_social_auth_providers": {"github": true, "gitlab": false, "google-oauth2": false},
+	},
 	"missing": [{
 		"section": "explicit_members", "endpoint": "/api/projects/1/explicit_members/", "status": 404,
 		"detail": "Not found.", "not_applicable": true, "reason": "not applicable on this deployment",
@@ -373,10 +380,11 @@ input_doc := {
 			"feature_flag", "insight", "notebook", "organization", "organization_member", "person", "project",
 			"query", "session_recording", "survey", "user",
 		],
+		"internal_scope_objects": ["clickhouse_test_cluster_perf"],
 	},
 	"sections": {s: "ok" | some s in [
 		"organization", "current_user", "members", "invites", "domains", "roles", "projects",
-		"access_controls", "resource_access_controls", "activity_log", "api_keys",
+		"access_controls", "resource_access_controls", "activity_log", "api_keys", "instance",
 	]},
 	"snapshot": snapshot,
 	"index": index,

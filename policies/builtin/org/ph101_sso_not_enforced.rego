@@ -4,8 +4,13 @@
 #   PostHog enforces single sign-on per verified email domain (Authentication domains), not per
 #   organization: a member whose email domain does not enforce SSO can still sign in with a password.
 #   This rule checks every verified domain (or only those listed in the matrix's sso_domains) and
-#   fires when its sso_enforcement is empty, or names another provider than the matrix's enforce_sso
-#   (any provider passes when enforce_sso is "any" or only sso_domains is set).
+#   fires when its sso_enforcement is empty, names another provider than the matrix's enforce_sso
+#   (any provider passes when enforce_sso is "any" or only sso_domains is set), or is set but has
+#   no effect. PostHog applies the setting only when the organization's plan has the
+#   sso_enforcement feature (and saml for SAML) and, for Google, GitHub or GitLab, the instance has
+#   that sign-in configured (on self-hosted PostHog its key and secret, and for Google a social_sso
+#   license; read from the instance's preflight). An inert setting is reported with its reason: the
+#   plan feature that is missing, or the provider the instance lacks.
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/sso
 #     description: PostHog single sign-on and SSO enforcement
@@ -14,16 +19,21 @@
 #   name: sso-not-enforced
 #   severity: high
 #   area: organization
-#   requires: [domains]
+#   requires: [domains, organization, instance]
 #   scopes: ["organization:read"]
 #   remediation: >-
 #     In PostHog open Organization settings → Authentication domains and, for the domain, set
 #     "Enforce SSO" to the provider the matrix names (SAML, Google, GitHub or GitLab). Enforcement
 #     applies only to verified domains and needs the sso_enforcement plan feature (SAML also needs
-#     saml). Through the API: PATCH /api/organizations/{organization_id}/domains/{domain_id}/ with
-#     {"sso_enforcement": "saml"} using a key with organization:write.
+#     saml): when the finding names a missing plan feature, upgrade the plan (Organization settings
+#     → Billing); when it names a provider the instance lacks, configure that sign-in on the
+#     self-hosted instance (SOCIAL_AUTH_<PROVIDER>_KEY and _SECRET; Google also needs a license
+#     with social_sso) or enforce SAML. Through the API: PATCH
+#     /api/organizations/{organization_id}/domains/{domain_id}/ with {"sso_enforcement": "saml"}
+#     using a key with organization:write.
 package hogaudit.rules.ph101
 
+import data.hogaudit.lib.org
 import data.hogaudit.lib.util
 
 settings := util.org_settings
@@ -55,20 +65,37 @@ required(_) if count(listed) == 0
 
 required(name) if name in listed
 
-compliant(actual) if {
-	not util.blank(actual)
-	expected == "any"
+# compliant is true when PostHog enforces the expected provider for d.
+compliant(d) if {
+	p := org.effective_sso(d)
+	expected in {"any", p}
 }
 
-compliant(actual) if {
-	not util.blank(actual)
-	actual == expected
-}
+provider_name := object.get({"any": "SSO"}, expected, expected)
 
-message(name, actual) := sprintf("Domain %s does not enforce SSO; the matrix requires %s sign-in for it.", [name, provider_name]) if {
-	util.blank(actual)
-	provider_name := object.get({"any": "SSO"}, expected, expected)
-} else := sprintf("Domain %s enforces %s sign-in; the matrix requires %s.", [name, actual, expected])
+message(name, d) := sprintf("Domain %s does not enforce SSO; the matrix requires %s sign-in for it.", [name, provider_name]) if {
+	org.sso_setting(d) == ""
+} else := sprintf("Domain %s is set to enforce %s sign-in, but PostHog does not apply it: %s; the matrix requires %s sign-in for it.", [name, org.sso_setting(d), inert.reason, provider_name]) if {
+	inert := org.sso_inert(d)
+} else := sprintf("Domain %s enforces %s sign-in; the matrix requires %s.", [name, org.sso_setting(d), expected])
+
+# evidence names the setting, whether it takes effect and, when it does
+# not, why (with the plan feature that is missing, if that is the reason).
+evidence(name, d) := object.union(
+	{"domain": name, "sso_enforcement": org.sso_setting(d), "expected": expected, "effective": is_effective(d)},
+	inert_evidence(d),
+)
+
+is_effective(d) if org.effective_sso(d)
+
+else := false
+
+inert_evidence(d) := {"inert_reason": inert.code, "plan_feature": inert.feature} if {
+	inert := org.sso_inert(d)
+	inert.feature
+} else := {"inert_reason": inert.code} if {
+	inert := org.sso_inert(d)
+} else := {}
 
 line(name) := l if {
 	some k, l in settings.item_lines.sso_domains
@@ -79,13 +106,12 @@ line(name) := l if {
 
 findings contains f if {
 	some d in required_domains
-	actual := object.get(d, "sso_enforcement", "")
-	not compliant(actual)
+	not compliant(d)
 	name := lower(d.domain)
 	f := {
 		"subject": sprintf("domain:%s", [name]),
-		"message": message(name, actual),
-		"evidence": {"domain": name, "sso_enforcement": actual, "expected": expected},
+		"message": message(name, d),
+		"evidence": evidence(name, d),
 		"line": line(name),
 	}
 }

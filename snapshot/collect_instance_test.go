@@ -1,0 +1,79 @@
+package snapshot_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hogaudit/hogaudit/snapshot"
+	"github.com/hogaudit/hogaudit/snapshot/posthog"
+	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
+)
+
+func TestCollectReadsThePreflight(t *testing.T) {
+	f := startAcme(t)
+	s := f.collect(t, refNow)
+	if s.Instance == nil || !s.Instance.Cloud || !s.Instance.AvailableSocialAuthProviders["google-oauth2"] {
+		t.Fatalf("instance = %+v, want Acme's PostHog Cloud with Google sign-in", s.Instance)
+	}
+}
+
+// TestCollectRecordsAFailedPreflight: when the preflight cannot be read the
+// instance is unknown, recorded as missing evidence (never as an instance
+// without providers).
+func TestCollectRecordsAFailedPreflight(t *testing.T) {
+	f := startAcme(t)
+	f.sim.Inject(posthogsim.Fault{Path: "/_preflight/", Times: 1, Kind: posthogsim.Fault500})
+	c, err := posthog.New(f.srv.URL, posthogsim.AcmeScannerToken, posthog.WithRetry(1, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := snapshot.Collect(context.Background(), c, snapshot.Options{Now: func() time.Time { return refNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Instance != nil {
+		t.Errorf("instance = %+v, want nil", s.Instance)
+	}
+	var found bool
+	for _, m := range s.Missing {
+		if m.Section == snapshot.SectionInstance {
+			found = true
+			if m.Endpoint != "/_preflight/" || m.Status != 500 || m.NotApplicable {
+				t.Errorf("missing record = %+v", m)
+			}
+		}
+	}
+	if !found || s.Complete() {
+		t.Errorf("no applicable instance record in %+v", s.Missing)
+	}
+}
+
+// TestLoadAccountsForAnAbsentInstance: a snapshot file without the
+// instance section (hand-edited, or written before it existed) is missing
+// it, not an instance without providers.
+func TestLoadAccountsForAnAbsentInstance(t *testing.T) {
+	f := startAcme(t)
+	s := f.collect(t, refNow)
+	s.Instance = nil
+	b, err := snapshot.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := snapshot.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Complete() || !contains(back.MissingSections(), snapshot.SectionInstance) {
+		t.Errorf("missing sections = %v, want instance", back.MissingSections())
+	}
+}
+
+func contains(s []string, x string) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
