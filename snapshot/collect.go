@@ -709,6 +709,7 @@ func (col *collector) finish() {
 	} else if !col.hasMissing(SectionAPIKeys) {
 		s.APIKeys = []APIKey{}
 	}
+	col.scannerVisibility()
 	s.Missing = collapseMissing(s.Missing, len(s.Projects))
 	sortMissing(s.Missing)
 }
