@@ -181,11 +181,9 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 		ExpiringExceptions: []report.Exception{},
 		GeneratedAt:        now,
 	}
+	keyCoverage(rep, bound)
 
-	missing := map[string]bool{}
-	for _, s := range in.Snapshot.MissingSections() {
-		missing[s] = true
-	}
+	missing := sectionRemedies(in.Snapshot)
 	var runnable []Rule
 	for _, r := range e.rules {
 		if e.disabled[r.ID] {
@@ -223,14 +221,21 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 }
 
 // notEvaluated reports whether r lacks evidence, and how to describe it.
-func notEvaluated(r Rule, missing map[string]bool) (report.NotEvaluated, bool) {
-	var secs, scopes []string
+func notEvaluated(r Rule, missing map[string]remedy) (report.NotEvaluated, bool) {
+	var secs, scopes, partial []string
 	for _, s := range r.Requires {
-		if missing[s] {
-			secs = append(secs, s)
-			if sc := snapshot.SectionScopes[s]; sc != "" && !contains(scopes, sc) {
+		fix, ok := missing[s]
+		if !ok {
+			continue
+		}
+		secs = append(secs, s)
+		for _, sc := range fix.scopes {
+			if !contains(scopes, sc) {
 				scopes = append(scopes, sc)
 			}
+		}
+		if fix.notAdmin {
+			partial = append(partial, s)
 		}
 	}
 	if len(secs) == 0 {
@@ -239,6 +244,10 @@ func notEvaluated(r Rule, missing map[string]bool) (report.NotEvaluated, bool) {
 	reason := "the snapshot lacks " + strings.Join(secs, ", ")
 	if len(scopes) > 0 {
 		reason += "; the scanning key needs " + strings.Join(scopes, ", ")
+	}
+	if len(partial) > 0 {
+		reason += "; the scanning key is not an organization admin's, so PostHog showed it only part of " +
+			strings.Join(partial, ", ") + ": scan with an organization admin's or owner's key"
 	}
 	return report.NotEvaluated{
 		Rule: r.ID, Name: r.Name, Sections: secs, Scopes: nonNilStrings(scopes), Reason: reason,

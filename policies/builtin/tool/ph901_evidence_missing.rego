@@ -6,7 +6,11 @@
 #   PostHog Cloud), or the request failed. Rules that need the section are reported as not
 #   evaluated rather than passing; this finding names the section, the HTTP status and the scope or
 #   plan feature that would fix it. Endpoints a deployment does not have at all (not applicable)
-#   are not reported.
+#   are not reported; sections partial because the scanning key is not an organization admin's
+#   are PH904's. A personal API key the matrix declares under a group's keys: that no audited key
+#   carries is missing evidence too: PostHog lets a key read only itself, so hogaudit sees only
+#   the scanning key and the keys handed to it with --audit-key-env, and the key rules cannot
+#   judge any other.
 # related_resources:
 #   - ref: https://posthog.com/docs/api
 #     description: PostHog API and personal API key scopes
@@ -21,8 +25,9 @@
 #     Give hogaudit's personal API key the missing scope (Account settings → Personal API keys:
 #     organization:read, organization_member:read, project:read, access_control:read,
 #     activity_log:read, user:read; organization access and all projects), use a key of an
-#     organization admin so private projects are visible, or enable the plan feature named in the
-#     finding; then scan again.
+#     organization admin so private projects are visible, enable the plan feature named in the
+#     finding, or hand each key the matrix declares to hogaudit with --audit-key-env VAR (VAR
+#     holding the key); then scan again.
 package hogaudit.rules.ph901
 
 import data.hogaudit.lib.util
@@ -37,6 +42,7 @@ base_subject(m) := sprintf("section:%s/project/%d", [m.section, m.project_id]) i
 records := [m |
 	some m in util.array_or_empty(input.snapshot.missing)
 	object.get(m, "not_applicable", false) != true
+	object.get(m, "cause", "") != "scanner_not_admin" # PH904 reports these
 ]
 
 base_counts := {s: count([1 | some m in records; base_subject(m) == s]) | some m in records; s := base_subject(m)}
@@ -65,11 +71,15 @@ status(m) := sprintf("HTTP %d", [m.status]) if {
 	m.status > 0
 } else := "no response"
 
+message(m) := sprintf("The %s section%s cannot be confirmed complete: the organization could not be read, so whether the scanning key sees all of it is unknown; %s.", [m.section, where(m), fix(m)]) if {
+	object.get(m, "cause", "") == "scanner_level_unknown"
+} else := sprintf("The %s section%s could not be collected (%s); %s.", [m.section, where(m), status(m), fix(m)])
+
 findings contains f if {
 	some m in records
 	f := {
 		"subject": subject(m),
-		"message": sprintf("The %s section%s could not be collected (%s); %s.", [m.section, where(m), status(m), fix(m)]),
+		"message": message(m),
 		"evidence": {
 			"section": m.section,
 			"endpoint": object.get(m, "endpoint", ""),
@@ -79,5 +89,20 @@ findings contains f if {
 			"feature": object.get(m, "feature", ""),
 		},
 		"line": util.doc_line,
+	}
+}
+
+# A key the matrix declares that no audited key carries (input.matrix.keys).
+findings contains f if {
+	some label, k in object.get(input.matrix, "keys", {})
+	k.audited == false
+	f := {
+		"subject": sprintf("key:%s", [label]),
+		"message": sprintf(
+			"Matrix key %s (%s) was not audited: PostHog lets a personal API key read only itself, so the key rules cannot judge it; hand it to hogaudit with --audit-key-env.",
+			[label, concat(", ", util.array_or_empty(k.groups))],
+		),
+		"evidence": {"section": "api_keys", "key": label, "groups": util.array_or_empty(k.groups), "audited": false},
+		"line": util.node_line(k),
 	}
 }
