@@ -26,23 +26,31 @@ import (
 // scannerVisibility records the sections the scanning key may see only part
 // of. It runs once every section has been read.
 func (col *collector) scannerVisibility() {
-	s := col.snap
+	col.snap.recordVisibility(col.orgPath, col.roleList != nil)
+}
+
+// recordVisibility adds the Missing records of the sections the scanning key
+// may see only part of, judged from the organization response: orgPath
+// builds their endpoints, rolesRead says the role list was read. A record
+// already present (same section and cause) is not added twice, so Load can
+// apply it to a snapshot an older hogaudit wrote.
+func (s *Snapshot) recordVisibility(orgPath func(string) string, rolesRead bool) {
 	org := s.Organization
 	read := map[string]bool{
 		SectionProjects: s.Projects != nil,
 		SectionMembers:  s.Members != nil,
-		SectionRoles:    col.roleList != nil,
-	}
-	endpoints := map[string]string{
-		SectionProjects: col.orgPath("projects"),
-		SectionMembers:  col.orgPath("members"),
-		SectionRoles:    col.orgPath("roles"),
+		SectionRoles:    rolesRead,
 	}
 	add := func(section string, m Missing) {
 		if !read[section] {
 			return // the section failed; its own record says why
 		}
-		m.Section, m.Endpoint, m.Status = section, endpoints[section], 200
+		for _, r := range s.Missing {
+			if r.Section == section && r.ProjectID == nil && r.Cause == m.Cause {
+				return
+			}
+		}
+		m.Section, m.Endpoint, m.Status = section, orgPath(section), 200
 		s.Missing = append(s.Missing, m)
 	}
 

@@ -214,3 +214,40 @@ func TestCollectPartialSnapshotMatchesSchema(t *testing.T) {
 		t.Error("the schema should refuse an unknown cause")
 	}
 }
+
+func TestLoadRestoresWhatAnOlderWriterLeftOut(t *testing.T) {
+	f := startAcmeWith(t, hideMembers, nil)
+	s := f.collectWith(t, memberScannerToken)
+	want := append([]snapshot.Missing{}, s.Missing...)
+	// An older hogaudit wrote no such records.
+	s.Missing = []snapshot.Missing{}
+	path := t.TempDir() + "/older.json"
+	if err := snapshot.Write(path, s); err != nil {
+		t.Fatal(err)
+	}
+	got, err := snapshot.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got.Missing); diff != "" {
+		t.Errorf("records restored on load (-want +got):\n%s", diff)
+	}
+	// Loading a snapshot that has them does not add them twice.
+	if err := snapshot.Write(path, got); err != nil {
+		t.Fatal(err)
+	}
+	again, err := snapshot.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Missing) != len(want) {
+		t.Errorf("records doubled: %+v", again.Missing)
+	}
+	// Near miss: the owner's snapshot loads complete.
+	if err := snapshot.Write(path, f.collectWith(t, posthogsim.AcmeScannerToken)); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := snapshot.Load(path); err != nil || !o.Complete() {
+		t.Errorf("the owner's snapshot: %v %+v", err, o.Missing)
+	}
+}
