@@ -89,6 +89,7 @@ type Bound struct {
 	unknownProjects bool
 	unknownGroups   bool
 	exceptions      []Exception
+	keys            []KeyBinding // sorted by label
 	// members holds each group's members: patterns, lower-cased and split
 	// into exact addresses and globs, so that membership is a map lookup
 	// for the common case (thousands of members, hundreds of addresses).
@@ -132,7 +133,9 @@ func (mp memberPatterns) match(email string) bool {
 // Bind resolves the matrix's project and group keys against s and evaluates
 // its exceptions at now. It never fails: a key that matches nothing is
 // recorded as unbound (rule PH903 reports it). When s is nil or lacks its
-// projects (roles) section, project (role) bindings are unknown.
+// projects (roles) section, project (role) bindings are unknown; so are the
+// project bindings when s's project list is partial (the scanning key may
+// not see every project, snapshot.Snapshot.Partial).
 //
 // A project key binds by its id when projects: gives one (and only by it),
 // else by its name, else by the key without a trailing "_project" (or
@@ -145,7 +148,7 @@ func (m *Matrix) Bind(s *snapshot.Snapshot, now time.Time) *Bound {
 	b := &Bound{m: m, now: now.UTC(), byProjectID: map[int64]string{}}
 	var projects []snapshot.Project
 	var roles []snapshot.Role
-	if s == nil || s.Projects == nil {
+	if s == nil || s.Projects == nil || s.Partial(snapshot.SectionProjects) {
 		b.unknownProjects = true
 	} else {
 		projects = s.Projects
@@ -175,6 +178,7 @@ func (m *Matrix) Bind(s *snapshot.Snapshot, now time.Time) *Bound {
 	for _, x := range m.Exceptions {
 		b.exceptions = append(b.exceptions, newException(x, b.now))
 	}
+	b.keys = bindKeys(m, s)
 	return b
 }
 

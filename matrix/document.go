@@ -19,6 +19,7 @@ func (b *Bound) Document() map[string]any {
 		"groups":        b.groupsDoc(),
 		"access_matrix": accessDoc(m),
 		"exceptions":    b.exceptionsDoc(),
+		"keys":          b.keysDoc(),
 	}
 	if m.Organization != nil {
 		doc["organization"] = organizationDoc(m.Organization)

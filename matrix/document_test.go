@@ -112,6 +112,7 @@ func TestDocumentPresence(t *testing.T) {
 			},
 		},
 		"exceptions":      []any{},
+		"keys":            map[string]any{},
 		"binding_unknown": map[string]any{"projects": true, "groups": true},
 	}
 	if diff := cmp.Diff(want, doc); diff != "" {

@@ -181,6 +181,7 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 		ExpiringExceptions: []report.Exception{},
 		GeneratedAt:        now,
 	}
+	keyCoverage(rep, bound)
 
 	missing := map[string][]snapshot.Missing{}
 	for _, m := range in.Snapshot.Missing {
@@ -225,11 +226,13 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 }
 
 // notEvaluated reports whether r lacks evidence, and how to describe it. The
-// remedy comes from the Missing records themselves: the scopes they name,
-// the plan features they name, else the first record's reason — never a
-// scope guessed from the section, so a 402 or a 500 is not blamed on the key.
+// remedy comes from the Missing records themselves: an organization admin's
+// key for a section partial because the scanning key is not one, the scopes
+// the records name, the plan features they name, else the first record's
+// reason — never a scope guessed from the section, so a 402 or a 500 is not
+// blamed on the key.
 func notEvaluated(r Rule, missing map[string][]snapshot.Missing) (report.NotEvaluated, bool) {
-	var secs, scopes, features []string
+	var secs, scopes, features, partial []string
 	cause := ""
 	for _, s := range r.Requires {
 		ms := missing[s]
@@ -238,6 +241,12 @@ func notEvaluated(r Rule, missing map[string][]snapshot.Missing) (report.NotEval
 		}
 		secs = append(secs, s)
 		for _, m := range ms {
+			if m.Cause == snapshot.CauseScannerNotAdmin {
+				if !contains(partial, s) {
+					partial = append(partial, s)
+				}
+				continue
+			}
 			if m.Scope != "" && !contains(scopes, m.Scope) {
 				scopes = append(scopes, m.Scope)
 			}
@@ -263,6 +272,10 @@ func notEvaluated(r Rule, missing map[string][]snapshot.Missing) (report.NotEval
 		}
 	case cause != "":
 		reason += " (" + cause + ")"
+	}
+	if len(partial) > 0 {
+		reason += "; the scanning key is not an organization admin's, so PostHog showed it only part of " +
+			strings.Join(partial, ", ") + ": scan with an organization admin's or owner's key"
 	}
 	return report.NotEvaluated{
 		Rule: r.ID, Name: r.Name, Sections: secs, Scopes: nonNilStrings(scopes), Reason: reason,

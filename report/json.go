@@ -23,6 +23,7 @@ func writeJSON(w io.Writer, r *Report) error {
 func jsonReport(r *Report) *Report {
 	c := *r
 	c.Snapshot.Missing = nonNil(r.Snapshot.Missing)
+	c.Coverage.Keys.Unaudited = nonNil(r.Coverage.Keys.Unaudited)
 	c.NotEvaluated = make([]NotEvaluated, len(r.NotEvaluated))
 	for i, ne := range r.NotEvaluated {
 		ne.Sections = nonNil(ne.Sections)

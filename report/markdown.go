@@ -211,6 +211,13 @@ func mdHead(r *Report) string {
 	if p := cmp.Or(r.Matrix.RepoPath, r.Matrix.Path); p != "" {
 		fmt.Fprintf(&b, "- **Matrix:** %s\n", codeSpan(p))
 	}
+	if k := r.Coverage.Keys; k.Declared > 0 {
+		mark := "✅"
+		if k.Audited < k.Declared {
+			mark = "⚠️"
+		}
+		fmt.Fprintf(&b, "- **Keys:** %s %s\n", mark, mdText(keyCoverageLabel(k)))
+	}
 	switch s := r.Summary; {
 	case s.FailOn == "none":
 		b.WriteString("- **Fails on:** nothing (`--fail-on none`)\n")

@@ -155,7 +155,7 @@ func TestMarkdownTables(t *testing.T) {
 func TestMarkdownSections(t *testing.T) {
 	full := string(render(t, fullReport(), FormatMarkdown, Options{}))
 	order := []string{
-		"## hogaudit: Acme Analytics", "**Evidence:** ⚠️ incomplete: 2 sections missing", "### Summary", "### Findings",
+		"## hogaudit: Acme Analytics", "**Evidence:** ⚠️ incomplete: 3 sections missing", "**Keys:** ⚠️ 2 of 3 declared keys audited", "### Summary", "### Findings",
 		"#### PH204 `project-access-exceeds-matrix` · critical", "**Remediation:**", "### Not evaluated",
 		"### Missing evidence", "### Exceptions expiring within 14 days", "### Suppressed findings", "<details>",
 	}

@@ -37,6 +37,9 @@ type Report struct {
 	Snapshot SnapshotInfo `json:"snapshot"`
 	Matrix   MatrixInfo   `json:"matrix"`
 	Summary  Summary      `json:"summary"`
+	// Coverage says how much of what the matrix declares the evidence
+	// covers.
+	Coverage Coverage `json:"coverage"`
 	// Findings are sorted by severity (most severe first), rule, project,
 	// subject.
 	Findings []Finding `json:"findings"`
@@ -66,7 +69,8 @@ type SnapshotInfo struct {
 	Org         Org       `json:"org"`
 	Host        string    `json:"host"`
 	CollectedAt time.Time `json:"collected_at"`
-	// Complete is true when every applicable section was collected.
+	// Complete is true when every applicable section was collected and
+	// every personal API key the matrix declares was audited.
 	Complete bool      `json:"complete"`
 	Missing  []Missing `json:"missing"`
 }
@@ -87,6 +91,26 @@ type Missing struct {
 	Scope     string `json:"scope,omitempty"`
 	Feature   string `json:"feature,omitempty"`
 	Reason    string `json:"reason"`
+	// Key is the label of a personal API key the matrix declares that no
+	// audited key carries (section api_keys, no endpoint).
+	Key string `json:"key,omitempty"`
+}
+
+// Coverage is how much of what the matrix declares the evidence covers.
+type Coverage struct {
+	Keys KeyCoverage `json:"keys"`
+}
+
+// KeyCoverage counts the personal API keys the matrix declares (the labels
+// under its groups' keys:) and those a key of the snapshot carries: PostHog
+// lets a key read only itself, so hogaudit sees the scanning key and the
+// --audit-key-env keys alone.
+type KeyCoverage struct {
+	Declared int `json:"declared"`
+	Audited  int `json:"audited"`
+	// Unaudited are the declared labels no audited key carries, sorted;
+	// each also has a Missing record.
+	Unaudited []string `json:"unaudited"`
 }
 
 // MatrixInfo locates the access matrix the findings point into.

@@ -166,6 +166,15 @@ func buildSARIF(r *Report, opts Options) *sarif.Report {
 				WithProperties(sarif.NewPropertyBag().Add("dropped", dropped).Add("limit", opts.maxResults())))
 	}
 	run.AddInvocation(inv)
+	if k := r.Coverage.Keys; k.Declared > 0 {
+		// How many of the keys the matrix declares were audited; the
+		// missing ones are also notifications above.
+		props := sarif.NewPropertyBag().Add("keys_declared", k.Declared).Add("keys_audited", k.Audited)
+		if len(k.Unaudited) > 0 {
+			props.Add("keys_unaudited", k.Unaudited)
+		}
+		run.WithProperties(props)
+	}
 
 	if opts.Category != "" {
 		id := opts.Category
@@ -457,20 +466,29 @@ func pathSegment(s string) string { return segmentEscaper.Replace(oneLine(s)) }
 // run has it, else -1).
 func missingNotification(m Missing, ruleIndex int) *sarif.Notification {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Evidence missing: the %s section could not be collected", sectionLabel(m, plain))
-	if st := missingStatus(m, plain, plain); st != "" {
-		fmt.Fprintf(&b, " (%s)", st)
+	if m.Key != "" {
+		fmt.Fprintf(&b, "Evidence missing: the personal API key %s: %s.", m.Key, m.Reason)
+	} else {
+		fmt.Fprintf(&b, "Evidence missing: the %s section could not be collected", sectionLabel(m, plain))
+		if st := missingStatus(m, plain, plain); st != "" {
+			fmt.Fprintf(&b, " (%s)", st)
+		}
+		b.WriteString(".")
 	}
-	b.WriteString(".")
 	if fix := missingFix(m, plain); fix != "" {
 		fmt.Fprintf(&b, " To fix it, %s.", fix)
 	}
-	b.WriteString(" Rules that need this section were not evaluated.")
+	if m.Key == "" {
+		b.WriteString(" Rules that need this section were not evaluated.")
+	}
 
 	props := sarif.NewPropertyBag().
 		Add("section", m.Section).
 		Add("endpoint", m.Endpoint).
 		Add("status", m.Status)
+	if m.Key != "" {
+		props.Add("key", m.Key)
+	}
 	if m.ProjectID != nil {
 		props.Add("project_id", *m.ProjectID)
 	}

@@ -457,7 +457,7 @@ func TestSARIFCap(t *testing.T) {
 
 	// At the limit nothing is dropped or noted.
 	log, _ = sarifLog(t, fullReport(), Options{MaxResults: 7})
-	if len(log.Runs[0].Results) != 7 || len(log.Runs[0].Invocations[0].ToolExecutionNotifications) != 2 {
+	if len(log.Runs[0].Results) != 7 || len(log.Runs[0].Invocations[0].ToolExecutionNotifications) != 3 {
 		t.Errorf("at the limit: %d results, %d notifications", len(log.Runs[0].Results), len(log.Runs[0].Invocations[0].ToolExecutionNotifications))
 	}
 	if DefaultMaxResults != 25000 {
@@ -498,6 +498,7 @@ func TestSARIFInvocation(t *testing.T) {
 	wants := [][]string{
 		{"activity_log", "HTTP 403", "activity_log:read"},
 		{"access_controls (project 4242)", "HTTP 402", "advanced_permissions"},
+		{"personal API key nightly-export", "--audit-key-env", "(PH301–PH305) cannot judge it"},
 	}
 	for i, n := range notes {
 		if n.Level != sarif.LevelError {

@@ -95,6 +95,9 @@ func (t *textRenderer) header(r *Report) {
 	} else {
 		parts = append(parts, "evidence incomplete: "+plural(len(s.Missing), "section", "sections")+" missing")
 	}
+	if k := r.Coverage.Keys; k.Declared > 0 {
+		parts = append(parts, keyCoverageLabel(k))
+	}
 	// Break the header between its parts where possible; continuation
 	// lines are indented.
 	var lines []string

@@ -55,14 +55,16 @@ func TestTextContent(t *testing.T) {
 	flat := func(b []byte) string { return strings.Join(strings.Fields(string(b)), " ") }
 	out := flat(render(t, fullReport(), FormatText, Options{}))
 	for _, want := range []string{
-		"Acme Analytics · https://eu.posthog.com · collected 2026-11-27 09:30 UTC evidence incomplete: 2 sections missing",
+		"Acme Analytics · https://eu.posthog.com · collected 2026-11-27 09:30 UTC evidence incomplete: 3 sections missing · 2 of 3 declared keys audited",
 		"SEVERITY  RULE   SUBJECT",
 		"(advisory) The exception",
 		"Suppressed by matrix exceptions (2):",
 		"PH209 member:frank@contractor.dev: Data migration contract (SEC-142); expires 2026-12-01",
 		"Not evaluated, evidence missing (1):",
 		"scopes that would fix it: activity_log:read",
-		"Missing evidence (2):",
+		"Missing evidence (3):",
+		"api_keys (key nightly-export): declared under keys: of group exporters but not audited",
+		"to fix it, hand the key to hogaudit with --audit-key-env VAR",
 		"access_controls (project 4242): GET /api/projects/4242/access_controls/ returned HTTP 402",
 		"Exceptions expiring soon (1):",
 		"in 4 days",

@@ -160,12 +160,21 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
+// keyCoverageLabel says how many of the keys the matrix declares were
+// audited: "2 of 3 declared keys audited".
+func keyCoverageLabel(k KeyCoverage) string {
+	return fmt.Sprintf("%d of %s audited", k.Audited, plural(k.Declared, "declared key", "declared keys"))
+}
+
 // plain is the formatter of plain-text output: the identity.
 func plain(s string) string { return s }
 
 // sectionLabel names a missing section, with its project when it has one;
 // code formats the section name.
 func sectionLabel(m Missing, code func(string) string) string {
+	if m.Key != "" {
+		return fmt.Sprintf("%s (key %s)", code(m.Section), code(m.Key))
+	}
 	if m.ProjectID != nil {
 		return fmt.Sprintf("%s (project %d)", code(m.Section), *m.ProjectID)
 	}
@@ -195,6 +204,8 @@ func missingStatus(m Missing, code, text func(string) string) string {
 // code formats the scope and feature names.
 func missingFix(m Missing, code func(string) string) string {
 	switch {
+	case m.Key != "":
+		return fmt.Sprintf("hand the key to hogaudit with %s, VAR naming the environment variable that holds it", code("--audit-key-env VAR"))
 	case m.Scope != "" && m.Feature != "":
 		return fmt.Sprintf("grant the scanning key the %s scope and enable the %s feature on the organization's PostHog plan", code(m.Scope), code(m.Feature))
 	case m.Scope != "":

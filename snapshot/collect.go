@@ -876,6 +876,7 @@ func (col *collector) finish() {
 	} else if !col.hasMissing(SectionAPIKeys) {
 		s.APIKeys = []APIKey{}
 	}
+	col.scannerVisibility()
 	s.Missing = collapseMissing(s.Missing, len(s.Projects))
 	col.orgActivityCoverage()
 	sortMissing(s.Missing)

@@ -107,6 +107,10 @@ func Decode(b []byte) (*Snapshot, error) {
 	if s.Missing == nil {
 		s.Missing = []Missing{}
 	}
+	// A snapshot taken with a key below admin is partial whoever wrote it.
+	s.recordVisibility(func(section string) string {
+		return "/api/organizations/" + s.Org.ID + "/" + section + "/"
+	}, s.Roles != nil)
 	s.accountForAbsentSections()
 	return &s, nil
 }

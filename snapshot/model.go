@@ -297,9 +297,41 @@ type Missing struct {
 	// deployment does not have; such a record does not make the snapshot
 	// incomplete.
 	NotApplicable bool `json:"not_applicable,omitempty"`
+	// Cause is set on a record of a section that was read but may be
+	// partial because of what the scanning key itself may see (CauseScanner…
+	// constants); the section's data is kept, true but incomplete.
+	Cause string `json:"cause,omitempty"`
+	// ScannerLevel is the scanning key owner's organization level (1
+	// member, 8 admin, 15 owner) on a CauseScannerNotAdmin record; absent
+	// when the organization response did not say.
+	ScannerLevel *int `json:"scanner_level,omitempty"`
 	// Reason is one lowercase sentence for people: "missing scope
 	// activity_log:read", "not applicable on this deployment", …
 	Reason string `json:"reason"`
+}
+
+// Causes of a partial section (Missing.Cause).
+const (
+	// CauseScannerNotAdmin: the scanning key's user is not an organization
+	// admin (or the organization response did not say it is), so PostHog
+	// showed it only part of the section. Rule PH904 reports it.
+	CauseScannerNotAdmin = "scanner_not_admin"
+	// CauseScannerLevelUnknown: the organization could not be read, so
+	// whether the scanning key sees the whole section cannot be told. The
+	// organization's own Missing record names the fix.
+	CauseScannerLevelUnknown = "scanner_level_unknown"
+)
+
+// Partial reports whether section was read but may lack items the scanning
+// key cannot see: a record for the whole section (no project) carries a
+// CauseScanner… cause.
+func (s *Snapshot) Partial(section string) bool {
+	for _, m := range s.Missing {
+		if m.Section == section && m.ProjectID == nil && m.Cause != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Complete reports whether every applicable section was collected.

@@ -200,6 +200,10 @@ func summarize(g *globals, e *env, rep *report.Report) {
 			g.hintf(e, "give the scanning key %s and scan again for a complete check", strings.Join(list, ", "))
 		}
 	}
+	if k := rep.Coverage.Keys; len(k.Unaudited) > 0 {
+		g.infof(e, "%d of %d keys the matrix declares were audited; not audited: %s", k.Audited, k.Declared, strings.Join(k.Unaudited, ", "))
+		g.hintf(e, "PostHog lets a personal API key read only itself: hand hogaudit each declared key with --audit-key-env VAR (VAR holding the key) and scan again")
+	}
 	for _, x := range rep.ExpiringExceptions {
 		g.infof(e, "exception for %s %s expires %s (%d days left)", x.Rule, x.Subject, x.Expires, x.DaysLeft)
 	}

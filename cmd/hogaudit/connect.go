@@ -21,7 +21,7 @@ type connFlags struct {
 	Host         string        `env:"POSTHOG_HOST" default:"https://us.posthog.com" placeholder:"URL" help:"PostHog API base: https://us.posthog.com, https://eu.posthog.com, or your self-hosted URL. Plain http:// is refused unless the host is loopback or --insecure-http is given."`
 	Org          string        `env:"POSTHOG_ORG_ID" default:"@current" placeholder:"ID" help:"Organization id; @current is the scanning key owner's current organization."`
 	APIKeyFile   string        `placeholder:"FILE" help:"Read the scanning key from FILE instead of $POSTHOG_PERSONAL_API_KEY (the key is never accepted as a flag value)."`
-	AuditKeyEnv  []string      `placeholder:"NAME" help:"Name of an environment variable holding another personal API key (a service account's); hogaudit reads only that key's own description (GET /api/personal_api_keys/@current/). Repeatable."`
+	AuditKeyEnv  []string      `placeholder:"NAME" help:"Name of an environment variable holding another personal API key (a service account's); hogaudit reads only that key's own description (GET /api/personal_api_keys/@current/). Repeatable: PostHog lets a key read only itself, so hand over every key the matrix lists under keys:."`
 	Concurrency  int           `default:"8" help:"Parallel API requests (1-64)."`
 	Rate         int           `default:"400" help:"Request budget per minute, shared by all keys (PostHog allows 480/min and 4800/h per organization)."`
 	Timeout      time.Duration `default:"10m" help:"Deadline for the whole collection."`

@@ -69,7 +69,7 @@ func (c *demoCmd) Run(ctx context.Context, g *globals, e *env) error {
 	missingHints(g, e, snap)
 	err = evaluate(ctx, g, e, eng, m, snap, &c.outputFlags)
 	if _, ok := err.(exitCode); ok || err == nil {
-		g.hintf(e, "scan your own organization: export POSTHOG_PERSONAL_API_KEY=phx_… and run 'hogaudit scan --matrix access-matrix.yaml'")
+		g.hintf(e, "scan your own organization: export POSTHOG_PERSONAL_API_KEY=phx_… (an organization admin's key) and run 'hogaudit scan --matrix access-matrix.yaml --audit-key-env VAR' with one --audit-key-env per key the matrix declares")
 		return nil // the demo ran; its findings are the point
 	}
 	return err

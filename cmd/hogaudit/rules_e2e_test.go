@@ -446,6 +446,14 @@ func TestEveryRuleEndToEnd(t *testing.T) {
 			nearMiss: scenario{matrix: matrixEdit{{"name: Staging", "name: STAGING"}}},
 			absent:   want{"PH903", "matrix:*", "*"},
 		},
+		{
+			// The scanning key's owner, alice, demoted to member.
+			rule:     "PH904",
+			fires:    scenario{org: func(o *posthogsim.Org) { member(o, "alice@acme.example").Level = posthogsim.LevelMember }},
+			want:     want{"PH904", "key:access-snapshot", ""},
+			nearMiss: scenario{org: func(o *posthogsim.Org) { member(o, "alice@acme.example").Level = posthogsim.LevelAdmin }},
+			absent:   want{"PH904", "*", "*"},
+		},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {

@@ -36,6 +36,14 @@ type Organization struct {
 	AllowPubliclySharedResources *bool      `json:"allow_publicly_shared_resources"`
 	MemberCount                  int        `json:"member_count"`
 	DefaultRoleID                *string    `json:"default_role_id"`
+	// MembershipLevel above is the caller's own level (1, 8, 15; null when
+	// it has no membership): a caller below LevelAdmin sees only the
+	// projects it can reach. MembersCanSeeOrgMembers is false when members
+	// below admin see only themselves and the members of their projects in
+	// the member list and in role memberships (newest PostHog, migration
+	// 1262_organization_members_can_see_org_members; absent, nil, before,
+	// when every member saw every member).
+	MembersCanSeeOrgMembers *bool `json:"members_can_see_org_members"`
 	// AvailableProductFeatures holds the keys of the organization's
 	// entitlements (sso_enforcement, saml, access_control, audit_logs, …),
 	// sorted. PostHog sends objects; the client keeps their keys.

@@ -22,6 +22,10 @@ type Org struct {
 	MembersCanInvite             *bool
 	MembersCanUsePersonalAPIKeys bool
 	AllowPubliclySharedResources bool
+	// MembersCanSeeOrgMembers is members_can_see_org_members (newest
+	// deployment only); nil is PostHog's default, true. False hides, from
+	// members below admin, the members they share no project with.
+	MembersCanSeeOrgMembers *bool
 	// DefaultRoleID names the role new members get, if any.
 	DefaultRoleID string
 	// Features are the keys of available_product_features (sso_enforcement,

@@ -239,6 +239,7 @@ func (s *Server) organizationJSON(m *Member) obj {
 		out["is_active"] = true
 		out["is_not_active_reason"] = nil
 		out["is_pending_deletion"] = false
+		out["members_can_see_org_members"] = s.membersCanSeeOrgMembers()
 	}
 	return out
 }
@@ -264,13 +265,18 @@ func (c *call) organizations() response {
 func (c *call) organization() response { return jsonOK(c.s.organizationJSON(c.owner)) }
 
 // members serves GET /api/organizations/{id}/members/ (order -joined_at by
-// default; email and order filters).
+// default; email and order filters), without the members hidden from the
+// caller (visibleMembers).
 func (c *call) members() response {
 	q := c.r.URL.Query()
+	visible := c.s.visibleMembers(c.owner)
 	ms := make([]*Member, 0, len(c.s.org.Members))
 	for i := range c.s.org.Members {
 		m := &c.s.org.Members[i]
 		if e := q.Get("email"); e != "" && e != m.User.Email {
+			continue
+		}
+		if visible != nil && !visible[m.ID] {
 			continue
 		}
 		ms = append(ms, m)
@@ -428,20 +434,29 @@ func (s *Server) roleMembershipJSON(r *Role, rm RoleMember) obj {
 	return out
 }
 
-// roles serves GET /api/organizations/{id}/roles/ with embedded members.
+// roles serves GET /api/organizations/{id}/roles/ with embedded members;
+// members hidden from the caller (visibleMembers) are left out, and so is a
+// hidden creator.
 func (c *call) roles() response {
 	items := []any{}
+	visible := c.s.visibleMembers(c.owner)
 	for i := range c.s.org.Roles {
 		r := &c.s.org.Roles[i]
 		members := []any{}
 		for _, rm := range r.Members {
-			members = append(members, c.s.roleMembershipJSON(r, rm))
+			if visible == nil || visible[rm.MemberID] {
+				members = append(members, c.s.roleMembershipJSON(r, rm))
+			}
+		}
+		var createdBy any
+		if m := c.s.members[r.CreatedBy]; m != nil && (visible == nil || visible[m.ID]) {
+			createdBy = c.s.userBasic(m.User)
 		}
 		items = append(items, obj{
 			"id":         r.ID,
 			"name":       r.Name,
 			"created_at": ts(r.CreatedAt),
-			"created_by": c.s.userByID(r.CreatedBy),
+			"created_by": createdBy,
 			"members":    members,
 			"is_default": r.ID == c.s.org.DefaultRoleID,
 		})
@@ -457,8 +472,11 @@ func (c *call) roleMemberships(roleID string) response {
 		return notFound()
 	}
 	items := []any{}
+	visible := c.s.visibleMembers(c.owner)
 	for _, rm := range r.Members {
-		items = append(items, c.s.roleMembershipJSON(r, rm))
+		if visible == nil || visible[rm.MemberID] {
+			items = append(items, c.s.roleMembershipJSON(r, rm))
+		}
 	}
 	return c.paginate(items)
 }

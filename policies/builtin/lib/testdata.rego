@@ -258,6 +258,7 @@ matrix := {
 			"org_level": "owner", "bound": true,
 		},
 	},
+	"keys": {"bi-dashboard": {"label": "bi-dashboard", "line": 38, "groups": ["bi_service_account"], "audited": true}},
 	"access_matrix": {
 		"engineering": {"line": 46, "projects": {
 			"staging_project": entry(47, {"lines": {"role": 48, "can_delete_flags": 49}, "role": "admin", "can_delete_flags": true}),
@@ -292,6 +293,8 @@ snapshot := {
 	"organization": {
 		"id": "org-1",
 		"name": "Acme",
+		"membership_level": 15,
+		"members_can_see_org_members": true,
 		"enforce_2fa": true,
 		"members_can_invite": false,
 		"members_can_use_personal_api_keys": true,

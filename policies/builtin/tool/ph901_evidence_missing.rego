@@ -2,13 +2,15 @@
 # title: Evidence is missing from the snapshot
 # description: >-
 #   A snapshot section (or one project's part of it) could not be collected: the key lacks a scope
-#   (403 naming it), the organization's plan lacks a feature (402 payment_required, for example
-#   audit_logs for the activity logs on PostHog Cloud), the key's user is not an organization admin
-#   (the organization-wide activity log), or the request failed (a 5xx or 429 after retries, named
-#   as such). Rules that need the section are reported as not evaluated rather than passing; this
-#   finding names the section, the HTTP status and the scope, plan feature or other cause that
-#   would fix it, never a scope for a fault that is not one. Endpoints a deployment does not have
-#   at all (not applicable) are not reported.
+#   (403 naming it), the plan lacks a feature (402 payment_required, e.g. audit_logs on PostHog
+#   Cloud), the key's user is not an organization admin (the organization-wide activity log), or
+#   the request failed (a 5xx or 429 after retries, named as such). Rules that need the section are
+#   not evaluated rather than passing; this finding names the section, the HTTP status and the
+#   cause that would fix it, never a scope for a fault that is not one. Endpoints a deployment
+#   lacks (not applicable) are not reported; sections partial because the scanning key is not an
+#   admin's are PH904's. A key the matrix declares under keys: that no audited key carries is
+#   missing too: a personal API key reads only itself, so hogaudit sees only the keys handed to it
+#   with --audit-key-env.
 # related_resources:
 #   - ref: https://posthog.com/docs/api
 #     description: PostHog API and personal API key scopes
@@ -23,8 +25,9 @@
 #     Give hogaudit's personal API key the missing scope (Account settings → Personal API keys:
 #     organization:read, organization_member:read, project:read, access_control:read,
 #     activity_log:read, user:read; organization access and all projects), use a key of an
-#     organization admin so private projects and the organization-wide activity log are visible, or
-#     subscribe to the plan feature named in the finding (audit_logs for the activity logs); for a
+#     organization admin so private projects and the organization-wide activity log are visible,
+#     subscribe to the plan feature named in the finding (audit_logs for the activity logs), or hand
+#     each key the matrix declares to hogaudit with --audit-key-env VAR (VAR holding the key); for a
 #     server error or throttling, scan again later.
 package hogaudit.rules.ph901
 
@@ -40,6 +43,7 @@ base_subject(m) := sprintf("section:%s/project/%d", [m.section, m.project_id]) i
 records := [m |
 	some m in util.array_or_empty(input.snapshot.missing)
 	object.get(m, "not_applicable", false) != true
+	object.get(m, "cause", "") != "scanner_not_admin" # PH904 reports these
 ]
 
 base_counts := {s: count([1 | some m in records; base_subject(m) == s]) | some m in records; s := base_subject(m)}
@@ -73,11 +77,15 @@ status(m) := "HTTP 402 payment required" if {
 	m.status > 0
 } else := "no response"
 
+message(m) := sprintf("The %s section%s cannot be confirmed complete: the organization could not be read, so whether the scanning key sees all of it is unknown; %s.", [m.section, where(m), fix(m)]) if {
+	object.get(m, "cause", "") == "scanner_level_unknown"
+} else := sprintf("The %s section%s could not be collected (%s); %s.", [m.section, where(m), status(m), fix(m)])
+
 findings contains f if {
 	some m in records
 	f := {
 		"subject": subject(m),
-		"message": sprintf("The %s section%s could not be collected (%s); %s.", [m.section, where(m), status(m), fix(m)]),
+		"message": message(m),
 		"evidence": {
 			"section": m.section,
 			"endpoint": object.get(m, "endpoint", ""),
@@ -87,5 +95,20 @@ findings contains f if {
 			"feature": object.get(m, "feature", ""),
 		},
 		"line": util.doc_line,
+	}
+}
+
+# A key the matrix declares that no audited key carries (input.matrix.keys).
+findings contains f if {
+	some label, k in object.get(input.matrix, "keys", {})
+	k.audited == false
+	f := {
+		"subject": sprintf("key:%s", [label]),
+		"message": sprintf(
+			"Matrix key %s (%s) was not audited: PostHog lets a personal API key read only itself, so the key rules cannot judge it; hand it to hogaudit with --audit-key-env.",
+			[label, concat(", ", util.array_or_empty(k.groups))],
+		),
+		"evidence": {"section": "api_keys", "key": label, "groups": util.array_or_empty(k.groups), "audited": false},
+		"line": util.node_line(k),
 	}
 }

@@ -74,3 +74,40 @@ test_other_causes_are_told_as_recorded if {
 	some g in ph901.findings with input as with_missing([server])
 	g.message == "The roles section could not be collected (HTTP 500); server error 500 after retries."
 }
+
+test_partial_sections_of_a_non_admin_key_are_ph904s if {
+	m := {
+		"section": "projects", "endpoint": "/api/organizations/x/projects/", "status": 200, "detail": "",
+		"cause": "scanner_not_admin", "scanner_level": 1, "reason": "the scanning key belongs to an organization member",
+	}
+	count(ph901.findings) == 0 with input as with_missing([m])
+}
+
+test_an_unconfirmed_section_names_the_organization if {
+	m := {
+		"section": "projects", "endpoint": "/api/organizations/x/projects/", "status": 200, "detail": "",
+		"scope": "organization:read", "cause": "scanner_level_unknown", "reason": "not confirmed complete",
+	}
+	some f in ph901.findings with input as with_missing([m])
+	f.subject == "section:projects"
+	f.message == "The projects section cannot be confirmed complete: the organization could not be read, so whether the scanning key sees all of it is unknown; grant the key the organization:read scope."
+}
+
+with_keys(keys) := object.union(testdata.input_doc, {"matrix": {"keys": keys}})
+
+test_fires_for_a_declared_key_not_audited if {
+	doc := with_keys({
+		"bi-dashboard": {"label": "bi-dashboard", "line": 38, "groups": ["bi_service_account"], "audited": true},
+		"ci-deploy": {"label": "ci-deploy", "line": 44, "groups": ["bots", "deployers"], "audited": false},
+	})
+	ph901.findings == {{
+		"subject": "key:ci-deploy",
+		"message": "Matrix key ci-deploy (bots, deployers) was not audited: PostHog lets a personal API key read only itself, so the key rules cannot judge it; hand it to hogaudit with --audit-key-env.",
+		"evidence": {"section": "api_keys", "key": "ci-deploy", "groups": ["bots", "deployers"], "audited": false},
+		"line": 44,
+	}} with input as doc
+}
+
+test_audited_keys_pass if {
+	count(ph901.findings) == 0 with input as testdata.input_doc
+}

@@ -1,0 +1,81 @@
+package matrix
+
+import (
+	"slices"
+
+	"github.com/hogaudit/hogaudit/snapshot"
+)
+
+// KeyBinding is one personal API key label the matrix declares under a
+// group's keys:, and whether the snapshot holds a key with that label.
+//
+// PostHog lets a personal API key read only itself
+// (GET /api/personal_api_keys/@current/), so hogaudit sees exactly the keys
+// it is handed: the scanning key and each --audit-key-env key. A declared
+// label no handed key carries is evidence missing for that key: the key
+// rules cannot judge it.
+type KeyBinding struct {
+	Label string
+	// Pos is where the label is first written (in the first group, by key
+	// order, that lists it).
+	Pos
+	// Groups are the groups whose keys: list the label, sorted.
+	Groups []string
+	// Audited says the snapshot holds a key with this label (compared
+	// exactly, as KeyGroups does).
+	Audited bool
+}
+
+// bindKeys lists the labels of every group's keys:, sorted, and marks those a
+// key of s carries.
+func bindKeys(m *Matrix, s *snapshot.Snapshot) []KeyBinding {
+	held := map[string]bool{}
+	if s != nil {
+		for _, k := range s.APIKeys {
+			held[k.Label] = true
+		}
+	}
+	byLabel := map[string]*KeyBinding{}
+	for _, g := range m.GroupKeys() {
+		decl := m.Groups[g]
+		if decl == nil || decl.Keys == nil {
+			continue
+		}
+		for _, it := range decl.Keys.Items {
+			kb := byLabel[it.Value]
+			if kb == nil {
+				kb = &KeyBinding{Label: it.Value, Pos: it.Pos, Audited: held[it.Value]}
+				byLabel[it.Value] = kb
+			}
+			if !slices.Contains(kb.Groups, g) {
+				kb.Groups = append(kb.Groups, g)
+			}
+		}
+	}
+	out := make([]KeyBinding, 0, len(byLabel))
+	for _, label := range sortedKeys(byLabel) {
+		out = append(out, *byLabel[label])
+	}
+	return out
+}
+
+// Keys returns every key label the matrix declares, sorted, with whether the
+// bound snapshot audited it. The caller owns the returned slice.
+func (b *Bound) Keys() []KeyBinding {
+	out := slices.Clone(b.keys)
+	for i := range out {
+		out[i].Groups = slices.Clone(out[i].Groups)
+	}
+	return out
+}
+
+// keysDoc is input.matrix.keys: {label: {label, line, groups, audited}}.
+func (b *Bound) keysDoc() map[string]any {
+	out := make(map[string]any, len(b.keys))
+	for _, kb := range b.keys {
+		out[kb.Label] = map[string]any{
+			"label": kb.Label, "line": kb.Line, "groups": anys(kb.Groups), "audited": kb.Audited,
+		}
+	}
+	return out
+}
