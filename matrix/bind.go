@@ -131,7 +131,9 @@ func (mp memberPatterns) match(email string) bool {
 }
 
 // Bind resolves the matrix's project and group keys against s and evaluates
-// its exceptions at now. It never fails: a key that matches nothing is
+// its exceptions at now: when checking a snapshot, its CollectedAt (never the
+// clock), so that an exception valid when the snapshot was collected still
+// applies to it. It never fails: a key that matches nothing is
 // recorded as unbound (rule PH903 reports it). When s is nil or lacks its
 // projects (roles) section, project (role) bindings are unknown; so are the
 // project bindings when s's project list is partial (the scanning key may

@@ -29,7 +29,7 @@ func checkMissing(t *testing.T, ms ...snapshot.Missing) map[string]string {
 		SchemaVersion: snapshot.SchemaVersion, Org: snapshot.OrgRef{ID: "o"}, CollectedAt: now, LookbackDays: 30,
 		ActivityLog: []snapshot.ActivityEntry{}, Missing: ms,
 	}
-	rep, err := eng.Check(context.Background(), policies.CheckInput{Snapshot: s, Matrix: m, Now: now})
+	rep, err := eng.Check(context.Background(), policies.CheckInput{Snapshot: s, Matrix: m, GeneratedAt: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,7 @@ func coverageCheck(t *testing.T, mutate func(*snapshot.Snapshot), labels ...stri
 	level := posthog.LevelOwner
 	s := &snapshot.Snapshot{
 		SchemaVersion: snapshot.SchemaVersion, Org: snapshot.OrgRef{ID: "o", Name: "Org"},
+		CollectedAt:  time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC),
 		Organization: &posthog.Organization{ID: "o", Name: "Org", MembershipLevel: &level},
 		CurrentUser:  &posthog.CurrentUser{UUID: "u", Email: "a@x.example"},
 		Members:      []posthog.Member{}, Invites: []posthog.Invite{}, Domains: []posthog.Domain{},
@@ -47,7 +48,7 @@ func coverageCheck(t *testing.T, mutate func(*snapshot.Snapshot), labels ...stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := eng.Check(context.Background(), policies.CheckInput{Snapshot: s, Matrix: m, Now: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)})
+	rep, err := eng.Check(context.Background(), policies.CheckInput{Snapshot: s, Matrix: m, GeneratedAt: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -147,11 +147,22 @@ func (e *Engine) Rule(idOrName string) (Rule, bool) {
 }
 
 // CheckInput is what one check evaluates.
+//
+// Every time-based judgment — dormancy, key age and use, the activity-log
+// lookback window, exceptions' expiry, input.now and Rego's time.now_ns() —
+// is made at the snapshot's CollectedAt, never at the clock: a check of a
+// saved snapshot gives the findings it gave when it was collected.
 type CheckInput struct {
 	Snapshot *snapshot.Snapshot
+	// Previous is the snapshot of the run before, or nil. With it a key's
+	// last_used_at that is hogaudit's own earlier introspection does not
+	// count as use (snapshot.Snapshot.KeyUses). It must be of the same
+	// organization and older (snapshot.CheckPrevious).
+	Previous *snapshot.Snapshot
 	Matrix   *matrix.Matrix
-	// Now is the evaluation time (exceptions' expiry, dormancy, key age).
-	Now time.Time
+	// GeneratedAt is when the check ran; the report states it and nothing
+	// is judged against it.
+	GeneratedAt time.Time
 	// Tool describes hogaudit in the report.
 	Tool report.Tool
 }
@@ -161,9 +172,18 @@ type CheckInput struct {
 // evidence, and exceptions expiring soon. Summary is left for the caller to
 // fill with report.Finalize, which knows --fail-on.
 func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, error) {
-	now := in.Now.UTC()
-	bound := in.Matrix.Bind(in.Snapshot, now)
-	doc, err := BuildInput(in.Snapshot, bound, now)
+	if in.Snapshot.CollectedAt.IsZero() {
+		return nil, fmt.Errorf("the snapshot has no collected_at: time-based rules cannot be judged")
+	}
+	asOf := in.Snapshot.CollectedAt.UTC()
+	if in.Previous != nil {
+		if err := snapshot.CheckPrevious(in.Snapshot, in.Previous); err != nil {
+			return nil, err
+		}
+	}
+	snap := in.Snapshot.WithKeyUses(in.Previous)
+	bound := in.Matrix.Bind(snap, asOf)
+	doc, err := BuildInput(snap, bound, asOf)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +199,7 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 		Findings:           []report.Finding{},
 		NotEvaluated:       []report.NotEvaluated{},
 		ExpiringExceptions: []report.Exception{},
-		GeneratedAt:        now,
+		GeneratedAt:        in.GeneratedAt.UTC(),
 	}
 	keyCoverage(rep, bound)
 
@@ -206,7 +226,7 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 	p := pool.New().WithErrors().WithContext(ctx).WithMaxGoroutines(runtime.GOMAXPROCS(0))
 	for _, r := range runnable {
 		p.Go(func(ctx context.Context) error {
-			fs, err := e.evalRule(ctx, r, value)
+			fs, err := e.evalRule(ctx, r, value, asOf)
 			if err != nil {
 				return err
 			}
@@ -282,9 +302,10 @@ func notEvaluated(r Rule, missing map[string][]snapshot.Missing) (report.NotEval
 	}, true
 }
 
-// evalRule runs one rule's prepared query and converts its findings.
-func (e *Engine) evalRule(ctx context.Context, r Rule, input ast.Value) ([]report.Finding, error) {
-	rs, err := e.queries[r.ID].Eval(ctx, rego.EvalParsedInput(input))
+// evalRule runs one rule's prepared query at time asOf (what
+// time.now_ns() returns to it) and converts its findings.
+func (e *Engine) evalRule(ctx context.Context, r Rule, input ast.Value, asOf time.Time) ([]report.Finding, error) {
+	rs, err := e.queries[r.ID].Eval(ctx, rego.EvalParsedInput(input), rego.EvalTime(asOf))
 	if err != nil {
 		return nil, fmt.Errorf("evaluate %s (%s): %w", r.ID, r.File, err)
 	}

@@ -14,6 +14,9 @@ import (
 // BuildInput assembles the document the rules read (policies/INPUT.md): the
 // snapshot as written, section availability, the bound matrix, and the
 // lookups computed once so that rules stay linear in the snapshot's size.
+// now is the time the rules judge at (input.now): the snapshot's
+// collected_at when checking a snapshot. A key's last use (index.keys[].use)
+// is its recorded Use, else s read alone (snapshot.Snapshot.KeyUses).
 func BuildInput(s *snapshot.Snapshot, b *matrix.Bound, now time.Time) (map[string]any, error) {
 	snap, err := toValue(withoutAccessRows(s))
 	if err != nil {
@@ -196,7 +199,8 @@ func buildIndex(s *snapshot.Snapshot, b *matrix.Bound, mdoc map[string]any) map[
 	}
 
 	keys := make([]any, 0, len(s.APIKeys))
-	for _, k := range s.APIKeys {
+	uses := s.KeyUses(nil)
+	for i, k := range s.APIKeys {
 		var owner, ownerEmail any
 		ownerGroups := []string(nil)
 		if id, ok := byUserID[strconv.FormatInt(k.UserID, 10)]; ok {
@@ -212,6 +216,7 @@ func buildIndex(s *snapshot.Snapshot, b *matrix.Bound, mdoc map[string]any) map[
 			"owner":       owner,
 			"owner_email": ownerEmail,
 			"groups":      stringsToAny(b.KeyGroups(k.Label, ownerGroups)),
+			"use":         keyUse(uses[i]),
 		})
 	}
 
@@ -226,6 +231,17 @@ func buildIndex(s *snapshot.Snapshot, b *matrix.Bound, mdoc map[string]any) map[
 		"projects":            projects,
 		"keys":                keys,
 	}
+}
+
+// keyUse is a snapshot.KeyUse as the rules read it.
+func keyUse(u snapshot.KeyUse) map[string]any {
+	stamp := func(t *time.Time) any {
+		if t == nil {
+			return nil
+		}
+		return t.UTC().Format(time.RFC3339Nano)
+	}
+	return map[string]any{"status": u.Status, "at": stamp(u.At), "own": stamp(u.Own), "basis": u.Basis}
 }
 
 func stringsToAny(ss []string) []any {

@@ -53,7 +53,7 @@ func TestPH307AgreesWithTheMatrixPackage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := eng.Check(context.Background(), policies.CheckInput{Snapshot: snap, Matrix: m, Now: now})
+	rep, err := eng.Check(context.Background(), policies.CheckInput{Snapshot: snap, Matrix: m, GeneratedAt: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -358,7 +358,7 @@ func (col *collector) scannerKey(ctx context.Context) error {
 	if err != nil {
 		return col.fail(SectionAPIKeys, nil, "/api/personal_api_keys/@current/", err)
 	}
-	col.addKey(APIKey{Source: KeySourceScanner, PersonalAPIKey: *k})
+	col.addKey(APIKey{Source: KeySourceScanner, PersonalAPIKey: *k, IntrospectedAt: col.introspected()})
 	return nil
 }
 
@@ -383,11 +383,24 @@ func (col *collector) auditKeyTasks() []func(context.Context) error {
 				col.mu.Unlock()
 				return nil
 			}
-			col.addKey(APIKey{Source: KeySourceAudit, Env: ak.Env, PersonalAPIKey: *k})
+			col.addKey(APIKey{Source: KeySourceAudit, Env: ak.Env, PersonalAPIKey: *k, IntrospectedAt: col.introspected()})
 			return nil
 		})
 	}
 	return tasks
+}
+
+// introspected returns the time a key's GET @current has just been
+// answered, from the collector's clock, rounded up to the second: the upper
+// bound of the last_used_at PostHog may have written for it (see
+// APIKey.IntrospectedAt).
+func (col *collector) introspected() *time.Time {
+	now := col.opts.Now().UTC()
+	t := now.Truncate(time.Second)
+	if t.Before(now) {
+		t = t.Add(time.Second)
+	}
+	return &t
 }
 
 func (col *collector) addKey(k APIKey) {

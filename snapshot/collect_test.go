@@ -83,13 +83,23 @@ func marshal(t testing.TB, s *snapshot.Snapshot) []byte {
 }
 
 func TestCollectIsDeterministic(t *testing.T) {
-	f := startAcme(t, posthogsim.WithPageSize(2))
-	a := f.collect(t, refNow)
-	b := f.collect(t, refNow.Add(90*time.Second))
+	// Two organizations in the same state: a collection changes the state
+	// it reads, since PostHog refreshes the keys' last_used_at as it
+	// authenticates them.
+	at := func(t time.Time) posthogsim.Option { return posthogsim.WithClock(func() time.Time { return t }) }
+	a := startAcme(t, posthogsim.WithPageSize(2), at(refNow)).collect(t, refNow)
+	later := refNow.Add(90 * time.Second)
+	b := startAcme(t, posthogsim.WithPageSize(2), at(later)).collect(t, later)
 	if a.CollectedAt.Equal(b.CollectedAt) {
 		t.Fatalf("collected_at should differ between the runs")
 	}
-	b.CollectedAt = a.CollectedAt
+	b.CollectedAt, b.Host = a.CollectedAt, a.Host
+	for i := range b.APIKeys {
+		if !b.APIKeys[i].IntrospectedAt.Equal(refNow.Add(90 * time.Second)) {
+			t.Errorf("key %s: introspected_at %v, want the collector's clock", b.APIKeys[i].Label, b.APIKeys[i].IntrospectedAt)
+		}
+		b.APIKeys[i].IntrospectedAt = a.APIKeys[i].IntrospectedAt
+	}
 	ja, jb := marshal(t, a), marshal(t, b)
 	if !bytes.Equal(ja, jb) {
 		t.Fatalf("two collections differ beyond collected_at:\n%s", cmp.Diff(string(ja), string(jb)))

@@ -34,7 +34,7 @@ func Encode(w io.Writer, s *Snapshot) error {
 
 // Marshal returns s as indented JSON with a trailing newline. Two snapshots
 // of the same organization state marshal identically except for
-// collected_at.
+// collected_at and the keys' introspected_at.
 func Marshal(s *Snapshot) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -15,7 +15,8 @@ const SchemaVersion = 1
 // collected it through PostHog's API.
 //
 // A snapshot is data: deterministic (every list sorted, so two collections of
-// the same organization differ only in CollectedAt), redacted (no API key,
+// the same organization state differ only in CollectedAt and the keys'
+// IntrospectedAt), redacted (no API key,
 // project secret token, SCIM token, domain verification challenge or key
 // value is ever stored), self-describing (tool, host, organization, time) and
 // honest about gaps: a section that could not be collected is nil and has a
@@ -212,6 +213,19 @@ type APIKey struct {
 	// never its value); empty for the scanning key.
 	Env string `json:"env,omitempty"`
 	posthog.PersonalAPIKey
+	// IntrospectedAt is the collector's clock right after PostHog answered
+	// GET /api/personal_api_keys/@current/ for this key, rounded up to the
+	// second. PostHog refreshes a key's last_used_at when it authenticates a
+	// request (at most hourly), so every such refresh caused by this
+	// collection happened between CollectedAt (taken before the first
+	// request) and IntrospectedAt: an audit key makes no other request, and
+	// the scanning key's first request is at the latest this one. Nil in
+	// snapshots written before hogaudit recorded it.
+	IntrospectedAt *time.Time `json:"introspected_at,omitempty"`
+	// Use is the key's last use by anyone but hogaudit, as `scan --previous`
+	// read it with the previous snapshot (see KeyUse); nil when the snapshot
+	// was written without one. It is what a later run walks back through.
+	Use *KeyUse `json:"use,omitempty"`
 }
 
 // Section names, as used in Missing records, policy metadata and reports.

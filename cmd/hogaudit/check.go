@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hogaudit/hogaudit/internal/version"
 	"github.com/hogaudit/hogaudit/matrix"
@@ -84,9 +85,57 @@ func prepare(ctx context.Context, p *policyFlags, o *outputFlags) (*matrix.Matri
 	return m, eng, nil
 }
 
+// previousFlag names the snapshot of the run before this one.
+type previousFlag struct {
+	Previous string `placeholder:"FILE" help:"The previous run's snapshot (kept with --snapshot-out), of the same organization: hogaudit's own reading of a key in that run refreshed the key's last_used_at, and with this flag it is not counted as use (PH304). Without it a key used only by scheduled scans looks used."`
+}
+
+// load reads the --previous snapshot; nil when the flag is not given.
+func (f *previousFlag) load() (*snapshot.Snapshot, error) {
+	if f.Previous == "" {
+		return nil, nil
+	}
+	prev, err := snapshot.Load(f.Previous)
+	if err != nil {
+		return nil, fail(fmt.Errorf("--previous: %w", err), "pass the snapshot an earlier run kept with --snapshot-out (or wrote with 'hogaudit snapshot -o FILE')")
+	}
+	return prev, nil
+}
+
+// fits checks that prev can be cur's previous snapshot.
+func (f *previousFlag) fits(cur, prev *snapshot.Snapshot) error {
+	err := snapshot.CheckPrevious(cur, prev)
+	switch {
+	case errors.Is(err, snapshot.ErrPreviousOtherOrg):
+		return fail(fmt.Errorf("--previous %s: %w", f.Previous, err), "pass a snapshot of the organization being checked, or leave out --previous")
+	case errors.Is(err, snapshot.ErrPreviousNotOlder):
+		return fail(fmt.Errorf("--previous %s: %w", f.Previous, err), "--previous takes the snapshot of an earlier run; are --snapshot and --previous swapped?")
+	case err != nil:
+		return fail(err)
+	}
+	return nil
+}
+
+// staleAfter is how old a checked snapshot may be before hogaudit warns that
+// its verdict is the one of its collection day.
+const staleAfter = 7 * 24 * time.Hour
+
+// warnIfStale warns when snap was collected more than staleAfter ago by the
+// real clock: the check judges the organization as it was then.
+func warnIfStale(g *globals, e *env, snap *snapshot.Snapshot) {
+	age := e.now().Sub(snap.CollectedAt)
+	if age <= staleAfter {
+		return
+	}
+	g.warnf(e, "the snapshot was collected %d days ago (%s); every time-based rule judges the organization as it was then",
+		int(age/(24*time.Hour)), snap.CollectedAt.UTC().Format(time.DateOnly))
+	g.hintf(e, "for its state today, collect a new snapshot ('hogaudit snapshot -o FILE') or run 'hogaudit scan'")
+}
+
 // checkCmd is `hogaudit check`.
 type checkCmd struct {
-	Snapshot string `required:"" placeholder:"FILE" help:"The snapshot to check (from 'hogaudit snapshot' or 'hogaudit scan --snapshot-out')."`
+	Snapshot string `required:"" placeholder:"FILE" help:"The snapshot to check (from 'hogaudit snapshot' or 'hogaudit scan --snapshot-out'). Time-based rules judge it as of its collected_at, so an old snapshot gets the verdict of its day."`
+	previousFlag
 	policyFlags
 	outputFlags
 }
@@ -104,7 +153,17 @@ func (c *checkCmd) Run(ctx context.Context, g *globals, e *env) error {
 		}
 		return fail(err, hint)
 	}
-	return evaluate(ctx, g, e, eng, m, snap, &c.outputFlags)
+	prev, err := c.load()
+	if err != nil {
+		return err
+	}
+	if prev != nil {
+		if err := c.fits(snap, prev); err != nil {
+			return err
+		}
+	}
+	warnIfStale(g, e, snap)
+	return evaluate(ctx, g, e, eng, m, snap, prev, &c.outputFlags)
 }
 
 func (o *outputFlags) validate() error {
@@ -127,13 +186,15 @@ func (o *outputFlags) validate() error {
 	return nil
 }
 
-// evaluate checks snap against m and writes every requested report. It
-// returns exitCode 1 or 2 when the report calls for it.
-func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *matrix.Matrix, snap *snapshot.Snapshot, o *outputFlags) error {
+// evaluate checks snap (with prev, the previous run's snapshot, or nil)
+// against m and writes every requested report. It returns exitCode 1 or 2
+// when the report calls for it.
+func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *matrix.Matrix, snap, prev *snapshot.Snapshot, o *outputFlags) error {
 	rep, err := eng.Check(ctx, policies.CheckInput{
-		Snapshot: snap,
-		Matrix:   m,
-		Now:      e.now(),
+		Snapshot:    snap,
+		Previous:    prev,
+		Matrix:      m,
+		GeneratedAt: e.now(),
 		Tool: report.Tool{
 			Name:           "hogaudit",
 			Version:        version.String(),
@@ -253,15 +314,30 @@ func repoPath(e *env, path string) string {
 // scanCmd is `hogaudit scan`.
 type scanCmd struct {
 	connFlags
+	previousFlag
 	policyFlags
 	outputFlags
-	SnapshotOut string `placeholder:"FILE" help:"Also keep the snapshot (for 'hogaudit check' later, or drift)."`
+	SnapshotOut string `placeholder:"FILE" help:"Also keep the snapshot (for 'hogaudit check' later, or the next scan's --previous)."`
 }
 
 func (c *scanCmd) Run(ctx context.Context, g *globals, e *env) error {
 	m, eng, err := prepare(ctx, &c.policyFlags, &c.outputFlags)
 	if err != nil {
 		return err
+	}
+	prev, err := c.load()
+	if err != nil {
+		return err
+	}
+	if prev != nil {
+		if !prev.CollectedAt.Before(e.now()) {
+			return fail(fmt.Errorf("--previous %s was collected at %s, not before now", c.Previous, prev.CollectedAt.UTC().Format(time.RFC3339)),
+				"--previous takes the snapshot of an earlier run; check this machine's clock")
+		}
+		if c.Org != "@current" && c.Org != "" && c.Org != prev.Org.ID {
+			return fail(fmt.Errorf("--previous %s: %w: it describes %s, --org names %s", c.Previous, snapshot.ErrPreviousOtherOrg, prev.Org.ID, c.Org),
+				"pass a snapshot of the organization being checked, or leave out --previous")
+		}
 	}
 	s, err := c.connect(g, e)
 	if err != nil {
@@ -271,11 +347,19 @@ func (c *scanCmd) Run(ctx context.Context, g *globals, e *env) error {
 	if err != nil {
 		return err
 	}
+	if prev != nil {
+		if err := c.fits(snap, prev); err != nil {
+			return err
+		}
+		// The kept snapshot records each key's reading, which the next
+		// run's --previous walks back through.
+		snap = snap.WithKeyUses(prev)
+	}
 	if c.SnapshotOut != "" {
 		if err := snapshot.Write(c.SnapshotOut, snap); err != nil {
 			return fail(err)
 		}
 	}
 	missingHints(g, e, snap)
-	return evaluate(ctx, g, e, eng, m, snap, &c.outputFlags)
+	return evaluate(ctx, g, e, eng, m, snap, prev, &c.outputFlags)
 }

@@ -193,6 +193,14 @@ func (g *globals) infof(e *env, format string, args ...any) {
 	fmt.Fprintf(e.stderr, "hogaudit: "+format+"\n", args...)
 }
 
+// warnf prints a warning line unless --quiet.
+func (g *globals) warnf(e *env, format string, args ...any) {
+	if g.quiet {
+		return
+	}
+	fmt.Fprintf(e.stderr, "hogaudit: warning: "+format+"\n", args...)
+}
+
 // hintf prints a hint line unless --quiet.
 func (g *globals) hintf(e *env, format string, args ...any) {
 	if g.quiet {

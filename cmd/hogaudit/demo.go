@@ -35,7 +35,9 @@ func (c *demoCmd) Run(ctx context.Context, g *globals, e *env) error {
 		return err
 	}
 
-	sim := posthogsim.New(posthogsim.Acme(e.now()), posthogsim.WithLatency(c.Latency))
+	// The simulator's clock is the run's, as PostHog's and the collector's
+	// agree: keys' last_used_at is refreshed at the collection's time.
+	sim := posthogsim.New(posthogsim.Acme(e.now()), posthogsim.WithLatency(c.Latency), posthogsim.WithClock(e.now))
 	for _, scope := range c.Deny {
 		sim.DenyScope(posthogsim.AcmeScannerToken, scope)
 	}
@@ -67,7 +69,7 @@ func (c *demoCmd) Run(ctx context.Context, g *globals, e *env) error {
 		}
 	}
 	missingHints(g, e, snap)
-	err = evaluate(ctx, g, e, eng, m, snap, &c.outputFlags)
+	err = evaluate(ctx, g, e, eng, m, snap, nil, &c.outputFlags)
 	if _, ok := err.(exitCode); ok || err == nil {
 		g.hintf(e, "scan your own organization: export POSTHOG_PERSONAL_API_KEY=phx_… (an organization admin's key) and run 'hogaudit scan --matrix access-matrix.yaml --audit-key-env VAR' with one --audit-key-env per key the matrix declares")
 		return nil // the demo ran; its findings are the point

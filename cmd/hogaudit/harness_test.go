@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,7 +17,8 @@ import (
 )
 
 // refNow is the fixed clock of the CLI tests: the simulated organization's
-// times and the checks' "now" agree, so results do not depend on the date.
+// times, the simulator's clock and the runs' "now" agree, so results do not
+// depend on the date.
 var refNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
 // harness runs hogaudit in-process against a simulated organization.
@@ -27,7 +29,16 @@ type harness struct {
 	url  string
 	dir  string
 	vars map[string]string
+	// clock is the runs' and the simulator's "now" (UnixNano), refNow
+	// unless a test moves it with setNow.
+	clock atomic.Int64
 }
+
+// now is the harness clock.
+func (h *harness) now() time.Time { return time.Unix(0, h.clock.Load()).UTC() }
+
+// setNow moves the clock of later runs and of the simulator.
+func (h *harness) setNow(t time.Time) { h.clock.Store(t.UnixNano()) }
 
 // newHarness serves Acme, changed by mutate, on loopback and prepares the
 // environment a user would have: the host, the scanning key, the audit keys
@@ -38,15 +49,16 @@ func newHarness(t *testing.T, mutate func(*posthogsim.Org), opts ...posthogsim.O
 	if mutate != nil {
 		mutate(org)
 	}
-	sim := posthogsim.New(org, opts...)
+	h := &harness{t: t, org: org, dir: t.TempDir()}
+	h.setNow(refNow)
+	// PostHog's clock is the collector's: it stamps the keys' last_used_at.
+	sim := posthogsim.New(org, append([]posthogsim.Option{posthogsim.WithClock(h.now)}, opts...)...)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	h := &harness{
-		t: t, sim: sim, org: org, url: srv.URL, dir: t.TempDir(),
-		vars: map[string]string{
-			"POSTHOG_HOST":             srv.URL,
-			"POSTHOG_PERSONAL_API_KEY": posthogsim.AcmeScannerToken,
-		},
+	h.sim, h.url = sim, srv.URL
+	h.vars = map[string]string{
+		"POSTHOG_HOST":             srv.URL,
+		"POSTHOG_PERSONAL_API_KEY": posthogsim.AcmeScannerToken,
 	}
 	for name, tok := range posthogsim.AcmeAuditKeys {
 		h.vars[name] = tok
@@ -90,7 +102,7 @@ func (h *harness) run(args ...string) result {
 		stdout: &out,
 		stderr: &errb,
 		getenv: os.Getenv,
-		now:    func() time.Time { return refNow },
+		now:    h.now,
 	}
 	wd, err := os.Getwd()
 	if err != nil {

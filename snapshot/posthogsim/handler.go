@@ -74,7 +74,7 @@ func serverError() response {
 
 // ServeHTTP answers one request the way PostHog would.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.enter(r)
+	at := s.enter(r)
 	left := false
 	leave := func() {
 		if !left {
@@ -92,7 +92,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	c := &call{s: s, r: r}
+	c := &call{s: s, r: r, at: at}
 	f, faulty := s.takeFault(r.URL.Path)
 	if faulty && f.Kind == FaultForeignNext {
 		c.foreign, faulty = true, false
@@ -166,10 +166,12 @@ func writeHugeBody(w http.ResponseWriter, limit int64) {
 type call struct {
 	s       *Server
 	r       *http.Request
+	at      time.Time // the request's arrival, from the Server's clock
 	key     *APIKey
-	owner   *Member  // the key owner's membership; nil when not a member
-	project *Project // the project of a project route
-	foreign bool     // FaultForeignNext: next links point to evil.example
+	keyUsed *time.Time // the key's last_used_at as this request's answer shows it
+	owner   *Member    // the key owner's membership; nil when not a member
+	project *Project   // the project of a project route
+	foreign bool       // FaultForeignNext: next links point to evil.example
 }
 
 // routeKind says how key scoping applies to an endpoint.
@@ -274,12 +276,50 @@ func (s *Server) authenticate(c *call) (response, bool) {
 	default:
 		c.key = s.keys[token]
 		c.owner = s.members[c.key.UserID]
+		c.keyUsed = s.touchKey(c.key, c.at)
 		return response{}, true
 	}
 	resp.header = http.Header{"Www-Authenticate": {
 		fmt.Sprintf(`Bearer resource_metadata="%s/.well-known/oauth-protected-resource"`, c.origin()),
 	}}
 	return resp, false
+}
+
+// touchKey records an authenticated request of k at now the way PostHog's
+// PersonalAPIKeyAuthentication does: last_used_at becomes the request's time
+// when it is unset or more than an hour old, and stays otherwise. It returns
+// the value the request's own answer shows: on Newest the value from before
+// (PostHog writes with a queryset update, leaving the authenticated key
+// object as it was read), on Deployment2025 the value just written (the
+// field was assigned on that object, then saved).
+func (s *Server) touchKey(k *APIKey, now time.Time) *time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := k.LastUsedAt
+	if seen == nil || now.Sub(*seen) > time.Hour {
+		k.LastUsedAt = &now
+		if s.deployment == Deployment2025 {
+			seen = k.LastUsedAt
+		}
+	}
+	if seen == nil {
+		return nil
+	}
+	t := *seen
+	return &t
+}
+
+// KeyLastUsedAt returns the last_used_at PostHog holds for the key with
+// token (nil when never used or no such key).
+func (s *Server) KeyLastUsedAt(token string) *time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := s.keys[token]
+	if k == nil || k.LastUsedAt == nil {
+		return nil
+	}
+	t := *k.LastUsedAt
+	return &t
 }
 
 // personalKeysAllowed applies members_can_use_personal_api_keys, which

@@ -673,7 +673,8 @@ func (s *Server) ssoEnforcedFor(email string) bool {
 }
 
 // currentKey serves GET /api/personal_api_keys/@current/: the calling key,
-// without its value.
+// without its value, with last_used_at as authentication left it for this
+// answer (see touchKey).
 func (c *call) currentKey() response {
 	k := c.key
 	scopes := slices.Clone(k.Scopes)
@@ -698,7 +699,7 @@ func (c *call) currentKey() response {
 		"value":                nil,
 		"mask_value":           mask,
 		"created_at":           ts(k.CreatedAt),
-		"last_used_at":         tsPtr(k.LastUsedAt),
+		"last_used_at":         tsPtr(c.keyUsed),
 		"user_id":              k.UserID,
 		"scopes":               scopes,
 		"scoped_teams":         teams,

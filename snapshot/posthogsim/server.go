@@ -17,14 +17,16 @@ const (
 	// configs, users_with_access exists, explicit_members is gone, activity
 	// entries carry team_id and org-level entries follow the project's
 	// receive_org_level_activity_logs, the organization-wide
-	// advanced_activity_logs endpoint exists (admins only), and the activity
-	// logs answer 402 without the audit_logs plan feature.
+	// advanced_activity_logs endpoint exists (admins only), the activity
+	// logs answer 402 without the audit_logs plan feature, and GET @current
+	// shows a key's last_used_at from before the request refreshed it.
 	Newest Deployment = iota
 	// Deployment2025 is mid-2025 code, common on self-hosted installs: SAML
 	// and SCIM fields on domains, no identity_provider_configs or
 	// users_with_access, explicit_members served, activity entries without
 	// team_id and org-level entries only with include_organization_scoped=1,
-	// no organization-wide activity log, no audit_logs gate.
+	// no organization-wide activity log, no audit_logs gate; GET @current
+	// shows the last_used_at its own request has just written.
 	Deployment2025
 )
 
@@ -242,15 +244,17 @@ func (s *Server) ResetStats() {
 	s.byPath = map[string]int{}
 }
 
-// enter records a request's arrival.
-func (s *Server) enter(r *http.Request) {
+// enter records a request's arrival and returns its time.
+func (s *Server) enter(r *http.Request) time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests++
 	s.inFlight++
 	s.maxInFlight = max(s.maxInFlight, s.inFlight)
-	s.times = append(s.times, s.now())
+	at := s.now()
+	s.times = append(s.times, at)
 	s.byPath[r.URL.Path]++
+	return at
 }
 
 func (s *Server) leave() {

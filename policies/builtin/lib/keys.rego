@@ -10,16 +10,27 @@ key_ref(k) := sprintf("%s/%s", [object.get(k, "source", ""), object.get(k, "id",
 
 index_by_ref := {key_ref(meta): meta | some meta in util.array_or_empty(input.index.keys)}
 
-# keys are the snapshot's keys, each with groups (its matrix groups) and
-# owner_email added from the engine's index.
+# keys are the snapshot's keys, each with groups (its matrix groups),
+# owner_email and use (its last use by anyone but hogaudit) added from the
+# engine's index.
 keys contains key if {
 	some k in util.array_or_empty(input.snapshot.api_keys)
 	meta := object.get(index_by_ref, key_ref(k), {})
 	key := object.union(k, {
 		"groups": sort(util.array_or_empty(object.get(meta, "groups", []))),
 		"owner_email": object.get(meta, "owner_email", null),
+		"use": use_of(k, meta),
 	})
 }
+
+# use_of is the engine's reading of a key's last use ({status, at, own,
+# basis}: status "used" with at, "never", or "unknown" when hogaudit's own
+# introspection hides the use before it); without one, last_used_at as it is.
+use_of(k, meta) := meta.use if {
+	is_object(meta.use)
+} else := {"status": "used", "at": k.last_used_at, "own": null, "basis": "posthog's last_used_at"} if {
+	is_string(k.last_used_at)
+} else := {"status": "never", "at": null, "own": null, "basis": "posthog reports no use"}
 
 # audit_keys are the keys named with --audit-key-env.
 audit_keys contains key if {
