@@ -348,15 +348,22 @@ legacy_private(pid) if {
 }
 
 # explicit_members_missing is true when a project's explicit members could
-# not be collected (a missing record names them; a collected list that is
-# empty is left out of the snapshot).
+# not be collected: a missing record names the project, or the whole section
+# (project_id null: every project failed alike). A collected list that is
+# empty is left out of the snapshot.
 explicit_members_missing(pid) if {
 	not is_array(object.get(projects_by_id[pid], "explicit_members", null))
 	some m in util.array_or_empty(input.snapshot.missing)
 	m.section == "explicit_members"
+	missing_covers(m, pid)
+}
+
+missing_covers(m, pid) if {
 	is_number(m.project_id)
 	format_int(m.project_id, 10) == pid
 }
+
+missing_covers(m, _) if not is_number(object.get(m, "project_id", null))
 
 # explicit_member_ranks are the project ranks of the explicit members of
 # each project: the higher of the explicit level and the member's

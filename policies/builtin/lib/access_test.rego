@@ -166,6 +166,14 @@ test_legacy_private_without_explicit_members_is_unknown if {
 	not access.project_rules_known("9") with input as d
 	not access.effective_project("9", "m-eve") with input as d
 
+	# a record for the whole section covers every project
+	w := legacy_doc({}, [{"section": "explicit_members", "project_id": null, "status": 404}])
+	not access.project_rules_known("9") with input as w
+
+	# a record for another project does not
+	o := legacy_doc({}, [{"section": "explicit_members", "project_id": 8, "status": 404}])
+	access.project_rules_known("9") with input as o
+
 	# collected and empty (left out of the snapshot): nobody but admins
 	e := legacy_doc({}, [])
 	access.effective_project("9", "m-eve").rank == 0 with input as e
