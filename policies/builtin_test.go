@@ -25,7 +25,7 @@ var regoFmt = flag.Bool("rego-fmt", false, "rewrite unformatted built-in Rego fi
 // TestBuiltinMetadata.
 var builtinRuleIDs = []string{
 	"PH101", "PH102", "PH103", "PH104", "PH105", "PH106", "PH107", "PH108",
-	"PH201", "PH202", "PH203", "PH204", "PH205", "PH206", "PH207", "PH208", "PH209", "PH210", "PH211",
+	"PH201", "PH202", "PH203", "PH204", "PH205", "PH206", "PH207", "PH208", "PH209", "PH210", "PH211", "PH212",
 	"PH301", "PH302", "PH303", "PH304", "PH305", "PH306", "PH307",
 	"PH401", "PH402", "PH403",
 	"PH901", "PH902", "PH903", "PH904",

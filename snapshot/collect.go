@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -618,7 +619,7 @@ func (col *collector) projectTasks() []func(context.Context) error {
 			tasks = append(tasks, func(ctx context.Context) error {
 				ms, err := col.c.ExplicitMembers(ctx, id)
 				if err != nil {
-					return col.fail(SectionExplicitMembers, pid, path("explicit_members"), err)
+					return col.failExplicitMembers(pid, path("explicit_members"), err)
 				}
 				sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
 				col.mu.Lock()
@@ -629,6 +630,38 @@ func (col *collector) projectTasks() []func(context.Context) error {
 		}
 	}
 	return tasks
+}
+
+// failExplicitMembers records a failed explicit_members request. A 404 is
+// "not applicable" (newer PostHog removed the endpoint), except for an
+// organization entitled to access control by project_based_permissioning
+// alone: there the legacy access_control flag admits only the project's
+// explicit members, so without them the project's access is unknown.
+func (col *collector) failExplicitMembers(projectID *int64, endpoint string, err error) error {
+	if isFatal(err) {
+		return err
+	}
+	m := missingFor(SectionExplicitMembers, endpoint, err)
+	m.ProjectID = projectID
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	if m.NotApplicable && legacyProjectPermissioning(col.snap.Organization) {
+		m.NotApplicable = false
+		m.Reason = "the organization's only access-control feature is project_based_permissioning, so this private project admits only its explicit members, and the deployment did not serve them"
+	}
+	col.snap.Missing = append(col.snap.Missing, m)
+	return nil
+}
+
+// legacyProjectPermissioning reports whether org is entitled to access
+// control by project_based_permissioning alone (PostHog 2024 and before).
+func legacyProjectPermissioning(org *posthog.Organization) bool {
+	if org == nil {
+		return false
+	}
+	fs := org.AvailableProductFeatures
+	return slices.Contains(fs, "project_based_permissioning") &&
+		!slices.Contains(fs, "access_control") && !slices.Contains(fs, "advanced_permissions")
 }
 
 func (col *collector) activityLog(ctx context.Context, projectID int64, endpoint string) error {

@@ -19,7 +19,7 @@ import (
 var acmeViolations = []string{
 	"PH101 domain:acme.example",                        // SSO enforced with Google, the matrix requires SAML
 	"PH201 org:Acme Analytics",                         // three owners, at most two
-	"PH204 member:dan@acme.example production_project", // an engineer with admin on Production
+	"PH212 member:dan@acme.example production_project", // an engineer with admin on the protected Production
 	"PH208 member:grace@acme.example",                  // dormant for 200 days
 	"PH209 member:heidi@contractor.example",            // an external member
 	"PH210 invite:ivan@acme.example",                   // a pending admin invite
@@ -69,8 +69,8 @@ func TestCheckDemoSnapshotFindsExactlyTheDeliberateViolations(t *testing.T) {
 	if !rep.Snapshot.Complete || len(rep.NotEvaluated) != 0 {
 		t.Errorf("complete=%v not evaluated=%v", rep.Snapshot.Complete, rep.NotEvaluated)
 	}
-	if f, _ := rep.find(want{"PH204", "member:dan@acme.example", "production_project"}); f.Severity != "critical" {
-		t.Errorf("PH204 on the protected Production project should be critical, got %q", f.Severity)
+	if f, _ := rep.find(want{"PH212", "member:dan@acme.example", "production_project"}); f.Severity != "critical" {
+		t.Errorf("PH212 (the protected Production project) should be critical, got %q", f.Severity)
 	}
 	// The scan of the live (simulated) organization agrees with the check
 	// of its snapshot.
@@ -129,7 +129,7 @@ func TestCheckWithoutASectionIsIncomplete(t *testing.T) {
 	if rep.has("PH401", "member:erin@acme.example/flag/4711", "production_project") {
 		t.Error("PH401 cannot have run without the activity log")
 	}
-	if !rep.has("PH204", "member:dan@acme.example", "production_project") || !rep.has("PH901", "section:activity_log", "*") {
+	if !rep.has("PH212", "member:dan@acme.example", "production_project") || !rep.has("PH901", "section:activity_log", "*") {
 		t.Errorf("the evaluable findings and PH901 must still be reported:\n%s", listFindings(rep))
 	}
 	if !strings.Contains(res.stderr, "PH401 flag-deleted-against-matrix not evaluated") {

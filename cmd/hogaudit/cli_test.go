@@ -308,7 +308,7 @@ func TestDemoRunsAndItsSARIFValidates(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("demo exit %d:\n%s", res.code, res.stderr)
 	}
-	for _, w := range []string{"PH204", "dan@acme.example", "PH401"} {
+	for _, w := range []string{"PH212", "dan@acme.example", "PH401"} {
 		if !strings.Contains(res.stdout, w) {
 			t.Errorf("the demo table lacks %q:\n%s", w, res.stdout)
 		}
@@ -406,7 +406,7 @@ func TestTextColourOnlyOnATerminal(t *testing.T) {
 	scan := func(tty bool) string {
 		var out, errb strings.Builder
 		e := &env{stdout: &out, stderr: &errb, getenv: os.Getenv, stdoutTTY: tty, now: func() time.Time { return refNow }}
-		if code := run(context.Background(), scanArgs("-q", "--matrix", h.path("access-matrix.yaml")), e); code != 1 || !strings.Contains(out.String(), "PH204") {
+		if code := run(context.Background(), scanArgs("-q", "--matrix", h.path("access-matrix.yaml")), e); code != 1 || !strings.Contains(out.String(), "PH212") {
 			t.Fatalf("scan exit %d, want 1 with findings:\n%s%s", code, out.String(), errb.String())
 		}
 		return out.String()

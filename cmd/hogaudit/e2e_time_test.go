@@ -90,7 +90,7 @@ func exceptionsMatrix(collected time.Time) string {
 	day := func(days int) string { return collected.AddDate(0, 0, days).Format(time.DateOnly) }
 	return string(examples.Matrix) + fmt.Sprintf(`
 exceptions:
-  - rule: PH204
+  - rule: PH212
     subject: "member:dan@acme.example"
     project: production_project
     reason: incident commander rotation
@@ -163,14 +163,14 @@ func TestCheckOfTheDemoSnapshotShifted100DaysBackGivesTheSameFindings(t *testing
 		{"PH305", "key:flag-service", ""},                                     // rotated 200 days ago (suppressed)
 		{"PH401", "member:erin@acme.example/flag/4711", "production_project"}, // inside the lookback window
 		{"PH902", "matrix:exceptions.PH209.member:heidi@contractor.example", ""},
-		{"PH902", "matrix:exceptions.PH204.member:dan@acme.example", "production_project"},
+		{"PH902", "matrix:exceptions.PH212.member:dan@acme.example", "production_project"},
 	} {
 		if !rb.has(w.rule, w.subject, w.project) {
 			t.Errorf("the shifted check lacks %v:\n%s", w, listFindings(rb))
 		}
 	}
-	if f, _ := rb.find(want{"PH204", "member:dan@acme.example", "production_project"}); f.Suppressed == nil {
-		t.Error("the exception valid at collection no longer suppresses PH204")
+	if f, _ := rb.find(want{"PH212", "member:dan@acme.example", "production_project"}); f.Suppressed == nil {
+		t.Error("the exception valid at collection no longer suppresses PH212")
 	}
 	if f, _ := rb.find(want{"PH209", "member:heidi@contractor.example", ""}); f.Suppressed != nil {
 		t.Error("the exception expired at collection still suppresses PH209")
@@ -213,7 +213,7 @@ func TestExceptionExpiryIsJudgedAtCollection(t *testing.T) {
 	exception := func(expires time.Time) string {
 		return writeTemp(t, h.dir, "m.yaml", string(examples.Matrix)+fmt.Sprintf(`
 exceptions:
-  - rule: PH204
+  - rule: PH212
     subject: "member:dan@acme.example"
     project: production_project
     reason: incident commander rotation
@@ -224,23 +224,23 @@ exceptions:
 
 	res := h.run("check", "--snapshot", snap, "--matrix", exception(refNow.AddDate(0, 0, 3)), "--format", "json")
 	rep := decodeReport(t, []byte(res.stdout))
-	if f, ok := rep.find(want{"PH204", "member:dan@acme.example", "production_project"}); !ok || f.Suppressed == nil {
+	if f, ok := rep.find(want{"PH212", "member:dan@acme.example", "production_project"}); !ok || f.Suppressed == nil {
 		t.Errorf("an exception valid at collection does not apply: %+v", f)
 	}
 	if len(rep.ExpiringExceptions) != 1 || rep.ExpiringExceptions[0].DaysLeft != 3 {
 		t.Errorf("expiring %+v, want the exception with 3 days left at collection", rep.ExpiringExceptions)
 	}
-	if f, _ := rep.find(want{"PH902", "matrix:exceptions.PH204.*", "*"}); !f.Advisory {
+	if f, _ := rep.find(want{"PH902", "matrix:exceptions.PH212.*", "*"}); !f.Advisory {
 		t.Errorf("PH902 should be the advisory note of an exception expiring soon, got %+v", f)
 	}
 
 	// Near miss: expired the day before the collection.
 	res = h.run("check", "--snapshot", snap, "--matrix", exception(refNow.AddDate(0, 0, -1)), "--format", "json")
 	rep = decodeReport(t, []byte(res.stdout))
-	if f, _ := rep.find(want{"PH204", "member:dan@acme.example", "production_project"}); f.Suppressed != nil {
+	if f, _ := rep.find(want{"PH212", "member:dan@acme.example", "production_project"}); f.Suppressed != nil {
 		t.Error("an exception expired at collection still applies")
 	}
-	if f, ok := rep.find(want{"PH902", "matrix:exceptions.PH204.*", "*"}); !ok || f.Advisory || !strings.Contains(f.Message, "ended on "+refNow.AddDate(0, 0, -1).Format(time.DateOnly)) {
+	if f, ok := rep.find(want{"PH902", "matrix:exceptions.PH212.*", "*"}); !ok || f.Advisory || !strings.Contains(f.Message, "ended on "+refNow.AddDate(0, 0, -1).Format(time.DateOnly)) {
 		t.Errorf("PH902 should report the expired exception, got %+v", f)
 	}
 }

@@ -136,8 +136,8 @@ func TestCustomPolicyErrorsNameTheFile(t *testing.T) {
 
 func TestDisableRules(t *testing.T) {
 	h := newHarness(t, nil)
-	rep, _ := h.scanJSON("--disable", "PH204", "--disable", "dormant-member")
-	if len(rep.byRule("PH204")) != 0 || len(rep.byRule("PH208")) != 0 {
+	rep, _ := h.scanJSON("--disable", "PH212", "--disable", "dormant-member")
+	if len(rep.byRule("PH212")) != 0 || len(rep.byRule("PH208")) != 0 {
 		t.Errorf("disabled rules still reported:\n%s", listFindings(rep))
 	}
 	if len(rep.byRule("PH201")) != 1 {
@@ -152,7 +152,7 @@ func TestDisableRules(t *testing.T) {
 func TestExceptions(t *testing.T) {
 	h := newHarness(t, nil)
 	matrix := strings.Replace(string(examples.Matrix), "# exceptions:\n", `exceptions:
-  - rule: PH204
+  - rule: PH212
     subject: "member:dan@acme.example"
     project: production_project
     reason: incident commander rotation
@@ -176,7 +176,7 @@ func TestExceptions(t *testing.T) {
 			suppressed[f.Rule+" "+f.Subject] = f.Suppressed.Reason
 		}
 	}
-	if suppressed["PH204 member:dan@acme.example"] != "incident commander rotation" || suppressed["PH208 member:grace@acme.example"] != "sabbaticals" {
+	if suppressed["PH212 member:dan@acme.example"] != "incident commander rotation" || suppressed["PH208 member:grace@acme.example"] != "sabbaticals" {
 		t.Errorf("suppressed = %v", suppressed)
 	}
 	// An expired exception no longer applies, and is reported itself.
@@ -190,10 +190,10 @@ func TestExceptions(t *testing.T) {
 	if len(rep.ExpiringExceptions) != 1 || rep.ExpiringExceptions[0].Subject != "member:dan@acme.example" {
 		t.Errorf("expiring = %+v", rep.ExpiringExceptions)
 	}
-	if f, ok := rep.find(want{"PH902", "matrix:exceptions.PH204.member:dan@acme.example", "production_project"}); !ok || !f.Advisory {
+	if f, ok := rep.find(want{"PH902", "matrix:exceptions.PH212.member:dan@acme.example", "production_project"}); !ok || !f.Advisory {
 		t.Errorf("the soon-expiring exception should be an advisory PH902, got %+v (found %v)", f, ok)
 	}
-	if !strings.Contains(res.stderr, "exception for PH204 member:dan@acme.example expires 2026-12-05") {
+	if !strings.Contains(res.stderr, "exception for PH212 member:dan@acme.example expires 2026-12-05") {
 		t.Errorf("stderr should announce the expiring exception:\n%s", res.stderr)
 	}
 	// Suppressed and advisory findings do not fail the run on their own:

@@ -250,9 +250,23 @@ func TestEveryRuleEndToEnd(t *testing.T) {
 			absent:   want{"PH203", "member:zoe@acme.example", ""},
 		},
 		{
-			rule:  "PH204",
+			// product is member on Staging; a member rule makes frank admin
+			rule: "PH204",
+			fires: scenario{org: func(o *posthogsim.Org) {
+				p := project(o, "Staging")
+				p.AccessControls = append(p.AccessControls, posthogsim.AccessRule{MemberID: member(o, "frank@acme.example").ID, Level: "admin"})
+			}},
+			want: want{"PH204", "member:frank@acme.example", "staging_project"},
+			nearMiss: scenario{org: func(o *posthogsim.Org) {
+				p := project(o, "Staging")
+				p.AccessControls = append(p.AccessControls, posthogsim.AccessRule{MemberID: member(o, "frank@acme.example").ID, Level: "member"})
+			}},
+			absent: want{"PH204", "member:frank@acme.example", "staging_project"},
+		},
+		{
+			rule:  "PH212",
 			fires: scenario{},
-			want:  want{"PH204", "member:dan@acme.example", "production_project"},
+			want:  want{"PH212", "member:dan@acme.example", "production_project"},
 			nearMiss: scenario{org: func(o *posthogsim.Org) {
 				p := project(o, "Production")
 				for i := range p.AccessControls {
@@ -261,7 +275,7 @@ func TestEveryRuleEndToEnd(t *testing.T) {
 					}
 				}
 			}},
-			absent: want{"PH204", "member:dan@acme.example", "production_project"},
+			absent: want{"PH212", "member:dan@acme.example", "production_project"},
 		},
 		{
 			rule: "PH205",

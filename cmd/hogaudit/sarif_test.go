@@ -75,7 +75,7 @@ func fingerprints(rs []sarifResult) map[string]string {
 var nodeOnLine = map[string]string{
 	"PH101": "sso_domains",
 	"PH201": "max_owners",
-	"PH204": "role: member",
+	"PH212": "role: member",
 	"PH208": "dormant_after_days",
 	"PH209": "allowed_email_domains",
 	"PH210": "production_project:",
@@ -161,7 +161,7 @@ func TestSARIFLocationsAndFingerprints(t *testing.T) {
 	})
 	third := fingerprints(scanSARIF(t, fixed, matrix))
 	want := fingerprints(first)
-	delete(want, "PH204 member:dan@acme.example production_project")
+	delete(want, "PH212 member:dan@acme.example production_project")
 	if diff := cmp.Diff(want, third); diff != "" {
 		t.Errorf("fixing dan's access should remove exactly his result (-want +got):\n%s", diff)
 	}

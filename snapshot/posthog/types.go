@@ -48,6 +48,10 @@ type Organization struct {
 	// entitlements (sso_enforcement, saml, access_control, audit_logs, …),
 	// sorted. PostHog sends objects; the client keeps their keys.
 	AvailableProductFeatures []string `json:"available_product_features"`
+	// UsesMostSpecificAccessResolution is true for organizations PostHog
+	// resolves access to most specific subject first (newest PostHog,
+	// migration 1341; nil, as null or before, means the legacy resolution).
+	UsesMostSpecificAccessResolution *bool `json:"uses_most_specific_access_resolution"`
 }
 
 // Preflight is GET /_preflight/ as PostHog answers a request without a

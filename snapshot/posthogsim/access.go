@@ -1,6 +1,25 @@
 package posthogsim
 
-// Access sources of users_with_access.
+import (
+	"slices"
+	"sort"
+	"strconv"
+)
+
+// This file resolves a member's access the way PostHog's code does, walked in
+// the same order as its source rather than computed from sets:
+// products/access_control/backend/facade/user_access_control.py
+// (UserAccessControl: _object_access_level_precheck, _filter_options,
+// _object_access_level_from_rows, access_level_for_resource, and the
+// most-specific resolvers resolve_most_specific_object_access /
+// resolve_most_specific_resource_access with _rows_by_subject),
+// posthog/user_permissions.py (the legacy ExplicitTeamMembership gate of 2024
+// and before) and products/access_control/backend/presentation/
+// access_control.py (_get_users_with_access, get_access_source_for_object).
+// It shares nothing with hogaudit's Rego library, so that a mistake in one is
+// caught by the other (policies/crosscheck_test.go).
+
+// Access sources of users_with_access (AccessSource).
 const (
 	sourceOrganizationAdmin = "organization_admin"
 	sourceExplicitMember    = "explicit_member"
@@ -8,63 +27,422 @@ const (
 	sourceDefault           = "default"
 )
 
-var projectLevelRank = map[string]int{"none": 0, "member": 1, "admin": 2}
+// Resolution sources (ResolvedAccess.source), plus one for the legacy gate.
+const (
+	// ResolvedOrgAdmin: an organization admin or owner; rules never
+	// consulted.
+	ResolvedOrgAdmin = "org_admin"
+	// ResolvedSystemDefault: no rule applies, or the organization lacks an
+	// access-control feature; PostHog's default level.
+	ResolvedSystemDefault = "system_default"
+	// ResolvedObject: a rule on the project itself decided.
+	ResolvedObject = "object"
+	// ResolvedResource: a project-wide rule on the resource (or the parent it
+	// inherits from) decided.
+	ResolvedResource = "resource"
+	// ResolvedExplicitMembers: the legacy private-project gate of PostHog
+	// 2024 and before decided (explicit members and organization admins
+	// only).
+	ResolvedExplicitMembers = "explicit_members"
+)
 
-// sourceRank breaks ties between rules granting the same level: the most
-// specific rule is reported.
-var sourceRank = map[string]int{sourceDefault: 0, sourceExplicitRole: 1, sourceExplicitMember: 2}
-
-// resolve returns a member's level on a project and where it comes from, the
-// way PostHog resolves it (products/access_control/backend/facade/
-// user_access_control.py): organization admins and owners get admin; without
-// the access_control feature every member gets the project default, admin;
-// otherwise the highest level among the rules that apply to the member — the
-// everyone rule, a rule naming its membership, rules naming its roles (only
-// with the role_based_access feature) — and the default when none applies.
-func (s *Server) resolve(m *Member, p *Project) (level, source string) {
-	if m == nil || p == nil {
-		return "none", sourceDefault
-	}
-	if m.Level >= LevelAdmin {
-		return "admin", sourceOrganizationAdmin
-	}
-	if !s.org.HasFeature("access_control") {
-		return "admin", sourceDefault
-	}
-	useRoles := s.org.HasFeature("role_based_access")
-	roles := s.rolesOf(m.ID)
-	for _, rule := range p.AccessControls {
-		var src string
-		switch {
-		case rule.MemberID != "":
-			if rule.MemberID != m.ID {
-				continue
-			}
-			src = sourceExplicitMember
-		case rule.RoleID != "":
-			if !useRoles || !roles[rule.RoleID] {
-				continue
-			}
-			src = sourceExplicitRole
-		default:
-			src = sourceDefault
-		}
-		lv := rule.Level
-		if lv == "" {
-			lv = "none"
-		}
-		if source == "" || projectLevelRank[lv] > projectLevelRank[level] ||
-			(projectLevelRank[lv] == projectLevelRank[level] && sourceRank[src] > sourceRank[source]) {
-			level, source = lv, src
-		}
-	}
-	if source == "" {
-		return "admin", sourceDefault
-	}
-	return level, source
+// Resolution is a member's resolved level on a project (none, member,
+// admin) or on a resource in a project (none, viewer, editor, manager), and
+// what decided it (one of the Resolved constants).
+type Resolution struct {
+	Level  string
+	Source string
 }
 
-// rolesOf returns the ids of the roles a membership holds.
-func (s *Server) rolesOf(memberID string) map[string]bool {
-	return s.roles[memberID]
+// Access-control feature keys, by PostHog vintage.
+const (
+	featureAccessControl       = "access_control"              // newest
+	featureAdvancedPermissions = "advanced_permissions"        // 2025
+	featureProjectPermissions  = "project_based_permissioning" // 2024 and before
+	featureRoleBasedAccess     = "role_based_access"
+)
+
+// resourceInheritance maps resources that have no resource-level rules of
+// their own to the resource whose rules they follow
+// (RESOURCE_INHERITANCE_MAP).
+var resourceInheritance = map[string]string{
+	"session_recording_playlist": "session_recording",
+	"warehouse_table":            "warehouse_objects",
+	"warehouse_view":             "warehouse_objects",
+	"dataset":                    "llm_analytics",
+	"llm_provider_key":           "llm_analytics",
+	"llm_prompt":                 "llm_analytics",
+	"account":                    "customer_analytics",
+	"customer_journey":           "customer_analytics",
+	"experiment_saved_metric":    "experiment",
+	"experiment_holdout":         "experiment",
+	"dashboard_template":         "dashboard",
+	"marketing_analytics":        "web_analytics",
+	"vision_action":              "replay_scanner",
+	"vision_alert":               "replay_scanner",
+}
+
+// orderedAccessLevels are a resource's levels, lowest first.
+func orderedAccessLevels(resource string) []string {
+	if resource == "project" || resource == "organization" {
+		return []string{"none", "member", "admin"}
+	}
+	return []string{"none", "viewer", "editor", "manager"}
+}
+
+// defaultAccessLevel is what applies with no rule.
+func defaultAccessLevel(resource string) string {
+	switch resource {
+	case "project":
+		return "admin"
+	case "organization":
+		return "member"
+	case "activity_log", "toolbar":
+		return "viewer"
+	}
+	return "editor"
+}
+
+// highestAccessLevel is what an organization admin gets.
+func highestAccessLevel(resource string) string {
+	if resource == "activity_log" || resource == "toolbar" {
+		return "viewer"
+	}
+	levels := orderedAccessLevels(resource)
+	return levels[len(levels)-1]
+}
+
+// accessControl is one stored AccessControl row of a team.
+type accessControl struct {
+	resource   string
+	resourceID string // "" is null: a resource-wide rule
+	member     string // organization membership id, or ""
+	role       string // role id, or ""
+	level      string
+}
+
+// rowSubject is _row_subject: who a row is about.
+func rowSubject(ac accessControl) string {
+	switch {
+	case ac.member != "":
+		return "member"
+	case ac.role != "":
+		return "role"
+	}
+	return "default"
+}
+
+// highestAccessFromRows is _highest_access_from_rows: the row with the
+// highest level (rows is never empty).
+func highestAccessFromRows(resource string, rows []accessControl) accessControl {
+	levels := orderedAccessLevels(resource)
+	specificity := map[string]int{"default": 0, "role": 1, "member": 2}
+	best := rows[0]
+	for _, ac := range rows[1:] {
+		a, b := slices.Index(levels, ac.level), slices.Index(levels, best.level)
+		if a > b || a == b && specificity[rowSubject(ac)] > specificity[rowSubject(best)] {
+			best = ac
+		}
+	}
+	return best
+}
+
+// rowsBySubject is _rows_by_subject: a scope's rows grouped by subject, most
+// specific first, empty groups dropped.
+func rowsBySubject(rows []accessControl) [][]accessControl {
+	by := map[string][]accessControl{}
+	for _, ac := range rows {
+		by[rowSubject(ac)] = append(by[rowSubject(ac)], ac)
+	}
+	var out [][]accessControl
+	for _, subject := range []string{"member", "role", "default"} {
+		if len(by[subject]) > 0 {
+			out = append(out, by[subject])
+		}
+	}
+	return out
+}
+
+// userAccessControl is one member's UserAccessControl in one project.
+type userAccessControl struct {
+	s *Server
+	m *Member
+	p *Project
+}
+
+func (u userAccessControl) hasFeature(key string) bool { return u.s.org.HasFeature(key) }
+
+// accessControlsSupported is the entitlement gate. Its key changed with
+// PostHog's vintage: access_control (newest), advanced_permissions (2025),
+// project_based_permissioning or advanced_permissions (2024).
+func (u userAccessControl) accessControlsSupported() bool {
+	return u.hasFeature(featureAccessControl) || u.hasFeature(featureAdvancedPermissions) ||
+		u.hasFeature(featureProjectPermissions)
+}
+
+func (u userAccessControl) rbacSupported() bool { return u.hasFeature(featureRoleBasedAccess) }
+
+func (u userAccessControl) isOrganizationAdmin() bool { return u.m.Level >= LevelAdmin }
+
+// mostSpecific reports whether the organization resolves most specific
+// subject first. Only the newest PostHog has the setting.
+func (u userAccessControl) mostSpecific() bool {
+	return u.s.deployment == Newest && u.s.org.UsesMostSpecificAccessResolution != nil &&
+		*u.s.org.UsesMostSpecificAccessResolution
+}
+
+// userRoleIDs is _user_role_ids: none without role-based access.
+func (u userAccessControl) userRoleIDs() map[string]bool {
+	if !u.rbacSupported() {
+		return nil
+	}
+	return u.s.roles[u.m.ID]
+}
+
+// teamRows are every AccessControl row of the project: the rules on the
+// project object and the project-wide resource rules. A row without a
+// level, or with one its resource does not have, does not exist (PostHog
+// deletes a rule set to null).
+func (u userAccessControl) teamRows() []accessControl {
+	var out []accessControl
+	pid := strconv.FormatInt(u.p.ID, 10)
+	add := func(ac accessControl) {
+		if slices.Contains(orderedAccessLevels(ac.resource), ac.level) {
+			out = append(out, ac)
+		}
+	}
+	for _, r := range u.p.AccessControls {
+		add(accessControl{resource: "project", resourceID: pid, member: r.MemberID, role: r.RoleID, level: r.Level})
+	}
+	for _, r := range u.p.ResourceAccessControls {
+		add(accessControl{resource: r.Resource, member: r.MemberID, role: r.RoleID, level: r.Level})
+	}
+	return out
+}
+
+// getAccessControls is _get_access_controls: the rows that apply to this
+// member (_filter_options: the everyone rows, its own member rows that name
+// no role, the rows of its roles that name no member) and match the scope.
+func (u userAccessControl) getAccessControls(resource, resourceID string) []accessControl {
+	if !u.accessControlsSupported() {
+		return nil
+	}
+	roles := u.userRoleIDs()
+	var out []accessControl
+	for _, ac := range u.teamRows() {
+		if ac.resource != resource || ac.resourceID != resourceID {
+			continue
+		}
+		everyone := ac.member == "" && ac.role == ""
+		own := ac.member == u.m.ID && ac.role == ""
+		ofRole := ac.member == "" && ac.role != "" && roles[ac.role]
+		if everyone || own || ofRole {
+			out = append(out, ac)
+		}
+	}
+	return out
+}
+
+// precheck is _object_access_level_precheck: the answers that need no row.
+func (u userAccessControl) precheck(resource string) (Resolution, bool) {
+	if u.isOrganizationAdmin() {
+		return Resolution{highestAccessLevel(resource), ResolvedOrgAdmin}, true
+	}
+	if !u.accessControlsSupported() {
+		return Resolution{defaultAccessLevel(resource), ResolvedSystemDefault}, true
+	}
+	return Resolution{}, false
+}
+
+// projectAccess is a member's access to the project object
+// (get_user_access_level on the team, with the legacy membership gate).
+func (u userAccessControl) projectAccess() Resolution {
+	if r, ok := u.precheck("project"); ok {
+		return r
+	}
+	if r, ok := u.legacyTeamGate(); ok {
+		return r
+	}
+	rows := u.getAccessControls("project", strconv.FormatInt(u.p.ID, 10))
+	if u.mostSpecific() {
+		return u.mostSpecificObjectAccess(rows)
+	}
+	return u.objectAccessLevelFromRows(rows)
+}
+
+// objectAccessLevelFromRows is _object_access_level_from_rows for the project
+// object: explicit (member or role) rows first, then — a project having no
+// resource-level rules and no fallback parent — the object's own rows (the
+// everyone row), then the default.
+func (u userAccessControl) objectAccessLevelFromRows(rows []accessControl) Resolution {
+	var explicit []accessControl
+	for _, ac := range rows {
+		if ac.role != "" || ac.member != "" {
+			explicit = append(explicit, ac)
+		}
+	}
+	if len(explicit) > 0 {
+		return Resolution{highestAccessFromRows("project", explicit).level, ResolvedObject}
+	}
+	if len(rows) > 0 {
+		return Resolution{highestAccessFromRows("project", rows).level, ResolvedObject}
+	}
+	return Resolution{defaultAccessLevel("project"), ResolvedSystemDefault}
+}
+
+// mostSpecificObjectAccess is resolve_most_specific_object_access for the
+// project object: the first subject group with a row decides.
+func (u userAccessControl) mostSpecificObjectAccess(rows []accessControl) Resolution {
+	for _, group := range rowsBySubject(rows) {
+		return Resolution{highestAccessFromRows("project", group).level, ResolvedObject}
+	}
+	return Resolution{defaultAccessLevel("project"), ResolvedSystemDefault}
+}
+
+// legacyTeamGate is the membership gate of PostHog 2024 and before
+// (UserTeamPermissions with ExplicitTeamMembership): with
+// project_based_permissioning as the only access-control feature, a project
+// with the legacy access_control flag admits organization admins (handled by
+// precheck) and its explicit members, at the higher of the explicit level
+// and their organization level (ExplicitTeamMembership.effective_level).
+func (u userAccessControl) legacyTeamGate() (Resolution, bool) {
+	if !u.p.AccessControl || !u.hasFeature(featureProjectPermissions) ||
+		u.hasFeature(featureAccessControl) || u.hasFeature(featureAdvancedPermissions) {
+		return Resolution{}, false
+	}
+	level := 0
+	for _, e := range u.p.ExplicitMembers {
+		if e.MemberID == u.m.ID {
+			level = max(level, e.Level, u.m.Level)
+		}
+	}
+	switch {
+	case level >= LevelAdmin:
+		return Resolution{"admin", ResolvedExplicitMembers}, true
+	case level > 0:
+		return Resolution{"member", ResolvedExplicitMembers}, true
+	}
+	return Resolution{"none", ResolvedExplicitMembers}, true
+}
+
+// resourceAccess is a member's project-wide level on a resource
+// (access_level_for_resource, or resolve_most_specific_resource_access in a
+// most-specific organization).
+func (u userAccessControl) resourceAccess(resource string) Resolution {
+	if parent, ok := resourceInheritance[resource]; ok {
+		return u.resourceAccess(parent)
+	}
+	if r, ok := u.precheck(resource); ok {
+		return r
+	}
+	rows := u.getAccessControls(resource, "")
+	if len(rows) == 0 {
+		return Resolution{defaultAccessLevel(resource), ResolvedSystemDefault}
+	}
+	if u.mostSpecific() {
+		rows = rowsBySubject(rows)[0]
+	}
+	return Resolution{highestAccessFromRows(resource, rows).level, ResolvedResource}
+}
+
+// accessSource is get_access_source_for_object on the project: an
+// organization admin; the default without the entitlement; else whether a
+// rule names the member, else one of its roles, else the default.
+func (u userAccessControl) accessSource() string {
+	if u.isOrganizationAdmin() {
+		return sourceOrganizationAdmin
+	}
+	if !u.accessControlsSupported() {
+		return sourceDefault
+	}
+	if r, ok := u.legacyTeamGate(); ok && r.Level != "none" {
+		return sourceExplicitMember
+	}
+	rows := u.getAccessControls("project", strconv.FormatInt(u.p.ID, 10))
+	for _, ac := range rows {
+		if ac.member == u.m.ID {
+			return sourceExplicitMember
+		}
+	}
+	for _, ac := range rows {
+		if ac.role != "" {
+			return sourceExplicitRole
+		}
+	}
+	return sourceDefault
+}
+
+// uac returns the UserAccessControl of member m in project p.
+func (s *Server) uac(m *Member, p *Project) userAccessControl {
+	return userAccessControl{s: s, m: m, p: p}
+}
+
+// projectLevel is m's level on p ("none" for a nil member or project).
+func (s *Server) projectLevel(m *Member, p *Project) string {
+	if m == nil || p == nil {
+		return "none"
+	}
+	return s.uac(m, p).projectAccess().Level
+}
+
+// ResolveProject resolves the access of the member with membership id
+// memberID to the project with id projectID, as PostHog does; ok is false
+// when either is unknown.
+func (s *Server) ResolveProject(memberID string, projectID int64) (r Resolution, ok bool) {
+	m, p := s.byMID[memberID], s.project(projectID)
+	if m == nil || p == nil {
+		return Resolution{}, false
+	}
+	return s.uac(m, p).projectAccess(), true
+}
+
+// ResolveResource resolves the project-wide level on resource of the member
+// with membership id memberID in the project with id projectID, as PostHog
+// does (access_level_for_resource). It does not consult the member's access
+// to the project itself, exactly as PostHog's resource resolution does not:
+// check ResolveProject first. ok is false when the member or project is
+// unknown.
+func (s *Server) ResolveResource(memberID string, projectID int64, resource string) (r Resolution, ok bool) {
+	m, p := s.byMID[memberID], s.project(projectID)
+	if m == nil || p == nil {
+		return Resolution{}, false
+	}
+	return s.uac(m, p).resourceAccess(resource), true
+}
+
+// usersWithAccessRows are the rows of GET /api/projects/{id}/users_with_access/
+// (_get_users_with_access): every member with access to the project, with its
+// level and access source, highest level first then by user uuid, descending.
+// Members resolved to none are left out.
+func (s *Server) usersWithAccessRows(p *Project) []obj {
+	type row struct {
+		m     *Member
+		level string
+	}
+	var rows []row
+	for i := range s.org.Members {
+		m := &s.org.Members[i]
+		if level := s.projectLevel(m, p); level != "none" {
+			rows = append(rows, row{m, level})
+		}
+	}
+	levels := orderedAccessLevels("project")
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := slices.Index(levels, rows[i].level), slices.Index(levels, rows[j].level)
+		if a != b {
+			return a > b
+		}
+		return rows[i].m.User.UUID > rows[j].m.User.UUID
+	})
+	out := make([]obj, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, obj{
+			"user_id":                       r.m.User.UUID,
+			"access_level":                  r.level,
+			"access_source":                 s.uac(r.m, p).accessSource(),
+			"organization_membership_id":    r.m.ID,
+			"organization_membership_level": levelName(r.m.Level),
+		})
+	}
+	return out
 }

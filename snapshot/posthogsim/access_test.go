@@ -67,7 +67,12 @@ func TestUsersWithAccessAcme(t *testing.T) {
 		t.Errorf("Staging (-want +got):\n%s", diff)
 	}
 	r := get(t, sim, scanner, "/api/projects/12345/users_with_access/")
-	u := r.obj(t)["users"].([]any)[0].(map[string]any)
+	var u map[string]any
+	for _, x := range r.obj(t)["users"].([]any) {
+		if x.(map[string]any)["user_id"] == sim.Org().Members[0].User.UUID {
+			u = x.(map[string]any)
+		}
+	}
 	if got := keysOf(u); cmp.Diff(sorted("user_id", "access_level", "access_source", "organization_membership_id", "organization_membership_level"), got) != "" {
 		t.Errorf("user fields = %v", got)
 	}
@@ -137,12 +142,38 @@ func TestUsersWithAccessResolution(t *testing.T) {
 			want:  map[string]access{"alice": owner, "admin": owner, "ben": def, "cat": def},
 		},
 		{
-			name:  "the highest level wins over a lower member rule",
+			// The member's and its roles' rules decide together, the highest
+			// winning; a member rule makes the source explicit_member.
+			name:  "the highest explicit level wins over a lower member rule",
 			rules: []posthogsim.AccessRule{rule("", "", "none"), rule("", "r-team", "admin"), rule("m-ann", "", "member")},
 			want: map[string]access{
 				"alice": owner, "admin": owner,
-				"ann": {"admin", "explicit_role"}, "ben": {"admin", "explicit_role"},
+				"ann": {"admin", "explicit_member"}, "ben": {"admin", "explicit_role"},
 			},
+		},
+		{
+			name:  "an explicit none denies under an everyone member",
+			rules: []posthogsim.AccessRule{rule("", "", "member"), rule("m-ann", "", "none")},
+			want: map[string]access{
+				"alice": owner, "admin": owner,
+				"ben": {"member", "default"}, "cat": {"member", "default"},
+			},
+		},
+		{
+			name:  "a role none denies its members under an everyone admin",
+			rules: []posthogsim.AccessRule{rule("", "", "admin"), rule("", "r-team", "none")},
+			want:  map[string]access{"alice": owner, "admin": owner, "cat": def},
+		},
+		{
+			name:  "a rule naming both a member and a role applies to no one",
+			rules: []posthogsim.AccessRule{rule("", "", "none"), rule("m-cat", "r-team", "admin")},
+			want:  map[string]access{"alice": owner, "admin": owner},
+		},
+		{
+			name:     "advanced_permissions (2025) enforces the rules too",
+			rules:    []posthogsim.AccessRule{rule("", "", "none"), rule("m-cat", "", "member")},
+			features: []string{"advanced_permissions", "audit_logs"},
+			want:     map[string]access{"alice": owner, "admin": owner, "cat": {"member", "explicit_member"}},
 		},
 		{
 			name:     "without access_control the rules are not consulted",

@@ -246,7 +246,7 @@ func (s *Server) handle(c *call) response {
 		if resp, ok := s.personalKeysAllowed(c); !ok {
 			return resp
 		}
-		if level, _ := s.resolve(c.owner, p); level == "none" {
+		if s.projectLevel(c.owner, p) == "none" {
 			return forbidden("You don't have access to the project.")
 		}
 	}

@@ -26,10 +26,17 @@ type Org struct {
 	// deployment only); nil is PostHog's default, true. False hides, from
 	// members below admin, the members they share no project with.
 	MembersCanSeeOrgMembers *bool
+	// UsesMostSpecificAccessResolution is the organization's
+	// uses_most_specific_access_resolution (newest PostHog only; nil is
+	// served as null, the legacy resolution).
+	UsesMostSpecificAccessResolution *bool
 	// DefaultRoleID names the role new members get, if any.
 	DefaultRoleID string
 	// Features are the keys of available_product_features (sso_enforcement,
-	// saml, access_control, audit_logs, …).
+	// saml, audit_logs, …). Access rules are consulted with access_control
+	// (newest), advanced_permissions (2025) or project_based_permissioning
+	// (2024 and before; with it alone, a project with AccessControl admits
+	// only its ExplicitMembers and organization admins).
 	Features []string
 	// Instance is the deployment serving the organization (GET /_preflight/).
 	Instance Instance
@@ -191,7 +198,9 @@ type Project struct {
 	// ResourceAccessControls are project-wide rules per resource
 	// (resource_id null).
 	ResourceAccessControls []AccessRule
-	// ExplicitMembers is the legacy per-project membership (2025 only).
+	// ExplicitMembers is the legacy per-project membership (served by the
+	// 2025 deployment only; it governs access under
+	// project_based_permissioning alone).
 	ExplicitMembers []ExplicitMember
 	// Activity holds the project's activity-log entries.
 	Activity []ActivityEntry

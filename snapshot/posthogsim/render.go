@@ -182,7 +182,7 @@ func (s *Server) visibleProjects(m *Member) []*Project {
 	var out []*Project
 	for i := range s.org.Projects {
 		p := &s.org.Projects[i]
-		if level, _ := s.resolve(m, p); level != "none" {
+		if s.projectLevel(m, p) != "none" {
 			out = append(out, p)
 		}
 	}
@@ -235,6 +235,7 @@ func (s *Server) organizationJSON(m *Member) obj {
 		"default_role_id":                   orNull(o.DefaultRoleID),
 	}
 	if s.deployment == Newest {
+		out["uses_most_specific_access_resolution"] = boolPtr(o.UsesMostSpecificAccessResolution)
 		out["default_anonymize_ips"] = false
 		out["is_active"] = true
 		out["is_not_active_reason"] = nil
@@ -496,7 +497,7 @@ func (c *call) projects() response {
 // projectDetail serves GET /api/projects/{id}/, secrets included.
 func (c *call) projectDetail() response {
 	p := c.project
-	level, _ := c.s.resolve(c.owner, p)
+	level := c.s.projectLevel(c.owner, p)
 	return jsonOK(obj{
 		"id":                              p.ID,
 		"project_id":                      p.ID,
@@ -575,7 +576,7 @@ func (c *call) resourceAccessControls() response {
 // levels they may use (lowest to highest), the default, and the caller's own
 // level on the project.
 func (c *call) ruleList(rules []any, levels []string, def string) obj {
-	level, _ := c.s.resolve(c.owner, c.project)
+	level := c.s.projectLevel(c.owner, c.project)
 	out := obj{
 		"access_controls":             rules,
 		"available_access_levels":     levels,
@@ -593,21 +594,9 @@ func (c *call) ruleList(rules []any, levels []string, def string) obj {
 // usersWithAccess serves GET /api/projects/{id}/users_with_access/ (newest
 // only), computed from the rules.
 func (c *call) usersWithAccess() response {
-	p := c.project
 	users := []any{}
-	for i := range c.s.org.Members {
-		m := &c.s.org.Members[i]
-		level, source := c.s.resolve(m, p)
-		if level == "none" {
-			continue
-		}
-		users = append(users, obj{
-			"user_id":                       m.User.UUID,
-			"access_level":                  level,
-			"access_source":                 source,
-			"organization_membership_id":    m.ID,
-			"organization_membership_level": levelName(m.Level),
-		})
+	for _, u := range c.s.usersWithAccessRows(c.project) {
+		users = append(users, u)
 	}
 	return jsonOK(obj{"users": users, "total_count": len(users)})
 }

@@ -46,6 +46,5 @@ func (s *Server) visibleMembers(caller *Member) map[string]bool {
 func (s *Server) grantedByRule(m *Member, p *Project) bool {
 	asMember := *m
 	asMember.Level = LevelMember
-	level, _ := s.resolve(&asMember, p)
-	return level != "none"
+	return s.projectLevel(&asMember, p) != "none"
 }

@@ -4,7 +4,7 @@
 #   Every member should belong to at least one group of the access matrix (through a PostHog role
 #   the group is bound to, or an email or glob in its members), because the groups say what the
 #   member may do. A member in no group is allowed nothing, so any project access it has is also
-#   reported by PH204.
+#   reported by PH204 (PH212 on a protected project).
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog roles and access control

@@ -7,71 +7,77 @@ doc := testdata.input_doc
 
 subjects(fs) := {[f.project, f.subject] | some f in fs}
 
+# staging(rules) is the unprotected Staging project with the given rules.
+staging(rules) := testdata.project(2, "Staging", rules, [])
+
 test_compliant_fixture_passes if {
 	count(ph204.findings) == 0 with input as doc
 }
 
-test_fires_when_a_role_rule_grants_more if {
-	# pat (product: member on production) gets admin through a member rule
-	p := testdata.project(
-		1, "Production", [
-			testdata.project_rule(1, "none", null, null),
-			testdata.project_rule(1, "admin", "m-pat", null),
-		],
-		[],
-	)
-	fs := ph204.findings with input as testdata.with_projects([p, testdata.staging])
+test_fires_when_a_member_rule_grants_more if {
+	# bi-bot (no group lists staging) gets member through a member rule
+	p := staging([
+		testdata.project_rule(2, "none", null, null),
+		testdata.project_rule(2, "member", "m-bi", null),
+	])
+	fs := ph204.findings with input as testdata.with_projects([testdata.production, p])
 	fs == {{
-		"subject": "member:pat@product.acme.com",
-		"project": "production_project",
-		"severity": "critical",
-		"message": "Member pat@product.acme.com has admin access to production_project; its matrix groups allow member access.",
+		"subject": "member:bi-bot@acme.com",
+		"project": "staging_project",
+		"message": "Member bi-bot@acme.com has member access to staging_project; its matrix groups allow no access.",
 		"evidence": {
-			"effective": "admin", "allowed": "member", "source": "access_controls",
-			"groups": ["product"], "org_level": "member", "project_id": 1,
+			"effective": "member", "allowed": "none", "source": "access_controls",
+			"groups": ["bi_service_account"], "org_level": "member", "project_id": 2,
 		},
-		"line": 57,
+		"line": 28,
 	}}
 }
 
-test_unprotected_project_findings_keep_the_rule_severity if {
-	p := testdata.project(
-		2, "Staging", [
-			testdata.project_rule(2, "none", null, null),
-			testdata.project_rule(2, "admin", "m-pat", null),
-		],
-		[],
-	)
-	some f in ph204.findings with input as testdata.with_projects([testdata.production, p])
-	f.project == "staging_project"
-	not f.severity
-	f.line == 55
+test_protected_projects_are_ph212s if {
+	# pat gets admin on the protected Production: PH212, not PH204
+	p := testdata.project(1, "Production", [testdata.project_rule(1, "none", null, null), testdata.project_rule(1, "admin", "m-pat", null)], [])
+	count(ph204.findings) == 0 with input as testdata.with_projects([p, testdata.staging])
 }
 
-test_org_admin_in_a_project_the_matrix_restricts if {
-	# bob is an org admin in engineering: production allows engineering member
-	m := testdata.member_index("m-bob", "u-bob", "bob@acme.com", 8, ["engineering"], [])
-	fs := ph204.findings with input as testdata.with_members({"m-bob": m})
-	subjects(fs) == {["production_project", "member:bob@acme.com"]}
-	some f in fs
-	f.evidence.source == "org_admin"
-	f.severity == "critical"
-	f.message == "Member bob@acme.com has admin access to production_project as an organization admin; its matrix groups allow member access."
+test_an_explicit_none_denies_under_an_everyone_member if {
+	base := [testdata.project_rule(2, "member", null, null)]
+	denied := staging(array.concat(base, [testdata.project_rule(2, "none", "m-bi", null)]))
+	fs := ph204.findings with input as testdata.with_projects([testdata.production, denied])
+	not ["staging_project", "member:bi-bot@acme.com"] in subjects(fs)
+
+	# near miss: without bi-bot's rule the everyone member lets it in
+	open := ph204.findings with input as testdata.with_projects([testdata.production, staging(base)])
+	["staging_project", "member:bi-bot@acme.com"] in subjects(open)
 }
 
-test_org_admin_on_a_project_no_group_lists if {
+test_a_role_none_denies_its_members if {
+	# x (product, no access allowed on staging beyond member) in a role denied
+	# on staging, under an everyone admin
+	m := testdata.member_index("m-x", "u-x", "x@product.acme.com", 1, ["product"], ["r-prod"])
+	p := staging([testdata.project_rule(2, "admin", null, null), testdata.project_rule(2, "none", null, "r-prod")])
+	d := object.union(testdata.with_members({"m-x": m}), {"snapshot": {"projects": [testdata.production, p]}})
+	fs := ph204.findings with input as d
+	not ["staging_project", "member:x@product.acme.com"] in subjects(fs)
+
+	# near miss: pat, in no role, gets the everyone admin
+	["staging_project", "member:pat@product.acme.com"] in subjects(fs)
+}
+
+test_org_admin_on_a_project_the_matrix_restricts if {
+	# bob is an org admin in product only: staging allows product member
 	m := testdata.member_index("m-bob", "u-bob", "bob@acme.com", 8, ["product"], [])
 	fs := ph204.findings with input as testdata.with_members({"m-bob": m})
-	subjects(fs) == {["production_project", "member:bob@acme.com"], ["staging_project", "member:bob@acme.com"]}
+	subjects(fs) == {["staging_project", "member:bob@acme.com"]}
 	some f in fs
-	f.project == "production_project"
-	f.evidence.allowed == "member"
-	f.line == 57
+	f.evidence.source == "org_admin"
+	not f.severity
+	f.line == 55
+	f.message == "Member bob@acme.com has admin access to staging_project as an organization admin; its matrix groups allow member access."
 }
 
 test_member_in_no_group_reaching_an_open_project if {
 	# no everyone rule on staging: PostHog's default gives every member admin
-	p := testdata.project(2, "Staging", [testdata.project_rule(2, "admin", null, "r-eng")], [])
+	p := staging([testdata.project_rule(2, "admin", null, "r-eng")])
 	m := testdata.member_index("m-dan", "u-dan", "dan@acme.com", 1, [], [])
 	fs := ph204.findings with input as object.union(testdata.with_members({"m-dan": m}), {"snapshot": {"projects": [testdata.production, p]}})
 	subjects(fs) == {
@@ -87,40 +93,37 @@ test_member_in_no_group_reaching_an_open_project if {
 	f.message == "Member dan@acme.com has admin access to staging_project; its matrix groups allow no access."
 }
 
-test_org_without_access_control_feature if {
+test_org_without_an_access_control_feature if {
 	no_feature := object.union(doc, {"snapshot": {"organization": {"available_product_features": []}}})
 	fs := ph204.findings with input as no_feature
-	subjects(fs) == {
-		["production_project", "member:eve@acme.com"],
-		["production_project", "member:pat@product.acme.com"],
-		["production_project", "member:bi-bot@acme.com"],
-		["staging_project", "member:pat@product.acme.com"],
-		["staging_project", "member:bi-bot@acme.com"],
-	}
+	subjects(fs) == {["staging_project", "member:pat@product.acme.com"], ["staging_project", "member:bi-bot@acme.com"]}
 	every f in fs {
 		f.evidence.source == "system_default"
 	}
+
+	# the 2025 and 2024 keys enable the rules too
+	count(ph204.findings) == 0 with input as object.union(doc, {"snapshot": {"organization": {"available_product_features": ["advanced_permissions", "role_based_access"]}}})
 }
 
 test_users_with_access_is_preferred_over_rules if {
 	# the rules say bi-bot has none; PostHog's resolution says member
-	p := object.union(testdata.production, {"users_with_access": [
+	p := object.union(testdata.staging, {"users_with_access": [
 		{"user_id": "u-alice", "access_level": "admin", "access_source": "organization_admin", "organization_membership_id": "m-alice", "organization_membership_level": "owner"},
 		{"user_id": "u-bi", "access_level": "member", "access_source": "default", "organization_membership_id": "m-bi", "organization_membership_level": "member"},
 		{"user_id": "u-eve", "access_level": "admin", "access_source": "explicit_role", "organization_membership_id": null, "organization_membership_level": "member"},
 	]})
-	fs := ph204.findings with input as testdata.with_projects([p, testdata.staging])
-	subjects(fs) == {["production_project", "member:eve@acme.com"]}
+	fs := ph204.findings with input as testdata.with_projects([testdata.production, p])
+	subjects(fs) == {["staging_project", "member:bi-bot@acme.com"]}
 	some f in fs
 	f.evidence.source == "users_with_access"
-	f.evidence.effective == "admin"
+	f.evidence.effective == "member"
 }
 
 test_a_member_absent_from_users_with_access_has_none if {
-	p := object.union(testdata.production, {"users_with_access": []})
-	rules := testdata.project(1, "Production", [testdata.project_rule(1, "admin", null, null)], [])
-	count(ph204.findings) == 0 with input as testdata.with_projects([object.union(rules, {"users_with_access": []}), testdata.staging])
-	count(ph204.findings) == 0 with input as testdata.with_projects([p, testdata.staging])
+	p := object.union(testdata.staging, {"users_with_access": []})
+	rules := staging([testdata.project_rule(2, "admin", null, null)])
+	count(ph204.findings) == 0 with input as testdata.with_projects([testdata.production, object.union(rules, {"users_with_access": []})])
+	count(ph204.findings) == 0 with input as testdata.with_projects([testdata.production, p])
 }
 
 test_unbound_projects_are_ph211s if {
@@ -129,17 +132,36 @@ test_unbound_projects_are_ph211s if {
 }
 
 test_uncollected_rules_are_not_guessed if {
-	p := object.union(testdata.project(2, "Staging", [], []), {"access_controls": null})
+	p := object.union(staging([]), {"access_controls": null})
 	count(ph204.findings) == 0 with input as testdata.with_projects([testdata.production, p])
 }
 
 test_rules_naming_departed_members_are_ignored if {
-	p := testdata.project(
-		1, "Production", [
-			testdata.project_rule(1, "none", null, null),
-			testdata.project_rule(1, "admin", "m-gone", null),
-		],
-		[],
-	)
-	count(ph204.findings) == 0 with input as testdata.with_projects([p, testdata.staging])
+	p := staging([
+		testdata.project_rule(2, "none", null, null),
+		testdata.project_rule(2, "admin", "m-gone", null),
+	])
+	count(ph204.findings) == 0 with input as testdata.with_projects([testdata.production, p])
+}
+
+legacy(explicit, missing) := object.union(testdata.with_projects([testdata.production, object.union(staging([]), object.union({"access_control": true}, explicit))]), {"snapshot": {
+	"organization": {"available_product_features": ["project_based_permissioning", "role_based_access"]},
+	"missing": missing,
+}})
+
+test_a_legacy_private_project_admits_its_explicit_members if {
+	d := legacy({"explicit_members": [{"id": "e1", "level": 1, "effective_level": 1, "user": {"uuid": "u-bi", "email": "bi-bot@acme.com"}}]}, [])
+	fs := ph204.findings with input as d
+	subjects(fs) == {["staging_project", "member:bi-bot@acme.com"]}
+	some f in fs
+	f.evidence.source == "explicit_members"
+	f.evidence.effective == "member"
+
+	# near miss: with no explicit member, only admins get in
+	count(ph204.findings) == 0 with input as legacy({}, [])
+}
+
+test_a_legacy_private_project_without_its_explicit_members_is_not_judged if {
+	d := legacy({}, [{"section": "explicit_members", "project_id": 2, "status": 500, "not_applicable": false}])
+	count(ph204.findings) == 0 with input as object.union(d, {"snapshot": {"projects": [testdata.production, object.union(staging([testdata.project_rule(2, "admin", null, null)]), {"access_control": true})]}})
 }

@@ -4,9 +4,12 @@
 #   A project the matrix marks protected must be private: its default access (the everyone rule on
 #   the project) must be none, so that only the groups the matrix lists get in. PostHog gives every
 #   member admin access to a project without rules, the everyone rule's level to members no other
-#   rule names, and ignores project rules entirely when the organization lacks the access_control
-#   feature. This rule fires when the everyone rule is missing or above none, or the feature is
-#   missing.
+#   rule names, and ignores project rules entirely when the organization has no access-control plan
+#   feature (access_control on the newest PostHog, advanced_permissions in 2025,
+#   project_based_permissioning in 2024 and before). This rule fires when the everyone rule is
+#   missing or above none, or the feature is missing. On a deployment entitled by
+#   project_based_permissioning alone, a project with the legacy access_control flag is private
+#   (only its explicit members and organization admins get in).
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog project access control
@@ -21,7 +24,8 @@
 #     In PostHog open Project settings → Access control and set the project's default access to "No
 #     access", then grant the matrix's groups their roles (PUT /api/projects/{project_id}/access_controls/
 #     with {"resource": "project", "access_level": "none"} using a key with access_control:write).
-#     Project access control needs the access_control plan feature; without it every member can
+#     Project access control needs an access-control plan feature (access_control, on older
+#     deployments advanced_permissions or project_based_permissioning); without it every member can
 #     reach every project.
 package hogaudit.rules.ph205
 
@@ -38,12 +42,21 @@ everyone_rule(pid) := everyone_level(pid) if {
 	access.project_everyone_levels[pid]
 } else := null
 
+entitlement := k if {
+	k := access.entitlement
+} else := null
+
 # state says why project pid is open ({reason, default_access,
 # everyone_rule}); undefined when it is private or its rules were not
 # collected.
 state(pid) := {"reason": "feature", "default_access": "admin", "everyone_rule": everyone_rule(pid)} if {
 	not access.access_control_enabled
-} else := {"reason": "no_rule", "default_access": "admin", "everyone_rule": null} if {
+} else := open_state(pid) if {
+	not access.legacy_private(pid)
+}
+
+# open_state is state for a project whose access rules PostHog enforces.
+open_state(pid) := {"reason": "no_rule", "default_access": "admin", "everyone_rule": null} if {
 	is_object(access.projects_by_id[pid].access_controls)
 	not access.project_everyone_levels[pid]
 } else := {"reason": "open", "default_access": level, "everyone_rule": level} if {
@@ -51,7 +64,7 @@ state(pid) := {"reason": "feature", "default_access": "admin", "everyone_rule": 
 	level != "none"
 }
 
-message(k, s) := sprintf("Protected project %s is open to every member because the organization lacks PostHog's access_control feature; the matrix requires default access none.", [k]) if {
+message(k, s) := sprintf("Protected project %s is open to every member because the organization has no access-control plan feature (access_control, advanced_permissions or project_based_permissioning), so PostHog ignores its rules; the matrix requires default access none.", [k]) if {
 	s.reason == "feature"
 }
 
@@ -76,6 +89,7 @@ findings contains f if {
 			"default_access": s.default_access,
 			"everyone_rule": s.everyone_rule,
 			"access_control_feature": feature_enabled,
+			"entitlement": entitlement,
 		},
 		"line": util.line_of(input.matrix.projects[k], "protected"),
 	}

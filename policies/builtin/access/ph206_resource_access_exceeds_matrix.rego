@@ -1,14 +1,17 @@
 # METADATA
 # title: Resource access exceeds the matrix
 # description: >-
-#   Inside a project the matrix lets a member into, the member's level on a resource (none < viewer
-#   < editor < manager) is above what its groups allow: can_create_flags false allows at most viewer
-#   on feature_flag, can_view_recordings false none on session_recording, can_create_insights false
-#   viewer on insight, and resources names any resource's level; the union over the member's groups
-#   decides. Levels are resolved from the project's resource rules the way PostHog does (admins and
-#   owners get manager, the highest applicable rule wins, else PostHog's default editor, and
-#   without the access_control feature every member gets the default). Members outside the project
-#   are PH204's business.
+#   Inside a project PostHog lets a member into, the member's level on a resource (none < viewer <
+#   editor < manager) is above what its matrix groups allow: can_create_flags false allows at most
+#   viewer on feature_flag, can_view_recordings false none on session_recording, can_create_insights
+#   false viewer on insight, and resources names any resource's level; the union over the member's
+#   groups decides. Levels are resolved from the project's project-wide resource rules the way
+#   PostHog does: admins and owners get manager; otherwise the highest of the everyone, member and
+#   role rules on the resource (or the parent it inherits from), or, in organizations on the
+#   most-specific resolution, the member's own rule, else its roles', else the everyone rule; with
+#   no rule, or no access-control plan feature, PostHog's default (editor; viewer for activity_log
+#   and toolbar). Members PostHog keeps out of the project (an explicit none, a legacy private
+#   project without them) are PH204's and PH212's business.
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog resource access control
@@ -17,7 +20,7 @@
 #   name: resource-access-exceeds-matrix
 #   severity: medium
 #   area: access
-#   requires: [organization, members, roles, projects, access_controls, resource_access_controls]
+#   requires: [organization, members, roles, projects, access_controls, resource_access_controls, explicit_members]
 #   scopes: ["organization:read", "organization_member:read", "project:read", "access_control:read"]
 #   remediation: >-
 #     In PostHog open Project settings → Access control and lower the resource's level for everyone

@@ -91,3 +91,39 @@ test_uncollected_resource_rules_are_not_guessed if {
 	p := object.union(production([]), {"resource_access_controls": null})
 	count(ph206.findings) == 0 with input as testdata.with_projects([p, testdata.staging])
 }
+
+test_a_member_denied_the_project_is_not_judged if {
+	# everyone member on production and no feature_flag rule: pat gets editor…
+	everyone := [testdata.project_rule(1, "member", null, null)]
+	open := testdata.project(1, "Production", everyone, [])
+	{f.subject | some f in ph206.findings with input as testdata.with_projects([open, testdata.staging])} == {"member:pat@product.acme.com/resource/feature_flag"}
+
+	# …but her explicit none keeps her out of the project, so out of its resources
+	denied := testdata.project(1, "Production", array.concat(everyone, [testdata.project_rule(1, "none", "m-pat", null)]), [])
+	count(ph206.findings) == 0 with input as testdata.with_projects([denied, testdata.staging])
+}
+
+test_most_specific_lets_a_member_resource_rule_decide if {
+	p := production([
+		testdata.rule("editor", "feature_flag", null, null),
+		testdata.rule("none", "feature_flag", "m-pat", null),
+	])
+	d := testdata.with_projects([p, testdata.staging])
+
+	# legacy resolution: the highest of everyone's editor and pat's none
+	some f in ph206.findings with input as d
+	f.evidence.effective == "editor"
+
+	# most specific: pat's own none decides
+	count(ph206.findings) == 0 with input as object.union(d, {"snapshot": {"organization": {"uses_most_specific_access_resolution": true}}})
+}
+
+test_legacy_private_projects_judge_explicit_members_only if {
+	p := object.union(production([]), {"access_control": true, "explicit_members": [{"id": "e1", "level": 1, "user": {"uuid": "u-pat"}}]})
+	d := object.union(testdata.with_projects([p, testdata.staging]), {"snapshot": {"organization": {"available_product_features": ["project_based_permissioning"]}}})
+	{f.subject | some f in ph206.findings with input as d} == {"member:pat@product.acme.com/resource/feature_flag"}
+
+	# near miss: pat no explicit member: kept out
+	q := object.union(p, {"explicit_members": []})
+	count(ph206.findings) == 0 with input as object.union(d, {"snapshot": {"projects": [q, testdata.staging]}})
+}

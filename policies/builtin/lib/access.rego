@@ -1,13 +1,29 @@
 # Effective access as PostHog resolves it, and what the access matrix allows.
 #
-# PostHog (products/access_control/backend/facade/user_access_control.py):
+# PostHog (products/access_control/backend/facade/user_access_control.py and
+# posthog/user_permissions.py, effective_membership_level_for_parent_membership):
 # organization admins and owners bypass every project and resource rule and
-# get the highest level; without the organization's access_control feature
-# rules are not consulted and the system default applies; otherwise a member's
-# level is the highest among the rules that apply to it (the everyone rule,
-# the rule naming its membership, the rules naming its roles), and with no
-# applicable rule at all the system default (project admin, activity_log and
-# toolbar viewer, other resources editor).
+# get the highest level. Without an access-control plan feature (by vintage
+# access_control, advanced_permissions or project_based_permissioning) rules
+# are not consulted and the system default applies (project admin,
+# activity_log and toolbar viewer, other resources editor). Otherwise:
+#
+#   - project access is explicit-first: the rules naming the member's
+#     membership or (with role_based_access) one of its roles decide alone,
+#     the highest of them; only without such a rule does the everyone rule
+#     apply; without any rule, admin. An explicit none is a denial.
+#   - resource access (project-wide rules, resource_id null, on the resource
+#     or the parent it inherits from) is the highest of the everyone, member
+#     and role rules; without any, the default.
+#   - in organizations with uses_most_specific_access_resolution, projects
+#     and resources alike resolve most specific first: the member's own rule,
+#     else the highest of its roles' rules, else the everyone rule, else the
+#     default, even when the more specific rule is lower.
+#   - on deployments entitled by project_based_permissioning alone (2024 and
+#     before), a project with the legacy access_control flag admits only its
+#     explicit members (at the higher of their project and organization
+#     levels) and organization admins; when the explicit members could not
+#     be collected, access to that project is unknown.
 #
 # The matrix allows the union over a member's groups: the highest project
 # role among the groups that list the project (none when none does), and for
@@ -17,9 +33,10 @@
 # Performance: every index over members, rules and rows is a rule (evaluated
 # once per evaluation and cached by OPA); the functions below only look
 # values up. Members with the same roles and the same groups (a profile) have
-# the same effective access, unless a rule names them or they are admins, and
-# are allowed the same things; rules resolve access per project and profile,
-# and look at single members only for admins, members a rule names, and
+# the same effective access, unless a rule names them, they are explicit
+# members of a legacy private project, or they are admins, and are allowed
+# the same things; rules resolve access per project and profile, and look at
+# single members only for admins, members a rule names, explicit members and
 # findings. They never iterate members x projects.
 package hogaudit.lib.access
 
@@ -88,8 +105,31 @@ features contains f if {
 	some f in util.array_or_empty(input.snapshot.organization.available_product_features)
 }
 
+# access_control_feature_keys are the plan features under which PostHog
+# consults access rules, one per vintage: access_control (newest),
+# advanced_permissions (2025) and project_based_permissioning (2024 and
+# before).
+access_control_feature_keys := ["access_control", "advanced_permissions", "project_based_permissioning"]
+
+# entitlement is the newest access-control feature key the organization has
+# (undefined when it has none).
+entitlement := [k | some k in access_control_feature_keys; k in features][0]
+
 # access_control_enabled is true when PostHog consults access rules at all.
-access_control_enabled if "access_control" in features
+access_control_enabled if entitlement
+
+# legacy_project_permissioning is true on deployments entitled by
+# project_based_permissioning alone, where the legacy access_control flag of
+# a project still makes it private to its explicit members.
+legacy_project_permissioning if {
+	"project_based_permissioning" in features
+	not "access_control" in features
+	not "advanced_permissions" in features
+}
+
+# most_specific is true for organizations PostHog resolves most specific
+# subject first (uses_most_specific_access_resolution; null means legacy).
+most_specific if input.snapshot.organization.uses_most_specific_access_resolution == true
 
 # role_based_access_enabled is true when PostHog applies rules that name
 # roles; without the feature it ignores them (a member's role ids are empty
@@ -220,90 +260,150 @@ is_everyone(rule) if {
 	util.blank(object.get(rule, "role", null))
 }
 
+# member_of_rule is the membership a rule names. PostHog applies a rule to a
+# member only when it names the membership and no role (and to a role only
+# when it names the role and no member): a rule naming both applies to no
+# one.
+member_of_rule(rule) := mid if {
+	mid := rule.organization_member
+	not util.blank(mid)
+	util.blank(object.get(rule, "role", null))
+}
+
+# role_of_rule is the role a rule names (see member_of_rule).
+role_of_rule(rule) := role if {
+	role := rule.role
+	not util.blank(role)
+	util.blank(object.get(rule, "organization_member", null))
+}
+
 project_rules(p) := util.array_or_empty(object.get(p, ["access_controls", "access_controls"], []))
 
 resource_rules(p) := util.array_or_empty(object.get(p, ["resource_access_controls", "access_controls"], []))
 
-project_everyone_rows[pid] contains rule.access_level if {
-	some pid, p in projects_by_id
-	some rule in project_rules(p)
-	rule.resource == "project"
-	project_rank[rule.access_level]
-	is_everyone(rule)
-}
-
-project_member_rows[pid][mid] contains rule.access_level if {
-	some pid, p in projects_by_id
-	some rule in project_rules(p)
-	rule.resource == "project"
-	project_rank[rule.access_level]
-	mid := rule.organization_member
-	not util.blank(mid)
-}
-
-project_role_rows[pid][role] contains rule.access_level if {
-	some pid, p in projects_by_id
-	some rule in project_rules(p)
-	rule.resource == "project"
-	project_rank[rule.access_level]
-	util.blank(object.get(rule, "organization_member", null))
-	role := rule.role
-	not util.blank(role)
-}
-
 # project_everyone_levels, project_member_levels and project_role_levels are
 # the levels of the project rules per project id (and membership or role id).
-project_everyone_levels := project_everyone_rows
-
-project_member_levels := project_member_rows
-
-project_role_levels := project_role_rows
-
-resource_everyone_rows[pid][r] contains rule.access_level if {
+project_everyone_levels[pid] contains rule.access_level if {
 	some pid, p in projects_by_id
-	some rule in resource_rules(p)
-	util.blank(object.get(rule, "resource_id", null))
-	r := rule.resource
-	resource_rank[rule.access_level]
+	some rule in project_rules(p)
+	rule.resource == "project"
+	project_rank[rule.access_level]
 	is_everyone(rule)
 }
 
-resource_member_rows[pid][r][mid] contains rule.access_level if {
+project_member_levels[pid][mid] contains rule.access_level if {
 	some pid, p in projects_by_id
-	some rule in resource_rules(p)
-	util.blank(object.get(rule, "resource_id", null))
-	r := rule.resource
-	resource_rank[rule.access_level]
-	mid := rule.organization_member
-	not util.blank(mid)
+	some rule in project_rules(p)
+	rule.resource == "project"
+	project_rank[rule.access_level]
+	mid := member_of_rule(rule)
 }
 
-resource_role_rows[pid][r][role] contains rule.access_level if {
+project_role_levels[pid][role] contains rule.access_level if {
 	some pid, p in projects_by_id
-	some rule in resource_rules(p)
-	util.blank(object.get(rule, "resource_id", null))
-	r := rule.resource
-	resource_rank[rule.access_level]
-	util.blank(object.get(rule, "organization_member", null))
-	role := rule.role
-	not util.blank(role)
+	some rule in project_rules(p)
+	rule.resource == "project"
+	project_rank[rule.access_level]
+	role := role_of_rule(rule)
 }
 
 # resource_everyone_levels, resource_member_levels and resource_role_levels
 # are the levels of the project-wide resource rules (resource_id null) per
 # project id and resource (and membership or role id).
-resource_everyone_levels := resource_everyone_rows
+resource_everyone_levels[pid][r] contains rule.access_level if {
+	some pid, p in projects_by_id
+	some rule in resource_rules(p)
+	util.blank(object.get(rule, "resource_id", null))
+	r := rule.resource
+	resource_rank[rule.access_level]
+	is_everyone(rule)
+}
 
-resource_member_levels := resource_member_rows
+resource_member_levels[pid][r][mid] contains rule.access_level if {
+	some pid, p in projects_by_id
+	some rule in resource_rules(p)
+	util.blank(object.get(rule, "resource_id", null))
+	r := rule.resource
+	resource_rank[rule.access_level]
+	mid := member_of_rule(rule)
+}
 
-resource_role_levels := resource_role_rows
+resource_role_levels[pid][r][role] contains rule.access_level if {
+	some pid, p in projects_by_id
+	some rule in resource_rules(p)
+	util.blank(object.get(rule, "resource_id", null))
+	r := rule.resource
+	resource_rank[rule.access_level]
+	role := role_of_rule(rule)
+}
+
+# ---------------------------------------------------------------- legacy private projects
+
+# legacy_private is true for a project PostHog keeps to its explicit members
+# and organization admins: the legacy access_control flag on a deployment
+# entitled by project_based_permissioning alone.
+legacy_private(pid) if {
+	legacy_project_permissioning
+	projects_by_id[pid].access_control == true
+}
+
+# explicit_members_missing is true when a project's explicit members could
+# not be collected: a missing record names the project, or the whole section
+# (project_id null: every project failed alike). A collected list that is
+# empty is left out of the snapshot.
+explicit_members_missing(pid) if {
+	not is_array(object.get(projects_by_id[pid], "explicit_members", null))
+	some m in util.array_or_empty(input.snapshot.missing)
+	m.section == "explicit_members"
+	missing_covers(m, pid)
+}
+
+missing_covers(m, pid) if {
+	is_number(m.project_id)
+	format_int(m.project_id, 10) == pid
+}
+
+missing_covers(m, _) if not is_number(object.get(m, "project_id", null))
+
+# explicit_member_ranks are the project ranks of the explicit members of
+# each project: the higher of the explicit level and the member's
+# organization level (ee ExplicitTeamMembership.effective_level), 8 and up
+# being admin.
+explicit_member_ranks[pid][mid] := rank if {
+	some pid, p in projects_by_id
+	entries := util.array_or_empty(object.get(p, "explicit_members", []))
+	some e in entries
+	mid := member_of_user(e.user)
+	levels := {l |
+		some e2 in entries
+		member_of_user(e2.user) == mid
+		some l in [object.get(e2, "level", 0), object.get(e2, "effective_level", 0), input.index.members[mid].level]
+		is_number(l)
+	}
+	rank := legacy_rank(max(levels))
+}
+
+legacy_rank(level) := 2 if level >= 8
+
+else := 1
 
 # project_rules_known is true when members' access to project pid can be
-# resolved from rules: they were collected, or the organization does not use
-# access rules at all.
+# resolved: the organization does not use access rules at all; or the
+# project is a legacy private one whose explicit members were collected; or
+# its rules were collected.
 project_rules_known(_) if not access_control_enabled
 
-project_rules_known(pid) if is_object(projects_by_id[pid].access_controls)
+project_rules_known(pid) if {
+	access_control_enabled
+	legacy_private(pid)
+	not explicit_members_missing(pid)
+}
+
+project_rules_known(pid) if {
+	access_control_enabled
+	not legacy_private(pid)
+	is_object(projects_by_id[pid].access_controls)
+}
 
 # resource_rules_known is true when members' resource levels in project pid
 # can be resolved from rules.
@@ -313,46 +413,66 @@ resource_rules_known(pid) if is_object(projects_by_id[pid].resource_access_contr
 
 # ---------------------------------------------------------------- effective project access
 
-# profile_project_ranks are the ranks of the everyone rule and of the rules of
-# the given roles on project pid.
-profile_project_ranks(pid, roles) := everyone | by_role if {
-	everyone := {project_rank[l] | some l in project_everyone_levels[pid]}
-	by_role := {project_rank[l] |
-		some role in rule_roles(roles)
-		some l in project_role_levels[pid][role]
-	}
+# everyone_project_ranks are the ranks of project pid's everyone rules.
+everyone_project_ranks(pid) := {project_rank[l] | some l in project_everyone_levels[pid]}
+
+# role_project_ranks are the ranks of project pid's rules for the given
+# roles (none without role-based access).
+role_project_ranks(pid, roles) := {project_rank[l] |
+	some role in rule_roles(roles)
+	some l in project_role_levels[pid][role]
 }
 
-# applicable_project_ranks are the ranks of the project rules that apply to a
-# member.
-applicable_project_ranks(pid, mid) := own | profile_project_ranks(pid, member_roles(mid)) if {
-	own := {project_rank[l] | some l in project_member_levels[pid][mid]}
-}
+# own_project_ranks are the ranks of project pid's rules naming member mid.
+own_project_ranks(pid, mid) := {project_rank[l] | some l in project_member_levels[pid][mid]}
 
-# effective_project is a member's project access as PostHog resolves it from
-# the rules: {rank, source}, source one of org_admin, system_default,
-# access_controls.
+# pick_project resolves a project level from the ranks of the rules that
+# apply, by subject: explicit-first (the member's own and its roles' rules
+# together) in legacy organizations, the member's own before its roles' in
+# most-specific ones; then the everyone rule; then PostHog's default admin.
+pick_project(own, roles, everyone) := {"rank": max(own | roles), "source": "access_controls"} if {
+	not most_specific
+	count(own | roles) > 0
+} else := {"rank": max(own), "source": "access_controls"} if {
+	most_specific
+	count(own) > 0
+} else := {"rank": max(roles), "source": "access_controls"} if {
+	most_specific
+	count(roles) > 0
+} else := {"rank": max(everyone), "source": "access_controls"} if {
+	count(everyone) > 0
+} else := {"rank": 2, "source": "system_default"}
+
+# effective_project is a member's project access as PostHog resolves it:
+# {rank, source}, source one of org_admin, system_default, explicit_members,
+# access_controls; undefined when project_rules_known(pid) is not.
 effective_project(pid, mid) := {"rank": 2, "source": "org_admin"} if {
 	is_org_admin(mid)
 } else := {"rank": 2, "source": "system_default"} if {
 	not access_control_enabled
-} else := {"rank": max(ranks), "source": "access_controls"} if {
-	ranks := applicable_project_ranks(pid, mid)
-	count(ranks) > 0
-} else := {"rank": 2, "source": "system_default"}
+} else := {"rank": object.get(object.get(explicit_member_ranks, pid, {}), mid, 0), "source": "explicit_members"} if {
+	legacy_private(pid)
+	not explicit_members_missing(pid)
+} else := pick_project(own_project_ranks(pid, mid), role_project_ranks(pid, member_roles(mid)), everyone_project_ranks(pid)) if {
+	not legacy_private(pid)
+}
 
 # profile_project is the project access of the members of a profile that are
-# no admins and that no member rule names.
+# no admins, that no member rule names and that are no explicit members of
+# a legacy private project (undefined when project_rules_known(pid) is not).
 profile_project(pid, p) := {"rank": 2, "source": "system_default"} if {
 	not access_control_enabled
-} else := {"rank": max(ranks), "source": "access_controls"} if {
-	ranks := profile_project_ranks(pid, p.roles)
-	count(ranks) > 0
-} else := {"rank": 2, "source": "system_default"}
+} else := {"rank": 0, "source": "explicit_members"} if {
+	legacy_private(pid)
+	not explicit_members_missing(pid)
+} else := pick_project(set(), role_project_ranks(pid, p.roles), everyone_project_ranks(pid)) if {
+	not legacy_private(pid)
+}
 
 # project_individuals are the members whose project access may differ from
-# their profile's: admins and owners, and the members a rule names.
-project_individuals(pid) := org_admins | {mid | some mid, _ in project_member_levels[pid]}
+# their profile's: admins and owners, the members a rule names, and the
+# explicit members of a legacy private project.
+project_individuals(pid) := (org_admins | {mid | some mid, _ in project_member_levels[pid]}) | {mid | some mid, _ in explicit_member_ranks[pid]}
 
 # has_users_with_access is true when PostHog's own resolution of project pid
 # was collected (input.index.users_with_access: membership id → level).
@@ -360,21 +480,35 @@ has_users_with_access(pid) if is_object(input.index.users_with_access[pid])
 
 # ---------------------------------------------------------------- effective resource access
 
-# profile_resource_ranks are the ranks of the everyone rule and of the rules
-# of the given roles on resource r (already mapped to its rule resource).
-profile_resource_ranks(pid, roles, r) := everyone | by_role if {
-	everyone := {resource_rank[l] | some l in resource_everyone_levels[pid][r]}
-	by_role := {resource_rank[l] |
-		some role in rule_roles(roles)
-		some l in resource_role_levels[pid][r][role]
-	}
+# everyone_resource_ranks, role_resource_ranks and own_resource_ranks are the
+# ranks of the project-wide rules on resource r (already mapped to its rule
+# resource) in project pid, by subject.
+everyone_resource_ranks(pid, r) := {resource_rank[l] | some l in resource_everyone_levels[pid][r]}
+
+role_resource_ranks(pid, roles, r) := {resource_rank[l] |
+	some role in rule_roles(roles)
+	some l in resource_role_levels[pid][r][role]
 }
 
-# applicable_resource_ranks are the ranks of the resource rules on r that
-# apply to a member.
-applicable_resource_ranks(pid, mid, r) := own | profile_resource_ranks(pid, member_roles(mid), r) if {
-	own := {resource_rank[l] | some l in resource_member_levels[pid][r][mid]}
-}
+own_resource_ranks(pid, mid, r) := {resource_rank[l] | some l in resource_member_levels[pid][r][mid]}
+
+# pick_resource resolves a resource level from the ranks of the rules that
+# apply: the highest of all of them in legacy organizations, the most
+# specific subject's (member, else roles, else everyone) in most-specific
+# ones; without a rule, the default of resource r.
+pick_resource(own, roles, everyone, r) := {"rank": max(((own | roles) | everyone)), "source": "resource_access_controls"} if {
+	not most_specific
+	count(((own | roles) | everyone)) > 0
+} else := {"rank": max(own), "source": "resource_access_controls"} if {
+	most_specific
+	count(own) > 0
+} else := {"rank": max(roles), "source": "resource_access_controls"} if {
+	most_specific
+	count(roles) > 0
+} else := {"rank": max(everyone), "source": "resource_access_controls"} if {
+	most_specific
+	count(everyone) > 0
+} else := {"rank": resource_rank[default_resource_level(r)], "source": "system_default"}
 
 # effective_resource is a member's level on resource r in project pid:
 # {rank, source}, source one of org_admin, system_default,
@@ -383,19 +517,23 @@ effective_resource(pid, mid, r) := {"rank": resource_rank[highest_resource_level
 	is_org_admin(mid)
 } else := {"rank": resource_rank[default_resource_level(r)], "source": "system_default"} if {
 	not access_control_enabled
-} else := {"rank": max(ranks), "source": "resource_access_controls"} if {
-	ranks := applicable_resource_ranks(pid, mid, rule_resource(r))
-	count(ranks) > 0
-} else := {"rank": resource_rank[default_resource_level(r)], "source": "system_default"}
+} else := pick_resource(
+	own_resource_ranks(pid, mid, rule_resource(r)),
+	role_resource_ranks(pid, member_roles(mid), rule_resource(r)),
+	everyone_resource_ranks(pid, rule_resource(r)),
+	r,
+)
 
 # profile_resource is the level on resource r of the members of a profile
 # that are no admins and that no member rule on r names.
 profile_resource(pid, p, r) := {"rank": resource_rank[default_resource_level(r)], "source": "system_default"} if {
 	not access_control_enabled
-} else := {"rank": max(ranks), "source": "resource_access_controls"} if {
-	ranks := profile_resource_ranks(pid, p.roles, rule_resource(r))
-	count(ranks) > 0
-} else := {"rank": resource_rank[default_resource_level(r)], "source": "system_default"}
+} else := pick_resource(
+	set(),
+	role_resource_ranks(pid, p.roles, rule_resource(r)),
+	everyone_resource_ranks(pid, rule_resource(r)),
+	r,
+)
 
 # resource_individuals are the members whose project access or level on r may
 # differ from their profile's.

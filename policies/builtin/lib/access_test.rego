@@ -23,7 +23,8 @@ test_highest_applicable_rule_wins if {
 	access.effective_project("1", "m-bi").rank == 0 with input as doc
 }
 
-test_a_lower_member_rule_cannot_undercut_the_everyone_rule if {
+test_a_lower_member_rule_undercuts_the_everyone_rule if {
+	# explicit-first: eve's own none denies her, the everyone member does not apply
 	p := testdata.project(
 		9, "P", [
 			testdata.project_rule(9, "member", null, null),
@@ -31,7 +32,156 @@ test_a_lower_member_rule_cannot_undercut_the_everyone_rule if {
 		],
 		[],
 	)
-	access.effective_project("9", "m-eve").rank == 1 with input as testdata.with_projects([p])
+	access.effective_project("9", "m-eve") == {"rank": 0, "source": "access_controls"} with input as testdata.with_projects([p])
+
+	# near miss: pat has no rule of her own, the everyone rule applies
+	access.effective_project("9", "m-pat") == {"rank": 1, "source": "access_controls"} with input as testdata.with_projects([p])
+}
+
+test_a_role_rule_undercuts_the_everyone_rule if {
+	p := testdata.project(
+		9, "P", [
+			testdata.project_rule(9, "admin", null, null),
+			testdata.project_rule(9, "none", null, "r-eng"),
+		],
+		[],
+	)
+	access.effective_project("9", "m-eve").rank == 0 with input as testdata.with_projects([p])
+	prof := access.member_profile["m-eve"] with input as testdata.with_projects([p])
+	access.profile_project("9", prof).rank == 0 with input as testdata.with_projects([p])
+
+	# without role_based_access the role rule is inert: the everyone rule applies
+	no_rbac := object.union(testdata.with_projects([p]), {"snapshot": {"organization": {"available_product_features": ["access_control"]}}})
+	access.effective_project("9", "m-eve").rank == 2 with input as no_rbac
+}
+
+test_explicit_rules_take_the_highest_of_member_and_roles if {
+	# legacy resolution: eve's own none and her role's admin: admin
+	p := testdata.project(
+		9, "P", [
+			testdata.project_rule(9, "none", null, null),
+			testdata.project_rule(9, "none", "m-eve", null),
+			testdata.project_rule(9, "admin", null, "r-eng"),
+		],
+		[],
+	)
+	access.effective_project("9", "m-eve") == {"rank": 2, "source": "access_controls"} with input as testdata.with_projects([p])
+}
+
+most_specific(d) := object.union(d, {"snapshot": {"organization": {"uses_most_specific_access_resolution": true}}})
+
+test_most_specific_organizations_let_the_member_rule_decide if {
+	p := testdata.project(
+		9, "P", [
+			testdata.project_rule(9, "member", null, null),
+			testdata.project_rule(9, "none", "m-eve", null),
+			testdata.project_rule(9, "admin", null, "r-eng"),
+		],
+		[],
+	)
+	d := most_specific(testdata.with_projects([p]))
+	access.effective_project("9", "m-eve") == {"rank": 0, "source": "access_controls"} with input as d
+
+	# the role beats the everyone rule, even when lower
+	q := testdata.project(9, "P", [testdata.project_rule(9, "admin", null, null), testdata.project_rule(9, "member", null, "r-eng")], [])
+	access.effective_project("9", "m-eve").rank == 1 with input as most_specific(testdata.with_projects([q]))
+
+	# null is the legacy resolution
+	legacy := object.union(testdata.with_projects([p]), {"snapshot": {"organization": {"uses_most_specific_access_resolution": null}}})
+	access.effective_project("9", "m-eve").rank == 2 with input as legacy
+}
+
+test_resources_take_the_highest_rule_unless_most_specific if {
+	p := testdata.project(9, "P", [], [
+		testdata.rule("editor", "feature_flag", null, null),
+		testdata.rule("none", "feature_flag", "m-eve", null),
+		testdata.rule("viewer", "feature_flag", null, "r-eng"),
+	])
+	d := testdata.with_projects([p])
+	access.effective_resource("9", "m-eve", "feature_flag") == {"rank": 2, "source": "resource_access_controls"} with input as d
+	access.effective_resource("9", "m-eve", "feature_flag") == {"rank": 0, "source": "resource_access_controls"} with input as most_specific(d)
+
+	# most specific without a member rule: the role's viewer beats everyone's editor
+	prof := access.member_profile["m-eve"] with input as d
+	access.profile_resource("9", prof, "feature_flag").rank == 1 with input as most_specific(d)
+	access.profile_resource("9", prof, "feature_flag").rank == 2 with input as d
+}
+
+test_a_rule_naming_both_a_member_and_a_role_applies_to_no_one if {
+	both := object.union(testdata.project_rule(9, "admin", "m-eve", null), {"role": "r-eng"})
+	p := testdata.project(9, "P", [testdata.project_rule(9, "none", null, null), both], [])
+	access.effective_project("9", "m-eve").rank == 0 with input as testdata.with_projects([p])
+}
+
+features(keys) := object.union(testdata.input_doc, {"snapshot": {"organization": {"available_product_features": keys}}})
+
+test_every_vintage_of_the_entitlement_enables_rules if {
+	access.effective_project("1", "m-bi").rank == 0 with input as features(["advanced_permissions"])
+	access.effective_project("1", "m-bi").rank == 0 with input as features(["project_based_permissioning"])
+	access.entitlement == "advanced_permissions" with input as features(["advanced_permissions", "project_based_permissioning"])
+	not access.entitlement with input as features(["audit_logs"])
+	access.effective_project("1", "m-bi").rank == 2 with input as features(["audit_logs"])
+}
+
+legacy_doc(explicit, missing) := object.union(
+	testdata.with_projects([object.union(
+		testdata.project(9, "P", [], []),
+		object.union({"access_control": true}, explicit),
+	)]),
+	{"snapshot": {
+		"organization": {"available_product_features": ["project_based_permissioning", "role_based_access"]},
+		"missing": missing,
+	}},
+)
+
+test_legacy_private_projects_admit_only_explicit_members if {
+	d := legacy_doc(
+		{"explicit_members": [
+			{"id": "e1", "level": 8, "effective_level": 8, "user": {"uuid": "u-pat", "email": "pat@product.acme.com"}},
+			{"id": "e2", "level": 1, "effective_level": 1, "user": {"uuid": "gone", "email": "BI-bot@acme.com"}},
+		]},
+		[],
+	)
+	access.project_rules_known("9") with input as d
+	access.effective_project("9", "m-pat") == {"rank": 2, "source": "explicit_members"} with input as d
+	access.effective_project("9", "m-bi") == {"rank": 1, "source": "explicit_members"} with input as d
+	access.effective_project("9", "m-eve") == {"rank": 0, "source": "explicit_members"} with input as d
+	access.effective_project("9", "m-alice").rank == 2 with input as d
+	prof := access.member_profile["m-eve"] with input as d
+	access.profile_project("9", prof).rank == 0 with input as d
+	access.project_individuals("9") == {"m-alice", "m-bob", "m-pat", "m-bi"} with input as d
+}
+
+test_legacy_explicit_members_keep_a_higher_organization_level if {
+	m := testdata.member_index("m-x", "u-x", "x@acme.com", 8, [], [])
+	ex := legacy_doc({"explicit_members": [{"id": "e1", "level": 1, "user": {"uuid": "u-x"}}]}, [])
+	d := object.union(testdata.with_members({"m-x": m}), {"snapshot": {"organization": ex.snapshot.organization, "projects": ex.snapshot.projects}})
+	access.explicit_member_ranks["9"]["m-x"] == 2 with input as d
+	access.legacy_rank(15) == 2
+	access.legacy_rank(1) == 1
+}
+
+test_legacy_private_without_explicit_members_is_unknown if {
+	d := legacy_doc({}, [{"section": "explicit_members", "project_id": 9, "status": 404, "not_applicable": true}])
+	not access.project_rules_known("9") with input as d
+	not access.effective_project("9", "m-eve") with input as d
+
+	# a record for the whole section covers every project
+	w := legacy_doc({}, [{"section": "explicit_members", "project_id": null, "status": 404}])
+	not access.project_rules_known("9") with input as w
+
+	# a record for another project does not
+	o := legacy_doc({}, [{"section": "explicit_members", "project_id": 8, "status": 404}])
+	access.project_rules_known("9") with input as o
+
+	# collected and empty (left out of the snapshot): nobody but admins
+	e := legacy_doc({}, [])
+	access.effective_project("9", "m-eve").rank == 0 with input as e
+}
+
+test_the_legacy_flag_is_inert_on_newer_vintages if {
+	d := object.union(legacy_doc({}, []), {"snapshot": {"organization": {"available_product_features": ["project_based_permissioning", "advanced_permissions"]}}})
+	access.effective_project("9", "m-eve") == {"rank": 2, "source": "system_default"} with input as d
 }
 
 test_no_applicable_rule_means_the_system_default if {

@@ -1,0 +1,87 @@
+package snapshot_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/hogaudit/hogaudit/snapshot"
+	"github.com/hogaudit/hogaudit/snapshot/posthog"
+	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
+)
+
+// collectAt collects org as served by a simulator of deployment dep.
+func collectAt(t *testing.T, org *posthogsim.Org, dep posthogsim.Deployment) *snapshot.Snapshot {
+	t.Helper()
+	srv := httptest.NewServer(posthogsim.New(org, posthogsim.WithDeployment(dep)))
+	t.Cleanup(srv.Close)
+	c, err := posthog.New(srv.URL, posthogsim.AcmeScannerToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := snapshot.Collect(context.Background(), c, snapshot.Options{Now: func() time.Time { return refNow }})
+	if err != nil {
+		t.Fatalf("collect: %v", err)
+	}
+	return s
+}
+
+func explicitMembersRecord(s *snapshot.Snapshot) (snapshot.Missing, bool) {
+	for _, m := range s.Missing {
+		if m.Section == snapshot.SectionExplicitMembers {
+			return m, true
+		}
+	}
+	return snapshot.Missing{}, false
+}
+
+func TestCollectExplicitMembersAreEvidenceUnderLegacyPermissioning(t *testing.T) {
+	legacy := func(features ...string) *posthogsim.Org {
+		o := posthogsim.Acme(refNow)
+		o.Features = features
+		o.Projects[0].AccessControl = true
+		o.Projects[0].ExplicitMembers = []posthogsim.ExplicitMember{{ID: "e1", MemberID: o.Members[3].ID, Level: posthogsim.LevelMember, JoinedAt: refNow}}
+		return o
+	}
+	// project_based_permissioning alone: the newest deployment's 404 leaves
+	// the private project's access unknown, which is missing evidence.
+	s := collectAt(t, legacy("project_based_permissioning", "audit_logs"), posthogsim.Newest)
+	m, ok := explicitMembersRecord(s)
+	if !ok || m.NotApplicable || m.ProjectID == nil || *m.ProjectID != posthogsim.AcmeProductionID || m.Status != 404 {
+		t.Fatalf("want a missing (not n/a) explicit_members record for Production, got %+v (found %v)", m, ok)
+	}
+	if s.Complete() {
+		t.Error("the snapshot must not be complete")
+	}
+	// Near miss: with a newer entitlement the legacy flag is inert and the
+	// 404 is only "not applicable".
+	s = collectAt(t, legacy("project_based_permissioning", "access_control", "audit_logs"), posthogsim.Newest)
+	if m, ok := explicitMembersRecord(s); !ok || !m.NotApplicable {
+		t.Errorf("with access_control the 404 is not applicable, got %+v (found %v)", m, ok)
+	}
+	// The 2025 deployment serves them: collected.
+	s = collectAt(t, legacy("project_based_permissioning", "audit_logs"), posthogsim.Deployment2025)
+	if m, ok := explicitMembersRecord(s); ok {
+		t.Errorf("2025 serves explicit_members, got %+v", m)
+	}
+	if got := s.Projects[0].ExplicitMembers; len(got) != 1 || got[0].User.UUID == "" {
+		t.Errorf("explicit members = %+v", got)
+	}
+}
+
+func TestCollectDecodesMostSpecificResolution(t *testing.T) {
+	o := posthogsim.Acme(refNow)
+	yes := true
+	o.UsesMostSpecificAccessResolution = &yes
+	if s := collectAt(t, o, posthogsim.Newest); s.Organization.UsesMostSpecificAccessResolution == nil || !*s.Organization.UsesMostSpecificAccessResolution {
+		t.Errorf("uses_most_specific_access_resolution = %v, want true", s.Organization.UsesMostSpecificAccessResolution)
+	}
+	// null and absent (2025) are both the legacy resolution: nil
+	if s := collectAt(t, posthogsim.Acme(refNow), posthogsim.Newest); s.Organization.UsesMostSpecificAccessResolution != nil {
+		t.Errorf("null: got %v", *s.Organization.UsesMostSpecificAccessResolution)
+	}
+	if s := collectAt(t, o, posthogsim.Deployment2025); s.Organization.UsesMostSpecificAccessResolution != nil {
+		t.Errorf("2025: got %v", *s.Organization.UsesMostSpecificAccessResolution)
+	}
+}
