@@ -52,7 +52,11 @@ func (c *Client) Members(ctx context.Context, orgID string) ([]Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	return List[Member](ctx, c, p, nil)
+	// include_guests=true: no PostHog version read so far has guest
+	// memberships or the parameter (DRF ignores unknown parameters), but a
+	// deployment that hid some members by default unless asked must not
+	// make the member list silently short.
+	return List[Member](ctx, c, p, url.Values{"include_guests": {"true"}})
 }
 
 // Invites returns every invite, expired ones included, of
