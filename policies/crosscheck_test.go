@@ -123,10 +123,14 @@ func TestCrossCheckAccessResolution(t *testing.T) {
 	}
 
 	rng := rand.New(rand.NewPCG(*crosscheckSeed, 7))
-	var stats crosscheckStats
+	stats := crosscheckStats{shapes: map[string]int{}}
 	for i := range *crosscheckOrgs {
 		g := generateOrg(rng, i)
+		stats.shapes[g.shape()]++
 		sim := posthogsim.New(g.org, posthogsim.WithDeployment(g.deployment), posthogsim.WithPageSize(1000))
+		if g.explicitMembersFail {
+			sim.Inject(posthogsim.Fault{Path: "/explicit_members/", Times: 1 << 20, Kind: posthogsim.Fault500})
+		}
 		snap := collectInMemory(t, sim)
 		doc, err := BuildInput(snap, mx.Bind(snap, crosscheckNow), crosscheckNow)
 		if err != nil {
@@ -147,14 +151,33 @@ func TestCrossCheckAccessResolution(t *testing.T) {
 	}
 	t.Logf("%d organizations: %d member×project and %d member×project×resource levels agree (%d legacy private, %d most-specific orgs, %d unknown projects)",
 		*crosscheckOrgs, stats.projects, stats.resources, stats.legacyPrivate, stats.mostSpecific, stats.unknown)
-	// The generator must reach every shape it claims to.
-	if *crosscheckOrgs >= 500 && (stats.legacyPrivate == 0 || stats.mostSpecific == 0 || stats.unknown == 0 || stats.denials == 0) {
-		t.Errorf("the generator missed a shape: %+v", stats)
+	// The generator must reach every shape it claims to: among them every
+	// deployment with every combination of access-control keys (the newest
+	// with advanced_permissions alone, 2025 with access_control alone, …).
+	if *crosscheckOrgs >= 500 {
+		if stats.legacyPrivate == 0 || stats.mostSpecific == 0 || stats.unknown == 0 || stats.denials == 0 {
+			t.Errorf("the generator missed a shape: %+v", stats)
+		}
+		for _, dep := range []posthogsim.Deployment{posthogsim.Newest, posthogsim.Deployment2025} {
+			for keys := range 1 << len(accessControlKeys) {
+				o := &posthogsim.Org{}
+				for b, k := range accessControlKeys {
+					if keys&(1<<b) != 0 {
+						o.Features = append(o.Features, k)
+					}
+				}
+				if shape := (generated{org: o, deployment: dep}).shape(); stats.shapes[shape] == 0 {
+					t.Errorf("no organization of shape %q among %v", shape, stats.shapes)
+				}
+			}
+		}
 	}
 }
 
 type crosscheckStats struct {
 	projects, resources, legacyPrivate, mostSpecific, unknown, denials int
+	// shapes counts the organizations per deployment and access-control keys.
+	shapes map[string]int
 }
 
 var projectRank = map[string]int{"none": 0, "member": 1, "admin": 2}
@@ -190,8 +213,8 @@ func compareOrg(sim *posthogsim.Server, snap *snapshot.Snapshot, g generated, ta
 			}
 			continue
 		}
-		if g.legacyPrivate(p) && g.deployment == posthogsim.Newest {
-			return fmt.Sprintf("project %s: a legacy private project on the newest deployment (no explicit_members) was judged", pid)
+		if g.legacyPrivate(p) && g.explicitMembersFail {
+			return fmt.Sprintf("project %s: a legacy private project was judged without its explicit members", pid)
 		}
 		byMember, _ := levels("project")[pid].(map[string]any)
 		byProfile, _ := levels("profile_project")[pid].(map[string]any)
@@ -260,7 +283,9 @@ func collectInMemory(t *testing.T, sim *posthogsim.Server) *snapshot.Snapshot {
 	t.Helper()
 	hc, base, closeFn := sim.InMemory()
 	defer closeFn()
-	c, err := posthog.New(base, crosscheckToken, posthog.WithHTTPClient(hc), posthog.WithBudget(posthog.NewBudget(8, 0)))
+	// One attempt: an injected 500 is missing evidence at once.
+	c, err := posthog.New(base, crosscheckToken, posthog.WithHTTPClient(hc), posthog.WithBudget(posthog.NewBudget(8, 0)),
+		posthog.WithRetry(1, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,16 +300,20 @@ func collectInMemory(t *testing.T, sim *posthogsim.Server) *snapshot.Snapshot {
 type generated struct {
 	org        *posthogsim.Org
 	deployment posthogsim.Deployment
+	// explicitMembersFail makes every explicit_members request fail (500).
+	explicitMembersFail bool
 }
 
 func (g generated) mostSpecific() bool {
 	return g.deployment == posthogsim.Newest && g.org.UsesMostSpecificAccessResolution != nil && *g.org.UsesMostSpecificAccessResolution
 }
 
-// legacyPrivate is true for a project PostHog keeps to its explicit members.
+// legacyPrivate is true for a project PostHog keeps to its explicit members:
+// the legacy flag under 2024's project_based_permissioning without 2025's
+// advanced_permissions, on the deployment that still has the flag.
 func (g generated) legacyPrivate(p posthogsim.Project) bool {
-	return p.AccessControl && g.org.HasFeature("project_based_permissioning") &&
-		!g.org.HasFeature("access_control") && !g.org.HasFeature("advanced_permissions")
+	return g.deployment == posthogsim.Deployment2025 && p.AccessControl &&
+		g.org.HasFeature("project_based_permissioning") && !g.org.HasFeature("advanced_permissions")
 }
 
 // describe is the organization's shape, for a disagreement's report.
@@ -327,8 +356,9 @@ func (g generated) describe() string {
 // generateOrg makes the i-th randomized organization: members at levels
 // 1/8/15 (the first, an owner, holds the scanning key), roles and their
 // members, projects with random project and resource rules (none included),
-// the legacy private flag and explicit members, and a random entitlement
-// vintage, role_based_access, most-specific setting and deployment.
+// the legacy private flag and explicit members, any combination of the
+// access-control keys, role_based_access, a most-specific setting and
+// either deployment (whose explicit members now and then fail to load).
 func generateOrg(rng *rand.Rand, i int) generated {
 	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
 	chance := func(p float64) bool { return rng.Float64() < p }
@@ -338,16 +368,14 @@ func generateOrg(rng *rand.Rand, i int) generated {
 		ID: id(1, 0), Name: fmt.Sprintf("Crosscheck %d", i), Slug: fmt.Sprintf("crosscheck-%d", i),
 		CreatedAt: crosscheckNow.AddDate(-1, 0, 0), MembersCanUsePersonalAPIKeys: true,
 	}
-	switch rng.IntN(6) {
-	case 0: // no entitlement
-	case 1:
-		o.Features = append(o.Features, "access_control")
-	case 2:
-		o.Features = append(o.Features, "advanced_permissions")
-	case 3, 4:
-		o.Features = append(o.Features, "project_based_permissioning")
-	case 5:
-		o.Features = append(o.Features, "project_based_permissioning", "advanced_permissions")
+	// Any subset of the three access-control keys, on either deployment:
+	// each deployment checks its own keys only, so the newest with only
+	// advanced_permissions and 2025 with only access_control enforce nothing.
+	keys := rng.IntN(1 << len(accessControlKeys))
+	for b, k := range accessControlKeys {
+		if keys&(1<<b) != 0 {
+			o.Features = append(o.Features, k)
+		}
 	}
 	if chance(0.6) {
 		o.Features = append(o.Features, "role_based_access")
@@ -465,16 +493,29 @@ func generateOrg(rng *rand.Rand, i int) generated {
 	}}
 
 	g := generated{org: o, deployment: posthogsim.Newest}
-	switch {
-	case o.HasFeature("access_control"):
-	case o.HasFeature("project_based_permissioning") && !o.HasFeature("advanced_permissions"):
-		// 2024 and before serve the explicit members; now and then the
-		// newest deployment does not, and the library must say unknown.
-		if chance(0.8) {
-			g.deployment = posthogsim.Deployment2025
-		}
-	case chance(0.5):
+	if chance(0.5) {
 		g.deployment = posthogsim.Deployment2025
 	}
+	// Now and then the explicit members of a 2024-style organization fail
+	// to load: its legacy private projects are unknown to the library.
+	if g.deployment == posthogsim.Deployment2025 && o.HasFeature("project_based_permissioning") &&
+		!o.HasFeature("advanced_permissions") && chance(0.25) {
+		g.explicitMembersFail = true
+	}
 	return g
+}
+
+// accessControlKeys are the access-control feature keys of every vintage.
+var accessControlKeys = []string{"access_control", "advanced_permissions", "project_based_permissioning"}
+
+// shape names an organization's deployment and access-control keys, for the
+// generator's coverage.
+func (g generated) shape() string {
+	var keys []string
+	for _, k := range accessControlKeys {
+		if g.org.HasFeature(k) {
+			keys = append(keys, k)
+		}
+	}
+	return g.deployment.String() + ":" + strings.Join(keys, "+")
 }

@@ -634,9 +634,11 @@ func (col *collector) projectTasks() []func(context.Context) error {
 
 // failExplicitMembers records a failed explicit_members request. A 404 is
 // "not applicable" (newer PostHog removed the endpoint), except for an
-// organization entitled to access control by project_based_permissioning
-// alone: there the legacy access_control flag admits only the project's
-// explicit members, so without them the project's access is unknown.
+// organization whose features make the legacy access_control flag private
+// on PostHog 2024 and before: there the project admits only its explicit
+// members, so without them its access is unknown — unless the deployment
+// shows it is the newest PostHog, which ignores the flag (settled in
+// settleExplicitMembers once every request is done).
 func (col *collector) failExplicitMembers(projectID *int64, endpoint string, err error) error {
 	if isFatal(err) {
 		return err
@@ -647,21 +649,50 @@ func (col *collector) failExplicitMembers(projectID *int64, endpoint string, err
 	defer col.mu.Unlock()
 	if m.NotApplicable && legacyProjectPermissioning(col.snap.Organization) {
 		m.NotApplicable = false
-		m.Reason = "the organization's only access-control feature is project_based_permissioning, so this private project admits only its explicit members, and the deployment did not serve them"
+		m.Reason = legacyExplicitMembersReason
 	}
 	col.snap.Missing = append(col.snap.Missing, m)
 	return nil
 }
 
-// legacyProjectPermissioning reports whether org is entitled to access
-// control by project_based_permissioning alone (PostHog 2024 and before).
+const legacyExplicitMembersReason = "the organization has project_based_permissioning without advanced_permissions, so on PostHog 2024 and before this private project admits only its explicit members, and the deployment did not serve them"
+
+// legacyProjectPermissioning reports whether org's features make a project
+// with the legacy access_control flag private on PostHog 2024 and before
+// (posthog/user_permissions.py of that vintage checks
+// project_based_permissioning): it has that key and not advanced_permissions,
+// under which the 2025 code ignores the flag. access_control plays no part:
+// no deployment that still honours the flag checks it.
 func legacyProjectPermissioning(org *posthog.Organization) bool {
 	if org == nil {
 		return false
 	}
 	fs := org.AvailableProductFeatures
-	return slices.Contains(fs, "project_based_permissioning") &&
-		!slices.Contains(fs, "access_control") && !slices.Contains(fs, "advanced_permissions")
+	return slices.Contains(fs, "project_based_permissioning") && !slices.Contains(fs, "advanced_permissions")
+}
+
+// settleExplicitMembers turns the explicit_members 404s failExplicitMembers
+// kept as missing evidence into "not applicable" when the deployment served
+// users_with_access or identity_provider_configs, endpoints only the newest
+// PostHog has: its membership gate checks access_control alone and ignores
+// the legacy flag and project_based_permissioning, so no explicit member
+// decides anything there. It runs after every request has finished.
+func (col *collector) settleExplicitMembers() {
+	s := col.snap
+	newest := s.IdentityProviderConfigs != nil
+	for _, p := range s.Projects {
+		newest = newest || p.UsersWithAccess != nil
+	}
+	if !newest {
+		return
+	}
+	for i := range s.Missing {
+		m := &s.Missing[i]
+		if m.Section == SectionExplicitMembers && m.Status == 404 && m.Reason == legacyExplicitMembersReason {
+			m.NotApplicable = true
+			m.Reason = "not applicable on this deployment: the newest PostHog ignores project_based_permissioning and the legacy access_control flag"
+		}
+	}
 }
 
 func (col *collector) activityLog(ctx context.Context, projectID int64, endpoint string) error {
@@ -854,6 +885,7 @@ func nonNil[T any](s []T) []T {
 // deterministic form.
 func (col *collector) finish() {
 	s := col.snap
+	col.settleExplicitMembers()
 	if col.roleList != nil {
 		s.Roles = make([]Role, 0, len(col.roleList))
 		memberByUser := map[string]string{}

@@ -3,6 +3,7 @@ package snapshot_test
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,21 +45,38 @@ func TestCollectExplicitMembersAreEvidenceUnderLegacyPermissioning(t *testing.T)
 		o.Projects[0].ExplicitMembers = []posthogsim.ExplicitMember{{ID: "e1", MemberID: o.Members[3].ID, Level: posthogsim.LevelMember, JoinedAt: refNow}}
 		return o
 	}
-	// project_based_permissioning alone: the newest deployment's 404 leaves
-	// the private project's access unknown, which is missing evidence.
-	s := collectAt(t, legacy("project_based_permissioning", "audit_logs"), posthogsim.Newest)
+	// project_based_permissioning without advanced_permissions, on a
+	// deployment that answers explicit_members 404 and does not show it is
+	// the newest (its users_with_access and identity_provider_configs
+	// failed): the private project's access is unknown, missing evidence.
+	faulty := posthogsim.New(legacy("project_based_permissioning", "audit_logs"))
+	for _, path := range []string{"/users_with_access/", "/identity_provider_configs/"} {
+		faulty.Inject(posthogsim.Fault{Path: path, Times: 100, Kind: posthogsim.Fault500})
+	}
+	s := collectFrom(t, faulty, posthog.WithRetry(1, 0))
 	m, ok := explicitMembersRecord(s)
-	if !ok || m.NotApplicable || m.ProjectID == nil || *m.ProjectID != posthogsim.AcmeProductionID || m.Status != 404 {
+	if !ok || m.NotApplicable || m.ProjectID == nil || *m.ProjectID != posthogsim.AcmeProductionID || m.Status != 404 ||
+		!strings.Contains(m.Reason, "project_based_permissioning without advanced_permissions") {
 		t.Fatalf("want a missing (not n/a) explicit_members record for Production, got %+v (found %v)", m, ok)
 	}
 	if s.Complete() {
 		t.Error("the snapshot must not be complete")
 	}
-	// Near miss: with a newer entitlement the legacy flag is inert and the
-	// 404 is only "not applicable".
-	s = collectAt(t, legacy("project_based_permissioning", "access_control", "audit_logs"), posthogsim.Newest)
+	// Near miss: the newest deployment shows itself (users_with_access and
+	// identity_provider_configs served); it ignores the flag and
+	// project_based_permissioning, so the 404 is only "not applicable".
+	s = collectAt(t, legacy("project_based_permissioning", "audit_logs"), posthogsim.Newest)
+	if m, ok := explicitMembersRecord(s); !ok || !m.NotApplicable || !strings.Contains(m.Reason, "the newest PostHog ignores") {
+		t.Errorf("on the newest deployment the 404 is not applicable, got %+v (found %v)", m, ok)
+	}
+	// Near miss: with advanced_permissions the legacy flag is inert on every
+	// deployment.
+	faulty = posthogsim.New(legacy("project_based_permissioning", "advanced_permissions", "audit_logs"))
+	faulty.Inject(posthogsim.Fault{Path: "/identity_provider_configs/", Times: 100, Kind: posthogsim.Fault500})
+	faulty.Inject(posthogsim.Fault{Path: "/users_with_access/", Times: 100, Kind: posthogsim.Fault500})
+	s = collectFrom(t, faulty, posthog.WithRetry(1, 0))
 	if m, ok := explicitMembersRecord(s); !ok || !m.NotApplicable {
-		t.Errorf("with access_control the 404 is not applicable, got %+v (found %v)", m, ok)
+		t.Errorf("with advanced_permissions the 404 is not applicable, got %+v (found %v)", m, ok)
 	}
 	// The 2025 deployment serves them: collected.
 	s = collectAt(t, legacy("project_based_permissioning", "audit_logs"), posthogsim.Deployment2025)
@@ -68,6 +86,22 @@ func TestCollectExplicitMembersAreEvidenceUnderLegacyPermissioning(t *testing.T)
 	if got := s.Projects[0].ExplicitMembers; len(got) != 1 || got[0].User.UUID == "" {
 		t.Errorf("explicit members = %+v", got)
 	}
+}
+
+// collectFrom collects from sim with the client options given.
+func collectFrom(t *testing.T, sim *posthogsim.Server, opts ...posthog.Option) *snapshot.Snapshot {
+	t.Helper()
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	c, err := posthog.New(srv.URL, posthogsim.AcmeScannerToken, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := snapshot.Collect(context.Background(), c, snapshot.Options{Now: func() time.Time { return refNow }})
+	if err != nil {
+		t.Fatalf("collect: %v", err)
+	}
+	return s
 }
 
 func TestCollectDecodesMostSpecificResolution(t *testing.T) {

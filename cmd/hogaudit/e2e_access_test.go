@@ -164,35 +164,7 @@ func TestE2EMostSpecificOrganizations(t *testing.T) {
 	requireFinding(t, old, want{"PH212", "member:dan@acme.example", "production_project"})
 }
 
-// Item 3: every vintage of the access-control entitlement enforces the rules.
-func TestE2EEntitlementByVintage(t *testing.T) {
-	features := func(keep ...string) orgChange {
-		return func(o *posthogsim.Org) {
-			var fs []string
-			for _, f := range o.Features {
-				if f != "access_control" {
-					fs = append(fs, f)
-				}
-			}
-			o.Features = append(fs, keep...)
-		}
-	}
-	ph205 := want{"PH205", "project:production_project", "production_project"}
-	for _, dep := range bothDeployments {
-		t.Run(dep.String(), func(t *testing.T) {
-			// 2025's key: Production's default none is enforced.
-			rep, _ := scanOrg(t, dep, features("advanced_permissions"))
-			requireAbsent(t, rep, ph205)
-			requireFinding(t, rep, want{"PH212", "member:dan@acme.example", "production_project"})
-			// Near miss: no entitlement at all: the rules are ignored.
-			miss, _ := scanOrg(t, dep, features())
-			f := requireFinding(t, miss, ph205)
-			if f.Evidence["access_control_feature"] != false {
-				t.Errorf("evidence = %v", f.Evidence)
-			}
-		})
-	}
-}
+// Item 3's entitlement by vintage is in e2e_vintage_test.go.
 
 // Item 3, 2024 and before: with project_based_permissioning alone a project
 // with the legacy access_control flag admits only its explicit members and
@@ -231,9 +203,27 @@ func TestE2ELegacyPrivateProjectsAdmitTheirExplicitMembers(t *testing.T) {
 	miss, _ := scanOrg(t, posthogsim.Deployment2025, legacy("frank@acme.example"))
 	requireAbsent(t, miss, zoe)
 
-	// The newest deployment does not serve explicit members: the project's
-	// access is unknown, never a pass.
-	unknown, res := scanOrg(t, posthogsim.Newest, legacy("zoe@acme.example"))
+	// The newest deployment ignores project_based_permissioning and the
+	// legacy flag alike (it checks access_control alone): no rule is
+	// enforced, PostHog's own users_with_access gives zoe the default admin,
+	// and PH205 says why.
+	newest, res := scanOrg(t, posthogsim.Newest, legacy("zoe@acme.example"))
+	if res.code != 1 {
+		t.Errorf("exit %d, want 1 (findings, complete evidence)", res.code)
+	}
+	if f := requireFinding(t, newest, zoe); f.Evidence["source"] != "users_with_access" || f.Evidence["effective"] != "admin" {
+		t.Errorf("zoe's evidence on the newest deployment = %v, want admin in users_with_access", f.Evidence)
+	}
+	if f := requireFinding(t, newest, want{"PH205", "project:production_project", "production_project"}); !strings.Contains(f.Message, "lacks access_control") {
+		t.Errorf("PH205 = %q", f.Message)
+	}
+	requireAbsent(t, newest, want{"PH901", "section:explicit_members/project/*", ""})
+
+	// The 2025 deployment failing to serve the explicit members: the
+	// project's access is unknown, never a pass.
+	h := newHarness(t, legacy("zoe@acme.example"), posthogsim.WithDeployment(posthogsim.Deployment2025))
+	h.sim.Inject(posthogsim.Fault{Path: "/explicit_members/", Times: 100, Kind: posthogsim.Fault429, Seconds: 3600})
+	unknown, res := h.scanJSON()
 	if res.code != 2 {
 		t.Errorf("exit %d, want 2 (evidence missing)", res.code)
 	}

@@ -131,7 +131,7 @@ func TestEndpointsNewest(t *testing.T) {
 	if org.ID != posthogsim.AcmeOrgID || org.Name != "Acme Analytics" || org.Slug != "acme-analytics" {
 		t.Errorf("organization = %+v", org)
 	}
-	wantFeatures := []string{"access_control", "audit_logs", "automatic_provisioning", "organization_invite_settings", "organization_security_settings", "role_based_access", "saml", "scim", "sso_enforcement"}
+	wantFeatures := []string{"access_control", "advanced_permissions", "audit_logs", "automatic_provisioning", "organization_invite_settings", "organization_security_settings", "role_based_access", "saml", "scim", "sso_enforcement"}
 	if diff := cmp.Diff(wantFeatures, org.AvailableProductFeatures); diff != "" {
 		t.Errorf("features (-want +got):\n%s", diff)
 	}

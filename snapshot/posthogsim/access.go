@@ -57,7 +57,7 @@ type Resolution struct {
 // Access-control feature keys, by PostHog vintage.
 const (
 	featureAccessControl       = "access_control"              // newest
-	featureAdvancedPermissions = "advanced_permissions"        // 2025
+	featureAdvancedPermissions = "advanced_permissions"        // 2025 (and 2024)
 	featureProjectPermissions  = "project_based_permissioning" // 2024 and before
 	featureRoleBasedAccess     = "role_based_access"
 )
@@ -172,12 +172,26 @@ type userAccessControl struct {
 
 func (u userAccessControl) hasFeature(key string) bool { return u.s.org.HasFeature(key) }
 
-// accessControlsSupported is the entitlement gate. Its key changed with
-// PostHog's vintage: access_control (newest), advanced_permissions (2025),
-// project_based_permissioning or advanced_permissions (2024).
+// accessControlsSupported is the entitlement gate (access_controls_supported).
+// Each vintage of PostHog checks its own key and no other:
+//
+//   - Newest (products/access_control/backend/facade/user_access_control.py,
+//     and posthog/user_permissions.py's membership gate): access_control
+//     only. An organization that lists only advanced_permissions gets no
+//     rule enforced at all.
+//   - 2025 (posthog/rbac/user_access_control.py): advanced_permissions only.
+//   - 2024 (the first posthog/rbac/user_access_control.py, "a proxy
+//     feature"): project_based_permissioning or advanced_permissions.
+//
+// Deployment2025 stands for the 2025 and the 2024 code at once (it serves
+// explicit_members), so it accepts the keys of both: advanced_permissions or
+// project_based_permissioning. access_control, a key neither checks, counts
+// only on Newest.
 func (u userAccessControl) accessControlsSupported() bool {
-	return u.hasFeature(featureAccessControl) || u.hasFeature(featureAdvancedPermissions) ||
-		u.hasFeature(featureProjectPermissions)
+	if u.s.deployment == Newest {
+		return u.hasFeature(featureAccessControl)
+	}
+	return u.hasFeature(featureAdvancedPermissions) || u.hasFeature(featureProjectPermissions)
 }
 
 func (u userAccessControl) rbacSupported() bool { return u.hasFeature(featureRoleBasedAccess) }
@@ -300,14 +314,21 @@ func (u userAccessControl) mostSpecificObjectAccess(rows []accessControl) Resolu
 }
 
 // legacyTeamGate is the membership gate of PostHog 2024 and before
-// (UserTeamPermissions with ExplicitTeamMembership): with
-// project_based_permissioning as the only access-control feature, a project
+// (posthog/user_permissions.py, effective_membership_level_for_parent_membership
+// with ExplicitTeamMembership): under project_based_permissioning a project
 // with the legacy access_control flag admits organization admins (handled by
 // precheck) and its explicit members, at the higher of the explicit level
 // and their organization level (ExplicitTeamMembership.effective_level).
+//
+// The 2025 gate checks advanced_permissions and ignores the flag, and the
+// newest checks access_control and ignores it too; so Deployment2025, which
+// imitates both older vintages, applies the gate only to organizations whose
+// features are 2024's alone (project_based_permissioning without
+// advanced_permissions), and Newest never does (it no longer serves
+// explicit_members).
 func (u userAccessControl) legacyTeamGate() (Resolution, bool) {
-	if !u.p.AccessControl || !u.hasFeature(featureProjectPermissions) ||
-		u.hasFeature(featureAccessControl) || u.hasFeature(featureAdvancedPermissions) {
+	if u.s.deployment == Newest || !u.p.AccessControl || !u.hasFeature(featureProjectPermissions) ||
+		u.hasFeature(featureAdvancedPermissions) {
 		return Resolution{}, false
 	}
 	level := 0

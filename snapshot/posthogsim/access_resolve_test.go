@@ -145,10 +145,20 @@ func TestResolveProjectLegacyExplicitMembers(t *testing.T) {
 			t.Errorf("%s = %+v, want %+v", mid, got, want)
 		}
 	}
-	// The flag is inert once the organization has a newer entitlement.
+	// The flag is inert once the organization has 2025's key.
 	o.Features = append(o.Features, "advanced_permissions")
-	if got := projectLevel(t, posthogsim.New(o), "m-ben"); got.Level != "admin" {
+	if got := projectLevel(t, posthogsim.New(o, posthogsim.WithDeployment(posthogsim.Deployment2025)), "m-ben"); got != (posthogsim.Resolution{Level: "admin", Source: posthogsim.ResolvedObject}) {
 		t.Errorf("with advanced_permissions the rules decide: ben = %+v", got)
+	}
+	// access_control is no newer key on an older deployment: the flag holds.
+	o.Features = []string{"project_based_permissioning", "access_control"}
+	if got := projectLevel(t, posthogsim.New(o, posthogsim.WithDeployment(posthogsim.Deployment2025)), "m-ben"); got.Source != posthogsim.ResolvedExplicitMembers {
+		t.Errorf("with project_based_permissioning and access_control on 2025: ben = %+v", got)
+	}
+	// The newest PostHog ignores the flag (and project_based_permissioning).
+	o.Features = []string{"project_based_permissioning", "role_based_access"}
+	if got := projectLevel(t, posthogsim.New(o), "m-ben"); got != (posthogsim.Resolution{Level: "admin", Source: posthogsim.ResolvedSystemDefault}) {
+		t.Errorf("newest: ben = %+v", got)
 	}
 	// Without any access-control feature: every member gets the default.
 	o.Features = []string{"role_based_access"}

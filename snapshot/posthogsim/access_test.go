@@ -170,9 +170,16 @@ func TestUsersWithAccessResolution(t *testing.T) {
 			want:  map[string]access{"alice": owner, "admin": owner},
 		},
 		{
-			name:     "advanced_permissions (2025) enforces the rules too",
+			// the newest PostHog checks access_control alone
+			name:     "advanced_permissions alone enforces nothing on the newest PostHog",
 			rules:    []posthogsim.AccessRule{rule("", "", "none"), rule("m-cat", "", "member")},
-			features: []string{"advanced_permissions", "audit_logs"},
+			features: []string{"advanced_permissions", "project_based_permissioning", "audit_logs"},
+			want:     map[string]access{"alice": owner, "admin": owner, "ann": def, "ben": def, "cat": def},
+		},
+		{
+			name:     "access_control beside advanced_permissions enforces the rules",
+			rules:    []posthogsim.AccessRule{rule("", "", "none"), rule("m-cat", "", "member")},
+			features: []string{"advanced_permissions", "access_control", "audit_logs"},
 			want:     map[string]access{"alice": owner, "admin": owner, "cat": {"member", "explicit_member"}},
 		},
 		{

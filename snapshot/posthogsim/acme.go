@@ -83,9 +83,15 @@ func Acme(now time.Time) *Org {
 		MembersCanInvite:             &no,
 		MembersCanUsePersonalAPIKeys: true,
 		AllowPubliclySharedResources: false,
+		// access_control beside advanced_permissions, as PostHog's billing
+		// lists them while the newer key propagates (posthog/constants.py:
+		// "Remove this once access_control is propagated"): the newest
+		// deployment checks the first, the 2025 one the second, so Acme's
+		// rules are enforced on both.
 		Features: []string{
 			"sso_enforcement", "saml", "scim", "automatic_provisioning", "role_based_access",
-			"access_control", "audit_logs", "organization_security_settings", "organization_invite_settings",
+			"access_control", "advanced_permissions", "audit_logs", "organization_security_settings",
+			"organization_invite_settings",
 		},
 		// A PostHog Cloud customer: Google, GitHub and GitLab sign-in are
 		// configured, so acme.example's google-oauth2 enforcement is in

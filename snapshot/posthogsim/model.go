@@ -33,10 +33,11 @@ type Org struct {
 	// DefaultRoleID names the role new members get, if any.
 	DefaultRoleID string
 	// Features are the keys of available_product_features (sso_enforcement,
-	// saml, audit_logs, …). Access rules are consulted with access_control
-	// (newest), advanced_permissions (2025) or project_based_permissioning
-	// (2024 and before; with it alone, a project with AccessControl admits
-	// only its ExplicitMembers and organization admins).
+	// saml, audit_logs, …). Each deployment consults access rules under its
+	// own key only: access_control on Newest; advanced_permissions or
+	// project_based_permissioning on Deployment2025 (with the latter but not
+	// advanced_permissions, a project with AccessControl admits only its
+	// ExplicitMembers and organization admins).
 	Features []string
 	// Instance is the deployment serving the organization (GET /_preflight/).
 	Instance Instance
@@ -199,8 +200,8 @@ type Project struct {
 	// (resource_id null).
 	ResourceAccessControls []AccessRule
 	// ExplicitMembers is the legacy per-project membership (served by the
-	// 2025 deployment only; it governs access under
-	// project_based_permissioning alone).
+	// 2025 deployment only; it governs access there under
+	// project_based_permissioning without advanced_permissions).
 	ExplicitMembers []ExplicitMember
 	// Activity holds the project's activity-log entries.
 	Activity []ActivityEntry

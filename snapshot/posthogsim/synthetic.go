@@ -66,8 +66,9 @@ func Synthetic(cfg SyntheticConfig) *Org {
 		MembersCanInvite:             &yes,
 		MembersCanUsePersonalAPIKeys: true,
 		Features: []string{
-			"sso_enforcement", "saml", "role_based_access", "access_control", "audit_logs",
-			"organization_security_settings",
+			// both access-control keys, as billing lists them (see Acme)
+			"sso_enforcement", "saml", "role_based_access", "access_control", "advanced_permissions",
+			"audit_logs", "organization_security_settings",
 		},
 	}
 

@@ -7,11 +7,12 @@
 #   project's rules resolved as PostHog does: org admins and owners get admin; rules naming the
 #   member or (with role_based_access) its roles decide alone, the highest of them, so an explicit
 #   none denies; only without one does the everyone rule apply; no rule means admin; organizations
-#   on the most-specific resolution let the member's own rule beat its roles'; without an
-#   access-control feature (access_control, advanced_permissions, project_based_permissioning)
-#   every member gets admin; with project_based_permissioning alone a project with the legacy
-#   access_control flag admits only its explicit members and org admins. Protected projects are
-#   PH212's, unbound ones PH211's.
+#   on the most-specific resolution let the member's own rule beat its roles'; without the
+#   access-control feature the deployment's vintage checks (newest access_control, older
+#   advanced_permissions or project_based_permissioning) every member gets admin; on an older
+#   deployment with project_based_permissioning but not advanced_permissions a legacy private
+#   project admits only its explicit members and org admins. Protected projects are PH212's,
+#   unbound ones PH211's.
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog project access control

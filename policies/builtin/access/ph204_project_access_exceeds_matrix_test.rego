@@ -101,8 +101,14 @@ test_org_without_an_access_control_feature if {
 		f.evidence.source == "system_default"
 	}
 
-	# the 2025 and 2024 keys enable the rules too
-	count(ph204.findings) == 0 with input as object.union(doc, {"snapshot": {"organization": {"available_product_features": ["advanced_permissions", "role_based_access"]}}})
+	# the newest PostHog checks access_control alone: advanced_permissions
+	# there enforces nothing
+	older_keys := object.union(doc, {"snapshot": {"organization": {"available_product_features": ["advanced_permissions", "role_based_access"]}}})
+	subjects(ph204.findings) == subjects(fs) with input as older_keys
+
+	# near miss: on an older deployment the 2025 and 2024 keys enable the rules
+	count(ph204.findings) == 0 with input as testdata.on_older_deployment(older_keys)
+	count(ph204.findings) == 0 with input as testdata.on_older_deployment(object.union(doc, {"snapshot": {"organization": {"available_product_features": ["project_based_permissioning", "role_based_access"]}}}))
 }
 
 test_users_with_access_is_preferred_over_rules if {
@@ -144,10 +150,10 @@ test_rules_naming_departed_members_are_ignored if {
 	count(ph204.findings) == 0 with input as testdata.with_projects([testdata.production, p])
 }
 
-legacy(explicit, missing) := object.union(testdata.with_projects([testdata.production, object.union(staging([]), object.union({"access_control": true}, explicit))]), {"snapshot": {
+legacy(explicit, missing) := testdata.on_older_deployment(object.union(testdata.with_projects([testdata.production, object.union(staging([]), object.union({"access_control": true}, explicit))]), {"snapshot": {
 	"organization": {"available_product_features": ["project_based_permissioning", "role_based_access"]},
 	"missing": missing,
-}})
+}}))
 
 test_a_legacy_private_project_admits_its_explicit_members if {
 	d := legacy({"explicit_members": [{"id": "e1", "level": 1, "effective_level": 1, "user": {"uuid": "u-bi", "email": "bi-bot@acme.com"}}]}, [])

@@ -4,12 +4,14 @@
 #   A project the matrix marks protected must be private: its default access (the everyone rule on
 #   the project) must be none, so that only the groups the matrix lists get in. PostHog gives every
 #   member admin access to a project without rules, the everyone rule's level to members no other
-#   rule names, and ignores project rules entirely when the organization has no access-control plan
-#   feature (access_control on the newest PostHog, advanced_permissions in 2025,
-#   project_based_permissioning in 2024 and before). This rule fires when the everyone rule is
-#   missing or above none, or the feature is missing. On a deployment entitled by
-#   project_based_permissioning alone, a project with the legacy access_control flag is private
-#   (only its explicit members and organization admins get in).
+#   rule names, and ignores project rules entirely without the access-control plan feature its
+#   deployment's code checks, one key per vintage: access_control on the newest PostHog (known by its
+#   users_with_access and identity_provider_configs endpoints), advanced_permissions (in 2024 also
+#   project_based_permissioning) on older ones: the newest enforces no rule for an organization
+#   listing only advanced_permissions. This rule fires when the everyone rule is missing or above
+#   none, or the feature is missing, naming the key needed and the keys listed. On an older
+#   deployment with project_based_permissioning but not advanced_permissions, a project with the
+#   legacy access_control flag admits only its explicit members and organization admins.
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog project access control
@@ -24,9 +26,9 @@
 #     In PostHog open Project settings → Access control and set the project's default access to "No
 #     access", then grant the matrix's groups their roles (PUT /api/projects/{project_id}/access_controls/
 #     with {"resource": "project", "access_level": "none"} using a key with access_control:write).
-#     Project access control needs an access-control plan feature (access_control, on older
-#     deployments advanced_permissions or project_based_permissioning); without it every member can
-#     reach every project.
+#     Project access control needs the access-control plan feature the deployment checks
+#     (access_control on the newest PostHog, advanced_permissions on older ones); without it every
+#     member can reach every project.
 package hogaudit.rules.ph205
 
 import data.hogaudit.lib.access
@@ -46,6 +48,24 @@ entitlement := k if {
 	k := access.entitlement
 } else := null
 
+# needed names the feature the deployment's vintage checks.
+needed := "access_control, the plan feature under which the newest PostHog enforces access rules" if {
+	access.deployment_vintage == "newest"
+} else := "advanced_permissions (in 2024 also project_based_permissioning), the plan feature under which older PostHog enforces access rules" if {
+	access.deployment_vintage == "older"
+} else := "an access-control plan feature (access_control, advanced_permissions or project_based_permissioning)"
+
+# listed names the access-control features the organization lists ("" when
+# none); the message that uses it is for an organization without the key the
+# deployment checks, so every key listed is one only another vintage checks.
+listed := sprintf(" (it lists %s, which only %s checks)", [concat(", ", access.listed_access_control_features), other_vintage]) if {
+	count(access.listed_access_control_features) > 0
+} else := ""
+
+other_vintage := "older PostHog" if {
+	access.deployment_vintage == "newest"
+} else := "the newest PostHog"
+
 # state says why project pid is open ({reason, default_access,
 # everyone_rule}); undefined when it is private or its rules were not
 # collected.
@@ -64,7 +84,7 @@ open_state(pid) := {"reason": "no_rule", "default_access": "admin", "everyone_ru
 	level != "none"
 }
 
-message(k, s) := sprintf("Protected project %s is open to every member because the organization has no access-control plan feature (access_control, advanced_permissions or project_based_permissioning), so PostHog ignores its rules; the matrix requires default access none.", [k]) if {
+message(k, s) := sprintf("Protected project %s is open to every member because the organization lacks %s%s, so PostHog ignores its rules; the matrix requires default access none.", [k, needed, listed]) if {
 	s.reason == "feature"
 }
 
@@ -90,6 +110,9 @@ findings contains f if {
 			"everyone_rule": s.everyone_rule,
 			"access_control_feature": feature_enabled,
 			"entitlement": entitlement,
+			"deployment_vintage": access.deployment_vintage,
+			"required_features": access.access_control_feature_keys,
+			"listed_features": access.listed_access_control_features,
 		},
 		"line": util.line_of(input.matrix.projects[k], "protected"),
 	}

@@ -9,8 +9,8 @@
 #   PostHog does: admins and owners get manager; otherwise the highest of the everyone, member and
 #   role rules on the resource (or the parent it inherits from), or, in organizations on the
 #   most-specific resolution, the member's own rule, else its roles', else the everyone rule; with
-#   no rule, or no access-control plan feature, PostHog's default (editor; viewer for activity_log
-#   and toolbar). Members PostHog keeps out of the project (an explicit none, a legacy private
+#   no rule, or without the plan feature the deployment's vintage checks, PostHog's default (editor;
+#   viewer for activity_log and toolbar). Members PostHog keeps out of the project (an explicit none, a legacy private
 #   project without them) are PH204's and PH212's business.
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control

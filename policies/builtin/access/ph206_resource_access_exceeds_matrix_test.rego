@@ -120,10 +120,22 @@ test_most_specific_lets_a_member_resource_rule_decide if {
 
 test_legacy_private_projects_judge_explicit_members_only if {
 	p := object.union(production([]), {"access_control": true, "explicit_members": [{"id": "e1", "level": 1, "user": {"uuid": "u-pat"}}]})
-	d := object.union(testdata.with_projects([p, testdata.staging]), {"snapshot": {"organization": {"available_product_features": ["project_based_permissioning"]}}})
+	d := testdata.on_older_deployment(object.union(testdata.with_projects([p, testdata.staging]), {"snapshot": {"organization": {"available_product_features": ["project_based_permissioning"]}}}))
 	{f.subject | some f in ph206.findings with input as d} == {"member:pat@product.acme.com/resource/feature_flag"}
 
 	# near miss: pat no explicit member: kept out
 	q := object.union(p, {"explicit_members": []})
 	count(ph206.findings) == 0 with input as object.union(d, {"snapshot": {"projects": [q, testdata.staging]}})
+}
+
+test_the_newest_posthog_enforces_no_rule_under_advanced_permissions if {
+	# advanced_permissions alone: the newest PostHog ignores the rules, so
+	# the default editor on flags exceeds pat's restriction
+	keys := object.union(doc, {"snapshot": {"organization": {"available_product_features": ["advanced_permissions", "role_based_access"]}}})
+	some f in ph206.findings with input as keys
+	f.subject == "member:pat@product.acme.com/resource/feature_flag"
+	f.evidence.source == "system_default"
+
+	# near miss: on an older deployment advanced_permissions enforces them
+	count(ph206.findings) == 0 with input as testdata.on_older_deployment(keys)
 }

@@ -82,3 +82,20 @@ test_users_with_access_is_preferred_over_rules if {
 	some f in fs
 	f.evidence.source == "users_with_access"
 }
+
+test_the_newest_posthog_enforces_no_rule_under_advanced_permissions if {
+	# Production's default none keeps bi-bot out only where PostHog enforces
+	# it: on the newest PostHog advanced_permissions alone enforces nothing
+	keys := object.union(doc, {"snapshot": {"organization": {"available_product_features": ["advanced_permissions", "role_based_access"]}}})
+	fs := ph212.findings with input as keys
+	["production_project", "member:bi-bot@acme.com"] in subjects(fs)
+	every f in fs {
+		f.evidence.source == "system_default"
+	}
+
+	# near miss: the same organization on an older deployment
+	count(ph212.findings) == 0 with input as testdata.on_older_deployment(keys)
+
+	# near miss: access_control beside it on the newest
+	count(ph212.findings) == 0 with input as object.union(keys, {"snapshot": {"organization": {"available_product_features": ["advanced_permissions", "access_control", "role_based_access"]}}})
+}

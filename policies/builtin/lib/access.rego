@@ -3,10 +3,12 @@
 # PostHog (products/access_control/backend/facade/user_access_control.py and
 # posthog/user_permissions.py, effective_membership_level_for_parent_membership):
 # organization admins and owners bypass every project and resource rule and
-# get the highest level. Without an access-control plan feature (by vintage
-# access_control, advanced_permissions or project_based_permissioning) rules
-# are not consulted and the system default applies (project admin,
-# activity_log and toolbar viewer, other resources editor). Otherwise:
+# get the highest level. Without the access-control plan feature the
+# deployment's vintage checks (access_control on the newest PostHog;
+# advanced_permissions, or in 2024 project_based_permissioning, on older
+# ones; see deployment_vintage) rules are not consulted and the system
+# default applies (project admin, activity_log and toolbar viewer, other
+# resources editor). Otherwise:
 #
 #   - project access is explicit-first: the rules naming the member's
 #     membership or (with role_based_access) one of its roles decide alone,
@@ -19,11 +21,11 @@
 #     and resources alike resolve most specific first: the member's own rule,
 #     else the highest of its roles' rules, else the everyone rule, else the
 #     default, even when the more specific rule is lower.
-#   - on deployments entitled by project_based_permissioning alone (2024 and
-#     before), a project with the legacy access_control flag admits only its
-#     explicit members (at the higher of their project and organization
-#     levels) and organization admins; when the explicit members could not
-#     be collected, access to that project is unknown.
+#   - on older deployments entitled by project_based_permissioning without
+#     advanced_permissions (2024), a project with the legacy access_control
+#     flag admits only its explicit members (at the higher of their project
+#     and organization levels) and organization admins; when the explicit
+#     members could not be collected, access to that project is unknown.
 #
 # The matrix allows the union over a member's groups: the highest project
 # role among the groups that list the project (none when none does), and for
@@ -105,23 +107,60 @@ features contains f if {
 	some f in util.array_or_empty(input.snapshot.organization.available_product_features)
 }
 
-# access_control_feature_keys are the plan features under which PostHog
-# consults access rules, one per vintage: access_control (newest),
-# advanced_permissions (2025) and project_based_permissioning (2024 and
-# before).
-access_control_feature_keys := ["access_control", "advanced_permissions", "project_based_permissioning"]
+# deployment_vintage is the PostHog vintage the snapshot shows, from the
+# states of the sections only the newest PostHog serves: "newest" when
+# users_with_access or identity_provider_configs was collected, "older"
+# (2025 and before) when the deployment answered both with a 404 (not
+# applicable), "unknown" otherwise — then one of them is missing evidence,
+# so the run is incomplete (exit 2) whatever the rules find.
+deployment_vintage := "newest" if {
+	some s in ["users_with_access", "identity_provider_configs"]
+	input.sections[s] == "ok"
+} else := "older" if {
+	input.sections.users_with_access == "not_applicable"
+	input.sections.identity_provider_configs == "not_applicable"
+} else := "unknown"
+
+# vintage_feature_keys are the plan features under which each vintage's code
+# consults access rules (access_controls_supported), newest first: the
+# newest checks access_control alone; 2025 advanced_permissions; 2024
+# project_based_permissioning or advanced_permissions. Older deployments
+# never check access_control. An unknown vintage accepts any of them.
+vintage_feature_keys := {
+	"newest": ["access_control"],
+	"older": ["advanced_permissions", "project_based_permissioning"],
+	"unknown": ["access_control", "advanced_permissions", "project_based_permissioning"],
+}
+
+# access_control_feature_keys are the keys this deployment checks.
+access_control_feature_keys := vintage_feature_keys[deployment_vintage]
+
+# listed_access_control_features are the organization's access-control
+# keys of any vintage, whether this deployment checks them or not.
+listed_access_control_features := sort([k | some k in vintage_feature_keys.unknown; k in features])
 
 # entitlement is the newest access-control feature key the organization has
-# (undefined when it has none).
+# among those this deployment checks (undefined when it has none).
 entitlement := [k | some k in access_control_feature_keys; k in features][0]
 
 # access_control_enabled is true when PostHog consults access rules at all.
 access_control_enabled if entitlement
 
-# legacy_project_permissioning is true on deployments entitled by
-# project_based_permissioning alone, where the legacy access_control flag of
-# a project still makes it private to its explicit members.
+# legacy_project_permissioning is true when the legacy access_control flag
+# of a project still makes it private to its explicit members: the 2024
+# membership gate (posthog/user_permissions.py of that vintage) checks
+# project_based_permissioning, and the 2025 one advanced_permissions and no
+# flag, so on an older deployment project_based_permissioning without
+# advanced_permissions. The newest PostHog ignores the flag. An unknown
+# vintage keeps the rule of the union (none of the newer keys).
 legacy_project_permissioning if {
+	deployment_vintage == "older"
+	"project_based_permissioning" in features
+	not "advanced_permissions" in features
+}
+
+legacy_project_permissioning if {
+	deployment_vintage == "unknown"
 	"project_based_permissioning" in features
 	not "access_control" in features
 	not "advanced_permissions" in features
@@ -340,8 +379,8 @@ resource_role_levels[pid][r][role] contains rule.access_level if {
 # ---------------------------------------------------------------- legacy private projects
 
 # legacy_private is true for a project PostHog keeps to its explicit members
-# and organization admins: the legacy access_control flag on a deployment
-# entitled by project_based_permissioning alone.
+# and organization admins: the legacy access_control flag under
+# legacy_project_permissioning.
 legacy_private(pid) if {
 	legacy_project_permissioning
 	projects_by_id[pid].access_control == true

@@ -115,15 +115,72 @@ test_a_rule_naming_both_a_member_and_a_role_applies_to_no_one if {
 
 features(keys) := object.union(testdata.input_doc, {"snapshot": {"organization": {"available_product_features": keys}}})
 
-test_every_vintage_of_the_entitlement_enables_rules if {
-	access.effective_project("1", "m-bi").rank == 0 with input as features(["advanced_permissions"])
-	access.effective_project("1", "m-bi").rank == 0 with input as features(["project_based_permissioning"])
-	access.entitlement == "advanced_permissions" with input as features(["advanced_permissions", "project_based_permissioning"])
+older(doc) := testdata.on_older_deployment(doc)
+
+test_each_vintage_checks_its_own_entitlement if {
+	# the newest PostHog: access_control alone
+	access.deployment_vintage == "newest" with input as features(["access_control"])
+	access.effective_project("1", "m-bi").rank == 0 with input as features(["access_control"])
+	access.entitlement == "access_control" with input as features(["access_control", "advanced_permissions"])
+	access.effective_project("1", "m-bi") == {"rank": 2, "source": "system_default"} with input as features(["advanced_permissions"])
+	access.effective_project("1", "m-bi").rank == 2 with input as features(["project_based_permissioning"])
+	access.effective_resource("1", "m-pat", "feature_flag").source == "system_default" with input as features(["advanced_permissions"])
+	not access.entitlement with input as features(["advanced_permissions", "project_based_permissioning"])
+	access.listed_access_control_features == ["advanced_permissions", "project_based_permissioning"] with input as features(["project_based_permissioning", "advanced_permissions", "audit_logs"])
+
+	# older PostHog: advanced_permissions (2025) or project_based_permissioning
+	# (2024), never access_control
+	access.deployment_vintage == "older" with input as older(features(["advanced_permissions"]))
+	access.effective_project("1", "m-bi").rank == 0 with input as older(features(["advanced_permissions"]))
+	access.effective_project("1", "m-bi").rank == 0 with input as older(features(["project_based_permissioning"]))
+	access.entitlement == "advanced_permissions" with input as older(features(["advanced_permissions", "project_based_permissioning"]))
+	access.effective_project("1", "m-bi") == {"rank": 2, "source": "system_default"} with input as older(features(["access_control"]))
+	not access.entitlement with input as older(features(["access_control", "audit_logs"]))
+
+	# neither vintage: no entitlement at all
 	not access.entitlement with input as features(["audit_logs"])
 	access.effective_project("1", "m-bi").rank == 2 with input as features(["audit_logs"])
+	not access.entitlement with input as older(features(["audit_logs"]))
 }
 
-legacy_doc(explicit, missing) := object.union(
+vintage_of(uwa, idp) := v if {
+	v := access.deployment_vintage with input.sections as object.union(testdata.input_doc.sections, {"users_with_access": uwa, "identity_provider_configs": idp})
+}
+
+test_the_vintage_comes_from_the_sections_only_the_newest_serves if {
+	vintage_of("ok", "ok") == "newest"
+	vintage_of("ok", "not_applicable") == "newest"
+	vintage_of("missing", "ok") == "newest"
+	vintage_of("ok", "missing") == "newest"
+	vintage_of("not_applicable", "not_applicable") == "older"
+
+	# near misses: one of them could not be read
+	vintage_of("missing", "not_applicable") == "unknown"
+	vintage_of("not_applicable", "missing") == "unknown"
+	vintage_of("missing", "missing") == "unknown"
+
+	# the unknown vintage is never a complete snapshot: one of the two is
+	# missing evidence whenever neither newest nor older holds
+	every uwa in ["ok", "missing", "not_applicable"] {
+		every idp in ["ok", "missing", "not_applicable"] {
+			unknown_means_missing(uwa, idp)
+		}
+	}
+}
+
+unknown_means_missing(uwa, idp) if vintage_of(uwa, idp) != "unknown"
+
+unknown_means_missing(uwa, idp) if "missing" in {uwa, idp}
+
+test_an_unknown_vintage_accepts_every_key if {
+	every k in ["access_control", "advanced_permissions", "project_based_permissioning"] {
+		access.entitlement == k with input as testdata.on_unknown_deployment(features([k]))
+	}
+	access.entitlement == "access_control" with input as testdata.on_unknown_deployment(features(["project_based_permissioning", "access_control"]))
+	not access.entitlement with input as testdata.on_unknown_deployment(features(["audit_logs"]))
+}
+
+legacy_doc(explicit, missing) := older(object.union(
 	testdata.with_projects([object.union(
 		testdata.project(9, "P", [], []),
 		object.union({"access_control": true}, explicit),
@@ -132,7 +189,7 @@ legacy_doc(explicit, missing) := object.union(
 		"organization": {"available_product_features": ["project_based_permissioning", "role_based_access"]},
 		"missing": missing,
 	}},
-)
+))
 
 test_legacy_private_projects_admit_only_explicit_members if {
 	d := legacy_doc(
@@ -182,6 +239,21 @@ test_legacy_private_without_explicit_members_is_unknown if {
 test_the_legacy_flag_is_inert_on_newer_vintages if {
 	d := object.union(legacy_doc({}, []), {"snapshot": {"organization": {"available_product_features": ["project_based_permissioning", "advanced_permissions"]}}})
 	access.effective_project("9", "m-eve") == {"rank": 2, "source": "system_default"} with input as d
+
+	# access_control is no newer vintage on an older deployment: the flag holds
+	c := object.union(legacy_doc({}, []), {"snapshot": {"organization": {"available_product_features": ["project_based_permissioning", "access_control"]}}})
+	access.effective_project("9", "m-eve") == {"rank": 0, "source": "explicit_members"} with input as c
+
+	# the newest PostHog ignores the flag and project_based_permissioning
+	n := object.union(legacy_doc({}, []), {"sections": {"identity_provider_configs": "ok"}})
+	not access.legacy_private("9") with input as n
+	access.effective_project("9", "m-eve") == {"rank": 2, "source": "system_default"} with input as n
+
+	# an unknown vintage keeps the union's rule: the flag holds with
+	# project_based_permissioning alone, not beside access_control
+	u := testdata.on_unknown_deployment(legacy_doc({}, []))
+	access.legacy_private("9") with input as u
+	not access.legacy_private("9") with input as object.union(u, {"snapshot": {"organization": {"available_product_features": ["project_based_permissioning", "access_control"]}}})
 }
 
 test_no_applicable_rule_means_the_system_default if {

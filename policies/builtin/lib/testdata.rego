@@ -179,6 +179,19 @@ with_projects(ps) := object.union(input_doc, {
 	"index": {"users_with_access": access_lookup(ps, members)},
 })
 
+# on_older_deployment is doc as an older PostHog (2025 and before) serves
+# it: users_with_access and identity_provider_configs answer 404 (not
+# applicable), so PostHog's own resolution is not in the index.
+on_older_deployment(doc) := json.remove(
+	object.union(doc, {"sections": {"users_with_access": "not_applicable", "identity_provider_configs": "not_applicable"}}),
+	["index/users_with_access"],
+)
+
+# on_unknown_deployment is doc whose identity_provider_configs and
+# users_with_access could not be read (missing evidence), so the vintage is
+# unknown.
+on_unknown_deployment(doc) := object.union(doc, {"sections": {"users_with_access": "missing", "identity_provider_configs": "missing"}})
+
 # entry is a matrix access_matrix entry as the matrix package normalizes it.
 entry(line, extra) := object.union(
 	{"line": line, "lines": {}, "role": "member", "resources": {}},
@@ -319,7 +332,7 @@ snapshot := {
 		"id": "d-1", "domain": "acme.com", "is_verified": true, "jit_provisioning_enabled": false,
 		"sso_enforcement": "saml", "has_saml": true,
 	}],
-	"identity_provider_configs": null,
+	"identity_provider_configs": [],
 	"roles": [
 		{"id": "r-eng", "name": "Engineering", "members": [{"id": "rm-1", "membership_id": "m-eve", "user_uuid": "u-eve", "email": "eve@acme.com"}]},
 		{"id": "r-prod", "name": "Product", "members": []},
@@ -385,10 +398,15 @@ input_doc := {
 		],
 		"internal_scope_objects": ["clickhouse_test_cluster_perf"],
 	},
-	"sections": {s: "ok" | some s in [
-		"organization", "current_user", "members", "invites", "domains", "roles", "projects",
-		"access_controls", "resource_access_controls", "activity_log", "api_keys", "instance",
-	]},
+	# The newest PostHog: identity_provider_configs served, explicit_members
+	# not (see on_older_deployment for the 2025 one).
+	"sections": object.union(
+		{s: "ok" | some s in [
+			"organization", "current_user", "members", "invites", "domains", "identity_provider_configs", "roles",
+			"projects", "access_controls", "resource_access_controls", "activity_log", "api_keys", "instance",
+		]},
+		{"explicit_members": "not_applicable"},
+	),
 	"snapshot": snapshot,
 	"index": index,
 	"matrix": matrix,
