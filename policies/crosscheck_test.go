@@ -255,20 +255,8 @@ func compareOrg(sim *posthogsim.Server, snap *snapshot.Snapshot, g generated, ta
 	return ""
 }
 
-func rank(v any) (int, bool) {
-	switch n := v.(type) {
-	case int:
-		return n, true
-	case int64:
-		return int(n), true
-	case float64:
-		return int(n), true
-	case interface{ Int64() (int64, error) }:
-		i, err := n.Int64()
-		return int(i), err == nil
-	}
-	return 0, false
-}
+// rank reads a rank the test-only query returned (the engine's toInt).
+func rank(v any) (int, bool) { return toInt(v) }
 
 func missingEvidence(s *snapshot.Snapshot, projectID int64) bool {
 	for _, m := range s.Missing {
