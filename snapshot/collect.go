@@ -260,7 +260,7 @@ func missingFor(section, endpoint string, err error) Missing {
 	var apiErr *posthog.APIError
 	if !errors.As(err, &apiErr) {
 		m.Detail = err.Error()
-		m.Reason = "request failed: " + err.Error()
+		m.Reason = answerFault(err)
 		return m
 	}
 	m.Status = apiErr.Status
@@ -297,6 +297,32 @@ func missingFor(section, endpoint string, err error) Missing {
 		m.Reason = fmt.Sprintf("http %d: %s", apiErr.Status, lowerFirst(apiErr.Detail))
 	}
 	return m
+}
+
+// answerFault describes a failure that is not an error status: a 2xx
+// answer that is malformed (a required field missing, the wrong shape), a
+// list whose pages did not add up, a list too long to read, or a request
+// that got no answer.
+func answerFault(err error) string {
+	var de *posthog.DecodeError
+	var le *posthog.ListError
+	switch {
+	case errors.As(err, &de):
+		r := "malformed answer"
+		if de.Page != "" {
+			r += " (" + de.Page + ")"
+		}
+		field := de.Field
+		if field == "" && strings.HasPrefix(de.Problem, "is ") {
+			field = "the body"
+		}
+		return strings.TrimSpace(r + ": " + field + " " + de.Problem)
+	case errors.As(err, &le):
+		return fmt.Sprintf("the list did not add up: %s after %d attempts", le.Detail, le.Attempts)
+	case errors.Is(err, posthog.ErrTooManyPages):
+		return "the list is too long to read whole: " + err.Error()
+	}
+	return "request failed: " + err.Error()
 }
 
 // adminOnly reports whether a 403's detail is PostHog's refusal of an
