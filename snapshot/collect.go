@@ -261,6 +261,9 @@ func missingFor(section, endpoint string, err error) Missing {
 	if !errors.As(err, &apiErr) {
 		m.Detail = err.Error()
 		m.Reason = answerFault(err)
+		if errors.Is(err, posthog.ErrMalformed) || errors.Is(err, posthog.ErrIncompleteList) || errors.Is(err, posthog.ErrTooManyPages) {
+			m.Status = 200 // PostHog answered, and the answer was unusable
+		}
 		return m
 	}
 	m.Status = apiErr.Status
@@ -316,11 +319,18 @@ func answerFault(err error) string {
 		if field == "" && strings.HasPrefix(de.Problem, "is ") {
 			field = "the body"
 		}
-		return strings.TrimSpace(r + ": " + field + " " + de.Problem)
+		return r + ": " + strings.TrimSpace(field+" "+de.Problem)
 	case errors.As(err, &le):
 		return fmt.Sprintf("the list did not add up: %s after %d attempts", le.Detail, le.Attempts)
 	case errors.Is(err, posthog.ErrTooManyPages):
-		return "the list is too long to read whole: " + err.Error()
+		// "GET PATH: what: too many pages": the endpoint is in the record.
+		msg := strings.TrimSuffix(err.Error(), ": "+posthog.ErrTooManyPages.Error())
+		if rest, ok := strings.CutPrefix(msg, "GET "); ok {
+			if _, what, ok := strings.Cut(rest, ": "); ok {
+				msg = what
+			}
+		}
+		return "the list is too long to read whole: " + msg
 	}
 	return "request failed: " + err.Error()
 }
