@@ -229,7 +229,7 @@ func decodePage[T any](path, where string, body []byte, needCount bool) (page[T]
 		}
 		var n int64
 		if err := json.Unmarshal(env.Count, &n); err != nil {
-			return p, fail("count", "is not an integer: "+summarize(env.Count))
+			return p, fail("count", "is not an integer: "+describeJSON(env.Count))
 		}
 		if n < 0 {
 			return p, fail("count", fmt.Sprintf("is negative (%d)", n))

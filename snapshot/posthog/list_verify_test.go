@@ -295,6 +295,7 @@ func TestListMalformedPages(t *testing.T) {
 		{"count null", func(_ int, p map[string]any) any { p["count"] = nil; return p }, ": count is null"},
 		{"count negative", func(_ int, p map[string]any) any { p["count"] = -1; return p }, ": count is negative (-1)"},
 		{"count not an integer", func(_ int, p map[string]any) any { p["count"] = 2.5; return p }, ": count is not an integer: 2.5"},
+		{"count a string, not repeated", func(_ int, p map[string]any) any { p["count"] = "phx_not-a-count"; return p }, ": count is not an integer: a string"},
 		{"next not a link", func(_ int, p map[string]any) any { p["next"] = 4; return p }, ": next is not a link"},
 		{"item null", func(_ int, p map[string]any) any { p["results"].([]any)[1] = nil; return p }, ": results[1] is null"},
 		{"item without id", func(_ int, p map[string]any) any {

@@ -251,3 +251,26 @@ func (p *typePlan) check(data []byte, at string) *fieldProblem {
 	}
 	return nil
 }
+
+// describeJSON names a JSON value for an error message without repeating
+// what the server sent, except a short number: "2.5", "a string", "an
+// object".
+func describeJSON(raw []byte) string {
+	b := bytes.TrimSpace(raw)
+	if len(b) == 0 {
+		return "nothing"
+	}
+	switch c := b[0]; {
+	case c == '"':
+		return "a string"
+	case c == '{':
+		return "an object"
+	case c == '[':
+		return "a list"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case (c == '-' || c >= '0' && c <= '9') && len(b) <= 32 && json.Valid(b):
+		return string(b)
+	}
+	return "not a number"
+}
