@@ -24,9 +24,11 @@ $(MULTITOOL): package.json package-lock.json
 	@touch $@
 
 .PHONY: test
-test: tools ## vet, then run every test (Go, Rego, SARIF validation)
+test: tools ## vet, then run every test (Go, Rego, SARIF validation), the collector and the fault suites with -race
 	$(GO) vet $(PKGS)
 	$(GO) test $(PKGS)
+	$(GO) test -race ./snapshot/...
+	$(GO) test -race -run 'Faults' ./cmd/hogaudit/
 
 .PHONY: lint
 lint: ## gofmt, go vet and the Rego formatter check

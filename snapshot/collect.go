@@ -260,7 +260,10 @@ func missingFor(section, endpoint string, err error) Missing {
 	var apiErr *posthog.APIError
 	if !errors.As(err, &apiErr) {
 		m.Detail = err.Error()
-		m.Reason = "request failed: " + err.Error()
+		m.Reason = answerFault(err)
+		if errors.Is(err, posthog.ErrMalformed) || errors.Is(err, posthog.ErrIncompleteList) || errors.Is(err, posthog.ErrTooManyPages) {
+			m.Status = 200 // PostHog answered, and the answer was unusable
+		}
 		return m
 	}
 	m.Status = apiErr.Status
@@ -297,6 +300,39 @@ func missingFor(section, endpoint string, err error) Missing {
 		m.Reason = fmt.Sprintf("http %d: %s", apiErr.Status, lowerFirst(apiErr.Detail))
 	}
 	return m
+}
+
+// answerFault describes a failure that is not an error status: a 2xx
+// answer that is malformed (a required field missing, the wrong shape), a
+// list whose pages did not add up, a list too long to read, or a request
+// that got no answer.
+func answerFault(err error) string {
+	var de *posthog.DecodeError
+	var le *posthog.ListError
+	switch {
+	case errors.As(err, &de):
+		r := "malformed answer"
+		if de.Page != "" {
+			r += " (" + de.Page + ")"
+		}
+		field := de.Field
+		if field == "" && strings.HasPrefix(de.Problem, "is ") {
+			field = "the body"
+		}
+		return r + ": " + strings.TrimSpace(field+" "+de.Problem)
+	case errors.As(err, &le):
+		return fmt.Sprintf("the list did not add up: %s after %d attempts", le.Detail, le.Attempts)
+	case errors.Is(err, posthog.ErrTooManyPages):
+		// "GET PATH: what: too many pages": the endpoint is in the record.
+		msg := strings.TrimSuffix(err.Error(), ": "+posthog.ErrTooManyPages.Error())
+		if rest, ok := strings.CutPrefix(msg, "GET "); ok {
+			if _, what, ok := strings.Cut(rest, ": "); ok {
+				msg = what
+			}
+		}
+		return "the list is too long to read whole: " + msg
+	}
+	return "request failed: " + err.Error()
 }
 
 // adminOnly reports whether a 403's detail is PostHog's refusal of an

@@ -11,4 +11,12 @@
 // sliding-window request rate — with every other client of the same run.
 // Errors from PostHog are decoded into *APIError, which knows the scope a
 // 403 asked for.
+//
+// Answers are verified, not trusted. A list must end with exactly its count
+// of items, distinct by ListKey (read once more, then *ListError,
+// ErrIncompleteList); a cursor chain must not loop or repeat rows; a count or
+// a chain beyond MaxListItems, MaxListPages or the activity logs' page bound
+// fails with ErrTooManyPages. An answer of the wrong shape, or without a
+// field its type declares hogaudit:"required", is a *DecodeError
+// (ErrMalformed) naming the field's path. Nothing partial is returned.
 package posthog

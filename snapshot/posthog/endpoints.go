@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -180,21 +181,43 @@ func sortAccessControls(rules []AccessControl) {
 // "total_count": n}), PostHog's own resolution of each member's project
 // level (newest PostHog; a deployment without it answers an error matching
 // ErrNotFound). Scope access_control:read.
+//
+// The answer must hold users and total_count (null, {} or either missing is
+// ErrMalformed), and total_count distinct users; an answer that does not is
+// read once more, then fails with ErrIncompleteList.
 func (c *Client) UsersWithAccess(ctx context.Context, projectID int64) ([]UserAccess, error) {
-	resp, err := Get[struct {
-		Users []UserAccess `json:"users"`
-	}](ctx, c, projectPath(projectID, "users_with_access/"), nil)
-	if err != nil {
-		return nil, err
+	path := projectPath(projectID, "users_with_access/")
+	for attempt := 1; ; attempt++ {
+		resp, err := Get[usersWithAccess](ctx, c, path, nil)
+		if err != nil {
+			return nil, err
+		}
+		d := newDistinct(len(resp.Users))
+		for _, u := range resp.Users {
+			d.add(u.ListKey())
+		}
+		err = d.verify(*resp.TotalCount)
+		if err == nil {
+			return resp.Users, nil
+		}
+		if attempt >= listAttempts {
+			return nil, &ListError{Method: http.MethodGet, Path: path, Detail: err.Error() + " (total_count)", Attempts: attempt}
+		}
+		c.emit(Event{Kind: EventRetry, Method: http.MethodGet, Path: path, Attempt: attempt, Err: err})
 	}
-	return resp.Users, nil
+}
+
+// usersWithAccess is the answer of users_with_access.
+type usersWithAccess struct {
+	Users      []UserAccess `json:"users" hogaudit:"required"`
+	TotalCount *int         `json:"total_count" hogaudit:"required"`
 }
 
 // ExplicitMembers returns the legacy GET /api/projects/{id}/explicit_members/
 // (a bare array; older self-hosted PostHog only: newer deployments answer an
 // error matching ErrNotFound). Scope project:read.
 func (c *Client) ExplicitMembers(ctx context.Context, projectID int64) ([]ExplicitMember, error) {
-	return List[ExplicitMember](ctx, c, projectPath(projectID, "explicit_members/"), nil)
+	return list(ctx, c, c.url(projectPath(projectID, "explicit_members/"), nil), listSpec[ExplicitMember]{shape: shapeBare})
 }
 
 // MaxActivityPages bounds the pages ActivityLog and OrganizationActivityLog
@@ -206,7 +229,9 @@ const MaxActivityPages = 10000
 // GET /api/projects/{id}/activity_log/?include_organization_scoped=1 created
 // at or after since (all of them when since is zero), newest first. It
 // follows the cursor pages until one comes back empty, has no next link, or
-// holds an entry older than since (at most MaxActivityPages).
+// holds an entry older than since (at most MaxActivityPages). A chain that
+// links back to a page already read or repeats rows it already sent is read
+// once more, then fails with ErrIncompleteList.
 //
 // Organization-level entries (team_id null) appear only when the deployment
 // includes them: newest PostHog includes them iff the project has
@@ -217,7 +242,7 @@ const MaxActivityPages = 10000
 // feature.
 func (c *Client) ActivityLog(ctx context.Context, projectID int64, since time.Time) ([]ActivityLogEntry, error) {
 	q := url.Values{"include_organization_scoped": {"1"}}
-	return list(ctx, c, c.url(projectPath(projectID, "activity_log/"), q), olderThan(since), MaxActivityPages)
+	return list(ctx, c, c.url(projectPath(projectID, "activity_log/"), q), activitySpec(since))
 }
 
 // OrganizationActivityLog returns the entries of
@@ -241,7 +266,13 @@ func (c *Client) OrganizationActivityLog(ctx context.Context, orgID string, sinc
 	if !since.IsZero() {
 		q.Set("start_date", since.UTC().Format(time.RFC3339))
 	}
-	return list(ctx, c, c.url(p, q), olderThan(since), MaxActivityPages)
+	return list(ctx, c, c.url(p, q), activitySpec(since))
+}
+
+// activitySpec reads an activity log: cursor pages, at most MaxActivityPages,
+// until the first entry older than since.
+func activitySpec(since time.Time) listSpec[ActivityLogEntry] {
+	return listSpec[ActivityLogEntry]{shape: shapeCursor, until: olderThan(since), maxPages: MaxActivityPages}
 }
 
 // olderThan marks the entries before since (nil when since is zero).

@@ -27,8 +27,10 @@ var (
 	// plan feature the organization lacks, or a membership that is too low.
 	ErrForbidden = errors.New("forbidden")
 	// ErrTooManyPages matches a list that was still sending next links after
-	// the most pages a call follows; what was read is not returned, so a
-	// truncated list never passes for a whole one.
+	// the most pages a call follows, or whose count needs more items or
+	// pages than one list may hold (MaxListItems, MaxListPages); what was
+	// read is not returned, so a truncated list never passes for a whole
+	// one.
 	ErrTooManyPages = errors.New("too many pages")
 	// ErrNotFound matches a 404: an unknown object, or an endpoint this
 	// deployment does not have.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -102,45 +103,70 @@ func TestFormatBytes(t *testing.T) {
 	}
 }
 
-func TestRemainingPages(t *testing.T) {
+func TestStepper(t *testing.T) {
 	c, err := New("https://us.posthog.com", "phx_test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		next           string
-		count, firstLn int
-		want           []string
+		next     string
+		firstLen int
+		ok       bool
+		size     int
+		pages    []int // positions whose URLs are checked
+		want     []string
 	}{
-		{"https://us.posthog.com/api/x/?limit=2&offset=2&email=a", 7, 2, []string{
+		{"https://us.posthog.com/api/x/?limit=2&offset=2&email=a", 2, true, 2, []int{2, 4, 6}, []string{
 			"https://us.posthog.com/api/x/?email=a&limit=2&offset=2",
 			"https://us.posthog.com/api/x/?email=a&limit=2&offset=4",
 			"https://us.posthog.com/api/x/?email=a&limit=2&offset=6",
 		}},
-		{"https://us.posthog.com/api/x/?offset=100", 250, 100, []string{
+		{"https://us.posthog.com/api/x/?offset=100", 100, true, 100, []int{100, 200}, []string{
 			"https://us.posthog.com/api/x/?offset=100",
 			"https://us.posthog.com/api/x/?offset=200",
 		}},
-		{"https://us.posthog.com/api/x/?page=2&page_size=100", 214, 100, []string{
+		{"https://us.posthog.com/api/x/?page=2&page_size=100", 100, true, 100, []int{100, 200}, []string{
 			"https://us.posthog.com/api/x/?page=2&page_size=100",
 			"https://us.posthog.com/api/x/?page=3&page_size=100",
 		}},
-		{"https://us.posthog.com/api/x/?cursor=abc", 10, 2, nil},
-		{"https://us.posthog.com/api/x/?offset=2", 10, 0, nil},
+		{"https://us.posthog.com/api/x/?cursor=abc", 2, false, 0, nil, nil},
+		{"https://us.posthog.com/api/x/?offset=-1", 2, false, 0, nil, nil},
 	}
 	for _, tt := range tests {
-		got, err := c.remainingPages(tt.next, tt.count, tt.firstLn)
+		u, err := c.resolve(tt.next)
 		if err != nil {
-			t.Fatalf("remainingPages(%q): %v", tt.next, err)
+			t.Fatal(err)
+		}
+		st, ok := stepperFor(u, tt.firstLen)
+		if ok != tt.ok || st.size != tt.size {
+			t.Errorf("stepperFor(%q) = %+v, %v; want size %d, %v", tt.next, st, ok, tt.size, tt.ok)
+			continue
+		}
+		var got []string
+		for _, pos := range tt.pages {
+			got = append(got, st.urlAt(pos))
+			back, _ := c.resolve(st.urlAt(pos))
+			if at, ok := st.pos(back); !ok || at != pos {
+				t.Errorf("%q: pos(urlAt(%d)) = %d, %v", tt.next, pos, at, ok)
+			}
 		}
 		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("remainingPages(%q) (-want +got):\n%s", tt.next, diff)
+			t.Errorf("%q pages (-want +got):\n%s", tt.next, diff)
 		}
 	}
-	if _, err := c.remainingPages("https://evil.example/api/x/?offset=2", 10, 2); err == nil {
-		t.Error("a foreign next was stepped")
+	// Another list's link is no page of this one.
+	u, _ := c.resolve("https://us.posthog.com/api/x/?offset=2")
+	st, _ := stepperFor(u, 2)
+	other, _ := c.resolve("https://us.posthog.com/api/y/?offset=4")
+	if _, ok := st.pos(other); ok {
+		t.Error("a link to another path was read as a page of the list")
 	}
 }
+
+// num is a list item that is its own key.
+type num int
+
+func (n num) ListKey() string { return strconv.Itoa(int(n)) }
 
 // A list that keeps sending next links fails once it passes its page bound:
 // it is never returned cut short.
@@ -157,7 +183,7 @@ func TestListPageBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := list[int](t.Context(), c, c.url("/api/x/", nil), nil, 5)
+	got, err := list(t.Context(), c, c.url("/api/x/", nil), listSpec[num]{shape: shapeCursor, maxPages: 5})
 	if !errors.Is(err, ErrTooManyPages) || got != nil {
 		t.Fatalf("got %v, %v; want ErrTooManyPages and nothing", got, err)
 	}
@@ -177,7 +203,7 @@ func TestListPageBound(t *testing.T) {
 	srv2 := httptest.NewServer(h2)
 	defer srv2.Close()
 	c2, _ := New(srv2.URL, posthogsim.AcmeScannerToken)
-	if got, err := list[int](t.Context(), c2, c2.url("/api/x/", nil), nil, 5); err != nil || len(got) != 5 {
+	if got, err := list(t.Context(), c2, c2.url("/api/x/", nil), listSpec[num]{shape: shapeCursor, maxPages: 5}); err != nil || len(got) != 5 {
 		t.Errorf("five pages within a bound of five: %v, %v", got, err)
 	}
 }

@@ -160,10 +160,10 @@ func TestShortJSONBodyIsRetried(t *testing.T) {
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			calls++
 			if calls == 1 {
-				_, _ = w.Write([]byte(`{"id": 101, "email": "al`)) // chunked, cut short
+				_, _ = w.Write([]byte(`{"id": 101, "uuid": "u-101", "email": "al`)) // chunked, cut short
 				return
 			}
-			_, _ = w.Write([]byte(`{"id": 101, "email": "alice@acme.example"}`))
+			_, _ = w.Write([]byte(`{"id": 101, "uuid": "u-101", "email": "alice@acme.example"}`))
 		})
 		hc, base, closeFn := posthogsim.ServeInMemory(h)
 		defer closeFn()

@@ -11,13 +11,16 @@ import (
 // tokens, live-events tokens, SCIM tokens, verification challenges, key
 // values), so decoding into them is the first line of redaction. Unknown
 // fields are ignored and optional ones may be absent: the client tolerates
-// both the 2025 and the newest shapes.
+// both the 2025 and the newest shapes. Fields tagged hogaudit:"required" are
+// the ones PostHog's serializers always fill, in both shapes (ids, a
+// member's user and email, levels, …): an answer without one is malformed
+// (see validate.go), never decoded into a zero value.
 
 // UserBasic is PostHog's UserBasicSerializer, without display-only fields.
 type UserBasic struct {
-	ID              int64  `json:"id"`
-	UUID            string `json:"uuid"`
-	Email           string `json:"email"`
+	ID              int64  `json:"id" hogaudit:"required"`
+	UUID            string `json:"uuid" hogaudit:"required"`
+	Email           string `json:"email" hogaudit:"required"`
 	FirstName       string `json:"first_name"`
 	LastName        string `json:"last_name"`
 	IsEmailVerified *bool  `json:"is_email_verified"`
@@ -25,7 +28,7 @@ type UserBasic struct {
 
 // Organization is GET /api/organizations/{id}/.
 type Organization struct {
-	ID                           string     `json:"id"`
+	ID                           string     `json:"id" hogaudit:"required"`
 	Name                         string     `json:"name"`
 	Slug                         string     `json:"slug"`
 	CreatedAt                    *time.Time `json:"created_at"`
@@ -60,23 +63,23 @@ type Organization struct {
 // sign-in providers it has configured.
 type Preflight struct {
 	// Cloud is true on PostHog Cloud (is_cloud()).
-	Cloud bool `json:"cloud"`
+	Cloud bool `json:"cloud" hogaudit:"required"`
 	// Realm is "cloud", "hosted-clickhouse", … (get_instance_realm()).
-	Realm string `json:"realm"`
+	Realm string `json:"realm" hogaudit:"required"`
 	// AvailableSocialAuthProviders is get_instance_available_sso_providers()
 	// (posthog/utils.py), the very check PostHog's SSO enforcement makes:
 	// "github", "gitlab" and "google-oauth2" map to whether the instance
 	// has the provider's key and secret (and, self-hosted, for Google a
 	// license with social_sso). SAML is configured per domain instead; some
 	// older versions add "saml": false.
-	AvailableSocialAuthProviders map[string]bool `json:"available_social_auth_providers"`
+	AvailableSocialAuthProviders map[string]bool `json:"available_social_auth_providers" hogaudit:"required"`
 }
 
 // CurrentUser is GET /api/users/@me/.
 type CurrentUser struct {
-	ID                int64  `json:"id"`
-	UUID              string `json:"uuid"`
-	Email             string `json:"email"`
+	ID                int64  `json:"id" hogaudit:"required"`
+	UUID              string `json:"uuid" hogaudit:"required"`
+	Email             string `json:"email" hogaudit:"required"`
 	IsStaff           bool   `json:"is_staff"`
 	Is2FAEnabled      bool   `json:"is_2fa_enabled"`
 	HasSocialAuth     bool   `json:"has_social_auth"`
@@ -97,10 +100,10 @@ const (
 // Member is one item of GET /api/organizations/{id}/members/.
 type Member struct {
 	// ID is the membership id, the id access-control rules name.
-	ID            string     `json:"id"`
-	User          UserBasic  `json:"user"`
-	Level         int        `json:"level"`
-	JoinedAt      time.Time  `json:"joined_at"`
+	ID            string     `json:"id" hogaudit:"required"`
+	User          UserBasic  `json:"user" hogaudit:"required"`
+	Level         int        `json:"level" hogaudit:"required"`
+	JoinedAt      time.Time  `json:"joined_at" hogaudit:"required"`
 	UpdatedAt     *time.Time `json:"updated_at"`
 	Is2FAEnabled  bool       `json:"is_2fa_enabled"`
 	HasSocialAuth bool       `json:"has_social_auth"`
@@ -110,18 +113,18 @@ type Member struct {
 // ProjectAccess is one entry of an invite's private_project_access. Legacy
 // integer levels (1, 8) are normalized to "member" and "admin".
 type ProjectAccess struct {
-	ID    int64  `json:"id"`
-	Level string `json:"level"`
+	ID    int64  `json:"id" hogaudit:"required"`
+	Level string `json:"level" hogaudit:"required"`
 }
 
 // Invite is one item of GET /api/organizations/{id}/invites/.
 type Invite struct {
-	ID                   string          `json:"id"`
+	ID                   string          `json:"id" hogaudit:"required"`
 	TargetEmail          string          `json:"target_email"`
-	Level                int             `json:"level"`
+	Level                int             `json:"level" hogaudit:"required"`
 	IsExpired            bool            `json:"is_expired"`
 	CreatedBy            *UserBasic      `json:"created_by"`
-	CreatedAt            time.Time       `json:"created_at"`
+	CreatedAt            time.Time       `json:"created_at" hogaudit:"required"`
 	PrivateProjectAccess []ProjectAccess `json:"private_project_access"`
 }
 
@@ -129,8 +132,8 @@ type Invite struct {
 // 2025 shape (SAML fields on the domain) or the newest one (an
 // identity_provider_config reference instead).
 type Domain struct {
-	ID                     string     `json:"id"`
-	Domain                 string     `json:"domain"`
+	ID                     string     `json:"id" hogaudit:"required"`
+	Domain                 string     `json:"domain" hogaudit:"required"`
 	IsVerified             bool       `json:"is_verified"`
 	VerifiedAt             *time.Time `json:"verified_at"`
 	JITProvisioningEnabled bool       `json:"jit_provisioning_enabled"`
@@ -149,7 +152,7 @@ type Domain struct {
 // IdentityProviderConfig is one item of
 // GET /api/organizations/{id}/identity_provider_configs/ (newest PostHog).
 type IdentityProviderConfig struct {
-	ID           string  `json:"id"`
+	ID           string  `json:"id" hogaudit:"required"`
 	Name         string  `json:"name"`
 	HasSAML      bool    `json:"has_saml"`
 	SAMLEntityID *string `json:"saml_entity_id"`
@@ -163,9 +166,9 @@ type IdentityProviderConfig struct {
 // GET /api/organizations/{id}/roles/{role_id}/role_memberships/ (and of a
 // role's embedded members).
 type RoleMembership struct {
-	ID     string    `json:"id"`
-	RoleID string    `json:"role_id"`
-	User   UserBasic `json:"user"`
+	ID     string    `json:"id" hogaudit:"required"`
+	RoleID string    `json:"role_id" hogaudit:"required"`
+	User   UserBasic `json:"user" hogaudit:"required"`
 	// OrganizationMember is the member's full membership (newest PostHog
 	// only); nil on older deployments.
 	OrganizationMember *Member   `json:"organization_member"`
@@ -174,7 +177,7 @@ type RoleMembership struct {
 
 // Role is one item of GET /api/organizations/{id}/roles/.
 type Role struct {
-	ID        string           `json:"id"`
+	ID        string           `json:"id" hogaudit:"required"`
 	Name      string           `json:"name"`
 	CreatedAt *time.Time       `json:"created_at"`
 	IsDefault bool             `json:"is_default"`
@@ -183,7 +186,7 @@ type Role struct {
 
 // ProjectSummary is one item of GET /api/organizations/{id}/projects/.
 type ProjectSummary struct {
-	ID            int64  `json:"id"`
+	ID            int64  `json:"id" hogaudit:"required"`
 	UUID          string `json:"uuid"`
 	Name          string `json:"name"`
 	AccessControl bool   `json:"access_control"`
@@ -192,7 +195,7 @@ type ProjectSummary struct {
 
 // ProjectDetail is GET /api/projects/{id}/ without its secrets.
 type ProjectDetail struct {
-	ID                          int64      `json:"id"`
+	ID                          int64      `json:"id" hogaudit:"required"`
 	UUID                        string     `json:"uuid"`
 	Name                        string     `json:"name"`
 	CreatedAt                   *time.Time `json:"created_at"`
@@ -209,7 +212,7 @@ type ProjectDetail struct {
 type AccessControl struct {
 	// AccessLevel is the granted level; PostHog may send null, kept as "".
 	AccessLevel        string     `json:"access_level"`
-	Resource           string     `json:"resource"`
+	Resource           string     `json:"resource" hogaudit:"required"`
 	ResourceID         *string    `json:"resource_id"`
 	OrganizationMember *string    `json:"organization_member"`
 	Role               *string    `json:"role"`
@@ -222,7 +225,7 @@ type AccessControl struct {
 // .../resource_access_controls/ (not paginated). AccessControls is sorted by
 // resource, resource id, member, role.
 type AccessControlList struct {
-	AccessControls        []AccessControl `json:"access_controls"`
+	AccessControls        []AccessControl `json:"access_controls" hogaudit:"required"`
 	AvailableAccessLevels []string        `json:"available_access_levels"`
 	DefaultAccessLevel    string          `json:"default_access_level"`
 }
@@ -231,9 +234,9 @@ type AccessControlList struct {
 // PostHog's own resolution of that user's project level.
 type UserAccess struct {
 	// UserID is the user's uuid.
-	UserID                      string `json:"user_id"`
-	AccessLevel                 string `json:"access_level"`
-	AccessSource                string `json:"access_source"`
+	UserID                      string `json:"user_id" hogaudit:"required"`
+	AccessLevel                 string `json:"access_level" hogaudit:"required"`
+	AccessSource                string `json:"access_source" hogaudit:"required"`
 	OrganizationMembershipID    string `json:"organization_membership_id"`
 	OrganizationMembershipLevel string `json:"organization_membership_level"`
 }
@@ -241,10 +244,10 @@ type UserAccess struct {
 // ExplicitMember is one item of the legacy
 // GET /api/projects/{id}/explicit_members/ (a bare array).
 type ExplicitMember struct {
-	ID             string    `json:"id"`
-	Level          int       `json:"level"`
+	ID             string    `json:"id" hogaudit:"required"`
+	Level          int       `json:"level" hogaudit:"required"`
 	EffectiveLevel int       `json:"effective_level"`
-	User           UserBasic `json:"user"`
+	User           UserBasic `json:"user" hogaudit:"required"`
 	JoinedAt       time.Time `json:"joined_at"`
 }
 
@@ -271,18 +274,18 @@ type ActivityDetail struct {
 
 // ActivityLogEntry is one item of GET /api/projects/{id}/activity_log/.
 type ActivityLogEntry struct {
-	ID              string          `json:"id"`
+	ID              string          `json:"id" hogaudit:"required"`
 	User            *UserBasic      `json:"user"`
 	OrganizationID  *string         `json:"organization_id"`
 	TeamID          *int64          `json:"team_id"`
 	WasImpersonated *bool           `json:"was_impersonated"`
 	IsSystem        *bool           `json:"is_system"`
 	Client          *string         `json:"client"`
-	Activity        string          `json:"activity"`
+	Activity        string          `json:"activity" hogaudit:"required"`
 	ItemID          *string         `json:"item_id"`
-	Scope           string          `json:"scope"`
+	Scope           string          `json:"scope" hogaudit:"required"`
 	Detail          *ActivityDetail `json:"detail"`
-	CreatedAt       time.Time       `json:"created_at"`
+	CreatedAt       time.Time       `json:"created_at" hogaudit:"required"`
 	// HasTeamID records whether the response carried a team_id field at all
 	// (newest PostHog does; 2025 code did not), so a null team_id can be
 	// told from an absent one.
@@ -291,13 +294,13 @@ type ActivityLogEntry struct {
 
 // PersonalAPIKey is GET /api/personal_api_keys/@current/ without its value.
 type PersonalAPIKey struct {
-	ID           string     `json:"id"`
+	ID           string     `json:"id" hogaudit:"required"`
 	Label        string     `json:"label"`
 	MaskValue    *string    `json:"mask_value"`
-	CreatedAt    time.Time  `json:"created_at"`
+	CreatedAt    time.Time  `json:"created_at" hogaudit:"required"`
 	LastUsedAt   *time.Time `json:"last_used_at"`
 	LastRolledAt *time.Time `json:"last_rolled_at"`
-	UserID       int64      `json:"user_id"`
+	UserID       int64      `json:"user_id" hogaudit:"required"`
 	// Scopes as PostHog reports them; a legacy key with no stored scopes is
 	// reported as ["*"].
 	Scopes              []string `json:"scopes"`

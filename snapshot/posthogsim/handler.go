@@ -93,12 +93,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	c := &call{s: s, r: r, at: at}
-	f, faulty := s.takeFault(r.URL.Path)
+	f, faulty := s.takeFault(r.URL)
 	if faulty && f.Kind == FaultForeignNext {
 		c.foreign, faulty = true, false
 	}
 	var resp response
-	if !faulty || f.Kind == FaultTruncate {
+	switch {
+	case faulty && isAnswerFault(f.Kind):
+		resp, faulty = s.faultyAnswer(c, f), false
+	case !faulty || f.Kind == FaultTruncate:
 		resp = s.handle(c)
 	}
 	leave()

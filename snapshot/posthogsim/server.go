@@ -2,6 +2,7 @@ package posthogsim
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -113,6 +114,13 @@ type Fault struct {
 	// Seconds is the wait a 429 asks for, or the size in MiB a huge body
 	// exceeds.
 	Seconds int
+	// Page, if positive, limits the fault to that page (1-based) of a
+	// paginated answer: the page an offset and limit, or a page number,
+	// ask for.
+	Page int
+	// Field is the dotted path FaultDropField removes ("user.email"; "id"
+	// when empty).
+	Field string
 }
 
 // Stats describes the requests a Server received.
@@ -263,12 +271,13 @@ func (s *Server) leave() {
 	s.inFlight--
 }
 
-// takeFault consumes one use of the first fault matching path.
-func (s *Server) takeFault(path string) (Fault, bool) {
+// takeFault consumes one use of the first fault matching the request URL.
+func (s *Server) takeFault(u *url.URL) (Fault, bool) {
+	page := s.pageOf(u)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, f := range s.faults {
-		if f.Times > 0 && (f.Path == "" || strings.Contains(path, f.Path)) {
+		if f.Times > 0 && (f.Path == "" || strings.Contains(u.Path, f.Path)) && (f.Page <= 0 || f.Page == page) {
 			f.Times--
 			got := *f
 			if f.Times == 0 {
