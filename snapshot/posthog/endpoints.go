@@ -3,6 +3,7 @@ package posthog
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"slices"
@@ -34,9 +35,33 @@ func (c *Client) Organization(ctx context.Context, orgID string) (*Organization,
 }
 
 // CurrentUser returns GET /api/users/@me/, the key's owner; OrganizationID
-// is the owner's current organization. Scope user:read.
+// is the owner's current organization, Organizations every organization the
+// owner belongs to. Scope user:read.
 func (c *Client) CurrentUser(ctx context.Context) (*CurrentUser, error) {
-	return Get[CurrentUser](ctx, c, "/api/users/@me/", nil)
+	me, err := Get[meBody](ctx, c, "/api/users/@me/", nil)
+	if err != nil {
+		return nil, err
+	}
+	return &me.user, nil
+}
+
+// meBody decodes GET /api/users/@me/: the CurrentUser, and beside it the
+// organizations[] list, which CurrentUser does not serialize.
+type meBody struct{ user CurrentUser }
+
+func (m *meBody) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &m.user); err != nil {
+		return err
+	}
+	var aux struct {
+		Organizations []OrganizationRef `json:"organizations"`
+	}
+	// The list only names the user's organizations in messages: a
+	// malformed one is left out rather than failing the request.
+	if json.Unmarshal(b, &aux) == nil {
+		m.user.Organizations = aux.Organizations
+	}
+	return nil
 }
 
 // Preflight returns GET /_preflight/, the instance's self-description. It
