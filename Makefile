@@ -27,6 +27,7 @@ $(MULTITOOL): package.json package-lock.json
 test: tools ## vet, then run every test (Go, Rego, SARIF validation)
 	$(GO) vet $(PKGS)
 	$(GO) test $(PKGS)
+	$(GO) test -race ./snapshot/... && $(GO) test -race -run 'TestFaults' ./cmd/hogaudit/ # the fault-injection suites, race-checked
 
 .PHONY: lint
 lint: ## gofmt, go vet and the Rego formatter check

@@ -71,7 +71,7 @@ func (e *FatalError) Unwrap() error { return e.Err }
 // like PostHog's API: GET /api/users/@me/, which every PostHog serves to
 // every key's user, answered 404, a page that is not JSON, or a redirect to
 // another host.
-var ErrHostNotPostHog = errors.New("the host does not answer like PostHog's API")
+var ErrHostNotPostHog = errors.New("does not answer like PostHog's API")
 
 // OrgError is a FatalError for an organization the scanning key cannot
 // read: PostHog answered GET /api/organizations/{Org}/ with 404 (the key's
@@ -533,7 +533,7 @@ func (col *collector) checkPhase1() error {
 		var apiErr *posthog.APIError
 		notPostHog := errors.As(err, &apiErr) && (apiErr.Status == 404 || (apiErr.NotPostHog && apiErr.Status < 500))
 		if notPostHog || errors.Is(err, posthog.ErrForeignURL) {
-			return fmt.Errorf("%w: %w", ErrHostNotPostHog, err)
+			return fmt.Errorf("%s %w: %w", col.c.Host(), ErrHostNotPostHog, err)
 		}
 	}
 	if col.opts.Org == "@current" || col.orgErr == nil {

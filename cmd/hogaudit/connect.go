@@ -181,8 +181,10 @@ func collectError(err error, f *connFlags) error {
 		return fail(err, "check --host "+f.Host+": "+hostHint,
 			"hogaudit never follows a redirect to another host (the key would go with it); if that host is your PostHog, pass it as --host")
 	case errors.Is(err, snapshot.ErrHostNotPostHog), errors.Is(err, posthog.ErrNotPostHog):
-		return fail(fmt.Errorf("%s does not answer like PostHog's API: %w", f.Host, err),
-			"check --host: "+hostHint,
+		if !errors.Is(err, snapshot.ErrHostNotPostHog) {
+			err = fmt.Errorf("%s does not answer like PostHog's API: %w", f.Host, err)
+		}
+		return fail(err, "check --host: "+hostHint,
 			"a proxy, a login portal or another web server answered instead of PostHog")
 	case errors.As(err, &orgErr):
 		hints := []string{}
