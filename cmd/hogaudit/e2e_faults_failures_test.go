@@ -365,6 +365,14 @@ func TestFaultsThatStopTheRunNameTheirCause(t *testing.T) {
 			stderr: []string{"does not answer like PostHog's API", "GET /api/users/@me/: not a PostHog response (HTTP 404, text/html)", "hint: check --host"},
 		},
 		{
+			// A login portal in front of the host: its 401 page is not
+			// PostHog rejecting the key.
+			name:   "a 401 page everywhere",
+			faults: []posthogsim.Fault{{Kind: posthogsim.FaultHTML, Status: 401, Times: 1 << 20}},
+			stderr: []string{"does not answer like PostHog's API", "not a PostHog response (HTTP 401, text/html)", "hint: check --host"},
+			not:    []string{"posthog rejected the scanning key"},
+		},
+		{
 			name:   "a 404 page on @me",
 			faults: []posthogsim.Fault{{Path: "/api/users/@me/", Kind: posthogsim.FaultHTML, Status: 404}},
 			stderr: []string{"GET /api/users/@me/: not a PostHog response (HTTP 404, text/html)", "hint: check --host"},
