@@ -35,6 +35,10 @@ type Options struct {
 	Now func() time.Time
 	// ToolVersion is recorded in the snapshot.
 	ToolVersion string
+	// Timeout is the collection's deadline as the caller set it (--timeout).
+	// It only names the deadline in Missing records; the deadline itself is
+	// ctx's.
+	Timeout time.Duration
 }
 
 // AuditKey is a --audit-key-env key: the variable's name and a client
@@ -51,9 +55,11 @@ const (
 )
 
 // FatalError is an error that stops a collection: the scanning key was
-// rejected (401), the host could not be reached, the organization could not
-// be identified, or the context ended. Any other failure becomes a Missing
-// record instead.
+// rejected (401) or is scoped to projects (ErrKeyScopedToProjects), the host
+// could not be reached or is not PostHog (ErrHostNotPostHog), the
+// organization could not be identified or is not the key's (*OrgError), or
+// the context was cancelled. Any other failure, the context's deadline
+// included, becomes a Missing record instead: what arrived is kept.
 type FatalError struct {
 	Err error
 }
@@ -61,11 +67,46 @@ type FatalError struct {
 func (e *FatalError) Error() string { return e.Err.Error() }
 func (e *FatalError) Unwrap() error { return e.Err }
 
+// ErrHostNotPostHog matches a FatalError for a host that does not answer
+// like PostHog's API: GET /api/users/@me/, which every PostHog serves to
+// every key's user, answered 404, a page that is not JSON, or a redirect to
+// another host.
+var ErrHostNotPostHog = errors.New("does not answer like PostHog's API")
+
+// OrgError is a FatalError for an organization the scanning key cannot
+// read: PostHog answered GET /api/organizations/{Org}/ with 404 (the key's
+// user is not a member, or there is no such organization) or with 403
+// "API key does not have access to the requested organization" (the key is
+// scoped to other organizations).
+type OrgError struct {
+	// Org is the organization id asked for (--org).
+	Org string
+	// Orgs are the organizations the key's user belongs to, from
+	// GET /api/users/@me/; nil when it could not be read.
+	Orgs []posthog.OrganizationRef
+	// ScopedOrganizations are the organizations the key is limited to, from
+	// GET /api/personal_api_keys/@current/; nil when unlimited or unread.
+	ScopedOrganizations []string
+	// Err is PostHog's answer.
+	Err error
+}
+
+// Error names the organization and PostHog's answer.
+func (e *OrgError) Error() string {
+	return fmt.Sprintf("organization %s cannot be read with the scanning key: %v", e.Org, e.Err)
+}
+
+// Unwrap returns PostHog's answer.
+func (e *OrgError) Unwrap() error { return e.Err }
+
 // Collect reads the organization's access state through c and returns the
 // snapshot. A section that cannot be read (missing scope, endpoint absent on
-// this deployment, server error after retries) is recorded in
-// Snapshot.Missing and the collection carries on; Collect returns an error
-// (a *FatalError) only when no trustworthy snapshot can be made.
+// this deployment, server error after retries, a throttle asking for a
+// longer wait than the client allows, no complete response within the
+// request timeout, ctx's deadline) is recorded in Snapshot.Missing and the
+// collection carries on, so a deadline keeps what arrived before it;
+// Collect returns an error (a *FatalError) only when no trustworthy
+// snapshot can be made.
 func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, error) {
 	opts = withDefaults(opts)
 	col := &collector{
@@ -98,6 +139,9 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 	}, col.auditKeyTasks())
 	if err := col.fatalErr(ctx); err != nil {
 		return nil, err
+	}
+	if err := col.checkPhase1(); err != nil {
+		return nil, &FatalError{Err: err}
 	}
 	if err := col.resolveOrg(); err != nil {
 		return nil, &FatalError{Err: err}
@@ -158,6 +202,10 @@ type collector struct {
 	// meOrgID is the current user's organization, the fallback when the
 	// organization itself cannot be read.
 	meOrgID string
+	// orgErr and meErr are why the organization and the current user could
+	// not be read in phase 1; me is the current user when it was.
+	orgErr, meErr error
+	me            *posthog.CurrentUser
 	// roleList feeds phase 3 (the projects are in snap.Projects).
 	roleList []posthog.Role
 	// roleMembers and activity are filled in phase 3: the role memberships
@@ -180,13 +228,15 @@ type collector struct {
 }
 
 // run executes every task on a pool bounded by the concurrency option and
-// waits for all of them.
+// waits for all of them. Once ctx is cancelled (a fatal error, an
+// interrupt) the remaining tasks are skipped; past ctx's deadline they still
+// run, fail at once without a request, and record their sections missing.
 func (col *collector) run(ctx context.Context, groups ...[]func(context.Context) error) {
 	p := pool.New().WithMaxGoroutines(col.opts.Concurrency)
 	for _, g := range groups {
 		for _, task := range g {
 			p.Go(func() {
-				if ctx.Err() != nil {
+				if errors.Is(ctx.Err(), context.Canceled) {
 					return
 				}
 				if err := task(ctx); err != nil {
@@ -214,19 +264,22 @@ func (col *collector) fatalErr(ctx context.Context) error {
 	if col.fatal != nil {
 		return &FatalError{Err: col.fatal}
 	}
-	if err := ctx.Err(); err != nil {
+	if err := ctx.Err(); errors.Is(err, context.Canceled) {
 		return &FatalError{Err: err}
 	}
 	return nil
 }
 
 // isFatal reports whether an error from the scanning key's client must stop
-// the collection rather than become a Missing record.
+// the collection rather than become a Missing record: a rejected or
+// project-scoped key, an unreachable host, a cancelled context. The
+// context's deadline is not fatal: the sections it cut off are recorded
+// missing.
 func isFatal(err error) bool {
 	return errors.Is(err, posthog.ErrUnauthorized) ||
+		errors.Is(err, posthog.ErrKeyScopedToProjects) ||
 		errors.Is(err, posthog.ErrUnreachable) ||
-		errors.Is(err, context.Canceled) ||
-		errors.Is(err, context.DeadlineExceeded)
+		errors.Is(err, context.Canceled)
 }
 
 // optional lists the sections whose endpoint some deployments lack: their 404
@@ -243,7 +296,7 @@ func (col *collector) fail(section string, projectID *int64, endpoint string, er
 	if isFatal(err) {
 		return err
 	}
-	m := missingFor(section, endpoint, err)
+	m := col.missingFor(section, endpoint, err)
 	m.ProjectID = projectID
 	col.mu.Lock()
 	col.snap.Missing = append(col.snap.Missing, m)
@@ -251,24 +304,63 @@ func (col *collector) fail(section string, projectID *int64, endpoint string, er
 	return nil
 }
 
+// missingFor is the package's missingFor, naming the collection's --timeout
+// when its deadline cut the request off.
+func (col *collector) missingFor(section, endpoint string, err error) Missing {
+	m := missingFor(section, endpoint, err)
+	if errors.Is(err, context.DeadlineExceeded) && col.opts.Timeout > 0 {
+		m.Reason = fmt.Sprintf("not collected: the collection's --timeout of %v passed first", col.opts.Timeout)
+	}
+	return m
+}
+
 // missingFor describes why a request for section failed, naming the true
-// cause: a plan feature for a 402, the scope for a 403 that names one, the
-// admin requirement for the organization-wide activity log, the status for
-// a server fault or a throttle. A scope is never blamed for anything else.
+// cause with the status and what PostHog said: a response that is not
+// PostHog's, a plan feature for a 402, the scope for a 403 that names one,
+// the admin requirement for the organization-wide activity log, a server
+// fault or a throttle with the number of attempts or the wait PostHog asked
+// for, a stalled response, the collection's deadline. A scope is never
+// blamed for anything but a 403 that names it.
 func missingFor(section, endpoint string, err error) Missing {
 	m := Missing{Section: section, Endpoint: endpoint}
+	var retry *posthog.RetryError
+	tries := ""
+	if errors.As(err, &retry) {
+		tries = fmt.Sprintf(" after %d %s", retry.Attempts, plural(retry.Attempts, "attempt"))
+		if retry.Wait > 0 && !retry.Told {
+			tries += ", the next retry being due after the collection's deadline"
+		}
+	} else {
+		retry = nil
+	}
 	var apiErr *posthog.APIError
 	if !errors.As(err, &apiErr) {
 		m.Detail = err.Error()
-		m.Reason = answerFault(err)
-		if errors.Is(err, posthog.ErrMalformed) || errors.Is(err, posthog.ErrIncompleteList) || errors.Is(err, posthog.ErrTooManyPages) {
+		var rt *posthog.RequestTimeoutError
+		switch {
+		case errors.Is(err, posthog.ErrMalformed) || errors.Is(err, posthog.ErrIncompleteList) || errors.Is(err, posthog.ErrTooManyPages):
+			m.Reason = answerFault(err)
 			m.Status = 200 // PostHog answered, and the answer was unusable
+		case errors.Is(err, context.DeadlineExceeded):
+			m.Reason = "not collected: the collection's deadline (--timeout) passed first"
+		case errors.As(err, &rt):
+			m.Reason = fmt.Sprintf("no complete response within the request timeout of %v (--request-timeout)%s", rt.Timeout, tries)
+		default:
+			m.Reason = "request failed: " + err.Error()
 		}
 		return m
 	}
 	m.Status = apiErr.Status
 	m.Detail = apiErr.Detail
+	detail := ""
+	if d := lowerFirst(apiErr.Detail); d != "" {
+		detail = ": " + d
+	}
 	switch {
+	case apiErr.NotPostHog:
+		// Checked first: a proxy's 404 page is no evidence that the
+		// deployment lacks the endpoint.
+		m.Reason = apiErr.NotPostHogText() + tries
 	case apiErr.Status == 404 && optional[section]:
 		m.NotApplicable = true
 		m.Reason = "not applicable on this deployment"
@@ -292,12 +384,18 @@ func missingFor(section, endpoint string, err error) Missing {
 		m.Reason = "only organization admins and owners may read it: scan with an admin's or owner's key"
 	case apiErr.Status == 403:
 		m.Reason = "permission denied: " + lowerFirst(apiErr.Detail)
-	case apiErr.Status >= 500:
-		m.Reason = fmt.Sprintf("server error %d after retries", apiErr.Status)
+	case apiErr.Status == 429 && retry != nil && retry.Told && retry.ByDeadline:
+		m.Reason = fmt.Sprintf("throttled (HTTP 429): posthog asked to wait %v, more than the %v left before the collection's deadline (--timeout)",
+			retry.Wait, retry.Limit.Round(time.Second))
+	case apiErr.Status == 429 && retry != nil && retry.Told && retry.Wait > 0:
+		m.Reason = fmt.Sprintf("throttled (HTTP 429): posthog asked to wait %v, longer than the %v hogaudit waits before one retry",
+			retry.Wait, retry.Limit)
 	case apiErr.Status == 429:
-		m.Reason = "throttled (429) after retries: " + lowerFirst(apiErr.Detail)
+		m.Reason = "throttled (HTTP 429)" + tries + detail
+	case apiErr.Status >= 500:
+		m.Reason = fmt.Sprintf("server error (HTTP %d)%s%s", apiErr.Status, tries, detail)
 	default:
-		m.Reason = fmt.Sprintf("http %d: %s", apiErr.Status, lowerFirst(apiErr.Detail))
+		m.Reason = fmt.Sprintf("http %d%s", apiErr.Status, detail)
 	}
 	return m
 }
@@ -335,6 +433,14 @@ func answerFault(err error) string {
 	return "request failed: " + err.Error()
 }
 
+// plural is word, with an s unless n is 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
 // adminOnly reports whether a 403's detail is PostHog's refusal of an
 // organization-admin endpoint to a lower member
 // (OrganizationActivityLogPermission and its kin: "Only organization admins
@@ -356,6 +462,9 @@ func lowerFirst(s string) string {
 func (col *collector) organization(ctx context.Context) error {
 	org, err := col.c.Organization(ctx, col.opts.Org)
 	if err != nil {
+		col.mu.Lock()
+		col.orgErr = err
+		col.mu.Unlock()
 		return col.fail(SectionOrganization, nil, "/api/organizations/"+col.opts.Org+"/", err)
 	}
 	col.mu.Lock()
@@ -381,10 +490,14 @@ func (col *collector) instance(ctx context.Context) error {
 func (col *collector) currentUser(ctx context.Context) error {
 	me, err := col.c.CurrentUser(ctx)
 	if err != nil {
+		col.mu.Lock()
+		col.meErr = err
+		col.mu.Unlock()
 		return col.fail(SectionCurrentUser, nil, "/api/users/@me/", err)
 	}
 	col.mu.Lock()
 	defer col.mu.Unlock()
+	col.me = me
 	col.snap.CurrentUser = me
 	col.meOrgID = me.OrganizationID
 	return nil
@@ -405,12 +518,12 @@ func (col *collector) auditKeyTasks() []func(context.Context) error {
 		tasks = append(tasks, func(ctx context.Context) error {
 			k, err := ak.Client.CurrentPersonalAPIKey(ctx)
 			if err != nil {
-				if errors.Is(err, posthog.ErrUnreachable) || ctx.Err() != nil {
+				if errors.Is(err, posthog.ErrUnreachable) || errors.Is(err, context.Canceled) {
 					return err
 				}
 				// A rejected audit key is a finding about that key, not a
 				// reason to stop: record it.
-				m := missingFor(SectionAPIKeys, "/api/personal_api_keys/@current/", err)
+				m := col.missingFor(SectionAPIKeys, "/api/personal_api_keys/@current/", err)
 				m.AuditKeyEnv = ak.Env
 				if errors.Is(err, posthog.ErrUnauthorized) {
 					m.Reason = "the key in $" + ak.Env + " was rejected (invalid, expired or deleted)"
@@ -449,6 +562,37 @@ func (col *collector) addKey(k APIKey) {
 	col.snap.APIKeys = append(col.snap.APIKeys, k)
 }
 
+// checkPhase1 stops the collection when phase 1 showed that nothing more
+// can be trusted: the host is not PostHog's API (ErrHostNotPostHog), or
+// --org names an organization the key cannot read (*OrgError).
+func (col *collector) checkPhase1() error {
+	if err := col.meErr; err != nil {
+		var apiErr *posthog.APIError
+		notPostHog := errors.As(err, &apiErr) && (apiErr.Status == 404 || (apiErr.NotPostHog && apiErr.Status < 500))
+		if notPostHog || errors.Is(err, posthog.ErrForeignURL) {
+			return fmt.Errorf("%s %w: %w", col.c.Host(), ErrHostNotPostHog, err)
+		}
+	}
+	if col.opts.Org == "@current" || col.orgErr == nil {
+		return nil
+	}
+	var apiErr *posthog.APIError
+	if !errors.As(col.orgErr, &apiErr) || apiErr.NotPostHog ||
+		!(apiErr.Status == 404 || (apiErr.Status == 403 && strings.Contains(apiErr.Detail, "does not have access to the requested organization"))) {
+		return nil
+	}
+	e := &OrgError{Org: col.opts.Org, Err: col.orgErr}
+	if col.me != nil {
+		e.Orgs = col.me.Organizations
+	}
+	for _, k := range col.snap.APIKeys {
+		if k.Source == KeySourceScanner {
+			e.ScopedOrganizations = k.ScopedOrganizations
+		}
+	}
+	return e
+}
+
 // resolveOrg settles the organization id the rest of the collection uses.
 func (col *collector) resolveOrg() error {
 	switch {
@@ -458,7 +602,23 @@ func (col *collector) resolveOrg() error {
 	case col.meOrgID != "":
 		col.orgID = col.meOrgID
 	default:
-		return errors.New("cannot identify the organization: neither /api/organizations/@current/ nor /api/users/@me/ could be read; give the key the organization:read scope, or pass --org")
+		// Name why each source failed, with its own scope only when
+		// PostHog's 403 named one.
+		var why []string
+		for _, m := range col.snap.Missing {
+			if m.Section == SectionOrganization || m.Section == SectionCurrentUser {
+				why = append(why, fmt.Sprintf("GET %s: %s", m.Endpoint, m.Reason))
+			}
+		}
+		sort.Strings(why)
+		cause := col.orgErr
+		if cause == nil {
+			cause = col.meErr
+		}
+		if col.me != nil && col.meErr == nil {
+			why = append(why, "GET /api/users/@me/ names no current organization: pass --org")
+		}
+		return &noOrgError{why: why, cause: cause}
 	}
 	col.snap.Org.ID = col.orgID
 	if col.snap.Organization != nil {
@@ -466,6 +626,20 @@ func (col *collector) resolveOrg() error {
 	}
 	return nil
 }
+
+// noOrgError is an organization that could not be identified: why lists
+// each source's failure; errors.Is and errors.As reach the first one's
+// error.
+type noOrgError struct {
+	why   []string
+	cause error
+}
+
+func (e *noOrgError) Error() string {
+	return "cannot identify the organization: " + strings.Join(e.why, "; ")
+}
+
+func (e *noOrgError) Unwrap() error { return e.cause }
 
 // Phase 2 tasks.
 
@@ -679,7 +853,7 @@ func (col *collector) failExplicitMembers(projectID *int64, endpoint string, err
 	if isFatal(err) {
 		return err
 	}
-	m := missingFor(SectionExplicitMembers, endpoint, err)
+	m := col.missingFor(SectionExplicitMembers, endpoint, err)
 	m.ProjectID = projectID
 	col.mu.Lock()
 	defer col.mu.Unlock()
@@ -847,7 +1021,7 @@ func (col *collector) orgActivityCoverage() {
 	case errors.Is(col.orgActivityErr, posthog.ErrNotFound):
 		// An older deployment: the projects' logs were the only source, so
 		// their failure is the cause.
-		m = missingFor(SectionOrganizationActivityLog, endpoint, col.orgActivityErr)
+		m = col.missingFor(SectionOrganizationActivityLog, endpoint, col.orgActivityErr)
 		m.Reason = "the organization-wide activity log does not exist on this deployment, and " + fallback
 		for _, pm := range s.Missing {
 			if pm.Section == SectionActivityLog && !pm.NotApplicable {
@@ -857,7 +1031,7 @@ func (col *collector) orgActivityCoverage() {
 			}
 		}
 	default:
-		m = missingFor(SectionOrganizationActivityLog, endpoint, col.orgActivityErr)
+		m = col.missingFor(SectionOrganizationActivityLog, endpoint, col.orgActivityErr)
 		m.Reason += "; " + fallback
 	}
 	s.Missing = append(s.Missing, m)
@@ -965,14 +1139,23 @@ func (col *collector) finish() {
 	}
 	if s.Projects == nil {
 		// Without the project list no per-project section could be read.
+		// The list's own record says why; its scope is named only when
+		// PostHog's 403 named one.
+		why := Missing{Reason: "not collected: the project list could not be read"}
+		for _, m := range s.Missing {
+			if m.Section == SectionProjects && m.ProjectID == nil {
+				why.Scope, why.Status = m.Scope, m.Status
+				why.Reason += " (" + m.Reason + ")"
+				break
+			}
+		}
 		for _, sec := range []string{SectionAccessControls, SectionResourceAccessControls, SectionUsersWithAccess, SectionActivityLog} {
 			if sec == SectionActivityLog && col.orgActivityOK {
 				continue // the organization-wide log holds every project's
 			}
 			s.Missing = append(s.Missing, Missing{
 				Section: sec, Endpoint: "/api/projects/{project_id}/" + sec + "/",
-				Scope:  SectionScopes[SectionProjects],
-				Reason: "not collected: the project list could not be read",
+				Status: why.Status, Scope: why.Scope, Reason: why.Reason,
 			})
 		}
 	}

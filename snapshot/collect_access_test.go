@@ -1,11 +1,8 @@
 package snapshot_test
 
 import (
-	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hogaudit/hogaudit/snapshot"
 	"github.com/hogaudit/hogaudit/snapshot/posthog"
@@ -15,17 +12,7 @@ import (
 // collectAt collects org as served by a simulator of deployment dep.
 func collectAt(t *testing.T, org *posthogsim.Org, dep posthogsim.Deployment) *snapshot.Snapshot {
 	t.Helper()
-	srv := httptest.NewServer(posthogsim.New(org, posthogsim.WithDeployment(dep)))
-	t.Cleanup(srv.Close)
-	c, err := posthog.New(srv.URL, posthogsim.AcmeScannerToken)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := snapshot.Collect(context.Background(), c, snapshot.Options{Now: func() time.Time { return refNow }})
-	if err != nil {
-		t.Fatalf("collect: %v", err)
-	}
-	return s
+	return mustCollect(t, posthogsim.New(org, posthogsim.WithDeployment(dep)))
 }
 
 func explicitMembersRecord(s *snapshot.Snapshot) (snapshot.Missing, bool) {
@@ -53,7 +40,7 @@ func TestCollectExplicitMembersAreEvidenceUnderLegacyPermissioning(t *testing.T)
 	for _, path := range []string{"/users_with_access/", "/identity_provider_configs/"} {
 		faulty.Inject(posthogsim.Fault{Path: path, Times: 100, Kind: posthogsim.Fault500})
 	}
-	s := collectFrom(t, faulty, posthog.WithRetry(1, 0))
+	s := mustCollect(t, faulty, posthog.WithRetry(1, 0))
 	m, ok := explicitMembersRecord(s)
 	if !ok || m.NotApplicable || m.ProjectID == nil || *m.ProjectID != posthogsim.AcmeProductionID || m.Status != 404 ||
 		!strings.Contains(m.Reason, "project_based_permissioning without advanced_permissions") {
@@ -74,7 +61,7 @@ func TestCollectExplicitMembersAreEvidenceUnderLegacyPermissioning(t *testing.T)
 	faulty = posthogsim.New(legacy("project_based_permissioning", "advanced_permissions", "audit_logs"))
 	faulty.Inject(posthogsim.Fault{Path: "/identity_provider_configs/", Times: 100, Kind: posthogsim.Fault500})
 	faulty.Inject(posthogsim.Fault{Path: "/users_with_access/", Times: 100, Kind: posthogsim.Fault500})
-	s = collectFrom(t, faulty, posthog.WithRetry(1, 0))
+	s = mustCollect(t, faulty, posthog.WithRetry(1, 0))
 	if m, ok := explicitMembersRecord(s); !ok || !m.NotApplicable {
 		t.Errorf("with advanced_permissions the 404 is not applicable, got %+v (found %v)", m, ok)
 	}
@@ -88,16 +75,11 @@ func TestCollectExplicitMembersAreEvidenceUnderLegacyPermissioning(t *testing.T)
 	}
 }
 
-// collectFrom collects from sim with the client options given.
-func collectFrom(t *testing.T, sim *posthogsim.Server, opts ...posthog.Option) *snapshot.Snapshot {
+// mustCollect collects from sim with the client options given and fails
+// the test on a fatal error.
+func mustCollect(t *testing.T, sim *posthogsim.Server, opts ...posthog.Option) *snapshot.Snapshot {
 	t.Helper()
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	c, err := posthog.New(srv.URL, posthogsim.AcmeScannerToken, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := snapshot.Collect(context.Background(), c, snapshot.Options{Now: func() time.Time { return refNow }})
+	s, err := collectFrom(t, sim, snapshot.Options{}, opts...)
 	if err != nil {
 		t.Fatalf("collect: %v", err)
 	}

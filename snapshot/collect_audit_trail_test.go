@@ -237,7 +237,7 @@ func TestCollectServerErrorIsNotAScope(t *testing.T) {
 		}
 		got := missingOf(s, snapshot.SectionOrganizationActivityLog)
 		if len(got) != 1 || got[0].Status != 500 || got[0].Scope != "" || got[0].Feature != "" ||
-			!strings.HasPrefix(got[0].Reason, "server error 500 after retries; ") {
+			!strings.HasPrefix(got[0].Reason, "server error (HTTP 500) after 1 attempt: a server error occurred; ") {
 			t.Errorf("missing = %+v, want a 500 that names no scope", got)
 		}
 	})

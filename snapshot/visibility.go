@@ -56,10 +56,17 @@ func (s *Snapshot) recordVisibility(orgPath func(string) string, rolesRead bool)
 
 	if org == nil {
 		// Whether the key is an admin cannot be told: nothing it listed can
-		// be taken as the whole. The organization's record names the fix.
+		// be taken as the whole. The organization's record names the fix,
+		// and its scope only when PostHog's 403 named one.
+		scope := ""
+		for _, r := range s.Missing {
+			if r.Section == SectionOrganization && r.Scope != "" {
+				scope = r.Scope
+			}
+		}
 		for _, sec := range []string{SectionProjects, SectionMembers, SectionRoles} {
 			add(sec, Missing{
-				Cause: CauseScannerLevelUnknown, Scope: SectionScopes[SectionOrganization],
+				Cause: CauseScannerLevelUnknown, Scope: scope,
 				Reason: fmt.Sprintf("not confirmed complete: the organization could not be read, so whether the scanning key "+
 					"belongs to an organization admin, who sees every %s, cannot be told", every[sec]),
 			})

@@ -18,14 +18,15 @@ import (
 
 // connFlags say how to reach PostHog and how hard to push it.
 type connFlags struct {
-	Host         string        `env:"POSTHOG_HOST" default:"https://us.posthog.com" placeholder:"URL" help:"PostHog API base: https://us.posthog.com, https://eu.posthog.com, or your self-hosted URL. Plain http:// is refused unless the host is loopback or --insecure-http is given."`
-	Org          string        `env:"POSTHOG_ORG_ID" default:"@current" placeholder:"ID" help:"Organization id; @current is the scanning key owner's current organization."`
-	APIKeyFile   string        `placeholder:"FILE" help:"Read the scanning key from FILE instead of $POSTHOG_PERSONAL_API_KEY (the key is never accepted as a flag value)."`
-	AuditKeyEnv  []string      `placeholder:"NAME" help:"Name of an environment variable holding another personal API key (a service account's); hogaudit reads only that key's own description (GET /api/personal_api_keys/@current/). Repeatable: PostHog lets a key read only itself, so hand over every key the matrix lists under keys:."`
-	Concurrency  int           `default:"8" help:"Parallel API requests (1-64)."`
-	Rate         int           `default:"400" help:"Request budget per minute, shared by all keys (PostHog allows 480/min and 4800/h per organization)."`
-	Timeout      time.Duration `default:"10m" help:"Deadline for the whole collection."`
-	InsecureHTTP bool          `name:"insecure-http" help:"Allow plain http:// to a non-loopback host (the key travels unencrypted)."`
+	Host           string        `env:"POSTHOG_HOST" default:"https://us.posthog.com" placeholder:"URL" help:"PostHog API base: https://us.posthog.com, https://eu.posthog.com, or your self-hosted URL. Plain http:// is refused unless the host is loopback or --insecure-http is given."`
+	Org            string        `env:"POSTHOG_ORG_ID" default:"@current" placeholder:"ID" help:"Organization id; @current is the scanning key owner's current organization."`
+	APIKeyFile     string        `placeholder:"FILE" help:"Read the scanning key from FILE instead of $POSTHOG_PERSONAL_API_KEY (the key is never accepted as a flag value)."`
+	AuditKeyEnv    []string      `placeholder:"NAME" help:"Name of an environment variable holding another personal API key (a service account's); hogaudit reads only that key's own description (GET /api/personal_api_keys/@current/). Repeatable: PostHog lets a key read only itself, so hand over every key the matrix lists under keys:."`
+	Concurrency    int           `default:"8" help:"Parallel API requests (1-64)."`
+	Rate           int           `default:"400" help:"Request budget per minute, shared by all keys (PostHog allows 480/min and 4800/h per organization)."`
+	Timeout        time.Duration `default:"10m" help:"Deadline for the whole collection. When it passes, the sections that arrived are kept, the rest are recorded as missing, and the reports are written (exit 2)."`
+	RequestTimeout time.Duration `default:"60s" help:"Deadline for one attempt of one request, from sending it to the end of its body: a stalled response is abandoned (and retried) after it."`
+	InsecureHTTP   bool          `name:"insecure-http" help:"Allow plain http:// to a non-loopback host (the key travels unencrypted)."`
 }
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -40,6 +41,8 @@ func (f *connFlags) validate() error {
 		return fail(fmt.Errorf("--rate %d is above PostHog's limit of 480 requests a minute", f.Rate), "requests beyond that get 429 answers from PostHog; use 480 or less")
 	case f.Timeout <= 0:
 		return fail(fmt.Errorf("--timeout %s must be positive", f.Timeout))
+	case f.RequestTimeout <= 0:
+		return fail(fmt.Errorf("--request-timeout %s must be positive", f.RequestTimeout))
 	}
 	for _, n := range f.AuditKeyEnv {
 		if !envName.MatchString(n) {
@@ -118,6 +121,7 @@ func (f *connFlags) open(g *globals, e *env, key string, audit []auditKey) (*ses
 		posthog.WithBudget(posthog.NewBudget(f.Concurrency, f.Rate)),
 		posthog.WithUserAgent(version.UserAgent()),
 		posthog.WithObserver(prog.observe),
+		posthog.WithRequestTimeout(f.RequestTimeout),
 	}
 	if f.InsecureHTTP {
 		opts = append(opts, posthog.WithInsecureHTTP())
@@ -138,7 +142,8 @@ func (f *connFlags) open(g *globals, e *env, key string, audit []auditKey) (*ses
 }
 
 // collect runs a collection with the flags' deadline and turns fatal errors
-// into messages with remedies.
+// into messages with remedies. When the deadline passes, the snapshot holds
+// what arrived and records the rest as missing.
 func (f *connFlags) collect(ctx context.Context, g *globals, e *env, s *session, lookbackDays int) (*snapshot.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.Timeout)
 	defer cancel()
@@ -150,16 +155,56 @@ func (f *connFlags) collect(ctx context.Context, g *globals, e *env, s *session,
 		AuditKeys:    s.auditKeys,
 		Now:          e.now,
 		ToolVersion:  version.String(),
+		Timeout:      f.Timeout,
 	})
 	s.progress.finish()
 	if err != nil {
 		return nil, collectError(err, f)
 	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && !snap.Complete() {
+		g.warnf(e, "the collection did not finish within --timeout %s: the sections that arrived are kept, the rest are recorded as missing", f.Timeout)
+		g.hintf(e, "raise --timeout; large organizations need more requests than --rate allows in a minute")
+	}
 	return snap, nil
 }
 
+// hostHint says which base URLs --host takes.
+const hostHint = "use https://us.posthog.com, https://eu.posthog.com or your self-hosted instance's base URL"
+
 func collectError(err error, f *connFlags) error {
+	var orgErr *snapshot.OrgError
+	var apiErr *posthog.APIError
 	switch {
+	case errors.Is(err, context.Canceled):
+		return err
+	case errors.Is(err, snapshot.ErrHostNotPostHog) && errors.Is(err, posthog.ErrForeignURL):
+		return fail(err, "check --host "+f.Host+": "+hostHint,
+			"hogaudit never follows a redirect to another host (the key would go with it); if that host is your PostHog, pass it as --host")
+	case errors.Is(err, snapshot.ErrHostNotPostHog), errors.Is(err, posthog.ErrNotPostHog):
+		if !errors.Is(err, snapshot.ErrHostNotPostHog) {
+			err = fmt.Errorf("%s does not answer like PostHog's API: %w", f.Host, err)
+		}
+		return fail(err, "check --host: "+hostHint,
+			"a proxy, a login portal or another web server answered instead of PostHog")
+	case errors.As(err, &orgErr):
+		hints := []string{}
+		if len(orgErr.Orgs) > 0 {
+			names := make([]string, len(orgErr.Orgs))
+			for i, o := range orgErr.Orgs {
+				names[i] = fmt.Sprintf("%s (%s)", o.Name, o.ID)
+			}
+			hints = append(hints, "the scanning key's user belongs to "+strings.Join(names, ", ")+": pass one of these ids to --org, or leave --org out for the user's current organization")
+		} else {
+			hints = append(hints, "check --org: it takes an organization id, or @current for the key owner's current organization")
+		}
+		if len(orgErr.ScopedOrganizations) > 0 {
+			hints = append(hints, "the scanning key is limited to the organizations "+strings.Join(orgErr.ScopedOrganizations, ", "))
+		}
+		return fail(err, hints...)
+	case errors.Is(err, posthog.ErrKeyScopedToProjects):
+		return fail(fmt.Errorf("the scanning key is limited to some projects, and posthog refuses such keys on organization endpoints: %w", err),
+			"create a scanning key whose organization & project access is the whole organization, with the read scopes "+strings.Join(snapshot.RequiredScopes, " "),
+			"a key limited to projects can still be audited: hand it over with --audit-key-env")
 	case errors.Is(err, posthog.ErrUnauthorized):
 		return fail(fmt.Errorf("posthog rejected the scanning key: %w", err),
 			"check POSTHOG_PERSONAL_API_KEY (or --api-key-file): the key may be mistyped, deleted or expired",
@@ -167,9 +212,9 @@ func collectError(err error, f *connFlags) error {
 	case errors.Is(err, posthog.ErrUnreachable):
 		return fail(fmt.Errorf("cannot reach %s: %w", f.Host, err), "check --host and your network or proxy settings")
 	case errors.Is(err, context.DeadlineExceeded):
-		return fail(fmt.Errorf("the collection did not finish within --timeout %s", f.Timeout), "raise --timeout; large organizations need more requests than --rate allows in a minute")
-	case errors.Is(err, context.Canceled):
-		return err
+		return fail(fmt.Errorf("the collection did not finish within --timeout %s: %w", f.Timeout, err), "raise --timeout; large organizations need more requests than --rate allows in a minute")
+	case errors.As(err, &apiErr) && apiErr.Status == 429:
+		return fail(err, "posthog is throttling this organization's requests (its limits are shared by every key): run again later, or lower --rate if other tools share the budget")
 	}
 	return fail(err)
 }

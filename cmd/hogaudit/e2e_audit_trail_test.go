@@ -261,11 +261,11 @@ func TestAuditTrailServerErrorIsNotAScope(t *testing.T) {
 	rep.requireNotEvaluated(t, res)
 	got := rep.missing("organization_activity_log")
 	if len(got) != 1 || got[0].Status != 500 || got[0].Scope != "" || got[0].Feature != "" ||
-		!strings.HasPrefix(got[0].Reason, "server error 500 after retries") {
+		!strings.HasPrefix(got[0].Reason, "server error (HTTP 500) after 5 attempts") {
 		t.Errorf("missing = %+v, want the server error, no scope", got)
 	}
 	for _, rule := range []string{"PH402", "PH403"} {
-		if n := rep.NotEvaluated[rule]; len(n.Scopes) != 0 || !strings.Contains(n.Reason, "server error 500") {
+		if n := rep.NotEvaluated[rule]; len(n.Scopes) != 0 || !strings.Contains(n.Reason, "server error (HTTP 500)") {
 			t.Errorf("%s: %+v, want the server error named", rule, n)
 		}
 	}

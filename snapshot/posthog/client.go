@@ -21,26 +21,27 @@ const (
 	DefaultMaxWait = 2 * time.Minute
 	// DefaultMaxBodyBytes caps the size of one response body (32 MiB).
 	DefaultMaxBodyBytes = 32 << 20
-	// DefaultTimeout bounds one attempt of the default HTTP client, body
-	// included.
-	DefaultTimeout = 2 * time.Minute
+	// DefaultRequestTimeout bounds one attempt of one request, from
+	// sending it to the end of its body (WithRequestTimeout).
+	DefaultRequestTimeout = time.Minute
 )
 
 // Client reads PostHog's private REST API with one personal API key, from
 // one host. It only ever issues GET requests. It is safe for concurrent use;
 // its requests go through its Budget.
 type Client struct {
-	base        *url.URL
-	token       string
-	hc          *http.Client
-	userAgent   string
-	budget      *Budget
-	insecure    bool
-	observer    func(Event)
-	maxAttempts int
-	maxWait     time.Duration
-	maxBody     int64
-	backoffBase time.Duration
+	base           *url.URL
+	token          string
+	hc             *http.Client
+	userAgent      string
+	budget         *Budget
+	insecure       bool
+	observer       func(Event)
+	maxAttempts    int
+	maxWait        time.Duration
+	maxBody        int64
+	backoffBase    time.Duration
+	requestTimeout time.Duration
 }
 
 // Option configures a Client in New.
@@ -49,7 +50,8 @@ type Option func(*Client)
 // WithHTTPClient makes the Client send its requests with hc (its transport,
 // timeout and TLS settings). The Client uses a copy whose redirect policy
 // refuses redirects to other hosts; hc itself is not modified. nil keeps the
-// default, an http.Client with DefaultTimeout.
+// default, an http.Client without a timeout of its own: every attempt is
+// bounded by the request timeout (WithRequestTimeout) either way.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) { c.hc = hc }
 }
@@ -96,6 +98,20 @@ func WithRetry(maxAttempts int, maxWait time.Duration) Option {
 	}
 }
 
+// WithRequestTimeout bounds each attempt of a request, from sending it to
+// the last byte of its body, by d (default DefaultRequestTimeout; values <=
+// 0 keep the default): a server that sends no headers, or headers and then
+// a body that never ends, costs at most d per attempt. Such an attempt
+// fails with a *TransportError matching ErrRequestTimeout and is retried
+// like a reset connection. Waits for the Budget do not count.
+func WithRequestTimeout(d time.Duration) Option {
+	return func(c *Client) {
+		if d > 0 {
+			c.requestTimeout = d
+		}
+	}
+}
+
 // WithMaxBodyBytes caps the size of one response body (default
 // DefaultMaxBodyBytes; values <= 0 keep the default). A larger body fails the
 // request with an error wrapping ErrBodyTooLarge; it is not retried.
@@ -122,6 +138,8 @@ func New(host, token string, opts ...Option) (*Client, error) {
 		maxWait:     DefaultMaxWait,
 		maxBody:     DefaultMaxBodyBytes,
 		backoffBase: time.Second,
+
+		requestTimeout: DefaultRequestTimeout,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -146,7 +164,7 @@ func New(host, token string, opts ...Option) (*Client, error) {
 	}
 	hc := c.hc
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = &http.Client{}
 	}
 	own := *hc
 	own.CheckRedirect = c.checkRedirect
@@ -237,7 +255,10 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 10 {
 		return errors.New("stopped after 10 redirects")
 	}
-	return c.sameOrigin(req.URL)
+	if err := c.sameOrigin(req.URL); err != nil {
+		return fmt.Errorf("redirected: %w", err)
+	}
+	return nil
 }
 
 func (c *Client) emit(e Event) {

@@ -428,10 +428,11 @@ func TestAPIErrors(t *testing.T) {
 		})
 		_, err := loopback(t, h, token, posthog.WithRetry(1, 0)).Members(ctx, "x")
 		var apiErr *posthog.APIError
-		if !errors.As(err, &apiErr) || apiErr.Status != 502 || apiErr.Detail != "bad gateway" || apiErr.Code != "" {
+		if !errors.As(err, &apiErr) || apiErr.Status != 502 || apiErr.Detail != "bad gateway" || apiErr.Code != "" ||
+			!apiErr.NotPostHog || apiErr.ContentType != "text/html" || !errors.Is(err, posthog.ErrNotPostHog) {
 			t.Fatalf("err = %v (%+v)", err, apiErr)
 		}
-		if !strings.HasPrefix(err.Error(), "giving up after 1 attempt: GET /api/organizations/x/members/: 502: bad gateway") {
+		if err.Error() != "giving up after 1 attempt: GET /api/organizations/x/members/: not a PostHog response (HTTP 502, text/html)" {
 			t.Errorf("Error() = %q", err.Error())
 		}
 	})
@@ -475,8 +476,8 @@ func TestAPIErrors(t *testing.T) {
 			_, _ = w.Write([]byte("<html>login page</html>"))
 		})
 		_, err := loopback(t, h, token).CurrentUser(ctx)
-		if err == nil || !strings.Contains(err.Error(), "not json") {
-			t.Errorf("err = %v, want a not-json error", err)
+		if !errors.Is(err, posthog.ErrNotPostHog) || err.Error() != "GET /api/users/@me/: not a PostHog response (HTTP 200, text/html)" {
+			t.Errorf("err = %v, want a not-PostHog error", err)
 		}
 	})
 }

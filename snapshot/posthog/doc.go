@@ -6,8 +6,11 @@
 // the configured host. It follows PostHog's three pagination styles
 // (limit/offset envelopes, fetched in parallel once the count is known; the
 // activity log's cursor pages; bare arrays), retries idempotent requests on
-// throttling, server errors and connection resets with capped waits that
-// honour cancellation, and shares one Budget — a concurrency limit and a
+// throttling, server errors, connection resets and stalled responses with
+// capped waits that honour cancellation (a wait longer than the cap or than
+// what is left before the context's deadline is not waited: the request fails
+// at once, naming it), bounds each attempt by a request timeout, and shares
+// one Budget — a concurrency limit and a
 // sliding-window request rate — with every other client of the same run.
 // Errors from PostHog are decoded into *APIError, which knows the scope a
 // 403 asked for.
@@ -19,4 +22,5 @@
 // fails with ErrTooManyPages. An answer of the wrong shape, or without a
 // field its type declares hogaudit:"required", is a *DecodeError
 // (ErrMalformed) naming the field's path. Nothing partial is returned.
+// 403 asked for and whether the body was PostHog's at all (ErrNotPostHog).
 package posthog

@@ -3,6 +3,7 @@ package posthog
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -35,9 +36,28 @@ func (c *Client) Organization(ctx context.Context, orgID string) (*Organization,
 }
 
 // CurrentUser returns GET /api/users/@me/, the key's owner; OrganizationID
-// is the owner's current organization. Scope user:read.
+// is the owner's current organization, Organizations every organization the
+// owner belongs to. Scope user:read.
 func (c *Client) CurrentUser(ctx context.Context) (*CurrentUser, error) {
-	return Get[CurrentUser](ctx, c, "/api/users/@me/", nil)
+	const path = "/api/users/@me/"
+	body, err := c.fetch(ctx, c.url(path, nil))
+	if err != nil {
+		return nil, err
+	}
+	me := new(CurrentUser)
+	if err := decodeChecked(http.MethodGet, path, "", body, me); err != nil {
+		return nil, err
+	}
+	// organizations[] (OrganizationBasicSerializer) only names the user's
+	// organizations in messages, what --org may name: a malformed list is
+	// left out rather than failing the request, and it is never stored.
+	var aux struct {
+		Organizations []OrganizationRef `json:"organizations"`
+	}
+	if json.Unmarshal(body, &aux) == nil {
+		me.Organizations = aux.Organizations
+	}
+	return me, nil
 }
 
 // Preflight returns GET /_preflight/, the instance's self-description. It

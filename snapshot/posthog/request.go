@@ -23,7 +23,11 @@ func (c *Client) fetch(ctx context.Context, rawURL string) ([]byte, error) {
 	return c.do(ctx, http.MethodGet, rawURL)
 }
 
-// do sends one logical request: attempts, retries (GET only) and waits.
+// do sends one logical request: attempts, retries (GET only) and waits. A
+// wait longer than the client's cap that PostHog asked for, or any wait
+// that would end after ctx's deadline, is not waited: the request fails at
+// once with a *RetryError naming the wait, and the budget is not paused for
+// it.
 func (c *Client) do(ctx context.Context, method, rawURL string) ([]byte, error) {
 	u, err := c.resolve(rawURL)
 	if err != nil {
@@ -38,7 +42,7 @@ func (c *Client) do(ctx context.Context, method, rawURL string) ([]byte, error) 
 		if err == nil {
 			ev := Event{Kind: EventResponse, Method: method, Path: path, Status: status, Attempt: attempt}
 			if status < 200 || status >= 300 {
-				err = newAPIError(method, path, status, bytes.ReplaceAll(body, []byte(c.token), []byte("[redacted]")))
+				err = newAPIError(method, path, status, header, bytes.ReplaceAll(body, []byte(c.token), []byte("[redacted]")))
 				ev.Err = err
 			}
 			c.emit(ev)
@@ -50,14 +54,22 @@ func (c *Client) do(ctx context.Context, method, rawURL string) ([]byte, error) 
 		if !v.retry || method != http.MethodGet {
 			return nil, v.err
 		}
+		giveUp := &RetryError{Method: method, Path: path, Attempts: attempt, Err: v.err}
 		if attempt >= c.maxAttempts {
-			return nil, fmt.Errorf("giving up after %d %s: %w", attempt, plural(attempt, "attempt"), v.err)
+			return nil, giveUp
 		}
-		if v.wait > c.maxWait {
-			if v.told {
-				return nil, fmt.Errorf("%s %s: posthog asked to wait %v before retrying, longer than the %v this client waits at most; retry later: %w", method, path, v.wait, c.maxWait, v.err)
+		limit, byDeadline := c.maxWait, false
+		if dl, ok := ctx.Deadline(); ok {
+			if left := time.Until(dl); left < limit {
+				limit, byDeadline = max(left, 0), true
 			}
-			v.wait = c.maxWait
+		}
+		if v.wait > limit {
+			if v.told || byDeadline {
+				giveUp.Wait, giveUp.Told, giveUp.Limit, giveUp.ByDeadline = v.wait, v.told, limit, byDeadline
+				return nil, giveUp
+			}
+			v.wait = limit
 		}
 		kind := EventRetry
 		if v.throttled {
@@ -113,7 +125,7 @@ func (c *Client) judge(method, path string, attempt, status int, header http.Hea
 		backoff.err = &TransportError{Method: method, Path: path, Err: errTruncated}
 		return backoff
 	}
-	return verdict{err: fmt.Errorf("%s %s: the response is not json (content type %q): check that the host is a posthog instance", method, path, header.Get("Content-Type"))}
+	return verdict{err: notPostHog(method, path, status, header, body)}
 }
 
 func plural(n int, word string) string {
@@ -124,17 +136,12 @@ func plural(n int, word string) string {
 }
 
 // attempt sends the request once, within the budget, and reads the whole
-// body. It returns a *TransportError when no complete response arrived.
+// body, all within the request timeout (the wait for the budget does not
+// count). It returns a *TransportError when no complete response arrived:
+// one wrapping a *RequestTimeoutError when the request timeout passed, and
+// ctx's own error when ctx ended.
 func (c *Client) attempt(ctx context.Context, method string, u *url.URL, attempt int) (int, http.Header, []byte, error) {
 	path := u.Path
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
-	if err != nil {
-		return 0, nil, nil, fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent)
-
 	release, err := c.budget.acquire(ctx, func(d time.Duration) {
 		c.emit(Event{Kind: EventRateWait, Method: method, Path: path, Attempt: attempt, Wait: d})
 	})
@@ -143,13 +150,32 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, attempt
 	}
 	defer release()
 
+	actx, cancel := context.WithTimeout(ctx, c.requestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, method, u.String(), nil)
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	failed := func(err error) error {
+		switch {
+		case ctx.Err() != nil:
+			return fmt.Errorf("%s %s: %w", method, path, ctx.Err())
+		case actx.Err() != nil:
+			return &TransportError{Method: method, Path: path, Err: &RequestTimeoutError{Timeout: c.requestTimeout}}
+		}
+		return &TransportError{Method: method, Path: path, Err: err}
+	}
+
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		var urlErr *url.Error
 		if errors.As(err, &urlErr) {
 			err = urlErr.Err // its message repeats the full URL
 		}
-		return 0, nil, nil, &TransportError{Method: method, Path: path, Err: err}
+		return 0, nil, nil, failed(err)
 	}
 	defer resp.Body.Close()
 	if resp.ContentLength > c.maxBody {
@@ -157,7 +183,7 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, attempt
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
-		return 0, nil, nil, &TransportError{Method: method, Path: path, Err: err}
+		return 0, nil, nil, failed(err)
 	}
 	if int64(len(body)) > c.maxBody {
 		return 0, nil, nil, c.tooLarge(method, path)
@@ -225,7 +251,7 @@ func retryableTransport(err error) bool {
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.ErrClosedPipe),
 		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE),
-		errors.Is(err, errTruncated):
+		errors.Is(err, errTruncated), errors.Is(err, ErrRequestTimeout):
 		return true
 	}
 	var ne net.Error

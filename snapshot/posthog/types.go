@@ -88,6 +88,18 @@ type CurrentUser struct {
 	// OrganizationID is the id of the user's current organization
 	// (organization.id in PostHog's response).
 	OrganizationID string `json:"organization_id"`
+	// Organizations are every organization the user belongs to
+	// (organizations[], OrganizationBasicSerializer in posthog/api/user.py):
+	// what --org may name. nil when the response did not list them. It
+	// serves messages only and is never stored in a snapshot.
+	Organizations []OrganizationRef `json:"-"`
+}
+
+// OrganizationRef names an organization: an item of the current user's
+// organizations[].
+type OrganizationRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
 // Membership levels of OrganizationMembership.Level.

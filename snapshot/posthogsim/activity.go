@@ -174,7 +174,7 @@ func (c *call) activityRows(rows []logRow) response {
 		next = c.nextLink(q)
 	case newest && q.Get("cursor") != "":
 		next = c.nextLink(q)
-	case c.foreign:
+	case c.foreign != "":
 		next = c.nextLink(q)
 	}
 	return jsonOK(obj{"next": next, "previous": nil, "results": results})
@@ -218,7 +218,7 @@ func (c *call) activityPage(rows []logRow, size int) response {
 	q := c.r.URL.Query()
 	q.Set("page_size", strconv.Itoa(size))
 	var next, prev any
-	if end < len(rows) || c.foreign {
+	if end < len(rows) || c.foreign != "" {
 		q.Set("page", strconv.Itoa(page+1))
 		next = c.nextLink(q)
 	}

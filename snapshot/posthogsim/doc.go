@@ -10,7 +10,8 @@
 // activity-log cursors and numbered pages), can imitate the newest or the
 // 2025 deployment, throttle like PostHog, add latency, and inject faults
 // (429s, 500s, truncated bodies, reset connections, foreign next links, huge
-// bodies; and answer faults: pages that are short, long, overlapping or
+// bodies, stalled headers or bodies, a proxy's HTML pages, redirects to
+// another host; and answer faults: pages that are short, long, overlapping or
 // duplicated, null or absent results, bare arrays and envelopes swapped, a
 // huge count, an endless cursor, null and {} bodies, fields dropped) at run
 // time. Stats reports what it received.

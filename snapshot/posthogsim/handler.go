@@ -1,6 +1,7 @@
 package posthogsim
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -95,13 +96,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{s: s, r: r, at: at}
 	f, faulty := s.takeFault(r.URL)
 	if faulty && f.Kind == FaultForeignNext {
-		c.foreign, faulty = true, false
+		c.foreign, faulty = cmp.Or(f.Target, defaultTarget), false
 	}
 	var resp response
 	switch {
 	case faulty && isAnswerFault(f.Kind):
 		resp, faulty = s.faultyAnswer(c, f), false
-	case !faulty || f.Kind == FaultTruncate:
+	case !faulty || f.Kind == FaultTruncate || f.Kind == FaultStallBody:
 		resp = s.handle(c)
 	}
 	leave()
@@ -114,14 +115,35 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		b := resp.bytes()
 		resp.writeHeader(w, len(b))
 		_, _ = w.Write(b[:len(b)/2])
+	case f.Kind == FaultStallBody:
+		b := resp.bytes()
+		resp.writeHeader(w, len(b))
+		_, _ = w.Write(b[:len(b)/2])
+		_ = http.NewResponseController(w).Flush()
+		<-r.Context().Done()
 	default:
-		serveFault(w, f)
+		serveFault(w, r, f)
 	}
 }
 
 // serveFault answers with an injected failure.
-func serveFault(w http.ResponseWriter, f Fault) {
+func serveFault(w http.ResponseWriter, r *http.Request, f Fault) {
 	switch f.Kind {
+	case FaultStallHeaders:
+		<-r.Context().Done()
+	case FaultHTML:
+		status := cmp.Or(f.Status, http.StatusBadGateway)
+		page := fmt.Sprintf("<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
+			status, http.StatusText(status), status, http.StatusText(status))
+		if f.RetryAfter != "" {
+			w.Header().Set("Retry-After", f.RetryAfter)
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(page))
+	case FaultRedirect:
+		http.Redirect(w, r, cmp.Or(f.Target, defaultTarget)+r.URL.RequestURI(), http.StatusFound)
 	case Fault429:
 		throttledResponse(time.Duration(f.Seconds) * time.Second).write(w)
 	case Fault429RetryAfter:
@@ -138,7 +160,11 @@ func serveFault(w http.ResponseWriter, f Fault) {
 	case FaultHugeBody:
 		writeHugeBody(w, int64(max(f.Seconds, 1))<<20)
 	default: // Fault500 and unknown kinds
-		serverError().write(w)
+		resp := serverError()
+		if f.RetryAfter != "" {
+			resp.header = http.Header{"Retry-After": {f.RetryAfter}}
+		}
+		resp.write(w)
 	}
 }
 
@@ -174,7 +200,7 @@ type call struct {
 	keyUsed *time.Time // the key's last_used_at as this request's answer shows it
 	owner   *Member    // the key owner's membership; nil when not a member
 	project *Project   // the project of a project route
-	foreign bool       // FaultForeignNext: next links point to evil.example
+	foreign string     // FaultForeignNext: the base URL next links point to
 }
 
 // routeKind says how key scoping applies to an endpoint.

@@ -44,11 +44,11 @@ func (c *call) link(q url.Values) string {
 	return c.origin() + c.r.URL.Path + "?" + q.Encode()
 }
 
-// nextLink is link for a next page; with FaultForeignNext it points to
-// https://evil.example instead.
+// nextLink is link for a next page; with FaultForeignNext it points to the
+// fault's target instead.
 func (c *call) nextLink(q url.Values) string {
-	if c.foreign {
-		return "https://evil.example" + c.r.URL.Path + "?" + q.Encode()
+	if c.foreign != "" {
+		return c.foreign + c.r.URL.Path + "?" + q.Encode()
 	}
 	return c.link(q)
 }
@@ -70,7 +70,7 @@ func (c *call) paginate(items []any) response {
 	var next, prev any
 	q := c.r.URL.Query()
 	q.Set("limit", strconv.Itoa(limit))
-	if end < len(items) || c.foreign {
+	if end < len(items) || c.foreign != "" {
 		q.Set("offset", strconv.Itoa(end))
 		next = c.nextLink(q)
 	}

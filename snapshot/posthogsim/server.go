@@ -97,10 +97,23 @@ const (
 	// FaultReset closes the connection without answering.
 	FaultReset
 	// FaultForeignNext serves the response with its next link pointing to
-	// https://evil.example.
+	// Target (default https://evil.example).
 	FaultForeignNext
 	// FaultHugeBody answers 200 with a JSON body larger than Seconds MiB.
 	FaultHugeBody
+	// FaultStallHeaders sends nothing, not even headers, until the client
+	// goes away.
+	FaultStallHeaders
+	// FaultStallBody sends valid headers announcing the whole body and half
+	// of it, then nothing more until the client goes away.
+	FaultStallBody
+	// FaultHTML answers Status (default 502) with an HTML page and
+	// Content-Type text/html, as a proxy, a login portal or a web server
+	// that is not PostHog does.
+	FaultHTML
+	// FaultRedirect answers 302 Found with a Location on Target (default
+	// https://evil.example), same path and query.
+	FaultRedirect
 )
 
 // Fault is one injected failure.
@@ -121,7 +134,19 @@ type Fault struct {
 	// Field is the dotted path FaultDropField removes ("user.email"; "id"
 	// when empty).
 	Field string
+	// Status is the status of FaultHTML.
+	Status int
+	// Target is the base URL (scheme and host) FaultRedirect and
+	// FaultForeignNext point to.
+	Target string
+	// RetryAfter is the Retry-After header of Fault500 and FaultHTML (none
+	// when empty), such as "0" for a retry at once.
+	RetryAfter string
 }
+
+// defaultTarget is where FaultRedirect and FaultForeignNext point without a
+// Target.
+const defaultTarget = "https://evil.example"
 
 // Stats describes the requests a Server received.
 type Stats struct {
