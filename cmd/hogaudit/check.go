@@ -148,8 +148,11 @@ func (c *checkCmd) Run(ctx context.Context, g *globals, e *env) error {
 	snap, err := snapshot.Load(c.Snapshot)
 	if err != nil {
 		hint := "produce one with 'hogaudit snapshot -o FILE'"
-		if errors.Is(err, snapshot.ErrSchemaVersion) {
+		switch {
+		case errors.Is(err, snapshot.ErrSchemaVersion):
 			hint = "use the hogaudit version that wrote it, or collect a new snapshot"
+		case errors.Is(err, snapshot.ErrInconsistent):
+			hint = "the file was edited or truncated, or written by an older hogaudit: collect a new one with 'hogaudit snapshot -o FILE'"
 		}
 		return fail(err, hint)
 	}
