@@ -33,6 +33,8 @@ type ProjectBinding struct {
 	Protected bool
 	// By is ByID, ByName or ByKey: how the key binds, or would bind.
 	By string
+	// DeclaredID is the id projects: gives (By ByID).
+	DeclaredID int64
 	// MatchName is the name compared with the projects' names (By ByName
 	// or ByKey): the name given, else the key without "_project" when
 	// that matches, else the key.
@@ -46,8 +48,33 @@ type ProjectBinding struct {
 	ProjectID   int64
 	ProjectName string
 	// Ambiguous holds the ids of the projects that matched when more than
-	// one did; the key is then not bound.
+	// one did (distinct ids, sorted); the key is then not bound.
 	Ambiguous []int64
+	// Candidates are the PostHog projects the key could mean, by id: those
+	// that matched when Ambiguous, else, when none matched, the (at most
+	// three) projects whose names are nearest to MatchName (or the key's
+	// implicit name), to suggest the id: to write. Empty when bound or
+	// Unknown.
+	Candidates []Candidate
+}
+
+// Candidate is a PostHog project a matrix project key could bind to.
+type Candidate struct {
+	ID   int64
+	Name string
+}
+
+// Failing reports whether the binding leaves rules unable to judge what the
+// matrix means, so that they must not be evaluated (fail closed): a
+// protected key that binds to no project, or any key whose name matches
+// several. A binding that is Unknown is judged by the missing projects
+// section instead; an unprotected key that matches nothing governs nothing
+// (rule PH903 reports it) and leaves the rules their meaning.
+func (pb ProjectBinding) Failing() bool {
+	if pb.Unknown || pb.Bound {
+		return false
+	}
+	return pb.Protected || len(pb.Ambiguous) > 0
 }
 
 // GroupBinding is how one matrix group key binds to people.
@@ -145,7 +172,9 @@ func (mp memberPatterns) match(email string) bool {
 // names, else, when it has neither members: nor keys:, to the role named
 // like its key; a group with members: or keys: and no role: is bound.
 // Names are compared case-insensitively with '_', '-' and ' ' alike. A name
-// that matches several projects (roles) binds to none of them.
+// that matches several projects (roles) binds to none of them; a project the
+// snapshot lists twice (the same id) counts once. ProjectBinding.Failing
+// says which bindings leave the rules unable to judge.
 func (m *Matrix) Bind(s *snapshot.Snapshot, now time.Time) *Bound {
 	b := &Bound{m: m, now: now.UTC(), byProjectID: map[int64]string{}}
 	var projects []snapshot.Project
@@ -193,7 +222,7 @@ func (b *Bound) bindProject(key string, projects []snapshot.Project) ProjectBind
 		pb.Protected = decl.Protected != nil && decl.Protected.Value
 		switch {
 		case decl.ID != nil:
-			pb.By = ByID
+			pb.By, pb.DeclaredID = ByID, int64(decl.ID.Value)
 		case decl.Name != nil:
 			pb.By, names = ByName, []string{decl.Name.Value}
 		}
@@ -227,17 +256,66 @@ func (b *Bound) bindProject(key string, projects []snapshot.Project) ProjectBind
 			break
 		}
 	}
+	// A project listed twice is one project.
+	slices.SortStableFunc(found, func(a, b snapshot.Project) int { return cmpInt64(a.ID, b.ID) })
+	found = slices.CompactFunc(found, func(a, b snapshot.Project) bool { return a.ID == b.ID })
 	switch len(found) {
 	case 0:
+		near := pb.MatchName
+		if near == "" {
+			near = implicitNames(key)[0]
+		}
+		pb.Candidates = nearestProjects(projects, near, 3)
 	case 1:
 		pb.Bound, pb.ProjectID, pb.ProjectName = true, found[0].ID, found[0].Name
 	default:
 		for _, p := range found {
 			pb.Ambiguous = append(pb.Ambiguous, p.ID)
+			pb.Candidates = append(pb.Candidates, Candidate{ID: p.ID, Name: p.Name})
 		}
-		slices.Sort(pb.Ambiguous)
 	}
 	return pb
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// nearestProjects returns the (at most n) projects whose names are nearest
+// to name (edit distance of the names as sameName compares them; ties by
+// id), each id once.
+func nearestProjects(projects []snapshot.Project, name string, n int) []Candidate {
+	type scored struct {
+		c Candidate
+		d int
+	}
+	target := normName(name)
+	var all []scored
+	seen := map[int64]bool{}
+	for _, p := range projects {
+		if seen[p.ID] {
+			continue
+		}
+		seen[p.ID] = true
+		all = append(all, scored{Candidate{ID: p.ID, Name: p.Name}, editDistance(target, normName(p.Name))})
+	}
+	slices.SortFunc(all, func(a, b scored) int {
+		if a.d != b.d {
+			return a.d - b.d
+		}
+		return cmpInt64(a.c.ID, b.c.ID)
+	})
+	var out []Candidate
+	for _, s := range all[:min(n, len(all))] {
+		out = append(out, s.c)
+	}
+	return out
 }
 
 func (b *Bound) bindGroup(key string, roles []snapshot.Role) GroupBinding {
@@ -289,6 +367,7 @@ func (b *Bound) Projects() []ProjectBinding {
 	out := slices.Clone(b.projects)
 	for i := range out {
 		out[i].Ambiguous = slices.Clone(out[i].Ambiguous)
+		out[i].Candidates = slices.Clone(out[i].Candidates)
 	}
 	return out
 }

@@ -100,14 +100,15 @@ func TestBind(t *testing.T) {
 	b := m.Bind(s, mustDate(t, "2026-11-27"))
 
 	wantProjects := []ProjectBinding{
-		{Key: "by_id", Pos: Pos{2, 3}, Declared: true, By: ByID, Bound: true, ProjectID: 7, ProjectName: "Production"},
+		{Key: "by_id", Pos: Pos{2, 3}, Declared: true, By: ByID, DeclaredID: 7, Bound: true, ProjectID: 7, ProjectName: "Production"},
 		{Key: "by_name", Pos: Pos{5, 3}, Declared: true, By: ByName, MatchName: "Web  App", Bound: true, ProjectID: 8, ProjectName: "web  app"},
 		{Key: "data-science", Pos: Pos{29, 5}, By: ByKey, MatchName: "data-science", Bound: true, ProjectID: 11, ProjectName: "data science"},
 		{Key: "declared_plain_project", Pos: Pos{9, 3}, Declared: true, Protected: true, By: ByKey, MatchName: "declared_plain", Bound: true, ProjectID: 12, ProjectName: "Declared Plain"},
-		{Key: "dup_project", Pos: Pos{31, 5}, By: ByKey, MatchName: "dup", Ambiguous: []int64{13, 14}},
+		{Key: "dup_project", Pos: Pos{31, 5}, By: ByKey, MatchName: "dup", Ambiguous: []int64{13, 14}, Candidates: []Candidate{{13, "dup"}, {14, "Dup"}}},
 		{Key: "eu_west_project", Pos: Pos{28, 5}, By: ByKey, MatchName: "eu_west", Bound: true, ProjectID: 10, ProjectName: "EU West"},
-		{Key: "gone_project", Pos: Pos{7, 3}, Declared: true, By: ByID},
-		{Key: "renamed", Pos: Pos{11, 3}, Declared: true, By: ByName, MatchName: "Old Name"},
+		// nothing matched: the projects nearest the key's name are suggested
+		{Key: "gone_project", Pos: Pos{7, 3}, Declared: true, By: ByID, DeclaredID: 99, Candidates: []Candidate{{13, "dup"}, {14, "Dup"}, {9, "STAGING"}}},
+		{Key: "renamed", Pos: Pos{11, 3}, Declared: true, By: ByName, MatchName: "Old Name", Candidates: []Candidate{{8, "web  app"}, {10, "EU West"}, {13, "dup"}}},
 		{Key: "staging-project", Pos: Pos{27, 5}, By: ByKey, MatchName: "staging", Bound: true, ProjectID: 9, ProjectName: "STAGING"},
 	}
 	if diff := cmp.Diff(wantProjects, b.Projects()); diff != "" {

@@ -37,6 +37,13 @@
 // ({"projects": true, "groups": true}). A group bound by members: or keys:
 // alone needs no role and stays bound.
 //
+// A project key that binds to no project, or to several, keeps its
+// Candidates (every match, else the nearest names) for the messages, and
+// ProjectBinding.Failing says when the binding leaves the rules unable to
+// judge what the matrix means — a protected key bound to nothing, any key
+// matching several — so that the engine does not evaluate them (fail
+// closed; docs/matrix.md, "Bindings that fail closed").
+//
 // # Exceptions
 //
 // An exception's expires is a date; the exception applies through the end

@@ -105,6 +105,16 @@ func (b *Bound) projectsDoc() map[string]any {
 			}
 			d["ambiguous"] = ids
 		}
+		if len(pb.Candidates) > 0 {
+			cs := make([]any, len(pb.Candidates))
+			for i, c := range pb.Candidates {
+				cs[i] = map[string]any{"id": int(c.ID), "name": c.Name}
+			}
+			d["candidates"] = cs
+		}
+		if pb.Failing() {
+			d["failing"] = true
+		}
 		out[pb.Key] = d
 	}
 	return out

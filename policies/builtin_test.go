@@ -28,7 +28,7 @@ var builtinRuleIDs = []string{
 	"PH201", "PH202", "PH203", "PH204", "PH205", "PH206", "PH207", "PH208", "PH209", "PH210", "PH211", "PH212",
 	"PH301", "PH302", "PH303", "PH304", "PH305", "PH306", "PH307",
 	"PH401", "PH402", "PH403",
-	"PH901", "PH902", "PH903", "PH904",
+	"PH901", "PH902", "PH903", "PH904", "PH905",
 }
 
 func builtinRegoFiles(t *testing.T) []string {

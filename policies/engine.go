@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -209,13 +210,22 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 			missing[m.Section] = append(missing[m.Section], m)
 		}
 	}
+	gaps := bindingGaps(bound)
 	var runnable []Rule
 	for _, r := range e.rules {
 		if e.disabled[r.ID] {
 			continue
 		}
 		rep.Rules = append(rep.Rules, r.Report())
-		if ne, skip := notEvaluated(r, missing); skip {
+		ne, skip := notEvaluated(r, missing)
+		if g, ok := gaps.notEvaluated(r); ok {
+			if skip {
+				ne.Bindings, ne.Reason = g.Bindings, ne.Reason+"; "+g.Reason
+			} else {
+				ne, skip = g, true
+			}
+		}
+		if skip {
 			rep.NotEvaluated = append(rep.NotEvaluated, ne)
 			continue
 		}
@@ -300,6 +310,70 @@ func notEvaluated(r Rule, missing map[string][]snapshot.Missing) (report.NotEval
 	return report.NotEvaluated{
 		Rule: r.ID, Name: r.Name, Sections: secs, Scopes: nonNilStrings(scopes), Reason: reason,
 	}, true
+}
+
+// gapList are the project bindings that keep rules from judging what the
+// matrix means (matrix.ProjectBinding.Failing), sorted by key.
+type gapList []matrix.ProjectBinding
+
+func bindingGaps(b *matrix.Bound) gapList {
+	var out gapList
+	for _, pb := range b.Projects() {
+		if pb.Failing() {
+			out = append(out, pb)
+		}
+	}
+	return out
+}
+
+// notEvaluated reports whether r must not run for the bindings' sake: every
+// rule that reads the projects section judges projects through their
+// matrix keys, so while one key cannot be told from its candidates none of
+// those rules can pass (fail closed). The reason names each key and its
+// candidates by id and name.
+func (g gapList) notEvaluated(r Rule) (report.NotEvaluated, bool) {
+	if len(g) == 0 || !contains(r.Requires, snapshot.SectionProjects) {
+		return report.NotEvaluated{}, false
+	}
+	keys := make([]string, 0, len(g))
+	reasons := make([]string, 0, len(g))
+	for _, pb := range g {
+		keys = append(keys, pb.Key)
+		reasons = append(reasons, BindingProblem(pb))
+	}
+	return report.NotEvaluated{
+		Rule: r.ID, Name: r.Name, Sections: []string{}, Scopes: []string{}, Bindings: keys,
+		Reason: strings.Join(reasons, "; "),
+	}, true
+}
+
+// BindingProblem describes, for people, why a failing project binding
+// leaves its rules unable to judge, naming the candidate projects by id and
+// name and the fix: "matrix project production_project (protected) matches
+// 2 PostHog projects: 12345 "Production", 12399 "Production"; give it the
+// id: of the one it means".
+func BindingProblem(pb matrix.ProjectBinding) string {
+	what := "matrix project " + pb.Key
+	if pb.Protected {
+		what += " (protected)"
+	}
+	var cands []string
+	for _, c := range pb.Candidates {
+		cands = append(cands, fmt.Sprintf("%d %q", c.ID, c.Name))
+	}
+	list := strings.Join(cands, ", ")
+	if len(pb.Ambiguous) > 0 {
+		return fmt.Sprintf("%s matches %d PostHog projects: %s; give it the id: of the one it means (projects.%s.id)", what, len(pb.Ambiguous), list, pb.Key)
+	}
+	looked := "a project named " + strconv.Quote(pb.MatchName)
+	if pb.By == matrix.ByID {
+		looked = "id " + strconv.FormatInt(pb.DeclaredID, 10)
+	}
+	s := fmt.Sprintf("%s matches no PostHog project (looked for %s)", what, looked)
+	if list != "" {
+		s += "; nearest: " + list
+	}
+	return s + fmt.Sprintf("; give it the id: of its project (projects.%s.id), or remove it", pb.Key)
 }
 
 // evalRule runs one rule's prepared query at time asOf (what

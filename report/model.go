@@ -184,6 +184,11 @@ type NotEvaluated struct {
 	Name     string   `json:"name"`
 	Sections []string `json:"sections"`
 	Scopes   []string `json:"scopes"`
+	// Bindings are the matrix project keys whose binding keeps the rule
+	// from judging what the matrix means (a protected key bound to no
+	// PostHog project, a key matching several); Reason names the
+	// candidate projects.
+	Bindings []string `json:"bindings,omitempty"`
 	Reason   string   `json:"reason"`
 }
 

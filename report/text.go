@@ -295,7 +295,12 @@ func (t *textRenderer) notEvaluated(r *Report) {
 		if ne.Name != "" {
 			item += " " + ne.Name
 		}
-		item += ": needs " + cmp.Or(strings.Join(ne.Sections, ", "), "missing evidence")
+		switch {
+		case len(ne.Sections) == 0 && len(ne.Bindings) > 0:
+			item += ": needs matrix project " + strings.Join(ne.Bindings, ", ") + " bound to one PostHog project"
+		default:
+			item += ": needs " + cmp.Or(strings.Join(ne.Sections, ", "), "missing evidence")
+		}
 		if len(ne.Scopes) > 0 {
 			item += "; scopes that would fix it: " + strings.Join(ne.Scopes, ", ")
 		}

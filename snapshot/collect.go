@@ -119,6 +119,7 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 			Host:          c.Host(),
 			CollectedAt:   opts.Now().UTC().Truncate(time.Second),
 			LookbackDays:  opts.LookbackDays,
+			AuditKeyEnvs:  auditKeyEnvs(opts.AuditKeys),
 			Missing:       []Missing{},
 		},
 		activity:         map[string]ActivityEntry{},
@@ -165,7 +166,22 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 	}
 
 	col.finish()
+	// What was collected must account for its own holes, as Load will
+	// require of the file: a mismatch is a hogaudit bug, never a pass.
+	if err := col.snap.Verify(); err != nil {
+		return nil, &FatalError{Err: fmt.Errorf("%w (a hogaudit bug: please report it)", err)}
+	}
 	return col.snap, nil
+}
+
+// auditKeyEnvs returns the variables of the audit keys, sorted, never nil.
+func auditKeyEnvs(keys []AuditKey) []string {
+	envs := make([]string, 0, len(keys))
+	for _, k := range keys {
+		envs = append(envs, k.Env)
+	}
+	slices.Sort(envs)
+	return slices.Compact(envs)
 }
 
 func withDefaults(o Options) Options {
@@ -282,14 +298,6 @@ func isFatal(err error) bool {
 		errors.Is(err, context.Canceled)
 }
 
-// optional lists the sections whose endpoint some deployments lack: their 404
-// means "not applicable", not missing evidence.
-var optional = map[string]bool{
-	SectionIdentityProviderConfigs: true,
-	SectionUsersWithAccess:         true,
-	SectionExplicitMembers:         true,
-}
-
 // fail turns a failed request into a Missing record, or returns the error
 // when it is fatal.
 func (col *collector) fail(section string, projectID *int64, endpoint string, err error) error {
@@ -361,7 +369,7 @@ func missingFor(section, endpoint string, err error) Missing {
 		// Checked first: a proxy's 404 page is no evidence that the
 		// deployment lacks the endpoint.
 		m.Reason = apiErr.NotPostHogText() + tries
-	case apiErr.Status == 404 && optional[section]:
+	case apiErr.Status == 404 && optionalSections[section]:
 		m.NotApplicable = true
 		m.Reason = "not applicable on this deployment"
 	case apiErr.Status == 404:
@@ -721,9 +729,13 @@ func (col *collector) projects(ctx context.Context) error {
 	if err != nil {
 		return col.fail(SectionProjects, nil, col.orgPath("projects"), err)
 	}
-	sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
+	ps, dup := dedupeProjects(ps)
 	col.mu.Lock()
 	defer col.mu.Unlock()
+	if dup != nil {
+		dup.Endpoint = col.orgPath("projects")
+		col.snap.Missing = append(col.snap.Missing, *dup)
+	}
 	col.snap.Projects = make([]Project, len(ps))
 	for i, p := range ps {
 		col.snap.Projects[i] = Project{
@@ -732,6 +744,39 @@ func (col *collector) projects(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// dedupeProjects sorts the project list by id and collapses the projects it
+// names more than once to the first of each id. When it did, it returns a
+// partial record of the projects section (Endpoint left for the caller)
+// naming every repeated id and the names it came with: a list that repeats
+// items may also lack some, so the section is not the whole.
+func dedupeProjects(ps []posthog.ProjectSummary) ([]posthog.ProjectSummary, *Missing) {
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
+	out := make([]posthog.ProjectSummary, 0, len(ps))
+	var repeats []string
+	for i := 0; i < len(ps); {
+		j := i + 1
+		names := []string{fmt.Sprintf("%q", ps[i].Name)}
+		for j < len(ps) && ps[j].ID == ps[i].ID {
+			names = append(names, fmt.Sprintf("%q", ps[j].Name))
+			j++
+		}
+		if j-i > 1 {
+			repeats = append(repeats, fmt.Sprintf("%d (%d times, as %s)", ps[i].ID, j-i, strings.Join(names, ", ")))
+		}
+		out = append(out, ps[i])
+		i = j
+	}
+	if repeats == nil {
+		return out, nil
+	}
+	list := strings.Join(repeats, "; ")
+	return out, &Missing{
+		Section: SectionProjects, Status: 200, Cause: CauseDuplicateItems,
+		Detail: "repeated project ids: " + list,
+		Reason: "PostHog listed project " + list + "; the duplicates were collapsed by id, and a list that repeats projects may lack others",
+	}
 }
 
 // Phase 3 tasks.
@@ -776,6 +821,15 @@ func (col *collector) projectTasks() []func(context.Context) error {
 				}
 				col.mu.Lock()
 				defer col.mu.Unlock()
+				if d.CreatedAt == nil {
+					// Every PostHog project has one: the detail is not
+					// trustworthy, and a snapshot without it must say so.
+					col.snap.Missing = append(col.snap.Missing, Missing{
+						Section: SectionProjects, ProjectID: pid, Endpoint: path(""), Status: 200,
+						Reason: "the project's detail has no created_at",
+					})
+					return nil
+				}
 				col.detailRead[id] = true
 				p.CreatedAt = d.CreatedAt
 				p.ReceiveOrgLevelActivityLogs = d.ReceiveOrgLevelActivityLogs
@@ -889,11 +943,7 @@ func legacyProjectPermissioning(org *posthog.Organization) bool {
 // decides anything there. It runs after every request has finished.
 func (col *collector) settleExplicitMembers() {
 	s := col.snap
-	newest := s.IdentityProviderConfigs != nil
-	for _, p := range s.Projects {
-		newest = newest || p.UsersWithAccess != nil
-	}
-	if !newest {
+	if !s.servedNewestEndpoints() {
 		return
 	}
 	for i := range s.Missing {
@@ -1125,6 +1175,7 @@ func (col *collector) finish() {
 		sort.Slice(s.Roles, func(i, j int) bool { return s.Roles[i].ID < s.Roles[j].ID })
 	}
 	if col.orgActivityOK || (s.Projects != nil && !col.sectionFailedEverywhere(SectionActivityLog)) {
+		s.ActivityLogSource = col.activitySource()
 		s.ActivityLog = make([]ActivityEntry, 0, len(col.activity))
 		for _, a := range col.activity {
 			s.ActivityLog = append(s.ActivityLog, a)
@@ -1174,9 +1225,26 @@ func (col *collector) finish() {
 		s.APIKeys = []APIKey{}
 	}
 	col.scannerVisibility()
+	// What PostHog's answers contradict of each other is partial evidence.
+	s.Missing = append(s.Missing, s.inconsistencies()...)
 	s.Missing = collapseMissing(s.Missing, len(s.Projects))
 	col.orgActivityCoverage()
 	sortMissing(s.Missing)
+}
+
+// activitySource says which logs the activity log was read from: the
+// organization-wide one, else the projects' logs that were read.
+func (col *collector) activitySource() *ActivitySource {
+	if col.orgActivityOK {
+		return &ActivitySource{Source: ActivitySourceOrganization, Endpoint: col.orgPath("advanced_activity_logs")}
+	}
+	var ids []int64
+	for _, p := range col.snap.Projects {
+		if col.activityRead[p.ID] {
+			ids = append(ids, p.ID)
+		}
+	}
+	return &ActivitySource{Source: ActivitySourceProjects, Endpoint: "/api/projects/{project_id}/activity_log/", ProjectIDs: ids}
 }
 
 func (col *collector) hasMissing(section string) bool {

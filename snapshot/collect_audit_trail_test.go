@@ -3,6 +3,7 @@ package snapshot_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -257,18 +258,24 @@ func TestCollectServerErrorIsNotAScope(t *testing.T) {
 	})
 }
 
-func TestLoadWithoutOrganizationActivityIsIncomplete(t *testing.T) {
-	// A snapshot written before the section existed says nothing about
-	// organization-level rows: they count as missing, never as none.
+func TestLoadWithoutOrganizationActivityIsRefused(t *testing.T) {
+	// A snapshot that does not say where organization-level rows came from
+	// (the field removed, or written before it existed) and has no record
+	// of why is refused: they are never taken as none.
 	f := startAcme(t)
 	s := f.collect(t, refNow)
 	s.OrganizationActivity = nil
 	b := marshal(t, s)
 	b = []byte(strings.Replace(string(b), "\"organization_activity_log\": null,\n", "", 1))
-	if strings.Contains(string(b), "organization_activity_log") {
+	if strings.Contains(string(b), "\"organization_activity_log\"") {
 		t.Fatal("the field should be gone")
 	}
-	got, err := snapshot.Decode(b)
+	if _, err := snapshot.Decode(b); !errors.Is(err, snapshot.ErrInconsistent) || !strings.Contains(err.Error(), "organization_activity_log is null") {
+		t.Fatalf("err = %v", err)
+	}
+	// Near miss: with a record, it loads incomplete.
+	s.Missing = append(s.Missing, snapshot.Missing{Section: snapshot.SectionOrganizationActivityLog, Endpoint: "/api/organizations/x/advanced_activity_logs/", Status: 403, Reason: "permission denied"})
+	got, err := snapshot.Decode(marshal(t, s))
 	if err != nil {
 		t.Fatal(err)
 	}

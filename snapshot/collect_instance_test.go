@@ -2,6 +2,8 @@ package snapshot_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,10 +51,10 @@ func TestCollectRecordsAFailedPreflight(t *testing.T) {
 	}
 }
 
-// TestLoadAccountsForAnAbsentInstance: a snapshot file without the
-// instance section (hand-edited, or written before it existed) is missing
-// it, not an instance without providers.
-func TestLoadAccountsForAnAbsentInstance(t *testing.T) {
+// TestLoadRefusesAnAbsentInstance: a snapshot file without the instance
+// section and without a record of why (hand-edited, or written before it
+// existed) is refused, never read as an instance without providers.
+func TestLoadRefusesAnAbsentInstance(t *testing.T) {
 	f := startAcme(t)
 	s := f.collect(t, refNow)
 	s.Instance = nil
@@ -60,6 +62,13 @@ func TestLoadAccountsForAnAbsentInstance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := snapshot.Decode(b); !errors.Is(err, snapshot.ErrInconsistent) || !strings.Contains(err.Error(), "instance is null") {
+		t.Errorf("err = %v, want the null instance named", err)
+	}
+	// Near miss: with the record a failed preflight leaves, it loads,
+	// incomplete.
+	s.Missing = append(s.Missing, snapshot.Missing{Section: snapshot.SectionInstance, Endpoint: "/_preflight/", Status: 500, Reason: "server error 500 after retries"})
+	b, _ = snapshot.Marshal(s)
 	back, err := snapshot.Decode(b)
 	if err != nil {
 		t.Fatal(err)

@@ -349,30 +349,29 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 	}
 }
 
-func TestLoadAccountsForAbsentSections(t *testing.T) {
+func TestLoadRefusesAbsentSections(t *testing.T) {
+	// A null section or project part without a record of why is refused,
+	// naming it: it can never pass for an empty one (issue 8).
 	f := startAcme(t)
-	s := f.collect(t, refNow)
-	s.ActivityLog = nil
-	s.Projects[0].UsersWithAccess = nil
-	path := filepath.Join(t.TempDir(), "edited.json")
-	if err := snapshot.Write(path, s); err != nil {
-		t.Fatal(err)
-	}
-	got, err := snapshot.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Complete() {
-		t.Fatal("a snapshot with null sections and no record of why must not load as complete")
-	}
-	// Without the log its organization-level entries are gone too.
-	want := []string{snapshot.SectionUsersWithAccess, snapshot.SectionActivityLog, snapshot.SectionOrganizationActivityLog}
-	if diff := cmp.Diff(want, got.MissingSections()); diff != "" {
-		t.Errorf("missing sections (-want +got):\n%s", diff)
-	}
-	for _, m := range got.Missing {
-		if m.Reason != "absent from the snapshot file" {
-			t.Errorf("record %+v", m)
-		}
+	for _, c := range []struct {
+		name string
+		edit func(s *snapshot.Snapshot)
+		want string
+	}{
+		{"activity log", func(s *snapshot.Snapshot) { s.ActivityLog, s.ActivityLogSource = nil, nil }, "activity_log is null, and no missing record of activity_log says why"},
+		{"users with access", func(s *snapshot.Snapshot) { s.Projects[0].UsersWithAccess = nil }, "project 12345's users_with_access is null, and no missing record of users_with_access says why"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := f.collect(t, refNow)
+			c.edit(s)
+			path := filepath.Join(t.TempDir(), "edited.json")
+			if err := snapshot.Write(path, s); err != nil {
+				t.Fatal(err)
+			}
+			_, err := snapshot.Load(path)
+			if !errors.Is(err, snapshot.ErrInconsistent) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), path) {
+				t.Fatalf("err = %v, want %q naming the file", err, c.want)
+			}
+		})
 	}
 }

@@ -5,6 +5,8 @@
 // collected (a missing scope, an endpoint this deployment lacks) is recorded
 // in Snapshot.Missing instead of failing the whole collection. Write stores a
 // snapshot atomically as indented JSON; Load reads one back and rejects
-// malformed files and unknown schema versions. The JSON Schema of the file is
-// Schema.
+// malformed files, unknown schema versions, and snapshots whose missing
+// records do not match the gaps in their data (Verify, ErrInconsistent: a
+// snapshot cannot be edited into a complete one). The JSON Schema of the
+// file is Schema.
 package snapshot

@@ -61,7 +61,12 @@ func Write(path string, s *Snapshot) error {
 var ErrSchemaVersion = errors.New("unsupported snapshot schema version")
 
 // Load reads the snapshot at path. It rejects files that are not snapshots,
-// malformed JSON (naming the line and column), and unknown schema versions.
+// malformed JSON (naming the line and column), unknown schema versions, and
+// snapshots whose missing records do not match the holes in their data
+// (ErrInconsistent; see Verify): a null section or a project's part without
+// a record, a record of nothing, a not_applicable where no deployment may
+// lack the endpoint. The records a key below admin implies are added from
+// the organization response when the file lacks them.
 func Load(path string) (*Snapshot, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -111,70 +116,13 @@ func Decode(b []byte) (*Snapshot, error) {
 	s.recordVisibility(func(section string) string {
 		return "/api/organizations/" + s.Org.ID + "/" + section + "/"
 	}, s.Roles != nil)
-	s.accountForAbsentSections()
-	return &s, nil
-}
-
-// accountForAbsentSections records a Missing entry for every section that is
-// null in the file without one (a hand-edited or truncated snapshot), so an
-// absent section can never pass for an empty one.
-func (s *Snapshot) accountForAbsentSections() {
-	recorded := map[string]bool{}
-	for _, m := range s.Missing {
-		key := m.Section
-		if m.ProjectID != nil {
-			key = fmt.Sprintf("%s/%d", m.Section, *m.ProjectID)
-		}
-		recorded[key] = true
-		if m.ProjectID == nil {
-			recorded[m.Section+"/*"] = true
-		}
-	}
-	absent := func(section string, projectID *int64) {
-		key := section
-		if projectID != nil {
-			if recorded[section+"/*"] {
-				return
-			}
-			key = fmt.Sprintf("%s/%d", section, *projectID)
-		}
-		if recorded[key] {
-			return
-		}
-		recorded[key] = true
-		s.Missing = append(s.Missing, Missing{
-			Section: section, ProjectID: projectID,
-			Reason: "absent from the snapshot file",
-		})
-	}
-	for section, isNil := range map[string]bool{
-		SectionOrganization: s.Organization == nil, SectionCurrentUser: s.CurrentUser == nil,
-		SectionMembers: s.Members == nil, SectionInvites: s.Invites == nil, SectionDomains: s.Domains == nil,
-		SectionIdentityProviderConfigs: s.IdentityProviderConfigs == nil, SectionRoles: s.Roles == nil,
-		SectionProjects: s.Projects == nil, SectionActivityLog: s.ActivityLog == nil, SectionAPIKeys: s.APIKeys == nil,
-		// A snapshot that does not say where organization-level activity
-		// came from (an older hogaudit's, or an edited one) has none.
-		SectionOrganizationActivityLog: s.OrganizationActivity == nil || s.ActivityLog == nil,
-		SectionInstance:                s.Instance == nil,
-	} {
-		if isNil {
-			absent(section, nil)
-		}
-	}
-	for i := range s.Projects {
-		p := &s.Projects[i]
-		id := p.ID
-		if p.AccessControls == nil {
-			absent(SectionAccessControls, &id)
-		}
-		if p.ResourceAccessControls == nil {
-			absent(SectionResourceAccessControls, &id)
-		}
-		if p.UsersWithAccess == nil {
-			absent(SectionUsersWithAccess, &id)
-		}
-	}
 	sortMissing(s.Missing)
+	// Completeness is recomputed from the sections themselves: a record
+	// edited away, or a not_applicable forged, is refused, never passed.
+	if err := s.Verify(); err != nil {
+		return nil, err
+	}
+	return &s, nil
 }
 
 // describeJSONError turns a decoding error into a message with the line and

@@ -66,10 +66,19 @@ type Snapshot struct {
 	// nothing by itself. nil when no source could show them, with a Missing
 	// record naming the cause; a nil value is never evidence of no activity.
 	OrganizationActivity *ActivitySource `json:"organization_activity_log"`
+	// ActivityLogSource says which logs ActivityLog was read from: the
+	// organization-wide log (every project's entries), or the per-project
+	// logs of ProjectIDs; every other project's log has a Missing record.
+	// nil exactly when ActivityLog is nil.
+	ActivityLogSource *ActivitySource `json:"activity_log_source"`
 	// APIKeys are the personal API keys hogaudit could introspect: the
 	// scanning key and each --audit-key-env key, sorted by source then id
 	// (section "api_keys").
 	APIKeys []APIKey `json:"api_keys"`
+	// AuditKeyEnvs are the --audit-key-env variables the collection was
+	// handed, sorted: each has its key in APIKeys or an api_keys Missing
+	// record naming it. Never nil.
+	AuditKeyEnvs []string `json:"audit_key_envs"`
 	// Instance is the deployment's self-description from GET /_preflight/:
 	// PostHog Cloud or self-hosted, and which social sign-in providers it
 	// has configured, which decides whether a domain's Google, GitHub or
@@ -141,8 +150,10 @@ type Project struct {
 	UsersWithAccess []posthog.UserAccess `json:"users_with_access"`
 	// ExplicitMembers is the legacy per-project membership, collected only
 	// for projects with the legacy AccessControl flag on deployments that
-	// still serve it (section "explicit_members").
-	ExplicitMembers []posthog.ExplicitMember `json:"explicit_members,omitempty"`
+	// still serve it (section "explicit_members"): null for every other
+	// project, and for a flagged project whose members could not be read
+	// (then a Missing record names the project).
+	ExplicitMembers []posthog.ExplicitMember `json:"explicit_members"`
 }
 
 // ActivityEntry is one activity-log row, redacted.
@@ -334,11 +345,15 @@ const (
 	// whether the scanning key sees the whole section cannot be told. The
 	// organization's own Missing record names the fix.
 	CauseScannerLevelUnknown = "scanner_level_unknown"
+	// CauseDuplicateItems: PostHog listed an item more than once (the same
+	// project id twice). The duplicates were collapsed by id; a list that
+	// repeats items may also lack some, so the section is partial.
+	CauseDuplicateItems = "duplicate_items"
 )
 
-// Partial reports whether section was read but may lack items the scanning
-// key cannot see: a record for the whole section (no project) carries a
-// CauseScanner… cause.
+// Partial reports whether section was read but may lack items: a record
+// for the whole section (no project) carries a cause (CauseScanner…, the
+// key cannot see everything; CauseDuplicateItems, PostHog repeated items).
 func (s *Snapshot) Partial(section string) bool {
 	for _, m := range s.Missing {
 		if m.Section == section && m.ProjectID == nil && m.Cause != "" {

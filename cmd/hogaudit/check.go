@@ -148,8 +148,11 @@ func (c *checkCmd) Run(ctx context.Context, g *globals, e *env) error {
 	snap, err := snapshot.Load(c.Snapshot)
 	if err != nil {
 		hint := "produce one with 'hogaudit snapshot -o FILE'"
-		if errors.Is(err, snapshot.ErrSchemaVersion) {
+		switch {
+		case errors.Is(err, snapshot.ErrSchemaVersion):
 			hint = "use the hogaudit version that wrote it, or collect a new snapshot"
+		case errors.Is(err, snapshot.ErrInconsistent):
+			hint = "the file was edited or truncated, or written by an older hogaudit: collect a new one with 'hogaudit snapshot -o FILE'"
 		}
 		return fail(err, hint)
 	}
@@ -211,6 +214,7 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 		return err
 	}
 	summarize(g, e, rep)
+	bindingHints(g, e, m, snap)
 	if code := rep.ExitCode(); code != 0 {
 		return exitCode(code)
 	}
@@ -246,6 +250,10 @@ func writeReports(e *env, rep *report.Report, o *outputFlags) error {
 func summarize(g *globals, e *env, rep *report.Report) {
 	for _, ne := range rep.NotEvaluated {
 		hint := ne.Reason
+		if len(ne.Sections) == 0 && len(ne.Bindings) > 0 {
+			// bindingHints names the candidates once for every rule
+			hint = "matrix project " + strings.Join(ne.Bindings, ", ") + " binds to no single PostHog project"
+		}
 		g.infof(e, "%s %s not evaluated: %s", ne.Rule, ne.Name, hint)
 	}
 	if len(rep.NotEvaluated) > 0 || !rep.Snapshot.Complete {
@@ -267,6 +275,17 @@ func summarize(g *globals, e *env, rep *report.Report) {
 	}
 	for _, x := range rep.ExpiringExceptions {
 		g.infof(e, "exception for %s %s expires %s (%d days left)", x.Rule, x.Subject, x.Expires, x.DaysLeft)
+	}
+}
+
+// bindingHints names, for each matrix project key whose binding keeps
+// rules from running, the PostHog projects it could mean (ids and names)
+// and the fix.
+func bindingHints(g *globals, e *env, m *matrix.Matrix, snap *snapshot.Snapshot) {
+	for _, pb := range m.Bind(snap, snap.CollectedAt).Projects() {
+		if pb.Failing() {
+			g.hintf(e, "%s", policies.BindingProblem(pb))
+		}
 	}
 }
 

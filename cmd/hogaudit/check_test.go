@@ -96,7 +96,17 @@ func TestCheckWithoutASectionIsIncomplete(t *testing.T) {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		t.Fatal(err)
 	}
+	// Without a record of why, the file is refused, naming the section.
 	raw["activity_log"] = nil
+	b, _ = json.Marshal(raw)
+	refused := h.run("check", "--snapshot", writeTemp(t, h.dir, "refused.json", string(b)), "--matrix", h.path("access-matrix.yaml"), "--format", "json")
+	if refused.code != 2 || !strings.Contains(refused.stderr, "activity_log") || strings.Contains(refused.stdout, "\"findings\"") {
+		t.Errorf("an unaccounted null section: exit %d\n%s", refused.code, refused.stderr)
+	}
+	// As a collection that could not read the log writes it.
+	raw["activity_log_source"], raw["organization_activity_log"] = nil, nil
+	addMissing(raw, "activity_log", "/api/organizations/x/advanced_activity_logs/", 503, "server error 503 after retries")
+	addMissing(raw, "organization_activity_log", "/api/organizations/x/advanced_activity_logs/", 503, "server error 503 after retries")
 	b, _ = json.Marshal(raw)
 	edited := writeTemp(t, h.dir, "edited.json", string(b))
 	if len(s.ActivityLog) == 0 {

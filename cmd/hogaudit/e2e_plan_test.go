@@ -239,7 +239,10 @@ func TestUnknownInstanceLeavesSSORulesUnevaluated(t *testing.T) {
 	if doc["instance"] == nil {
 		t.Fatalf("the demo snapshot has no instance section")
 	}
+	// As a collection whose preflight failed writes it: the section gone,
+	// and a record of why (without one the file is refused).
 	delete(doc, "instance")
+	addMissing(doc, "instance", "/_preflight/", 500, "server error 500 after retries")
 	b, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)

@@ -461,6 +461,14 @@ func TestEveryRuleEndToEnd(t *testing.T) {
 			absent:   want{"PH903", "matrix:*", "*"},
 		},
 		{
+			// A second project named Production: which one is protected?
+			rule:     "PH905",
+			fires:    scenario{org: secondProject(12399, "Production")},
+			want:     want{"PH905", "matrix:projects.production_project", "production_project"},
+			nearMiss: scenario{org: secondProject(12399, "Production"), matrix: matrixEdit{{"    name: Production\n", "    id: 12345\n"}}},
+			absent:   want{"PH905", "*", "*"},
+		},
+		{
 			// The scanning key's owner, alice, demoted to member.
 			rule:     "PH904",
 			fires:    scenario{org: func(o *posthogsim.Org) { member(o, "alice@acme.example").Level = posthogsim.LevelMember }},

@@ -1,11 +1,14 @@
 # METADATA
 # title: A matrix key binds to nothing in PostHog
 # description: >-
-#   A project key of the matrix matches no PostHog project (by its id, its name, or the key's own
-#   name), or several, or a group matches no PostHog role (or several) and lists no members or
-#   keys. Its rules then govern nothing, usually because a project or role was renamed; the matrix
-#   key is reported instead of failing the scan. Bindings the engine could not check (the snapshot
-#   lacks projects or roles) are not reported; PH901 names the missing section.
+#   A project key of the matrix that is not protected matches no PostHog project (by its id, its
+#   name, or the key's own name), or several, or a group matches no PostHog role (or several) and
+#   lists no members or keys. Its rules then govern nothing, usually because a project or role was
+#   renamed; the matrix key is reported, with the projects it could mean, instead of failing the
+#   scan. A project key matching several projects also keeps the rules that judge projects from
+#   running (exit 2) until it is given an id. Protected project keys are PH905's. Bindings the
+#   engine could not check (the snapshot lacks projects or roles) are not reported; PH901 names the
+#   missing section.
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog projects, roles and access control
@@ -18,29 +21,20 @@
 #   scopes: []
 #   remediation: >-
 #     Point the matrix at the PostHog object: give the project key an id: (Project settings shows
-#     it) or the project's current name:, and give the group the role: name PostHog shows in
-#     Organization settings → Roles (or list its members:). Remove keys for projects and roles that
-#     no longer exist.
+#     it; the finding lists the candidates) or the project's current name:, and give the group the
+#     role: name PostHog shows in Organization settings → Roles (or list its members:). Remove keys
+#     for projects and roles that no longer exist.
 package hogaudit.rules.ph903
 
+import data.hogaudit.lib.bindings
 import data.hogaudit.lib.util
 
 # A binding the engine could not tell (the snapshot lacked projects or roles)
 # has no bound at all and is not reported.
 findings contains f if {
-	some k, p in object.get(input.matrix, "projects", {})
-	p.bound == false
-	f := {
-		"subject": sprintf("matrix:projects.%s", [k]),
-		"project": k,
-		"message": sprintf("Matrix project %s %s.", [k, project_problem(p)]),
-		"evidence": {
-			"kind": "project", "key": k, "binding": object.get(p, "binding", null),
-			"id": object.get(p, "id", null), "name": object.get(p, "match_name", object.get(p, "name", null)),
-			"ambiguous": object.get(p, "ambiguous", []),
-		},
-		"line": util.node_line(p),
-	}
+	some k, p in bindings.unbound
+	not p.protected == true
+	f := bindings.finding(k, p, "Matrix project")
 }
 
 findings contains f if {
@@ -57,15 +51,6 @@ findings contains f if {
 		"line": util.node_line(g),
 	}
 }
-
-project_problem(p) := sprintf("matches several PostHog projects (ids %s); give it an id", [ids(p.ambiguous)]) if {
-	count(util.array_or_empty(p.ambiguous)) > 0
-} else := sprintf("matches no PostHog project (looked for id %d)", [p.id]) if {
-	is_number(p.id)
-} else := sprintf("matches no PostHog project (looked for a project named %q)", [name]) if {
-	name := object.get(p, "match_name", object.get(p, "name", ""))
-	name != ""
-} else := "matches no PostHog project"
 
 group_problem(g) := sprintf("matches several PostHog roles (ids %s)", [ids(g.ambiguous)]) if {
 	count(util.array_or_empty(g.ambiguous)) > 0

@@ -13,7 +13,10 @@ test_fires_for_an_unbound_project if {
 		"subject": "matrix:projects.staging_project",
 		"project": "staging_project",
 		"message": "Matrix project staging_project matches no PostHog project (looked for a project named \"Staging\").",
-		"evidence": {"kind": "project", "key": "staging_project", "binding": "name", "id": null, "name": "Staging", "ambiguous": []},
+		"evidence": {
+			"kind": "project", "key": "staging_project", "binding": "name", "id": null, "name": "Staging",
+			"ambiguous": [], "candidates": [], "protected": false,
+		},
 		"line": 28,
 	}} with input as doc
 }
@@ -25,9 +28,21 @@ test_project_by_id if {
 }
 
 test_ambiguous_project if {
-	doc := object.union(testdata.input_doc, {"matrix": {"projects": {"staging_project": {"bound": false, "ambiguous": [2, 5]}}}})
+	doc := object.union(testdata.input_doc, {"matrix": {"projects": {"staging_project": {"bound": false, "ambiguous": [2, 5], "candidates": [{"id": 2, "name": "Staging"}, {"id": 5, "name": "staging"}]}}}})
 	some f in ph903.findings with input as doc
-	f.message == "Matrix project staging_project matches several PostHog projects (ids 2, 5); give it an id."
+	f.message == "Matrix project staging_project matches 2 PostHog projects (2 \"Staging\", 5 \"staging\"); give it the id of the one it means."
+	f.evidence.candidates == [{"id": 2, "name": "Staging"}, {"id": 5, "name": "staging"}]
+}
+
+test_unmatched_project_names_the_nearest if {
+	doc := object.union(testdata.input_doc, {"matrix": {"projects": {"staging_project": {"bound": false, "binding": "name", "match_name": "Stagin", "candidates": [{"id": 2, "name": "Staging"}]}}}})
+	some f in ph903.findings with input as doc
+	f.message == "Matrix project staging_project matches no PostHog project (looked for a project named \"Stagin\"); nearest: 2 \"Staging\"."
+}
+
+test_protected_projects_are_ph905s if {
+	doc := object.union(testdata.input_doc, {"matrix": {"projects": {"production_project": {"bound": false, "ambiguous": [1, 3]}}}})
+	count(ph903.findings) == 0 with input as doc
 }
 
 test_fires_for_an_unbound_group if {

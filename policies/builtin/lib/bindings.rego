@@ -1,0 +1,49 @@
+# How a matrix project key binds to PostHog projects, for the rules that
+# report bindings (PH903, PH905). The engine binds (matrix.Bind) and writes
+# the result in input.matrix.projects[key]: bound (absent when the snapshot
+# could not tell), ambiguous (the ids that matched when several did) and
+# candidates ([{id, name}]: those projects, or, when none matched, the
+# nearest names).
+package hogaudit.lib.bindings
+
+import data.hogaudit.lib.util
+
+# unbound are the project keys the snapshot shows to bind to no single
+# PostHog project: key → binding. Bindings the engine could not check are
+# not among them.
+unbound[k] := p if {
+	some k, p in object.get(input.matrix, "projects", {})
+	p.bound == false
+}
+
+# finding is the finding object for the unbound project key k.
+finding(k, p, what) := {
+	"subject": sprintf("matrix:projects.%s", [k]),
+	"project": k,
+	"message": sprintf("%s %s %s.", [what, k, project_problem(p)]),
+	"evidence": {
+		"kind": "project", "key": k, "binding": object.get(p, "binding", null),
+		"id": object.get(p, "id", null), "name": object.get(p, "match_name", object.get(p, "name", null)),
+		"ambiguous": object.get(p, "ambiguous", []),
+		"candidates": object.get(p, "candidates", []),
+		"protected": object.get(p, "protected", false) == true,
+	},
+	"line": util.node_line(p),
+}
+
+# project_problem says how p fails to bind, naming the candidate projects.
+project_problem(p) := sprintf("matches %d PostHog projects (%s); give it the id of the one it means", [count(p.ambiguous), candidates(p)]) if {
+	count(util.array_or_empty(p.ambiguous)) > 0
+} else := sprintf("matches no PostHog project (looked for id %d)%s", [p.id, nearest(p)]) if {
+	is_number(p.id)
+} else := sprintf("matches no PostHog project (looked for a project named %q)%s", [name, nearest(p)]) if {
+	name := object.get(p, "match_name", object.get(p, "name", ""))
+	name != ""
+} else := sprintf("matches no PostHog project%s", [nearest(p)])
+
+# candidates lists p's candidate projects as `id "name"`.
+candidates(p) := concat(", ", [sprintf("%v %q", [c.id, c.name]) | some c in util.array_or_empty(object.get(p, "candidates", []))])
+
+nearest(p) := sprintf("; nearest: %s", [candidates(p)]) if {
+	count(util.array_or_empty(object.get(p, "candidates", []))) > 0
+} else := ""
