@@ -98,17 +98,15 @@ func Check(path string) error {
 	if t, err := filepath.EvalSymlinks(path); err == nil {
 		target = t
 	}
-	info, err := os.Stat(target)
+	info, statErr := os.Stat(target)
 	switch {
-	case err == nil && info.IsDir():
+	case statErr == nil && info.IsDir():
 		return fmt.Errorf("%s is a directory", path)
-	case err == nil && !info.Mode().IsRegular():
+	case statErr == nil && !info.Mode().IsRegular():
 		if err := writable(target); err != nil {
 			return fmt.Errorf("%s is not writable: %w", path, err)
 		}
 		return nil
-	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%s: %w", path, err)
 	}
 	dir := filepath.Dir(target)
 	di, err := os.Stat(dir)
@@ -119,6 +117,8 @@ func Check(path string) error {
 		return fmt.Errorf("the directory of %s: %w", path, err)
 	case !di.IsDir():
 		return fmt.Errorf("the directory of %s is not a directory", path)
+	case statErr != nil && !errors.Is(statErr, fs.ErrNotExist):
+		return fmt.Errorf("%s: %w", path, statErr)
 	}
 	f, err := os.CreateTemp(dir, TempPrefix(target)+"*")
 	if err != nil {

@@ -67,9 +67,18 @@ func LooksLikeKey(s string) string {
 	return m[1]
 }
 
+// anyKey matches a PostHog secret anywhere, for Set.MaskShapes.
+var anyKey = regexp.MustCompile(`(?:phx|phs|pha|phr)_[A-Za-z0-9]{30,}`)
+
 // Set is a set of secrets to scrub. The zero value is an empty set, ready to
 // use; a nil *Set scrubs nothing. It is safe for concurrent use.
 type Set struct {
+	// MaskShapes makes the set mask, beside its secrets, every string
+	// shaped like a PostHog secret (see LooksLikeKey): keys hogaudit was not
+	// given, such as another user's key or a project secret token a server
+	// echoes. Set it before the set is used.
+	MaskShapes bool
+
 	mu      sync.RWMutex
 	secrets []string // longest first, so that a secret inside another goes with it
 }
@@ -99,6 +108,8 @@ func (s *Set) Len() int {
 	return len(s.secrets)
 }
 
+func (s *Set) shapes() bool { return s != nil && s.MaskShapes }
+
 func (s *Set) list() []string {
 	if s == nil {
 		return nil
@@ -115,6 +126,9 @@ func (s *Set) String(text string) string {
 			text = strings.ReplaceAll(text, v, Mask(v))
 		}
 	}
+	if s.shapes() && anyKey.MatchString(text) {
+		text = anyKey.ReplaceAllStringFunc(text, Mask)
+	}
 	return text
 }
 
@@ -126,17 +140,21 @@ func (s *Set) Bytes(b []byte) []byte {
 			b = bytes.ReplaceAll(b, []byte(v), []byte(Mask(v)))
 		}
 	}
+	if s.shapes() && anyKey.Match(b) {
+		b = anyKey.ReplaceAllFunc(b, func(k []byte) []byte { return []byte(Mask(string(k))) })
+	}
 	return b
 }
 
-// Contains reports whether text holds a secret of the set.
+// Contains reports whether text holds a secret of the set (or, with
+// MaskShapes, anything shaped like one).
 func (s *Set) Contains(text string) bool {
 	for _, v := range s.list() {
 		if strings.Contains(text, v) {
 			return true
 		}
 	}
-	return false
+	return s.shapes() && anyKey.MatchString(text)
 }
 
 // Writer returns a writer that scrubs each Write's bytes before passing them
@@ -165,7 +183,7 @@ func (w *writer) Write(p []byte) (int, error) {
 // reached twice (two pointers to it) is scrubbed twice, which is harmless:
 // a mask holds no secret.
 func (s *Set) Scrub(v any) {
-	if s.Len() == 0 || v == nil {
+	if (s.Len() == 0 && !s.shapes()) || v == nil {
 		return
 	}
 	s.walk(reflect.ValueOf(v))

@@ -206,3 +206,26 @@ func TestWriter(t *testing.T) {
 		t.Errorf("a failing writer: %d, %v", n, err)
 	}
 }
+
+func TestMaskShapes(t *testing.T) {
+	other := "phs_" + strings.Repeat("Q", 40)
+	s := &Set{MaskShapes: true}
+	in := "secret " + other + " beside " + scanKey + " and phc_" + strings.Repeat("p", 40) + " and phx_...abcd"
+	got := s.String(in)
+	want := "secret phs_...QQQQ beside phx_...bdC3 and phc_" + strings.Repeat("p", 40) + " and phx_...abcd"
+	if got != want {
+		t.Errorf("String = %q\nwant     %q", got, want)
+	}
+	if b := s.Bytes([]byte(in)); string(b) != want {
+		t.Errorf("Bytes = %q", b)
+	}
+	v := &sample{Name: other}
+	s.Scrub(v)
+	if v.Name != Mask(other) {
+		t.Errorf("Scrub left %q", v.Name)
+	}
+	// Without MaskShapes only the set's own secrets go.
+	if got := newSet(scanKey).String(other); got != other {
+		t.Errorf("a set without MaskShapes masked %q", got)
+	}
+}
