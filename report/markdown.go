@@ -79,6 +79,13 @@ func fit(tables []mdTable, budget int) []int {
 }
 
 func renderMarkdown(r *Report, maxBytes int) string {
+	if r.Failure != nil {
+		out := mdFailure(r)
+		if len(out) > maxBytes {
+			out = cutMarkdown(out, maxBytes)
+		}
+		return out
+	}
 	head := mdHead(r)
 	groups, nFindings := mdFindingGroups(r, ruleIndex(r))
 	tail := mdNotEvaluated(r) + mdMissing(r) + mdExpiring(r)

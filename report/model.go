@@ -55,6 +55,9 @@ type Report struct {
 	Rules []Rule `json:"-"`
 	// GeneratedAt is when the check ran.
 	GeneratedAt time.Time `json:"generated_at"`
+	// Failure is set when the check did not complete (see NotCompleted):
+	// the report then holds no verdict, only the PH901 finding saying so.
+	Failure *Failure `json:"failure,omitempty"`
 }
 
 // Tool identifies hogaudit in a report.

@@ -152,6 +152,13 @@ func buildSARIF(r *Report, opts Options) *sarif.Report {
 	if !r.GeneratedAt.IsZero() {
 		inv.WithEndTimeUtc(r.GeneratedAt.UTC().Format(time.RFC3339))
 	}
+	if r.Failure != nil {
+		// The check did not complete: say why where the run's outcome is.
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications,
+			sarif.NewNotification().WithLevel(sarif.LevelError).
+				WithMessage(sarif.NewTextMessage(oneLine(r.Failure.Message))).
+				WithDescriptor(sarif.NewReportingDescriptorReference().WithID(EvidenceMissingRule)))
+	}
 	if !r.Snapshot.Complete {
 		ph901 := run.GetRuleIndex(EvidenceMissingRule)
 		for _, m := range r.Snapshot.Missing {

@@ -42,6 +42,11 @@ const (
 // the severities only when opts.Color is set.
 func writeText(w io.Writer, r *Report, opts Options) error {
 	t := &textRenderer{width: max(opts.width(), TextMinWidth), color: opts.Color}
+	if r.Failure != nil {
+		t.failure(r)
+		_, err := io.WriteString(w, t.b.String())
+		return err
+	}
 	t.header(r)
 	t.findings(r)
 	t.suppressed(r)

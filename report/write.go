@@ -113,14 +113,20 @@ func Write(w io.Writer, r *Report, format string, opts Options) error {
 	return nil
 }
 
+// FileMode is the permission of written report files: reports name the
+// organization's members and their access, so only the owner may read them.
+const FileMode = 0o600
+
 // WriteFile writes r in format to path atomically: readers see the old file
-// or the whole new report, never part of one. The file gets mode 0644. An
-// unknown format is reported before the file system is touched.
+// or the whole new report, never part of one. The file gets mode FileMode,
+// also when it replaces a file others could read; a device or pipe is
+// written in place, its mode untouched. An unknown format is reported
+// before the file system is touched.
 func WriteFile(path string, r *Report, format string, opts Options) error {
 	if !validFormat(format) {
 		return fmt.Errorf("write report: %w %q (want %s)", ErrUnknownFormat, format, strings.Join(Formats, ", "))
 	}
-	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
+	return atomicfile.Write(path, FileMode, func(w io.Writer) error {
 		return Write(w, r, format, opts)
 	})
 }

@@ -245,7 +245,9 @@ func TestWriteFile(t *testing.T) {
 	dir := t.TempDir()
 	for _, format := range Formats {
 		path := filepath.Join(dir, "report."+format)
-		if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
+		// An older report readable by everyone is replaced by one only
+		// its owner reads.
+		if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if err := WriteFile(path, fullReport(), format, Options{}); err != nil {
@@ -258,8 +260,8 @@ func TestWriteFile(t *testing.T) {
 		if want := render(t, fullReport(), format, Options{}); !bytes.Equal(got, want) {
 			t.Errorf("WriteFile(%s) wrote different bytes than Write", format)
 		}
-		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
-			t.Errorf("WriteFile(%s): mode %v, %v; want 0644", format, fi.Mode().Perm(), err)
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("WriteFile(%s): mode %v, %v; want 0600", format, fi.Mode().Perm(), err)
 		}
 	}
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -68,12 +69,10 @@ func (f *policyFlags) engine(ctx context.Context) (*policies.Engine, error) {
 	return eng, nil
 }
 
-// prepare does everything a check can get wrong offline — output paths, the
-// matrix, the rules — so that it fails before any request or file read.
-func prepare(ctx context.Context, p *policyFlags, o *outputFlags) (*matrix.Matrix, *policies.Engine, error) {
-	if err := o.validate(); err != nil {
-		return nil, nil, err
-	}
+// prepare does everything a check can get wrong offline — the matrix, the
+// rules; the output paths are planOutputs' — so that it fails before any
+// request or file read.
+func prepare(ctx context.Context, p *policyFlags) (*matrix.Matrix, *policies.Engine, error) {
 	m, err := p.loadMatrix()
 	if err != nil {
 		return nil, nil, err
@@ -141,7 +140,15 @@ type checkCmd struct {
 }
 
 func (c *checkCmd) Run(ctx context.Context, g *globals, e *env) error {
-	m, eng, err := prepare(ctx, &c.policyFlags, &c.outputFlags)
+	plan, err := planOutputs(e, &c.outputFlags)
+	if err == nil {
+		err = c.check(ctx, g, e, plan)
+	}
+	return plan.finish(ctx, g, e, err, failedRun{matrix: c.Matrix, failOn: c.FailOn, category: c.Category})
+}
+
+func (c *checkCmd) check(ctx context.Context, g *globals, e *env, plan *outputPlan) error {
+	m, eng, err := prepare(ctx, &c.policyFlags)
 	if err != nil {
 		return err
 	}
@@ -156,43 +163,27 @@ func (c *checkCmd) Run(ctx context.Context, g *globals, e *env) error {
 		}
 		return fail(err, hint)
 	}
+	// A snapshot written by another tool or edited by hand may hold
+	// something shaped like a secret: no report shows it.
+	e.secrets.Scrub(snap)
 	prev, err := c.load()
 	if err != nil {
 		return err
 	}
 	if prev != nil {
+		e.secrets.Scrub(prev)
 		if err := c.fits(snap, prev); err != nil {
 			return err
 		}
 	}
 	warnIfStale(g, e, snap)
-	return evaluate(ctx, g, e, eng, m, snap, prev, &c.outputFlags)
-}
-
-func (o *outputFlags) validate() error {
-	seen := map[string]string{}
-	for _, p := range []struct{ flag, path string }{
-		{"--output", o.Output}, {"--sarif", o.SARIF}, {"--json", o.JSON}, {"--markdown", o.Markdown},
-	} {
-		if p.path == "" {
-			continue
-		}
-		abs, err := filepath.Abs(p.path)
-		if err != nil {
-			abs = p.path
-		}
-		if prev, ok := seen[abs]; ok {
-			return fail(fmt.Errorf("%s and %s both write %s", prev, p.flag, p.path), "give each report its own file")
-		}
-		seen[abs] = p.flag
-	}
-	return nil
+	return evaluate(ctx, g, e, eng, m, snap, prev, &c.outputFlags, plan)
 }
 
 // evaluate checks snap (with prev, the previous run's snapshot, or nil)
 // against m and writes every requested report. It returns exitCode 1 or 2
 // when the report calls for it.
-func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *matrix.Matrix, snap, prev *snapshot.Snapshot, o *outputFlags) error {
+func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *matrix.Matrix, snap, prev *snapshot.Snapshot, o *outputFlags, plan *outputPlan) error {
 	rep, err := eng.Check(ctx, policies.CheckInput{
 		Snapshot:    snap,
 		Previous:    prev,
@@ -210,7 +201,7 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 	rep.Matrix.RepoPath = repoPath(e, m.Path)
 	rep.Finalize(o.FailOn)
 
-	if err := writeReports(e, rep, o); err != nil {
+	if err := writeReports(g, e, rep, o, plan); err != nil {
 		return err
 	}
 	summarize(g, e, rep)
@@ -221,26 +212,27 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 	return nil
 }
 
-// writeReports writes the main report and the extra ones.
-func writeReports(e *env, rep *report.Report, o *outputFlags) error {
+// writeReports writes the main report (to stdout without --output) and the
+// extra ones, to the plan's checked targets.
+func writeReports(g *globals, e *env, rep *report.Report, o *outputFlags, plan *outputPlan) error {
 	base := report.Options{Category: o.Category}
 	if o.Output == "" {
 		opts := base
 		opts.Color = o.Format == "text" && e.stdoutTTY && e.getenv("NO_COLOR") == ""
-		if err := report.Write(e.stdout, rep, o.Format, opts); err != nil {
+		var buf bytes.Buffer
+		if err := report.Write(&buf, rep, o.Format, opts); err != nil {
 			return fail(fmt.Errorf("write %s report: %w", o.Format, err))
 		}
-	} else if err := report.WriteFile(o.Output, rep, o.Format, base); err != nil {
-		return fail(fmt.Errorf("write %s: %w", o.Output, err))
+		if _, err := e.stdout.Write(e.secrets.Bytes(buf.Bytes())); err != nil {
+			return fail(fmt.Errorf("write %s report: %w", o.Format, err))
+		}
 	}
-	for _, x := range []struct{ path, format string }{
-		{o.SARIF, "sarif"}, {o.JSON, "json"}, {o.Markdown, "markdown"},
-	} {
-		if x.path == "" {
+	for _, t := range plan.targets {
+		if t.format == "" {
 			continue
 		}
-		if err := report.WriteFile(x.path, rep, x.format, base); err != nil {
-			return fail(fmt.Errorf("write %s: %w", x.path, err))
+		if err := t.writeReport(g, e, rep, base); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -340,7 +332,15 @@ type scanCmd struct {
 }
 
 func (c *scanCmd) Run(ctx context.Context, g *globals, e *env) error {
-	m, eng, err := prepare(ctx, &c.policyFlags, &c.outputFlags)
+	plan, err := planOutputs(e, &c.outputFlags, outputTarget{flag: "--snapshot-out", path: c.SnapshotOut})
+	if err == nil {
+		err = c.scan(ctx, g, e, plan)
+	}
+	return plan.finish(ctx, g, e, err, failedRun{host: c.Host, org: c.Org, matrix: c.Matrix, failOn: c.FailOn, category: c.Category})
+}
+
+func (c *scanCmd) scan(ctx context.Context, g *globals, e *env, plan *outputPlan) error {
+	m, eng, err := prepare(ctx, &c.policyFlags)
 	if err != nil {
 		return err
 	}
@@ -349,6 +349,7 @@ func (c *scanCmd) Run(ctx context.Context, g *globals, e *env) error {
 		return err
 	}
 	if prev != nil {
+		e.secrets.Scrub(prev)
 		if !prev.CollectedAt.Before(e.now()) {
 			return fail(fmt.Errorf("--previous %s was collected at %s, not before now", c.Previous, prev.CollectedAt.UTC().Format(time.RFC3339)),
 				"--previous takes the snapshot of an earlier run; check this machine's clock")
@@ -374,11 +375,11 @@ func (c *scanCmd) Run(ctx context.Context, g *globals, e *env) error {
 		// run's --previous walks back through.
 		snap = snap.WithKeyUses(prev)
 	}
-	if c.SnapshotOut != "" {
-		if err := snapshot.Write(c.SnapshotOut, snap); err != nil {
-			return fail(err)
+	if t := plan.target("--snapshot-out"); t != nil {
+		if err := t.writeSnapshot(g, e, snap); err != nil {
+			return err
 		}
 	}
 	missingHints(g, e, snap)
-	return evaluate(ctx, g, e, eng, m, snap, prev, &c.outputFlags)
+	return evaluate(ctx, g, e, eng, m, snap, prev, &c.outputFlags, plan)
 }

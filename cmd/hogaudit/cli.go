@@ -11,6 +11,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/hogaudit/hogaudit/internal/redact"
 	"github.com/hogaudit/hogaudit/internal/version"
 )
 
@@ -40,7 +41,7 @@ The scanning key comes from $POSTHOG_PERSONAL_API_KEY or --api-key-file; it need
 organization:read organization_member:read project:read access_control:read activity_log:read user:read.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 could not check fully (bad input,
-API failure, or missing evidence).
+API failure, or missing evidence), 130 interrupted (SIGINT or SIGTERM).
 
 Try it without an account:   hogaudit demo`
 
@@ -53,6 +54,10 @@ type env struct {
 	stdoutTTY, errTTY bool
 	now               func() time.Time
 	workDir           func() (string, error)
+	// secrets are the run's key values: stdout and stderr mask them (run
+	// wraps both), and so does everything written to a file; so is anything
+	// shaped like a PostHog secret.
+	secrets *redact.Set
 }
 
 func newEnv() *env {
@@ -96,6 +101,10 @@ func (c exitCode) Error() string { return fmt.Sprintf("exit %d", int(c)) }
 // run parses args, runs the command and returns the process exit code. It is
 // the one place where errors become exit codes and messages.
 func run(ctx context.Context, args []string, e *env) int {
+	e = guard(e)
+	if where, key := pastedKeyArg(args, strings.TrimSpace(e.getenv("POSTHOG_PERSONAL_API_KEY")), e.secrets); key != "" {
+		return exitFor(e, pastedKey(where, key))
+	}
 	var c cli
 	exited, exitWith := false, 0
 	parser, err := kong.New(&c,
@@ -126,12 +135,47 @@ func run(ctx context.Context, args []string, e *env) int {
 		}
 		return 2
 	}
+	if where, key := pastedKeyFlag(kctx, strings.TrimSpace(e.getenv("POSTHOG_PERSONAL_API_KEY")), e.secrets); key != "" {
+		return exitFor(e, pastedKey(where, key))
+	}
 	g := &globals{quiet: c.Quiet, verbose: c.Verbose && !c.Quiet}
 	err = kctx.Run(g)
 	if exited {
 		return exitWith
 	}
+	return exitAfter(ctx, e, err)
+}
+
+// exitAfter is the exit code of a command that returned err: 130 when a
+// signal (SIGINT or SIGTERM alike: main's context) stopped it, whatever
+// error the stop caused, else exitFor's. A command that finished its work
+// despite the signal (its reports written, err nil or an exitCode) keeps
+// its own code, so that the code always matches the reports.
+func exitAfter(ctx context.Context, e *env, err error) int {
+	var code exitCode
+	if ctx.Err() != nil && err != nil && !errors.As(err, &code) {
+		fmt.Fprintln(e.stderr, "hogaudit: interrupted")
+		return exitInterrupted
+	}
 	return exitFor(e, err)
+}
+
+// exitInterrupted is the exit code of a run stopped by SIGINT or SIGTERM:
+// 128 + SIGINT's number, as shells report an interrupted command.
+const exitInterrupted = 130
+
+// guard returns a copy of e whose stdout and stderr mask the run's
+// secrets, with a fresh set of secrets when e has none.
+func guard(e *env) *env {
+	c := *e
+	if c.secrets == nil {
+		// Anything shaped like a PostHog secret is masked too: a server
+		// may echo keys hogaudit was never given.
+		c.secrets = &redact.Set{MaskShapes: true}
+	}
+	c.stdout = c.secrets.Writer(e.stdout)
+	c.stderr = c.secrets.Writer(e.stderr)
+	return &c
 }
 
 // exitFor prints err (if any) and returns its exit code.
@@ -152,7 +196,7 @@ func exitFor(e *env, err error) int {
 		return xe.code
 	}
 	if errors.Is(err, context.Canceled) {
-		return 130
+		return exitInterrupted
 	}
 	return 2
 }

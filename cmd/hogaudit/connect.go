@@ -53,8 +53,9 @@ func (f *connFlags) validate() error {
 }
 
 // scanningKey reads the scanning key from --api-key-file or the environment.
-func (f *connFlags) scanningKey(e *env) (string, error) {
+func (f *connFlags) scanningKey(g *globals, e *env) (string, error) {
 	if f.APIKeyFile != "" {
+		checkKeyFileMode(g, e, f.APIKeyFile)
 		b, err := os.ReadFile(f.APIKeyFile)
 		if err != nil {
 			return "", fail(fmt.Errorf("read --api-key-file: %w", err))
@@ -92,7 +93,7 @@ func (f *connFlags) connect(g *globals, e *env) (*session, error) {
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
-	key, err := f.scanningKey(e)
+	key, err := f.scanningKey(g, e)
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +117,11 @@ type auditKey struct{ env, token string }
 // open builds a client per key on --host, all sharing one budget and one
 // progress display.
 func (f *connFlags) open(g *globals, e *env, key string, audit []auditKey) (*session, error) {
+	// From here on no output shows a key's value.
+	e.secrets.Add(key)
+	for _, a := range audit {
+		e.secrets.Add(a.token)
+	}
 	prog := newProgress(g, e)
 	opts := []posthog.Option{
 		posthog.WithBudget(posthog.NewBudget(f.Concurrency, f.Rate)),
@@ -161,6 +167,9 @@ func (f *connFlags) collect(ctx context.Context, g *globals, e *env, s *session,
 	if err != nil {
 		return nil, collectError(err, f)
 	}
+	// Every string in the snapshot came from the server, which may echo a
+	// key (in a detail, a next link, a name): none reaches a file or a rule.
+	e.secrets.Scrub(snap)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) && !snap.Complete() {
 		g.warnf(e, "the collection did not finish within --timeout %s: the sections that arrived are kept, the rest are recorded as missing", f.Timeout)
 		g.hintf(e, "raise --timeout; large organizations need more requests than --rate allows in a minute")

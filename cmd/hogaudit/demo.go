@@ -23,9 +23,14 @@ type demoCmd struct {
 }
 
 func (c *demoCmd) Run(ctx context.Context, g *globals, e *env) error {
-	if err := c.outputFlags.validate(); err != nil {
-		return err
+	plan, err := planOutputs(e, &c.outputFlags, outputTarget{flag: "--snapshot-out", path: c.SnapshotOut})
+	if err == nil {
+		err = c.demo(ctx, g, e, plan)
 	}
+	return plan.finish(ctx, g, e, err, failedRun{matrix: examples.MatrixPath, failOn: c.FailOn, category: c.Category})
+}
+
+func (c *demoCmd) demo(ctx context.Context, g *globals, e *env, plan *outputPlan) error {
 	m, err := matrix.Parse(examples.MatrixPath, examples.Matrix)
 	if err != nil {
 		return fail(fmt.Errorf("the built-in example matrix does not parse: %w", err))
@@ -63,13 +68,13 @@ func (c *demoCmd) Run(ctx context.Context, g *globals, e *env) error {
 	if err != nil {
 		return err
 	}
-	if c.SnapshotOut != "" {
-		if err := snapshot.Write(c.SnapshotOut, snap); err != nil {
-			return fail(err)
+	if t := plan.target("--snapshot-out"); t != nil {
+		if err := t.writeSnapshot(g, e, snap); err != nil {
+			return err
 		}
 	}
 	missingHints(g, e, snap)
-	err = evaluate(ctx, g, e, eng, m, snap, nil, &c.outputFlags)
+	err = evaluate(ctx, g, e, eng, m, snap, nil, &c.outputFlags, plan)
 	if _, ok := err.(exitCode); ok || err == nil {
 		g.hintf(e, "scan your own organization: export POSTHOG_PERSONAL_API_KEY=phx_… (an organization admin's key) and run 'hogaudit scan --matrix access-matrix.yaml --audit-key-env VAR' with one --audit-key-env per key the matrix declares")
 		return nil // the demo ran; its findings are the point

@@ -11,8 +11,15 @@ import (
 	"syscall"
 )
 
+// main runs hogaudit with a context that SIGINT and SIGTERM cancel alike:
+// the run then writes reports saying the check did not complete and exits
+// 130. A second signal is not caught: it ends the process at once.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], newEnv())
 	stop()
 	os.Exit(code)

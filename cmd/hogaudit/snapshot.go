@@ -30,6 +30,10 @@ func (c *snapshotCmd) Run(ctx context.Context, g *globals, e *env) error {
 	if c.LookbackDays < 1 || c.LookbackDays > 3650 {
 		return fail(fmt.Errorf("--lookback-days %d is out of range", c.LookbackDays), "use a number of days from 1 to 3650 (default 30)")
 	}
+	plan, err := planOutputs(e, nil, outputTarget{flag: "--output", path: c.Output})
+	if err != nil {
+		return err
+	}
 	s, err := c.connect(g, e)
 	if err != nil {
 		return err
@@ -38,13 +42,17 @@ func (c *snapshotCmd) Run(ctx context.Context, g *globals, e *env) error {
 	if err != nil {
 		return err
 	}
-	if c.Output == "" {
-		if err := snapshot.Encode(e.stdout, snap); err != nil {
+	if t := plan.target("--output"); t == nil {
+		b, err := snapshot.Marshal(snap)
+		if err != nil {
+			return fail(err)
+		}
+		if _, err := e.stdout.Write(e.secrets.Bytes(b)); err != nil {
 			return fail(err)
 		}
 	} else {
-		if err := snapshot.Write(c.Output, snap); err != nil {
-			return fail(err)
+		if err := t.writeSnapshot(g, e, snap); err != nil {
+			return err
 		}
 		g.infof(e, "wrote %s: %s, %s, %s, %s", c.Output,
 			count(len(snap.Members), "member"), count(len(snap.Projects), "project"),

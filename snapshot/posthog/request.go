@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hogaudit/hogaudit/internal/redact"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -42,7 +43,7 @@ func (c *Client) do(ctx context.Context, method, rawURL string) ([]byte, error) 
 		if err == nil {
 			ev := Event{Kind: EventResponse, Method: method, Path: path, Status: status, Attempt: attempt}
 			if status < 200 || status >= 300 {
-				err = newAPIError(method, path, status, header, bytes.ReplaceAll(body, []byte(c.token), []byte("[redacted]")))
+				err = newAPIError(method, path, status, header, bytes.ReplaceAll(body, []byte(c.token), []byte(redact.Mask(c.token))))
 				ev.Err = err
 			}
 			c.emit(ev)

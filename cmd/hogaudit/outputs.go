@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/hogaudit/hogaudit/internal/atomicfile"
+	"github.com/hogaudit/hogaudit/internal/version"
+	"github.com/hogaudit/hogaudit/report"
+	"github.com/hogaudit/hogaudit/snapshot"
+)
+
+// The files a run writes. Before any request or file read, every output
+// path is checked (its directory exists and takes new files; it is not a
+// directory), so a run never collects for an hour to fail at the end. A run
+// that fails after that still writes every report it was asked for, one
+// that says the check did not complete, so that no report of an earlier run
+// is left where this run's should be. Reports and snapshots are written
+// mode 0600, a file that was wider is tightened (and the run says so);
+// devices, pipes and GitHub's step summary (appended to) keep their modes.
+
+// outputTarget is one file a run writes.
+type outputTarget struct {
+	flag, path string
+	// format is the report format, "" for a snapshot.
+	format string
+	// appendTo is set for GitHub's step summary: others write to it too,
+	// so the report is appended and the file's mode is left alone.
+	appendTo bool
+	// oldPerm is the permission of the regular file path named when the
+	// run began (0: no such file), to say when a write tightened it.
+	oldPerm os.FileMode
+	// ok is set once path passed the check.
+	ok bool
+}
+
+// outputPlan is every file a run writes, checked.
+type outputPlan struct {
+	targets []*outputTarget
+}
+
+// target returns the plan's target for flag, or nil.
+func (p *outputPlan) target(flag string) *outputTarget {
+	if p == nil {
+		return nil
+	}
+	for _, t := range p.targets {
+		if t.flag == flag {
+			return t
+		}
+	}
+	return nil
+}
+
+// reportTargets are the report files of o, each with its format.
+func (o *outputFlags) reportTargets() []*outputTarget {
+	var out []*outputTarget
+	if o.Output != "" {
+		out = append(out, &outputTarget{flag: "--output", path: o.Output, format: o.Format})
+	}
+	for _, x := range []struct{ flag, path, format string }{
+		{"--sarif", o.SARIF, report.FormatSARIF}, {"--json", o.JSON, report.FormatJSON}, {"--markdown", o.Markdown, report.FormatMarkdown},
+	} {
+		if x.path != "" {
+			out = append(out, &outputTarget{flag: x.flag, path: x.path, format: x.format})
+		}
+	}
+	return out
+}
+
+// planOutputs checks the files a run will write: the reports of o (nil for
+// none) and extra (snapshots; those with an empty path are left out). Two
+// flags naming one file are an error, and the plan is nil: nothing is
+// written then. A path that cannot be written is an error naming it, with a
+// plan whose other targets are usable.
+func planOutputs(e *env, o *outputFlags, extra ...outputTarget) (*outputPlan, error) {
+	p := &outputPlan{}
+	if o != nil {
+		p.targets = o.reportTargets()
+	}
+	for _, x := range extra {
+		if x.path != "" {
+			p.targets = append(p.targets, &x)
+		}
+	}
+	seen := map[string]string{}
+	for _, t := range p.targets {
+		abs, err := filepath.Abs(t.path)
+		if err != nil {
+			abs = t.path
+		}
+		if prev, ok := seen[abs]; ok {
+			return nil, fail(fmt.Errorf("%s and %s both write %s", prev, t.flag, t.path), "give each report its own file")
+		}
+		seen[abs] = t.flag
+	}
+	var bad []error
+	for _, t := range p.targets {
+		if err := t.check(e); err != nil {
+			bad = append(bad, fmt.Errorf("%s: %w", t.flag, err))
+			continue
+		}
+		t.ok = true
+	}
+	if len(bad) > 0 {
+		return p, fail(errors.Join(bad...), "create the directory, or choose a path hogaudit can write; nothing was collected")
+	}
+	return p, nil
+}
+
+// check tests that t can be written and notes how.
+func (t *outputTarget) check(e *env) error {
+	if t.format == report.FormatMarkdown && isStepSummary(e, t.path) {
+		f, err := os.OpenFile(t.path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			return fmt.Errorf("%s is not writable: %w", t.path, unwrapPath(err))
+		}
+		f.Close()
+		t.appendTo = true
+		return nil
+	}
+	if err := atomicfile.Check(t.path); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(t.path); err == nil && fi.Mode().IsRegular() && runtime.GOOS != "windows" {
+		t.oldPerm = fi.Mode().Perm()
+	}
+	return nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// isStepSummary reports whether path is the file $GITHUB_STEP_SUMMARY names.
+func isStepSummary(e *env, path string) bool {
+	summary := e.getenv("GITHUB_STEP_SUMMARY")
+	if summary == "" {
+		return false
+	}
+	a, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	b, err := os.Stat(summary)
+	return err == nil && os.SameFile(a, b)
+}
+
+// write replaces (or, for the step summary, appends to) t's file with data,
+// masking the run's secrets, and says so when it tightened the file's mode.
+func (t *outputTarget) write(g *globals, e *env, perm os.FileMode, data []byte) error {
+	data = e.secrets.Bytes(data)
+	var err error
+	if t.appendTo {
+		err = atomicfile.Append(t.path, func(w io.Writer) error {
+			_, err := w.Write(data)
+			return err
+		})
+	} else {
+		err = atomicfile.WriteBytes(t.path, perm, data)
+	}
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", t.flag, err))
+	}
+	if t.oldPerm&0o077 != 0 && !t.appendTo {
+		g.infof(e, "%s was accessible to users other than its owner (mode %04o); it is now %04o, like every file hogaudit writes: it names the organization's people", t.path, t.oldPerm, perm)
+		t.oldPerm = perm
+	}
+	return nil
+}
+
+// writeReport renders rep in t's format and writes it.
+func (t *outputTarget) writeReport(g *globals, e *env, rep *report.Report, opts report.Options) error {
+	var buf bytes.Buffer
+	if err := report.Write(&buf, rep, t.format, opts); err != nil {
+		return fail(fmt.Errorf("write %s: %w", t.path, err))
+	}
+	return t.write(g, e, report.FileMode, buf.Bytes())
+}
+
+// writeSnapshot writes snap to t's file.
+func (t *outputTarget) writeSnapshot(g *globals, e *env, snap *snapshot.Snapshot) error {
+	b, err := snapshot.Marshal(snap)
+	if err != nil {
+		return fail(err)
+	}
+	return t.write(g, e, snapshot.FileMode, b)
+}
+
+// failedRun describes a run for the report that says it did not complete.
+type failedRun struct {
+	host, org, matrix string
+	failOn, category  string
+}
+
+// finish ends a run that was to write the plan's reports: when err is a
+// failure (not the exit code of a run whose reports are written), every
+// report target that passed its check gets a report saying the check did
+// not complete and why. It returns err.
+func (p *outputPlan) finish(ctx context.Context, g *globals, e *env, err error, run failedRun) error {
+	var code exitCode
+	if err == nil || errors.As(err, &code) || p == nil {
+		return err
+	}
+	cause, hints := describeFailure(ctx, e, err)
+	base := &report.Report{
+		Tool: report.Tool{
+			Name:           "hogaudit",
+			Version:        version.String(),
+			InformationURI: "https://github.com/hogaudit/hogaudit",
+		},
+		GeneratedAt: e.now(),
+	}
+	base.Snapshot.Host = run.host
+	if run.org != "@current" {
+		base.Snapshot.Org.ID = run.org
+	}
+	matrixPath := run.matrix
+	if matrixPath == "" {
+		matrixPath = defaultMatrix
+	}
+	base.Matrix = report.MatrixInfo{Path: matrixPath, RepoPath: repoPath(e, matrixPath)}
+	rep := report.NotCompleted(base, report.Rule{}, cause, hints, run.failOn)
+	for _, t := range p.targets {
+		if !t.ok || t.format == "" {
+			continue
+		}
+		if werr := t.writeReport(g, e, rep, report.Options{Category: run.category}); werr != nil {
+			printErr(e, werr)
+		}
+	}
+	return err
+}
+
+// describeFailure returns err as its message and hints, the way hogaudit
+// prints them, with the run's secrets masked.
+func describeFailure(ctx context.Context, e *env, err error) (string, []string) {
+	if ctx.Err() != nil {
+		return "the run was interrupted (SIGINT or SIGTERM)", nil
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
+		if l = strings.TrimSuffix(strings.TrimSpace(l), "."); l != "" {
+			lines = append(lines, lowerFirst(l))
+		}
+	}
+	var hints []string
+	var xe *exitError
+	if errors.As(err, &xe) {
+		for _, h := range xe.hints {
+			hints = append(hints, e.secrets.String(h))
+		}
+	}
+	return e.secrets.String(strings.Join(lines, "; ")), hints
+}
