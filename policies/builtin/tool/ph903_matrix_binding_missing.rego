@@ -23,6 +23,7 @@
 #     no longer exist.
 package hogaudit.rules.ph903
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 # A binding the engine could not tell (the snapshot lacked projects or roles)
@@ -32,6 +33,7 @@ findings contains f if {
 	p.bound == false
 	f := {
 		"subject": sprintf("matrix:projects.%s", [k]),
+		"identity": identity.join(["matrix-project", project_target(k, p)]),
 		"project": k,
 		"message": sprintf("Matrix project %s %s.", [k, project_problem(p)]),
 		"evidence": {
@@ -48,6 +50,7 @@ findings contains f if {
 	g.bound == false
 	f := {
 		"subject": sprintf("matrix:groups.%s", [k]),
+		"identity": identity.join(["matrix-group", group_target(k, g)]),
 		"message": sprintf("Matrix group %s %s.", [k, group_problem(g)]),
 		"evidence": {
 			"kind": "group", "key": k, "binding": object.get(g, "binding", null),
@@ -57,6 +60,24 @@ findings contains f if {
 		"line": util.node_line(g),
 	}
 }
+
+# project_target is what an unbound matrix project key looked for: the id,
+# else the (lower-cased) name, so that renaming the key keeps the alert.
+project_target(k, p) := sprintf("id:%d", [p.id]) if {
+	is_number(p.id)
+} else := sprintf("name:%s", [lower(name)]) if {
+	name := object.get(p, "match_name", object.get(p, "name", ""))
+	is_string(name)
+	name != ""
+} else := sprintf("key:%s", [k])
+
+# group_target is the role name an unbound matrix group looked for, else its
+# key.
+group_target(k, g) := sprintf("role-name:%s", [lower(name)]) if {
+	name := object.get(g, "match_name", object.get(g, "role", ""))
+	is_string(name)
+	name != ""
+} else := sprintf("group:%s", [k])
 
 project_problem(p) := sprintf("matches several PostHog projects (ids %s); give it an id", [ids(p.ambiguous)]) if {
 	count(util.array_or_empty(p.ambiguous)) > 0
