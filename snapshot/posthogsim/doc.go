@@ -10,7 +10,7 @@
 // activity-log cursors and numbered pages), can imitate the newest or the
 // 2025 deployment, throttle like PostHog, add latency, and inject faults
 // (429s, 500s, truncated bodies, reset connections, foreign next links, huge
-// bodies) at run time. Stats reports what it received.
+// bodies) at run time or, seeded, at random (WithRandomFaults). Stats reports what it received.
 //
 // Tests, benchmarks and `hogaudit demo` use it with the built-in fixtures
 // Acme (the demo organization) and Synthetic (large organizations), served

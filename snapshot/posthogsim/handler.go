@@ -83,8 +83,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	defer leave()
-	if s.latency > 0 {
-		t := time.NewTimer(s.latency)
+	extra, randomFault, randomFaulty := s.random.draw(r)
+	if d := s.latency + extra; d > 0 {
+		t := time.NewTimer(d)
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
@@ -94,6 +95,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &call{s: s, r: r, at: at}
 	f, faulty := s.takeFault(r.URL.Path)
+	if !faulty && randomFaulty {
+		f, faulty = randomFault, true
+	}
 	if faulty && f.Kind == FaultForeignNext {
 		c.foreign, faulty = true, false
 	}
