@@ -23,12 +23,23 @@ $(MULTITOOL): package.json package-lock.json
 	@chmod u+x $@ # its postinstall does this, but npm may skip install scripts
 	@touch $@
 
+# FUZZ_TARGETS are the fuzz targets, as package:Target; `go test -fuzz`
+# runs one target of one package at a time.
+FUZZ_TARGETS := ./matrix:FuzzParse ./snapshot:FuzzDecode ./snapshot/posthog:FuzzDecoders ./policies:FuzzCheck
+FUZZTIME     ?= 10s
+
 .PHONY: test
-test: tools ## vet, then run every test (Go, Rego, SARIF validation), the collector and the fault suites with -race
+test: tools ## vet, then run every test under the race detector (Go, Rego, SARIF validation); with CI set, also `make fuzz`
 	$(GO) vet $(PKGS)
-	$(GO) test $(PKGS)
-	$(GO) test -race ./snapshot/...
-	$(GO) test -race -run 'Faults' ./cmd/hogaudit/
+	$(GO) test -race $(PKGS)
+	@case "$$CI" in ""|false|FALSE|False) ;; *) $(MAKE) --no-print-directory fuzz ;; esac
+
+.PHONY: fuzz
+fuzz: ## run each fuzz target for FUZZTIME (default 10s), one after the other
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s $${t%%:*}; \
+	done
 
 .PHONY: lint
 lint: ## gofmt, go vet and the Rego formatter check
@@ -37,8 +48,9 @@ lint: ## gofmt, go vet and the Rego formatter check
 	$(GO) test -run 'TestRegoFormatted' ./policies/
 
 .PHONY: bench
-bench: ## run the benchmarks (collection speedup, policy evaluation)
+bench: ## run the benchmarks (collection speedup, policy evaluation, a 5,000-member org collected five times under random faults)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./snapshot/ ./policies/
+	$(GO) test -count=1 -v -run '^TestCollectUnderRandomFaults$$' ./snapshot/ -large-org
 
 .PHONY: clean
 clean: ## remove build output

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -169,8 +170,8 @@ type CheckInput struct {
 }
 
 // Check evaluates every enabled rule whose evidence is present and returns
-// the report: findings (exceptions applied), rules not evaluated for lack of
-// evidence, and exceptions expiring soon. Summary is left for the caller to
+// the report: findings (exceptions applied, each with its Identity and ID),
+// rules not evaluated for lack of evidence, and exceptions expiring soon. Summary is left for the caller to
 // fill with report.Finalize, which knows --fail-on.
 func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, error) {
 	if in.Snapshot.CollectedAt.IsZero() {
@@ -250,8 +251,10 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 		return nil, err
 	}
 
+	fallbackIdentities(rep.Findings, bound)
 	applyExceptions(rep, bound.Exceptions(), e.rules)
 	sortFindings(rep.Findings)
+	rep.AssignIDs()
 	return rep, nil
 }
 
@@ -430,6 +433,12 @@ func toFinding(r Rule, item any) (report.Finding, error) {
 	f.Subject = getStr("subject", true)
 	f.Message = getStr("message", true)
 	f.Project = getStr("project", false)
+	if _, given := obj["identity"]; given {
+		f.Identity = getStr("identity", true)
+		if problem := identityProblem(f.Identity); problem != "" {
+			problems = append(problems, problem)
+		}
+	}
 	if sev := getStr("severity", false); sev != "" {
 		if report.SeverityRank(sev) == 0 {
 			problems = append(problems, fmt.Sprintf("severity %q is not critical, high, medium or low", sev))
@@ -463,6 +472,48 @@ func toFinding(r Rule, item any) (report.Finding, error) {
 		return f, fmt.Errorf("%s: rule %s produced an invalid finding (%s): %s", r.File, r.ID, f.Subject, strings.Join(problems, "; "))
 	}
 	return f, nil
+}
+
+// maxIdentity bounds a finding's identity, in bytes.
+const maxIdentity = 1024
+
+// identityProblem says what is wrong with an identity a rule gave, or "".
+// An identity is the stable input of a finding's id: it must say something
+// (not empty or blank) and be plain text (no control characters).
+func identityProblem(id string) string {
+	switch {
+	case strings.TrimSpace(id) == "":
+		return "identity must not be empty (leave it out to fall back to the subject)"
+	case len(id) > maxIdentity:
+		return fmt.Sprintf("identity is longer than %d bytes", maxIdentity)
+	case strings.ContainsFunc(id, unicode.IsControl):
+		return "identity must not contain control characters"
+	}
+	return ""
+}
+
+// fallbackIdentities gives every finding whose rule set no identity one made
+// of its subject and project (report.SubjectIdentity), naming the project
+// by the PostHog id its matrix key binds to, so that renaming the key keeps
+// the alert.
+func fallbackIdentities(fs []report.Finding, bound *matrix.Bound) {
+	ids := map[string]int64{}
+	for _, p := range bound.Projects() {
+		if p.Bound {
+			ids[p.Key] = p.ProjectID
+		}
+	}
+	for i := range fs {
+		f := &fs[i]
+		if f.Identity != "" {
+			continue
+		}
+		var pid *int64
+		if id, ok := ids[f.Project]; ok && f.Project != "" {
+			pid = &id
+		}
+		f.Identity = report.SubjectIdentity(f.Subject, f.Project, pid)
+	}
 }
 
 func toInt(v any) (int, bool) {
@@ -530,7 +581,10 @@ func sortFindings(fs []report.Finding) {
 		if a.Subject != b.Subject {
 			return a.Subject < b.Subject
 		}
-		return a.Message < b.Message
+		if a.Message != b.Message {
+			return a.Message < b.Message
+		}
+		return a.Identity < b.Identity
 	})
 }
 

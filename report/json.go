@@ -19,7 +19,8 @@ func writeJSON(w io.Writer, r *Report) error {
 }
 
 // jsonReport returns a copy of r whose nil lists and maps are empty, so that
-// they encode as [] and {} rather than null. r is not modified.
+// they encode as [] and {} rather than null, and whose findings have their
+// IDs (AssignIDs). r is not modified.
 func jsonReport(r *Report) *Report {
 	c := *r
 	c.Snapshot.Missing = nonNil(r.Snapshot.Missing)
@@ -31,8 +32,8 @@ func jsonReport(r *Report) *Report {
 		c.NotEvaluated[i] = ne
 	}
 	c.ExpiringExceptions = nonNil(r.ExpiringExceptions)
-	c.Findings = make([]Finding, len(r.Findings))
-	for i, f := range r.Findings {
+	c.Findings = findingsWithIDs(r)
+	for i, f := range c.Findings {
 		if f.Evidence == nil {
 			f.Evidence = map[string]any{}
 		}

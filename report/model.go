@@ -149,16 +149,33 @@ type Summary struct {
 
 // Finding is one violation of a rule by one subject.
 type Finding struct {
+	// ID is the finding's stable id, the same string as its SARIF
+	// primaryLocationLineHash: Fingerprint(rule, organization id,
+	// identity) and ":N", N counting the report's findings of that
+	// fingerprint from 1 in report order (AssignIDs). A finding keeps its
+	// id across runs for as long as its rule, organization and Identity
+	// stay the same.
+	ID       string `json:"id"`
 	Rule     string `json:"rule"`
 	Name     string `json:"name"`
 	Severity string `json:"severity"`
 	// Message is one sentence naming the subject and the expectation; its
 	// first sentence is the alert title in GitHub.
 	Message string `json:"message"`
-	// Subject is stable across runs: member:<email>, project:<key or name>,
-	// key:<label>, domain:<domain>, invite:<email>, org:<name>,
-	// matrix:<path>, section:<section>.
+	// Subject names what the finding is about for people and for matrix
+	// exceptions: member:<email>, project:<key or name>, key:<label>,
+	// domain:<domain>, invite:<email>, org:<name>, matrix:<path>,
+	// section:<section>. It changes when those names do; Identity does not.
 	Subject string `json:"subject"`
+	// Identity names what the finding is about by PostHog's stable ids
+	// (organization id, member user uuid, key id, project id, invite id,
+	// domain id, role id, activity entry id), never by names, emails or
+	// labels, for example "member:<uuid>/project:<id>". Built-in rules set
+	// it; a rule that does not gets SubjectIdentity from the engine. ID and
+	// the SARIF fingerprint are derived from it, so renaming the
+	// organization, a member's new email, a second key with the same label
+	// or a renamed matrix project key keep every alert.
+	Identity string `json:"identity"`
 	// Project is the matrix project key the finding concerns, if any.
 	Project     string         `json:"project,omitempty"`
 	Evidence    map[string]any `json:"evidence"`

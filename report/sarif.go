@@ -3,8 +3,6 @@ package report
 import (
 	"bytes"
 	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -120,8 +118,7 @@ func buildSARIF(r *Report, opts Options) *sarif.Report {
 		areas[rule.ID] = rule.Area
 	}
 
-	kept, dropped := capResults(r.Findings, opts.maxResults())
-	occurrences := make(map[string]int, len(kept))
+	kept, dropped := capResults(findingsWithIDs(r), opts.maxResults())
 	for _, f := range kept {
 		res := run.CreateResultForRule(f.Rule)
 		level := sarifLevel(f.Severity)
@@ -132,11 +129,9 @@ func buildSARIF(r *Report, opts Options) *sarif.Report {
 			WithMessage(sarif.NewTextMessage(resultMessage(f))).
 			AddLocation(resultLocation(r, f, areas[f.Rule]))
 
-		hash := Fingerprint(f.Rule, r.Snapshot.Org.ID, f.Subject, f.Project)
-		occurrences[hash]++
-		res.WithPartialFingerprints(map[string]string{
-			FingerprintKey: fmt.Sprintf("%s:%d", hash, occurrences[hash]),
-		})
+		// The finding's ID: its fingerprint and occurrence count, from
+		// its stable identity (Finding.Identity), never its names.
+		res.WithPartialFingerprints(map[string]string{FingerprintKey: f.ID})
 
 		props := sarif.NewPropertyBag().
 			Add("subject", f.Subject).
@@ -198,23 +193,6 @@ func buildSARIF(r *Report, opts Options) *sarif.Report {
 var semverRE = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)` +
 	`(-(0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*)?` +
 	`(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$`)
-
-// Fingerprint is the stable part of a result's primaryLocationLineHash: the
-// first 16 hex digits of the SHA-256 of the rule id, organization id,
-// subject and project (NUL-separated). It ignores lines, messages and
-// times, so an alert keeps its identity when the matrix is edited or the
-// wording changes. SARIF appends ":N", N counting equal fingerprints in
-// one run from 1.
-func Fingerprint(rule, orgID, subject, project string) string {
-	h := sha256.New()
-	for i, s := range []string{rule, orgID, subject, project} {
-		if i > 0 {
-			h.Write([]byte{0})
-		}
-		h.Write([]byte(s))
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
-}
 
 // sarifRules returns the rules of the run: r.Rules sorted by id (the first
 // of duplicate ids wins), plus a rule made from the first finding of any

@@ -365,8 +365,9 @@ func TestSARIFFingerprints(t *testing.T) {
 		t.Errorf("fingerprints not unique: %q", base)
 	}
 
-	// Lines, messages, remediation, severity, times, the matrix location
-	// and the tool version do not change fingerprints.
+	// Lines, messages, remediation, severity, times, the matrix location,
+	// the tool version and the organization's name do not change
+	// fingerprints.
 	moved := fullReport()
 	for i := range moved.Findings {
 		f := &moved.Findings[i]
@@ -387,36 +388,100 @@ func TestSARIFFingerprints(t *testing.T) {
 		t.Errorf("fingerprints changed with lines/messages/times (-before +after):\n%s", diff)
 	}
 
-	// Subject, project, rule and organization id do.
-	for name, change := range map[string]func(f *Finding, r *Report){
-		"subject": func(f *Finding, _ *Report) { f.Subject += "x" },
-		"project": func(f *Finding, _ *Report) { f.Project += "x" },
-		"rule":    func(f *Finding, _ *Report) { f.Rule = "PH999" },
-		"org id":  func(_ *Finding, r *Report) { r.Snapshot.Org.ID = "another-org" },
+	// A finding with an identity (the first: PH204 bob) keeps its
+	// fingerprint when its subject and project key change: a new email, a
+	// renamed matrix key. Its identity, rule and organization id change it.
+	if fullReport().Findings[0].Identity == "" {
+		t.Fatal("the first finding of the fixture has no identity")
+	}
+	for name, tt := range map[string]struct {
+		change func(f *Finding, r *Report)
+		keeps  bool
+	}{
+		"subject":  {func(f *Finding, _ *Report) { f.Subject = "member:bob.new@acme.io" }, true},
+		"project":  {func(f *Finding, _ *Report) { f.Project = "payments-eu" }, true},
+		"identity": {func(f *Finding, _ *Report) { f.Identity += "x" }, false},
+		"rule":     {func(f *Finding, _ *Report) { f.Rule = "PH999" }, false},
+		"org id":   {func(_ *Finding, r *Report) { r.Snapshot.Org.ID = "another-org" }, false},
 	} {
 		r := fullReport()
-		change(&r.Findings[0], r)
-		if got := fingerprints(t, r); got[0] == base[0] {
-			t.Errorf("changing the %s kept fingerprint %s", name, got[0])
+		tt.change(&r.Findings[0], r)
+		if got := fingerprints(t, r); (got[0] == base[0]) != tt.keeps {
+			t.Errorf("changing the %s: fingerprint %s, before %s; want kept %v", name, got[0], base[0], tt.keeps)
 		}
 	}
 
-	// Equal rule, subject and project in one run are told apart by the
-	// occurrence count, like GitHub's own hashes.
+	// A finding without one (a report not made by the engine) falls back
+	// to its subject and project key, which then do change it.
+	for name, change := range map[string]func(f *Finding){
+		"subject": func(f *Finding) { f.Subject += "x" },
+		"project": func(f *Finding) { f.Project += "x" },
+	} {
+		r := fullReport()
+		r.Findings[0].Identity = ""
+		fallback := fingerprints(t, r)[0]
+		if want := Fingerprint("PH204", r.Snapshot.Org.ID, SubjectIdentity("member:bob@acme.io", "payments", nil)) + ":1"; fallback != want {
+			t.Errorf("fallback fingerprint %s, want %s", fallback, want)
+		}
+		change(&r.Findings[0])
+		if fingerprints(t, r)[0] == fallback {
+			t.Errorf("without an identity, changing the %s kept the fingerprint", name)
+		}
+	}
+
+	// Equal rule and identity in one run are told apart by the occurrence
+	// count, like GitHub's own hashes; suppressed findings count, so that
+	// suppressing one never renumbers the other.
 	dup := cleanReport()
 	dup.Findings = []Finding{
-		{Rule: "PH204", Severity: SeverityHigh, Subject: "member:a@x", Project: "web", Message: "feature_flag level too high."},
-		{Rule: "PH204", Severity: SeverityHigh, Subject: "member:a@x", Project: "web", Message: "insight level too high."},
+		{Rule: "PH204", Severity: SeverityHigh, Subject: "member:a@x", Identity: "member:u-a/project:1", Project: "web", Message: "feature_flag level too high."},
+		{Rule: "PH204", Severity: SeverityHigh, Subject: "member:a@x", Identity: "member:u-a/project:1", Project: "web", Message: "insight level too high."},
 	}
 	got := fingerprints(t, dup)
-	h := Fingerprint("PH204", dup.Snapshot.Org.ID, "member:a@x", "web")
+	h := Fingerprint("PH204", dup.Snapshot.Org.ID, "member:u-a/project:1")
 	if diff := cmp.Diff([]string{h + ":1", h + ":2"}, got); diff != "" {
 		t.Errorf("duplicate fingerprints (-want +got):\n%s", diff)
 	}
+	dup.Findings[0].Suppressed = &Suppression{Reason: "r"}
+	if diff := cmp.Diff([]string{h + ":2"}, fingerprints(t, dup)); diff != "" {
+		t.Errorf("suppressing the first renumbered the second (-want +got):\n%s", diff)
+	}
 
 	// The hash separates its inputs.
-	if Fingerprint("a", "b", "cd", "") == Fingerprint("a", "b", "c", "d") {
-		t.Error("Fingerprint does not separate subject and project")
+	if Fingerprint("a", "b", "cd") == Fingerprint("a", "bc", "d") {
+		t.Error("Fingerprint does not separate the organization and the identity")
+	}
+	if SubjectIdentity("key:x", "", nil) == SubjectIdentity("key:x", "web", nil) ||
+		SubjectIdentity("key:x", "12", nil) == SubjectIdentity("key:x", "", int64p(12)) {
+		t.Error("SubjectIdentity does not separate the project key and the project id")
+	}
+}
+
+// TestJSONIDsAreTheSARIFFingerprints: the JSON report's finding ids are the
+// SARIF results' primaryLocationLineHash, finding for finding, and every
+// finding, suppressed ones included, has one and an identity.
+func TestJSONIDsAreTheSARIFFingerprints(t *testing.T) {
+	r := fullReport()
+	var doc struct {
+		Findings []Finding `json:"findings"`
+	}
+	if err := json.Unmarshal(render(t, r, FormatJSON, Options{}), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var unsuppressed []string
+	for _, f := range doc.Findings {
+		if f.ID == "" || f.Identity == "" {
+			t.Errorf("%s %s: id %q identity %q", f.Rule, f.Subject, f.ID, f.Identity)
+		}
+		if f.Suppressed == nil {
+			unsuppressed = append(unsuppressed, f.ID)
+		}
+	}
+	if diff := cmp.Diff(unsuppressed, fingerprints(t, r)); diff != "" {
+		t.Errorf("JSON ids and SARIF fingerprints differ (-json +sarif):\n%s", diff)
+	}
+	if r.Findings[0].ID != "" {
+		t.Error("rendering modified the report")
 	}
 }
 
@@ -545,6 +610,6 @@ func TestSARIFMessages(t *testing.T) {
 }
 
 func ExampleFingerprint() {
-	fmt.Println(Fingerprint("PH204", "0190c1a2-7c33-7e5f-9a41-4b1d2c3e4f50", "member:bob@acme.io", "payments"))
-	// Output: 1f04ce34f4892640
+	fmt.Println(Fingerprint("PH204", "0190c1a2-7c33-7e5f-9a41-4b1d2c3e4f50", "member:0190d0b0-0000-7000-8000-00000000b0b0/project:4242"))
+	// Output: 681c999746950070
 }

@@ -14,7 +14,8 @@
 // another host; and answer faults: pages that are short, long, overlapping or
 // duplicated, null or absent results, bare arrays and envelopes swapped, a
 // huge count, an endless cursor, null and {} bodies, fields dropped) at run
-// time. Stats reports what it received.
+// time or, seeded, at random (WithRandomFaults). Stats reports what it
+// received.
 //
 // Tests, benchmarks and `hogaudit demo` use it with the built-in fixtures
 // Acme (the demo organization) and Synthetic (large organizations), served

@@ -84,8 +84,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	defer leave()
-	if s.latency > 0 {
-		t := time.NewTimer(s.latency)
+	extra, randomFault, randomFaulty := s.random.draw(r)
+	if d := s.latency + extra; d > 0 {
+		t := time.NewTimer(d)
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
@@ -95,6 +96,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &call{s: s, r: r, at: at}
 	f, faulty := s.takeFault(r.URL)
+	if !faulty && randomFaulty {
+		f, faulty = randomFault, true
+	}
 	if faulty && f.Kind == FaultForeignNext {
 		c.foreign, faulty = cmp.Or(f.Target, defaultTarget), false
 	}

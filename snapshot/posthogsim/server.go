@@ -172,6 +172,7 @@ type Server struct {
 	now         func() time.Time
 	throttleN   int
 	throttlePer time.Duration
+	random      *randomFaults // nil: none
 
 	keys    map[string]*APIKey         // by token
 	members map[int64]*Member          // by user id

@@ -22,6 +22,7 @@
 package hogaudit.rules.ph201
 
 import data.hogaudit.lib.access
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 findings contains f if {
@@ -31,6 +32,7 @@ findings contains f if {
 	count(owners) > limit
 	f := {
 		"subject": sprintf("org:%s", [util.org_name]),
+		"identity": identity.org,
 		"message": sprintf("Organization %s has %d owners; the matrix allows at most %d.", [util.org_name, count(owners), limit]),
 		"evidence": {"owners": owners, "count": count(owners), "max_owners": limit},
 		"line": util.org_line("max_owners"),

@@ -18,6 +18,7 @@ test_one_more_than_max_owners_fires if {
 	doc := testdata.with_members({"m-o1": owner(1), "m-o2": owner(2)})
 	ph201.findings == {{
 		"subject": "org:Acme",
+		"identity": "org:org-1",
 		"message": "Organization Acme has 3 owners; the matrix allows at most 2.",
 		"evidence": {"owners": ["alice@acme.com", "o1@acme.com", "o2@acme.com"], "count": 3, "max_owners": 2},
 		"line": 8,

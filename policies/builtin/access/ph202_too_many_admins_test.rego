@@ -17,6 +17,7 @@ test_one_more_than_max_admins_fires if {
 	doc := testdata.with_members({"m-a1": admin(1), "m-a2": admin(2)})
 	ph202.findings == {{
 		"subject": "org:Acme",
+		"identity": "org:org-1",
 		"message": "Organization Acme has 3 admins; the matrix allows at most 2.",
 		"evidence": {"admins": ["a1@acme.com", "a2@acme.com", "bob@acme.com"], "count": 3, "max_admins": 2},
 		"line": 9,

@@ -22,6 +22,7 @@
 package hogaudit.rules.ph203
 
 import data.hogaudit.lib.access
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 line := l if {
@@ -36,6 +37,7 @@ findings contains f if {
 	m := input.index.members[mid]
 	f := {
 		"subject": sprintf("member:%s", [m.email]),
+		"identity": identity.member(mid),
 		"message": sprintf("Member %s belongs to no group of the access matrix; every member needs a group that says what it may do.", [m.email]),
 		"evidence": {"org_level": access.org_level_name(m.level), "roles": access.member_roles(mid)},
 		"line": line,

@@ -11,6 +11,7 @@ test_fires_for_a_member_in_no_group if {
 	m := testdata.member_index("m-dan", "u-dan", "dan@acme.com", 1, [], ["r-prod"])
 	ph203.findings == {{
 		"subject": "member:dan@acme.com",
+		"identity": "member:u-dan",
 		"message": "Member dan@acme.com belongs to no group of the access matrix; every member needs a group that says what it may do.",
 		"evidence": {"org_level": "member", "roles": ["r-prod"]},
 		"line": 31,

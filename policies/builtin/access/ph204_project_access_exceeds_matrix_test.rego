@@ -23,6 +23,7 @@ test_fires_when_a_member_rule_grants_more if {
 	fs := ph204.findings with input as testdata.with_projects([testdata.production, p])
 	fs == {{
 		"subject": "member:bi-bot@acme.com",
+		"identity": "member:u-bi/project:2",
 		"project": "staging_project",
 		"message": "Member bi-bot@acme.com has member access to staging_project; its matrix groups allow no access.",
 		"evidence": {

@@ -32,6 +32,7 @@
 package hogaudit.rules.ph205
 
 import data.hogaudit.lib.access
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 default feature_enabled := false
@@ -102,6 +103,7 @@ findings contains f if {
 	s := state(pid)
 	f := {
 		"subject": sprintf("project:%s", [k]),
+		"identity": identity.project(pid),
 		"project": k,
 		"message": message(k, s),
 		"evidence": {

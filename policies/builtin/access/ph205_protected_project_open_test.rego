@@ -13,6 +13,7 @@ test_fires_without_an_everyone_rule if {
 	p := production([testdata.project_rule(1, "member", null, "r-eng")])
 	ph205.findings == {{
 		"subject": "project:production_project",
+		"identity": "project:1",
 		"project": "production_project",
 		"message": "Protected project production_project has no default access rule, so every member gets admin access; the matrix requires default access none.",
 		"evidence": {

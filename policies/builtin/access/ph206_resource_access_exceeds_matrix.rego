@@ -32,6 +32,7 @@
 package hogaudit.rules.ph206
 
 import data.hogaudit.lib.access
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 # Per profile: its members that are no admins and that no member rule (on the
@@ -57,6 +58,7 @@ findings contains f if {
 	email := input.index.members[mid].email
 	f := object.union(base, {
 		"subject": concat("", ["member:", email, "/resource/", r]),
+		"identity": identity.join([identity.member(mid), identity.project(pid), sprintf("resource:%s", [r])]),
 		"message": concat("", ["Member ", email, tail]),
 	})
 }
@@ -77,6 +79,7 @@ findings contains f if {
 	email := input.index.members[mid].email
 	f := object.union(shared(pid, k, r, p.groups, e, allowed), {
 		"subject": concat("", ["member:", email, "/resource/", r]),
+		"identity": identity.join([identity.member(mid), identity.project(pid), sprintf("resource:%s", [r])]),
 		"message": concat("", ["Member ", email, message_tail(k, r, e, allowed)]),
 	})
 }

@@ -16,6 +16,7 @@ test_fires_when_the_default_exceeds_a_restriction if {
 	fs := ph206.findings with input as testdata.with_projects([production([]), testdata.staging])
 	fs == {{
 		"subject": "member:pat@product.acme.com/resource/feature_flag",
+		"identity": "member:u-pat/project:1/resource:feature_flag",
 		"project": "production_project",
 		"message": "Member pat@product.acme.com has editor access to feature_flag in production_project; its matrix groups allow viewer.",
 		"evidence": {

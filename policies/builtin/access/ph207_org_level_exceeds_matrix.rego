@@ -23,6 +23,7 @@
 package hogaudit.rules.ph207
 
 import data.hogaudit.lib.access
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 group_org_level(g) := l if {
@@ -51,6 +52,7 @@ findings contains f if {
 	allowed_name := access.org_level_name(allowed)
 	f := {
 		"subject": sprintf("member:%s", [m.email]),
+		"identity": identity.member(mid),
 		"message": sprintf("Member %s is an organization %s; its matrix groups allow at most %s.", [m.email, actual, allowed_name]),
 		"evidence": {"org_level": actual, "allowed": allowed_name, "groups": sort(groups)},
 		"line": line(groups, allowed),

@@ -11,6 +11,7 @@ test_fires_for_an_admin_whose_groups_allow_member if {
 	m := testdata.member_index("m-eve", "u-eve", "eve@acme.com", 8, ["engineering"], ["r-eng"])
 	ph207.findings == {{
 		"subject": "member:eve@acme.com",
+		"identity": "member:u-eve",
 		"message": "Member eve@acme.com is an organization admin; its matrix groups allow at most member.",
 		"evidence": {"org_level": "admin", "allowed": "member", "groups": ["engineering"]},
 		"line": 32,

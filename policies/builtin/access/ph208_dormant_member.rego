@@ -21,6 +21,7 @@
 #     organization.
 package hogaudit.rules.ph208
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 days := d if {
@@ -48,6 +49,7 @@ findings contains f if {
 
 finding(m, message) := {
 	"subject": sprintf("member:%s", [m.email]),
+	"identity": identity.member(m.id),
 	"message": message,
 	"evidence": {"last_login": object.get(m, "last_login", null), "joined_at": object.get(m, "joined_at", null), "dormant_after_days": days},
 	"line": util.org_line("dormant_after_days"),

@@ -16,6 +16,7 @@ test_fires_after_dormant_after_days if {
 	doc := testdata.with_members({"m-x": member(testdata.ts(91), testdata.ts(400))})
 	ph208.findings == {{
 		"subject": "member:x@acme.com",
+		"identity": "member:u-x",
 		"message": "Member x@acme.com has not signed in for 91 days; the matrix treats members idle for 90 days as dormant.",
 		"evidence": {"last_login": testdata.ts(91), "joined_at": testdata.ts(400), "dormant_after_days": 90},
 		"line": 13,

@@ -19,6 +19,7 @@
 #     to allowed_email_domains or record an exception with an expiry date.
 package hogaudit.rules.ph209
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 allowed := util.array_or_empty(util.org_settings.allowed_email_domains)
@@ -31,6 +32,7 @@ findings contains f if {
 	not strings.any_suffix_match(lower(m.email), suffixes)
 	f := {
 		"subject": sprintf("member:%s", [m.email]),
+		"identity": identity.member(m.id),
 		"message": sprintf("Member %s has an email outside the allowed domains (%s).", [m.email, concat(", ", allowed)]),
 		"evidence": {"domain": domain_of(m.email), "allowed_email_domains": allowed},
 		"line": util.org_line("allowed_email_domains"),

@@ -11,6 +11,7 @@ test_fires_for_an_external_member if {
 	m := testdata.member_index("m-x", "u-x", "x@Gmail.com", 1, ["product"], [])
 	ph209.findings == {{
 		"subject": "member:x@Gmail.com",
+		"identity": "member:u-x",
 		"message": "Member x@Gmail.com has an email outside the allowed domains (acme.com, product.acme.com).",
 		"evidence": {"domain": "gmail.com", "allowed_email_domains": ["acme.com", "product.acme.com"]},
 		"line": 12,

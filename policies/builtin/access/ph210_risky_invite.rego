@@ -25,6 +25,7 @@
 package hogaudit.rules.ph210
 
 import data.hogaudit.lib.access
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 settings := util.org_settings
@@ -79,6 +80,7 @@ findings contains f if {
 	count(rs) > 0
 	f := {
 		"subject": sprintf("invite:%s", [lower(invite.target_email)]),
+		"identity": identity.invite(invite),
 		"message": sprintf("Pending invite for %s %s.", [invite.target_email, concat(", and ", [phrase(invite, r) | some r in rs])]),
 		"evidence": {
 			"reasons": rs,

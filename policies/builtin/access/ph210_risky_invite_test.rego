@@ -22,6 +22,7 @@ test_expired_risky_invite_passes if {
 test_fires_for_an_admin_invite if {
 	ph210.findings == {{
 		"subject": "invite:carol@acme.com",
+		"identity": "invite:inv-x",
 		"message": "Pending invite for carol@acme.com would make the invitee an organization admin.",
 		"evidence": {"reasons": ["level"], "level": "admin", "groups": [], "projects": [], "created_at": testdata.ts(1)},
 		"line": 3,

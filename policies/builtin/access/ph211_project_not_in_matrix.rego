@@ -21,6 +21,7 @@
 package hogaudit.rules.ph211
 
 import data.hogaudit.lib.access
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 line := l if {
@@ -41,6 +42,7 @@ findings contains f if {
 	not access.project_key(pid)
 	f := {
 		"subject": subject(p),
+		"identity": identity.project(pid),
 		"message": sprintf("Project %s (id %d) is not in the access matrix; no matrix project key binds to it.", [p.name, p.id]),
 		"evidence": {"project_id": p.id, "name": p.name},
 		"line": line,

@@ -11,6 +11,7 @@ test_fires_for_an_unbound_project if {
 	sandbox := testdata.project(3, "Sandbox", [], [])
 	ph211.findings == {{
 		"subject": "project:Sandbox",
+		"identity": "project:3",
 		"message": "Project Sandbox (id 3) is not in the access matrix; no matrix project key binds to it.",
 		"evidence": {"project_id": 3, "name": "Sandbox"},
 		"line": 24,

@@ -22,6 +22,7 @@ test_fires_when_a_member_rule_grants_more if {
 	fs := ph212.findings with input as testdata.with_projects([p, testdata.staging])
 	fs == {{
 		"subject": "member:pat@product.acme.com",
+		"identity": "member:u-pat/project:1",
 		"project": "production_project",
 		"message": "Member pat@product.acme.com has admin access to protected project production_project; its matrix groups allow member access.",
 		"evidence": {

@@ -28,6 +28,7 @@ package hogaudit.rules.ph401
 
 import data.hogaudit.lib.access
 import data.hogaudit.lib.audit
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 deletion(e) if e.activity == "deleted"
@@ -59,6 +60,7 @@ findings contains f if {
 	flag := flag_name(e)
 	f := {
 		"subject": sprintf("member:%s/flag/%s", [email, flag_id(e)]),
+		"identity": identity.join([identity.member(mid), sprintf("flag:%v", [flag_id(e)]), identity.project(e.project_id)]),
 		"project": k,
 		"message": sprintf("Member %s deleted feature flag %s in %s; its matrix group %s says can_delete_flags: false.", [email, flag, k, denying[0]]),
 		"evidence": {

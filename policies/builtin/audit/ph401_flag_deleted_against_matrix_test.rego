@@ -18,6 +18,7 @@ test_other_activity_passes if {
 test_fires_for_a_deletion_the_matrix_forbids if {
 	ph401.findings == {{
 		"subject": "member:eve@acme.com/flag/42",
+		"identity": "member:u-eve/flag:42/project:1",
 		"project": "production_project",
 		"message": "Member eve@acme.com deleted feature flag new-checkout in production_project; its matrix group engineering says can_delete_flags: false.",
 		"evidence": {

@@ -30,6 +30,7 @@
 package hogaudit.rules.ph402
 
 import data.hogaudit.lib.audit
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 two_factor_fields := {"enforce_2fa", "two-factor authentication requirement"}
@@ -92,6 +93,7 @@ findings contains f if {
 	w := weakened(e, c)
 	f := {
 		"subject": subject(e, w.setting),
+		"identity": identity.join([identity.activity(e), sprintf("field:%v", [c.field])]),
 		"message": message(e, c, w.setting),
 		"evidence": {
 			"activity_id": e.id,

@@ -20,6 +20,7 @@ test_other_changes_pass if {
 test_fires_when_2fa_is_turned_off if {
 	ph402.findings == {{
 		"subject": "org:Acme/activity/a-1",
+		"identity": "activity:a-1/field:enforce_2fa",
 		"message": "Organization Acme's two-factor authentication requirement was turned off by bob@acme.com; the matrix's security settings must not be weakened.",
 		"evidence": {
 			"activity_id": "a-1", "scope": "Organization", "field": "enforce_2fa", "before": true, "after": false,

@@ -30,6 +30,7 @@ package hogaudit.rules.ph403
 
 import data.hogaudit.lib.access
 import data.hogaudit.lib.audit
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 level_fields := {"level", "membership level"}
@@ -78,6 +79,7 @@ findings contains f if {
 	who := target(e)
 	f := {
 		"subject": sprintf("member:%s/activity/%s", [who, e.id]),
+		"identity": identity.join([identity.activity(e), sprintf("field:%v", [c.field])]),
 		"message": sprintf("Member %s was made an organization %s by %s, who is in no matrix group allowed org_level: owner.", [who, access.org_level_name(after), actor]),
 		"evidence": evidence(e, c, actor),
 		"line": owner_group_line,

@@ -28,6 +28,7 @@ test_other_activity_passes if {
 test_fires_when_an_untrusted_member_makes_an_admin if {
 	ph403.findings == {{
 		"subject": "member:pat@product.acme.com/activity/a-1",
+		"identity": "activity:a-1/field:level",
 		"message": "Member pat@product.acme.com was made an organization admin by eve@acme.com, who is in no matrix group allowed org_level: owner.",
 		"evidence": {
 			"activity_id": "a-1", "scope": "OrganizationMembership", "field": "level", "before": 1, "after": 8,

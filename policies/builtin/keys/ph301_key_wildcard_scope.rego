@@ -21,6 +21,7 @@
 #     replace them.
 package hogaudit.rules.ph301
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.keys
 import data.hogaudit.lib.util
 
@@ -31,6 +32,7 @@ findings contains f if {
 	legacy := keys.legacy(key)
 	f := {
 		"subject": keys.subject(key),
+		"identity": identity.key(key),
 		"message": message(key, legacy),
 		"evidence": {"scopes": keys.scopes(key), "legacy": legacy, "env": object.get(key, "env", "")},
 		"line": util.keys_line("allow_wildcard"),

@@ -15,6 +15,7 @@ test_scoped_keys_pass if {
 test_fires_on_star if {
 	ph301.findings == {{
 		"subject": "key:bi-dashboard",
+		"identity": "key:k-bi",
 		"message": "Key bi-dashboard holds every scope (*); the matrix does not allow wildcard keys.",
 		"evidence": {"scopes": ["*"], "legacy": false, "env": "BI_KEY"},
 		"line": 18,

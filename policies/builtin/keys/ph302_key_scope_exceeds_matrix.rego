@@ -24,6 +24,7 @@
 #     groups.<group>.keys.
 package hogaudit.rules.ph302
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.keys
 import data.hogaudit.lib.util
 
@@ -36,6 +37,7 @@ findings contains f if {
 	problem(excess, none_granted)
 	f := {
 		"subject": keys.subject(key),
+		"identity": identity.key(key),
 		"message": message(key, excess, none_granted),
 		"evidence": {
 			"excess": sort(excess),

@@ -20,6 +20,7 @@ test_granted_scopes_pass if {
 test_fires_on_a_scope_not_granted if {
 	ph302.findings == {{
 		"subject": "key:bi-dashboard",
+		"identity": "key:k-bi",
 		"message": "Key bi-dashboard holds scopes its matrix groups do not grant for the projects it reaches: feature_flag:write, person:read.",
 		"evidence": {
 			"excess": ["feature_flag:write", "person:read"],

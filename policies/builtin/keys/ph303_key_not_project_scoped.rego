@@ -23,6 +23,7 @@
 package hogaudit.rules.ph303
 
 import data.hogaudit.lib.access
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.keys
 import data.hogaudit.lib.util
 
@@ -50,6 +51,7 @@ findings contains f if {
 	problem(scoped, extra)
 	f := {
 		"subject": keys.subject(key),
+		"identity": identity.key(key),
 		"message": message(key, scoped, extra),
 		"evidence": {
 			"scoped_teams": object.get(key, "scoped_teams", null),

@@ -15,6 +15,7 @@ test_scoped_key_passes if {
 test_fires_for_an_unscoped_key if {
 	ph303.findings == {{
 		"subject": "key:bi-dashboard",
+		"identity": "key:k-bi",
 		"message": "Key bi-dashboard is not limited to projects; the matrix requires service-account keys to name only the projects their groups are granted.",
 		"evidence": {
 			"scoped_teams": null, "project_scoped": false, "ungranted_projects": [],

@@ -26,6 +26,7 @@
 #     use.
 package hogaudit.rules.ph304
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.keys
 import data.hogaudit.lib.util
 
@@ -36,6 +37,7 @@ findings contains f if {
 	unused(key, key.use, days)
 	f := {
 		"subject": keys.subject(key),
+		"identity": identity.key(key),
 		"message": message(key, key.use, days),
 		"evidence": {
 			"last_used_at": object.get(key, "last_used_at", null),

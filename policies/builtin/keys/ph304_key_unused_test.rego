@@ -24,6 +24,7 @@ test_used_key_passes if {
 test_fires_after_max_unused_days if {
 	ph304.findings == {{
 		"subject": "key:bi-dashboard",
+		"identity": "key:k-bi",
 		"message": "Key bi-dashboard has not been used for 31 days; the matrix allows 30 days unused.",
 		"evidence": {
 			"last_used_at": testdata.ts(31), "created_at": testdata.ts(100), "max_unused_days": 30,

@@ -18,6 +18,7 @@
 #     value stops working at once) and stores the new value where the integration reads it.
 package hogaudit.rules.ph305
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.keys
 import data.hogaudit.lib.util
 
@@ -29,6 +30,7 @@ findings contains f if {
 	util.older_than_days(since, days)
 	f := {
 		"subject": keys.subject(key),
+		"identity": identity.key(key),
 		"message": sprintf("Key %s was last rotated %d days ago; the matrix requires rotation every %d days.", [keys.label(key), util.age_days(since), days]),
 		"evidence": {"last_rolled_at": object.get(key, "last_rolled_at", null), "created_at": object.get(key, "created_at", null), "max_age_days": days},
 		"line": util.keys_line("max_age_days"),

@@ -15,6 +15,7 @@ test_young_key_passes if {
 test_fires_when_created_long_ago_and_never_rolled if {
 	ph305.findings == {{
 		"subject": "key:bi-dashboard",
+		"identity": "key:k-bi",
 		"message": "Key bi-dashboard was last rotated 91 days ago; the matrix requires rotation every 90 days.",
 		"evidence": {"last_rolled_at": null, "created_at": testdata.ts(91), "max_age_days": 90},
 		"line": 16,
@@ -31,4 +32,17 @@ test_an_old_roll_fires if {
 
 test_exactly_max_age_days_passes if {
 	count(ph305.findings) == 0 with input as with_bi(null, testdata.ts(90))
+}
+
+test_keys_sharing_a_label_keep_their_own_identity if {
+	# a second audited key labelled bi-dashboard: both fire, told apart by
+	# their subjects (label#id) for people and by their ids for alerts
+	old := object.union(testdata.snapshot.api_keys[1], {"created_at": testdata.ts(91), "last_rolled_at": null})
+	twin := object.union(old, {"id": "k-bi-2", "env": "BI_KEY_2"})
+	doc := object.union(testdata.input_doc, {"snapshot": {"api_keys": [testdata.snapshot.api_keys[0], old, twin]}})
+	fs := ph305.findings with input as doc
+	{[f.subject, f.identity] | some f in fs} == {
+		["key:bi-dashboard#k-bi", "key:k-bi"],
+		["key:bi-dashboard#k-bi-2", "key:k-bi-2"],
+	}
 }

@@ -23,6 +23,7 @@
 #     POSTHOG_PERSONAL_API_KEY, and delete the old key.
 package hogaudit.rules.ph306
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.keys
 import data.hogaudit.lib.util
 
@@ -41,6 +42,7 @@ findings contains f if {
 	count(more) > 0
 	f := {
 		"subject": keys.subject(key),
+		"identity": identity.key(key),
 		"message": sprintf("The scanning key %s holds more than the read scopes hogaudit needs: %s.", [keys.label(key), concat(", ", sort(more))]),
 		"evidence": {
 			"extra": sort(more),

@@ -20,6 +20,7 @@ test_fires_on_a_write_scope if {
 	fs := ph306.findings with input as with_scanner_scopes(["organization:read", "organization:write"])
 	some f in fs
 	f.subject == "key:hogaudit"
+	f.identity == "key:k-scan"
 	f.message == "The scanning key hogaudit holds more than the read scopes hogaudit needs: organization:write."
 	f.evidence.write == ["organization:write"]
 	f.line == 15

@@ -28,6 +28,7 @@
 #     personal API key (Account settings → Personal API keys).
 package hogaudit.rules.ph307
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 known := {o | some o in util.array_or_empty(input.tool.known_scope_objects)}
@@ -75,6 +76,7 @@ findings contains f if {
 	why := problem(s)
 	f := {
 		"subject": sprintf("matrix:access_matrix.%s.%s.api_key_scopes.%s", [g, k, s]),
+		"identity": identity.join([sprintf("scope:%s", [s]), identity.matrix_group(g), identity.matrix_project(k)]),
 		"project": k,
 		"message": message(g, k, s, e, why),
 		"evidence": object.union({"scope": s, "group": g, "problem": why}, suggested(e, s)),

@@ -14,6 +14,7 @@ test_known_scopes_pass if {
 test_fires_on_event_read if {
 	ph307.findings == {{
 		"subject": "matrix:access_matrix.bi_service_account.production_project.api_key_scopes.event:read",
+		"identity": "scope:event:read/group:bi_service_account/project:1",
 		"project": "production_project",
 		"message": "The matrix grants event:read to bi_service_account on production_project, a scope PostHog does not know; events are read with query:read.",
 		"evidence": {"scope": "event:read", "group": "bi_service_account", "problem": "unknown object", "suggestion": "query:read"},
@@ -40,6 +41,7 @@ test_a_misspelt_scope_names_the_nearest_one if {
 	doc := with_suggestions(["feature_flags:write"], {"feature_flags:write": 63}, {"feature_flags:write": "feature_flag:write"})
 	ph307.findings == {{
 		"subject": "matrix:access_matrix.bi_service_account.production_project.api_key_scopes.feature_flags:write",
+		"identity": "scope:feature_flags:write/group:bi_service_account/project:1",
 		"project": "production_project",
 		"message": "The matrix grants feature_flags:write to bi_service_account on production_project, a scope PostHog does not know; did you mean feature_flag:write?",
 		"evidence": {"scope": "feature_flags:write", "group": "bi_service_account", "problem": "unknown object", "suggestion": "feature_flag:write"},

@@ -6,6 +6,7 @@
 # nearest names).
 package hogaudit.lib.bindings
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 # unbound are the project keys the snapshot shows to bind to no single
@@ -19,6 +20,7 @@ unbound[k] := p if {
 # finding is the finding object for the unbound project key k.
 finding(k, p, what) := {
 	"subject": sprintf("matrix:projects.%s", [k]),
+	"identity": identity.join(["matrix-project", project_target(k, p)]),
 	"project": k,
 	"message": sprintf("%s %s %s.", [what, k, project_problem(p)]),
 	"evidence": {
@@ -30,6 +32,16 @@ finding(k, p, what) := {
 	},
 	"line": util.node_line(p),
 }
+
+# project_target is what an unbound matrix project key looked for: the id,
+# else the (lower-cased) name, so that renaming the key keeps the alert.
+project_target(k, p) := sprintf("id:%d", [p.id]) if {
+	is_number(p.id)
+} else := sprintf("name:%s", [lower(name)]) if {
+	name := object.get(p, "match_name", object.get(p, "name", ""))
+	is_string(name)
+	name != ""
+} else := sprintf("key:%s", [k])
 
 # project_problem says how p fails to bind, naming the candidate projects.
 project_problem(p) := sprintf("matches %d PostHog projects (%s); give it the id of the one it means", [count(p.ambiguous), candidates(p)]) if {

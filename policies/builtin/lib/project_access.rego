@@ -9,6 +9,7 @@
 package hogaudit.lib.project_access
 
 import data.hogaudit.lib.access
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 # over_matrix are the findings of every bound project whose access can be
@@ -82,6 +83,7 @@ emit(pid, k, over) := {f |
 	b := bases[[p, effective, source, m.level]]
 	f := object.union(b.finding, {
 		"subject": concat("", ["member:", m.email]),
+		"identity": identity.join([identity.member(mid), identity.project(pid)]),
 		"message": concat("", ["Member ", m.email, b.tail]),
 	})
 }

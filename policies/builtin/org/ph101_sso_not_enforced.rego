@@ -33,6 +33,7 @@
 #     using a key with organization:write.
 package hogaudit.rules.ph101
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.org
 import data.hogaudit.lib.util
 
@@ -110,6 +111,7 @@ findings contains f if {
 	name := lower(d.domain)
 	f := {
 		"subject": sprintf("domain:%s", [name]),
+		"identity": identity.domain(d),
 		"message": message(name, d),
 		"evidence": evidence(name, d),
 		"line": line(name),

@@ -18,6 +18,7 @@ test_fires_when_a_listed_domain_does_not_enforce if {
 	fs := ph101.findings with input as with_domains([domain("acme.com", true, "")])
 	fs == {{
 		"subject": "domain:acme.com",
+		"identity": "domain:acme.com",
 		"message": "Domain acme.com does not enforce SSO; the matrix requires saml sign-in for it.",
 		"evidence": {"domain": "acme.com", "sso_enforcement": "", "expected": "saml", "effective": false},
 		"line": 5,
@@ -38,6 +39,7 @@ test_fires_when_the_plan_lacks_sso_enforcement if {
 	doc := with_features(with_domains([domain("acme.com", true, "saml")]), ["saml", "access_control"])
 	ph101.findings == {{
 		"subject": "domain:acme.com",
+		"identity": "domain:acme.com",
 		"message": "Domain acme.com is set to enforce saml sign-in, but PostHog does not apply it: the organization's plan lacks the sso_enforcement feature; the matrix requires saml sign-in for it.",
 		"evidence": {
 			"domain": "acme.com", "sso_enforcement": "saml", "expected": "saml", "effective": false,

@@ -23,6 +23,7 @@
 #     organization no longer owns it.
 package hogaudit.rules.ph102
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 settings := util.org_settings
@@ -35,6 +36,12 @@ state(name) := "absent" if {
 	domains[name].is_verified != true
 }
 
+# domain_identity is the organization's domain of that name, by its id; a
+# domain it does not have, by the name.
+domain_identity(name) := identity.domain(domains[name]) if {
+	domains[name]
+} else := identity.domain_name(name)
+
 line(name) := l if {
 	some k, l in settings.item_lines.sso_domains
 	lower(k) == name
@@ -46,6 +53,7 @@ findings contains f if {
 	st := state(name)
 	f := {
 		"subject": sprintf("domain:%s", [name]),
+		"identity": domain_identity(name),
 		"message": message(name, st),
 		"evidence": {"domain": name, "present": st != "absent", "is_verified": false},
 		"line": line(name),

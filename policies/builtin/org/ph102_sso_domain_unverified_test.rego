@@ -13,6 +13,7 @@ test_fires_on_an_absent_domain if {
 	fs := ph102.findings with input as with_domains([])
 	fs == {{
 		"subject": "domain:acme.com",
+		"identity": "domain-name:acme.com",
 		"message": "Domain acme.com is not an authentication domain of the organization; the matrix requires it to enforce SSO.",
 		"evidence": {"domain": "acme.com", "present": false, "is_verified": false},
 		"line": 5,

@@ -23,6 +23,7 @@
 #     plan feature and a verified domain.
 package hogaudit.rules.ph103
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 settings := util.org_settings
@@ -72,6 +73,7 @@ findings contains f if {
 	name := lower(d.domain)
 	f := {
 		"subject": sprintf("domain:%s", [name]),
+		"identity": identity.domain(d),
 		"message": sprintf("Domain %s has no complete SAML configuration; the matrix requires SAML sign-in.", [name]),
 		"evidence": {
 			"domain": name,

@@ -18,6 +18,7 @@ test_fires_without_saml if {
 	fs := ph103.findings with input as with_domains([domain("acme.com", false)])
 	fs == {{
 		"subject": "domain:acme.com",
+		"identity": "domain:acme.com",
 		"message": "Domain acme.com has no complete SAML configuration; the matrix requires SAML sign-in.",
 		"evidence": {"domain": "acme.com", "has_saml": false, "identity_provider_config": null, "identity_provider_has_saml": null},
 		"line": 5,

@@ -24,6 +24,7 @@
 #     automatic_provisioning plan feature).
 package hogaudit.rules.ph104
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 settings := util.org_settings
@@ -52,6 +53,7 @@ findings contains f if {
 	name := lower(d.domain)
 	f := {
 		"subject": sprintf("domain:%s", [name]),
+		"identity": identity.domain(d),
 		"message": sprintf("Domain %s has just-in-time provisioning %s; the matrix expects it %s.", [name, on_off(actual), on_off(expected)]),
 		"evidence": {"domain": name, "jit_provisioning_enabled": actual, "expected": expected},
 		"line": line(name),

@@ -18,6 +18,7 @@ test_fires_when_jit_is_on_against_the_matrix if {
 	fs := ph104.findings with input as with_domains([domain("acme.com", true, true)])
 	fs == {{
 		"subject": "domain:acme.com",
+		"identity": "domain:acme.com",
 		"message": "Domain acme.com has just-in-time provisioning on; the matrix expects it off.",
 		"evidence": {"domain": "acme.com", "jit_provisioning_enabled": true, "expected": false},
 		"line": 5,

@@ -20,6 +20,7 @@
 #     {"enforce_2fa": true} using a key with organization:write.
 package hogaudit.rules.ph105
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 findings contains f if {
@@ -28,6 +29,7 @@ findings contains f if {
 	actual != true
 	f := {
 		"subject": sprintf("org:%s", [util.org_name]),
+		"identity": identity.org,
 		"message": sprintf("Organization %s does not enforce two-factor authentication; the matrix requires it.", [util.org_name]),
 		"evidence": {"enforce_2fa": actual},
 		"line": util.org_line("require_2fa"),

@@ -11,6 +11,7 @@ test_fires_when_off if {
 	doc := object.union(testdata.input_doc, {"snapshot": {"organization": {"enforce_2fa": false}}})
 	ph105.findings == {{
 		"subject": "org:Acme",
+		"identity": "org:org-1",
 		"message": "Organization Acme does not enforce two-factor authentication; the matrix requires it.",
 		"evidence": {"enforce_2fa": false},
 		"line": 7,

@@ -26,6 +26,7 @@
 #     settings → Authentication domains; it needs the sso_enforcement plan feature).
 package hogaudit.rules.ph106
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.org
 import data.hogaudit.lib.util
 
@@ -37,6 +38,7 @@ findings contains f if {
 	not org.sso_enforced_email(m.email)
 	f := {
 		"subject": sprintf("member:%s", [m.email]),
+		"identity": identity.member(m.id),
 		"message": sprintf("Member %s signs in without two-factor authentication or SSO; the matrix requires 2FA.", [m.email]),
 		"evidence": {"is_2fa_enabled": false, "has_social_auth": false, "sso_enforced_domain": false},
 		"line": util.org_line("require_2fa"),

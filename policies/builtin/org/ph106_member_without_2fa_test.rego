@@ -16,6 +16,7 @@ test_fires_for_a_password_only_member if {
 	doc := testdata.with_members({"m-x": member("m-x", "x@other.io", false, false)})
 	ph106.findings == {{
 		"subject": "member:x@other.io",
+		"identity": "member:u-m-x",
 		"message": "Member x@other.io signs in without two-factor authentication or SSO; the matrix requires 2FA.",
 		"evidence": {"is_2fa_enabled": false, "has_social_auth": false, "sso_enforced_domain": false},
 		"line": 7,

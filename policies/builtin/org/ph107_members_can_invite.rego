@@ -27,6 +27,7 @@
 #     {"members_can_invite": false} using a key with organization:write.
 package hogaudit.rules.ph107
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.org
 import data.hogaudit.lib.util
 
@@ -49,6 +50,7 @@ findings contains f if {
 	effective != expected
 	f := {
 		"subject": sprintf("org:%s", [util.org_name]),
+		"identity": identity.org,
 		"message": message(expected),
 		"evidence": {
 			"members_can_invite": raw, "effective": effective, "expected": expected,

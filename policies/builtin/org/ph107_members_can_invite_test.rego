@@ -13,6 +13,7 @@ test_fires_when_members_may_invite if {
 	doc := object.union(testdata.input_doc, {"snapshot": {"organization": {"members_can_invite": true}}})
 	ph107.findings == {{
 		"subject": "org:Acme",
+		"identity": "org:org-1",
 		"message": "Organization Acme lets members invite people; the matrix expects it forbidden.",
 		"evidence": {
 			"members_can_invite": true, "effective": true, "expected": false,
@@ -40,6 +41,7 @@ test_a_matching_setting_without_the_feature_is_inert if {
 	doc := without_feature(testdata.input_doc)
 	ph107.findings == {{
 		"subject": "org:Acme",
+		"identity": "org:org-1",
 		"message": "Organization Acme lets members invite people: its members_can_invite is false, but PostHog ignores the setting without the organization_invite_settings plan feature; the matrix expects it forbidden.",
 		"evidence": {
 			"members_can_invite": false, "effective": true, "expected": false,

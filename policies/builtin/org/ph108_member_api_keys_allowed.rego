@@ -28,6 +28,7 @@
 #     {"members_can_use_personal_api_keys": false} using a key with organization:write.
 package hogaudit.rules.ph108
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.org
 import data.hogaudit.lib.util
 
@@ -50,6 +51,7 @@ findings contains f if {
 	effective != expected
 	f := {
 		"subject": sprintf("org:%s", [util.org_name]),
+		"identity": identity.org,
 		"message": message(expected),
 		"evidence": {
 			"members_can_use_personal_api_keys": raw, "effective": effective, "expected": expected,

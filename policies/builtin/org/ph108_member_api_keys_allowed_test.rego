@@ -15,6 +15,7 @@ test_fires_when_keys_are_forbidden_against_the_matrix if {
 	doc := object.union(testdata.input_doc, {"snapshot": {"organization": {"members_can_use_personal_api_keys": false}}})
 	ph108.findings == {{
 		"subject": "org:Acme",
+		"identity": "org:org-1",
 		"message": "Organization Acme does not let members use personal API keys; the matrix expects it allowed.",
 		"evidence": {
 			"members_can_use_personal_api_keys": false, "effective": false, "expected": true,
@@ -46,6 +47,7 @@ test_a_matching_setting_without_the_feature_is_inert if {
 	doc := without_feature(object.union(forbidding, {"snapshot": {"organization": {"members_can_use_personal_api_keys": false}}}))
 	ph108.findings == {{
 		"subject": "org:Acme",
+		"identity": "org:org-1",
 		"message": "Organization Acme lets members use personal API keys: its members_can_use_personal_api_keys is false, but PostHog ignores the setting without the organization_security_settings plan feature; the matrix expects it forbidden.",
 		"evidence": {
 			"members_can_use_personal_api_keys": false, "effective": true, "expected": false,

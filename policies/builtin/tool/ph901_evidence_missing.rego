@@ -40,6 +40,11 @@ base_subject(m) := sprintf("section:%s/project/%d", [m.section, m.project_id]) i
 	m.audit_key_env != ""
 } else := sprintf("section:%s", [m.section])
 
+# record_identity is a record's section, project id or --audit-key-env name,
+# and endpoint path (without its query, which may hold a page offset): ids
+# and names the user chose, never PostHog's labels.
+record_identity(m) := sprintf("%s#%s", [base_subject(m), split(object.get(m, "endpoint", ""), "?")[0]])
+
 records := [m |
 	some m in util.array_or_empty(input.snapshot.missing)
 	object.get(m, "not_applicable", false) != true
@@ -85,6 +90,7 @@ findings contains f if {
 	some m in records
 	f := {
 		"subject": subject(m),
+		"identity": record_identity(m),
 		"message": message(m),
 		"evidence": {
 			"section": m.section,
@@ -104,6 +110,7 @@ findings contains f if {
 	k.audited == false
 	f := {
 		"subject": sprintf("key:%s", [label]),
+		"identity": sprintf("matrix-key:%s", [label]),
 		"message": sprintf(
 			"Matrix key %s (%s) was not audited: PostHog lets a personal API key read only itself, so the key rules cannot judge it; hand it to hogaudit with --audit-key-env.",
 			[label, concat(", ", util.array_or_empty(k.groups))],

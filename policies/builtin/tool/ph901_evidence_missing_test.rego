@@ -17,6 +17,7 @@ test_fires_for_a_missing_scope if {
 	}
 	ph901.findings == {{
 		"subject": "section:activity_log",
+		"identity": "section:activity_log#/api/projects/1/activity_log/",
 		"message": "The activity_log section could not be collected (HTTP 403); grant the key the activity_log:read scope.",
 		"evidence": {
 			"section": "activity_log", "endpoint": "/api/projects/1/activity_log/", "status": 403,
@@ -102,6 +103,7 @@ test_fires_for_a_declared_key_not_audited if {
 	})
 	ph901.findings == {{
 		"subject": "key:ci-deploy",
+		"identity": "matrix-key:ci-deploy",
 		"message": "Matrix key ci-deploy (bots, deployers) was not audited: PostHog lets a personal API key read only itself, so the key rules cannot judge it; hand it to hogaudit with --audit-key-env.",
 		"evidence": {"section": "api_keys", "key": "ci-deploy", "groups": ["bots", "deployers"], "audited": false},
 		"line": 44,

@@ -17,6 +17,7 @@
 #     is still accepted, move its expires date forward with a reason and ticket for the renewal.
 package hogaudit.rules.ph902
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 # expires_soon is the engine's flag (not expired, days_left < 14: the
@@ -31,6 +32,17 @@ expires_soon(x) := x.expires_soon if {
 
 subject(x) := sprintf("matrix:exceptions.%s.%s", [x.rule, x.subject])
 
+# exception_identity is the exception's rule and subject as written, and the
+# PostHog project its project key binds to (the key itself when unbound).
+exception_identity(x) := identity.join([
+	sprintf("exception:%s", [x.rule]),
+	sprintf("subject:%s", [x.subject]),
+	identity.matrix_project(x.project),
+]) if {
+	is_string(x.project)
+	x.project != ""
+} else := identity.join([sprintf("exception:%s", [x.rule]), sprintf("subject:%s", [x.subject])])
+
 with_project(f, x) := object.union(f, {"project": x.project}) if {
 	is_string(x.project)
 	x.project != ""
@@ -42,6 +54,7 @@ findings contains f if {
 	f := with_project(
 		{
 			"subject": subject(x),
+			"identity": exception_identity(x),
 			"message": sprintf("The exception for %s on %s ended on %s and no longer applies.", [x.rule, x.subject, x.expires]),
 			"evidence": evidence(x),
 			"line": util.node_line(x),
@@ -57,6 +70,7 @@ findings contains f if {
 	f := with_project(
 		{
 			"subject": subject(x),
+			"identity": exception_identity(x),
 			"message": sprintf("The exception for %s on %s ends on %s; it stops applying in %d days.", [x.rule, x.subject, x.expires, x.days_left + 1]),
 			"evidence": evidence(x),
 			"line": util.node_line(x),

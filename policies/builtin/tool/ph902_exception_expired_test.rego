@@ -12,6 +12,7 @@ test_distant_expiry_passes if {
 test_fires_when_expired if {
 	ph902.findings == {{
 		"subject": "matrix:exceptions.PH204.member:carol@acme.com",
+		"identity": "exception:PH204/subject:member:carol@acme.com/project:1",
 		"project": "production_project",
 		"message": "The exception for PH204 on member:carol@acme.com ended on 2026-11-20 and no longer applies.",
 		"evidence": {

@@ -27,6 +27,7 @@
 package hogaudit.rules.ph903
 
 import data.hogaudit.lib.bindings
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 # A binding the engine could not tell (the snapshot lacked projects or roles)
@@ -42,6 +43,7 @@ findings contains f if {
 	g.bound == false
 	f := {
 		"subject": sprintf("matrix:groups.%s", [k]),
+		"identity": identity.join(["matrix-group", group_target(k, g)]),
 		"message": sprintf("Matrix group %s %s.", [k, group_problem(g)]),
 		"evidence": {
 			"kind": "group", "key": k, "binding": object.get(g, "binding", null),
@@ -51,6 +53,14 @@ findings contains f if {
 		"line": util.node_line(g),
 	}
 }
+
+# group_target is the role name an unbound matrix group looked for, else its
+# key.
+group_target(k, g) := sprintf("role-name:%s", [lower(name)]) if {
+	name := object.get(g, "match_name", object.get(g, "role", ""))
+	is_string(name)
+	name != ""
+} else := sprintf("group:%s", [k])
 
 group_problem(g) := sprintf("matches several PostHog roles (ids %s)", [ids(g.ambiguous)]) if {
 	count(util.array_or_empty(g.ambiguous)) > 0

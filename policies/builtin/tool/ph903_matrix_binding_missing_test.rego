@@ -11,6 +11,7 @@ test_fires_for_an_unbound_project if {
 	doc := object.union(testdata.input_doc, {"matrix": {"projects": {"staging_project": {"bound": false, "binding": "name", "match_name": "Staging"}}}})
 	ph903.findings == {{
 		"subject": "matrix:projects.staging_project",
+		"identity": "matrix-project/name:staging",
 		"project": "staging_project",
 		"message": "Matrix project staging_project matches no PostHog project (looked for a project named \"Staging\").",
 		"evidence": {

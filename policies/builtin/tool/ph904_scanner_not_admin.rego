@@ -24,6 +24,7 @@
 #     this organization; then scan again.
 package hogaudit.rules.ph904
 
+import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
 
 org := input.snapshot.organization
@@ -48,6 +49,10 @@ subject := sprintf("key:%s", [scanner_keys[0].label]) if {
 	count(scanner_keys) > 0
 } else := sprintf("org:%s", [util.org_name])
 
+scanner_identity := identity.key(scanner_keys[0]) if {
+	count(scanner_keys) > 0
+} else := identity.org
+
 key_name := sprintf(" %s", [scanner_keys[0].label]) if {
 	count(scanner_keys) > 0
 } else := ""
@@ -68,6 +73,7 @@ findings contains f if {
 	not admin
 	f := {
 		"subject": subject,
+		"identity": scanner_identity,
 		"message": sprintf(
 			"The scanning key%s belongs to %s, not an organization admin: PostHog shows it only what its user can reach, %s; use an organization admin's or owner's key.",
 			[key_name, who, consequence],

@@ -24,6 +24,7 @@ test_an_admins_key_passes if {
 test_fires_for_a_members_key if {
 	ph904.findings == {{
 		"subject": "key:hogaudit",
+		"identity": "key:k-scan",
 		"message": "The scanning key hogaudit belongs to an organization member (level 1), not an organization admin: PostHog shows it only what its user can reach, so members, projects may be missing items it cannot see; use an organization admin's or owner's key.",
 		"evidence": {"membership_level": 1, "members_can_see_org_members": false, "partial_sections": ["members", "projects"]},
 		"line": 1,

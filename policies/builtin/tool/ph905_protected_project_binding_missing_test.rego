@@ -14,6 +14,7 @@ test_fires_for_an_ambiguous_protected_project if {
 	doc := object.union(testdata.input_doc, {"matrix": {"projects": {"production_project": ambiguous}}})
 	ph905.findings == {{
 		"subject": "matrix:projects.production_project",
+		"identity": "matrix-project/name:production",
 		"project": "production_project",
 		"message": "Protected matrix project production_project matches 2 PostHog projects (1 \"Production\", 9 \"Production\"); give it the id of the one it means.",
 		"evidence": {
