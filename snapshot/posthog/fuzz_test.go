@@ -180,6 +180,9 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		{"activity_log-cursor", "activity_log", `{"next": "/api/projects/1/activity_log/?cursor=abc", "results": [` +
 			`{"id": "a1", "created_at": "2026-11-01T00:00:00Z", "scope": "FeatureFlag", "activity": "deleted", "item_id": "7", "detail": null}]}`},
 		{"roles-bare", "roles", `[{"id": "r1", "name": "Engineering", "members": []}]`},
+		// A count the pages cannot hold: it must cost one request, not
+		// an allocation of the count.
+		{"members-huge-count", "members", `{"count": 100000000000, "next": "/api/organizations/x/members/?limit=1&offset=1", "results": []}`},
 	}
 	for _, p := range pages {
 		if err := fuzzcorpus.Write(".", "FuzzDecoders", p.name, p.endpoint, []byte(p.body)); err != nil {
