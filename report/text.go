@@ -300,17 +300,25 @@ func (t *textRenderer) notEvaluated(r *Report) {
 		if ne.Name != "" {
 			item += " " + ne.Name
 		}
+		// The reason names what is missing (the engine's also what would
+		// fix it): the sections speak only without one, and scopes only
+		// where it does not name them.
 		switch {
+		case ne.Reason != "":
+			item += ": " + ne.Reason
 		case len(ne.Sections) == 0 && len(ne.Bindings) > 0:
 			item += ": needs matrix project " + strings.Join(ne.Bindings, ", ") + " bound to one PostHog project"
 		default:
 			item += ": needs " + cmp.Or(strings.Join(ne.Sections, ", "), "missing evidence")
 		}
-		if len(ne.Scopes) > 0 {
-			item += "; scopes that would fix it: " + strings.Join(ne.Scopes, ", ")
+		var unnamed []string
+		for _, sc := range ne.Scopes {
+			if !strings.Contains(ne.Reason, sc) {
+				unnamed = append(unnamed, sc)
+			}
 		}
-		if ne.Reason != "" {
-			item += "; " + ne.Reason
+		if len(unnamed) > 0 {
+			item += "; scopes that would fix it: " + strings.Join(unnamed, ", ")
 		}
 		items = append(items, item)
 	}
