@@ -96,7 +96,17 @@ func memberIDs(ms []posthog.Member) []string {
 func TestListPagesMustAddUp(t *testing.T) {
 	const n, size = 7, 2 // pages at offsets 0, 2, 4, 6
 	results := func(p map[string]any) []any { return p["results"].([]any) }
-	var host string // set by each request (for next links)
+	// host is the test server's, set by each request (for next links).
+	// Requests of an earlier server may still be in flight: guard it.
+	var (
+		hostMu sync.Mutex
+		host   string
+	)
+	curHost := func() string {
+		hostMu.Lock()
+		defer hostMu.Unlock()
+		return host
+	}
 	tests := []struct {
 		name  string
 		alter func(off int, p map[string]any) any
@@ -134,25 +144,25 @@ func TestListPagesMustAddUp(t *testing.T) {
 		}, "the count changed from 7 to 8 while the list was read (the page at offset 4)"},
 		{"next points backwards", func(off int, p map[string]any) any {
 			if off == 2 {
-				p["next"] = fmt.Sprintf("http://%s/api/organizations/o/members/?include_guests=true&limit=2&offset=0", host)
+				p["next"] = fmt.Sprintf("http://%s/api/organizations/o/members/?include_guests=true&limit=2&offset=0", curHost())
 			}
 			return p
 		}, "the page at offset 2 links to offset 0 where offset 4 is next"},
 		{"next repeats an offset", func(off int, p map[string]any) any {
 			if off == 2 {
-				p["next"] = fmt.Sprintf("http://%s/api/organizations/o/members/?include_guests=true&limit=2&offset=2", host)
+				p["next"] = fmt.Sprintf("http://%s/api/organizations/o/members/?include_guests=true&limit=2&offset=2", curHost())
 			}
 			return p
 		}, "the page at offset 2 links to offset 2 where offset 4 is next"},
 		{"next to another list", func(off int, p map[string]any) any {
 			if off == 2 {
-				p["next"] = fmt.Sprintf("http://%s/api/organizations/o/invites/?limit=2&offset=4", host)
+				p["next"] = fmt.Sprintf("http://%s/api/organizations/o/invites/?limit=2&offset=4", curHost())
 			}
 			return p
 		}, "the page at offset 2 links to another list (/api/organizations/o/invites/)"},
 		{"last page links to more", func(off int, p map[string]any) any {
 			if off == 6 {
-				p["next"] = fmt.Sprintf("http://%s/api/organizations/o/members/?include_guests=true&limit=2&offset=8", host)
+				p["next"] = fmt.Sprintf("http://%s/api/organizations/o/members/?include_guests=true&limit=2&offset=8", curHost())
 			}
 			return p
 		}, "the page at offset 6, the last of count 7, links to more"},
@@ -192,9 +202,9 @@ func TestListPagesMustAddUp(t *testing.T) {
 					return p
 				}
 				h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					f.mu.Lock()
+					hostMu.Lock()
 					host = r.Host
-					f.mu.Unlock()
+					hostMu.Unlock()
 					f.ServeHTTP(w, r)
 				})
 				ev := &events{}
