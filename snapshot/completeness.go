@@ -31,7 +31,8 @@ import (
 //     (the Cause records recordVisibility derives from the organization
 //     response, on Load too), a list that repeated items, a project whose
 //     users_with_access leaves out an organization admin or owner that
-//     members lists, a member list without the scanning key's own user.
+//     members lists, a member list without the scanning key's own user, a
+//     project list without a project the organization response names.
 //  2. Every hole has a record of its section: for a section, any record of
 //     it; for a project's part, one naming the project or one for the whole
 //     section (no project_id); for the scanning key, an api_keys record
@@ -407,6 +408,9 @@ func (v *verifier) contents() error {
 // PostHog guarantees of it, each naming the section that must then be taken
 // as partial:
 //
+//   - projects lists every project the organization response names: both
+//     are what PostHog shows the caller (projects[] of OrganizationSerializer,
+//     and the project list, filtered alike by team_ids_visible_for_user);
 //   - members lists the scanning key's own user: PostHog answers the member
 //     list only to a member, and shows every member itself
 //     (posthog/api/organization_member.py, and restricted_visible_membership_ids
@@ -429,6 +433,25 @@ func (s *Snapshot) inconsistencies() []Missing {
 			out = append(out, Missing{
 				Section: SectionMembers, Endpoint: "/api/organizations/" + s.Org.ID + "/members/", Status: 200,
 				Reason: fmt.Sprintf("members does not list the scanning key's own user %s: PostHog shows every member itself, so the list is not the whole", s.CurrentUser.Email),
+			})
+		}
+	}
+	if s.Organization != nil && s.Organization.Projects != nil && s.Projects != nil {
+		listed := map[int64]bool{}
+		for _, p := range s.Projects {
+			listed[p.ID] = true
+		}
+		var lacking []string
+		for _, p := range s.Organization.Projects {
+			if !listed[p.ID] {
+				lacking = append(lacking, fmt.Sprintf("%d %q", p.ID, p.Name))
+			}
+		}
+		if lacking != nil {
+			out = append(out, Missing{
+				Section: SectionProjects, Endpoint: "/api/organizations/" + s.Org.ID + "/projects/", Status: 200,
+				Reason: fmt.Sprintf("projects does not list %s, which the organization response names, so the list is not the whole",
+					strings.Join(lacking, ", ")),
 			})
 		}
 	}

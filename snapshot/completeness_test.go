@@ -99,6 +99,13 @@ func TestVerifyRules(t *testing.T) {
 		{"near miss: a flagged project's empty explicit members", older, func(s *snapshot.Snapshot) {
 			s.Projects[0].AccessControl, s.Projects[0].ExplicitMembers = true, []posthog.ExplicitMember{}
 		}, ""},
+		{"a project list without a project the organization names", newest, func(s *snapshot.Snapshot) {
+			s.Organization.Projects = append(s.Organization.Projects, posthog.ProjectRef{ID: 777, Name: "Hidden"})
+		}, `projects does not list 777 "Hidden", which the organization response names`},
+		{"near miss: the short project list has its record", newest, func(s *snapshot.Snapshot) {
+			s.Organization.Projects = append(s.Organization.Projects, posthog.ProjectRef{ID: 777, Name: "Hidden"})
+			s.Missing = append(s.Missing, snapshot.Missing{Section: snapshot.SectionProjects, Status: 200, Reason: "short"})
+		}, ""},
 		{"a record of a project not listed", newest, func(s *snapshot.Snapshot) {
 			s.Missing = append(s.Missing, snapshot.Missing{Section: snapshot.SectionAccessControls, ProjectID: pid(99), Status: 500})
 		}, "names project 99, which projects does not list"},

@@ -55,6 +55,17 @@ type Organization struct {
 	// resolves access to most specific subject first (newest PostHog,
 	// migration 1341; nil, as null or before, means the legacy resolution).
 	UsesMostSpecificAccessResolution *bool `json:"uses_most_specific_access_resolution"`
+	// Projects are the projects the organization response lists as visible
+	// to the caller (ProjectBasicSerializer, posthog/api/organization.py;
+	// nil when the response has no such list): every one must be in the
+	// project list too, or that list is short.
+	Projects []ProjectRef `json:"projects"`
+}
+
+// ProjectRef names a project: an item of the organization's projects[].
+type ProjectRef struct {
+	ID   int64  `json:"id" hogaudit:"required"`
+	Name string `json:"name"`
 }
 
 // Preflight is GET /_preflight/ as PostHog answers a request without a
