@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hogaudit/hogaudit/examples"
 	"github.com/hogaudit/hogaudit/internal/redact"
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
 )
@@ -25,31 +24,6 @@ import (
 var allKeys = []string{
 	posthogsim.AcmeScannerToken, posthogsim.AcmeBIKeyToken,
 	posthogsim.AcmeFlagKeyToken, posthogsim.AcmeLegacyKeyToken,
-}
-
-// newWrappedHarness is newHarness with wrap between the listener and the
-// simulator.
-func newWrappedHarness(t *testing.T, mutate func(*posthogsim.Org), wrap func(http.Handler) http.Handler, opts ...posthogsim.Option) *harness {
-	t.Helper()
-	org := posthogsim.Acme(refNow)
-	if mutate != nil {
-		mutate(org)
-	}
-	h := &harness{t: t, org: org, dir: t.TempDir()}
-	h.setNow(refNow)
-	sim := posthogsim.New(org, append([]posthogsim.Option{posthogsim.WithClock(h.now)}, opts...)...)
-	srv := httptest.NewServer(wrap(sim))
-	t.Cleanup(srv.Close)
-	h.sim, h.url = sim, srv.URL
-	h.vars = map[string]string{
-		"POSTHOG_HOST":             srv.URL,
-		"POSTHOG_PERSONAL_API_KEY": posthogsim.AcmeScannerToken,
-	}
-	for name, tok := range posthogsim.AcmeAuditKeys {
-		h.vars[name] = tok
-	}
-	h.writeMatrix(string(examples.Matrix))
-	return h
 }
 
 // leakyServer answers like a server that echoes keys in every string it

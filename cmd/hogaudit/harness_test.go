@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -45,6 +46,13 @@ func (h *harness) setNow(t time.Time) { h.clock.Store(t.UnixNano()) }
 // and a copy of the example matrix in the working directory.
 func newHarness(t *testing.T, mutate func(*posthogsim.Org), opts ...posthogsim.Option) *harness {
 	t.Helper()
+	return newWrappedHarness(t, mutate, nil, opts...)
+}
+
+// newWrappedHarness is newHarness with wrap, if not nil, between the
+// listener and the simulator.
+func newWrappedHarness(t *testing.T, mutate func(*posthogsim.Org), wrap func(http.Handler) http.Handler, opts ...posthogsim.Option) *harness {
+	t.Helper()
 	org := posthogsim.Acme(refNow)
 	if mutate != nil {
 		mutate(org)
@@ -53,7 +61,11 @@ func newHarness(t *testing.T, mutate func(*posthogsim.Org), opts ...posthogsim.O
 	h.setNow(refNow)
 	// PostHog's clock is the collector's: it stamps the keys' last_used_at.
 	sim := posthogsim.New(org, append([]posthogsim.Option{posthogsim.WithClock(h.now)}, opts...)...)
-	srv := httptest.NewServer(sim)
+	var handler http.Handler = sim
+	if wrap != nil {
+		handler = wrap(sim)
+	}
+	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	h.sim, h.url = sim, srv.URL
 	h.vars = map[string]string{

@@ -137,23 +137,17 @@ func Check(path string) error {
 // keeping its mode and its content: for files that others write to as well,
 // such as GitHub's step summary. It is not atomic.
 func Append(path string, fill func(w io.Writer) error) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := fill(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return writeOpen(path, os.O_WRONLY|os.O_APPEND, fill)
 }
 
 // writeInPlace writes to a device or pipe, which cannot be replaced.
 func writeInPlace(path string, fill func(w io.Writer) error) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	return writeOpen(path, os.O_WRONLY, fill)
+}
+
+// writeOpen opens the existing path with flag and calls fill on it.
+func writeOpen(path string, flag int, fill func(w io.Writer) error) error {
+	f, err := os.OpenFile(path, flag, 0)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
