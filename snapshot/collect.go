@@ -729,13 +729,11 @@ func (col *collector) projects(ctx context.Context) error {
 	if err != nil {
 		return col.fail(SectionProjects, nil, col.orgPath("projects"), err)
 	}
-	ps, dup := dedupeProjects(ps)
+	// The client refuses a list that repeats an id (it does not add up),
+	// so each project is here once.
+	sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
 	col.mu.Lock()
 	defer col.mu.Unlock()
-	if dup != nil {
-		dup.Endpoint = col.orgPath("projects")
-		col.snap.Missing = append(col.snap.Missing, *dup)
-	}
 	col.snap.Projects = make([]Project, len(ps))
 	for i, p := range ps {
 		col.snap.Projects[i] = Project{
@@ -744,39 +742,6 @@ func (col *collector) projects(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// dedupeProjects sorts the project list by id and collapses the projects it
-// names more than once to the first of each id. When it did, it returns a
-// partial record of the projects section (Endpoint left for the caller)
-// naming every repeated id and the names it came with: a list that repeats
-// items may also lack some, so the section is not the whole.
-func dedupeProjects(ps []posthog.ProjectSummary) ([]posthog.ProjectSummary, *Missing) {
-	sort.SliceStable(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
-	out := make([]posthog.ProjectSummary, 0, len(ps))
-	var repeats []string
-	for i := 0; i < len(ps); {
-		j := i + 1
-		names := []string{fmt.Sprintf("%q", ps[i].Name)}
-		for j < len(ps) && ps[j].ID == ps[i].ID {
-			names = append(names, fmt.Sprintf("%q", ps[j].Name))
-			j++
-		}
-		if j-i > 1 {
-			repeats = append(repeats, fmt.Sprintf("%d (%d times, as %s)", ps[i].ID, j-i, strings.Join(names, ", ")))
-		}
-		out = append(out, ps[i])
-		i = j
-	}
-	if repeats == nil {
-		return out, nil
-	}
-	list := strings.Join(repeats, "; ")
-	return out, &Missing{
-		Section: SectionProjects, Status: 200, Cause: CauseDuplicateItems,
-		Detail: "repeated project ids: " + list,
-		Reason: "PostHog listed project " + list + "; the duplicates were collapsed by id, and a list that repeats projects may lack others",
-	}
 }
 
 // Phase 3 tasks.

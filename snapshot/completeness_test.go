@@ -162,7 +162,7 @@ func TestVerifyRules(t *testing.T) {
 		}, ""},
 		{"a partial section marked n/a", newest, func(s *snapshot.Snapshot) {
 			s.IdentityProviderConfigs = nil
-			s.Missing = append(s.Missing, snapshot.Missing{Section: snapshot.SectionIdentityProviderConfigs, Status: 404, NotApplicable: true, Cause: snapshot.CauseDuplicateItems})
+			s.Missing = append(s.Missing, snapshot.Missing{Section: snapshot.SectionIdentityProviderConfigs, Status: 404, NotApplicable: true, Cause: snapshot.CauseScannerNotAdmin})
 		}, "says not_applicable and that the section is partial"},
 	}
 	for _, c := range cases {
@@ -190,43 +190,6 @@ func TestAnApplicableRecordOnDataMarksItPartial(t *testing.T) {
 	}
 	if got.Complete() || len(got.Roles) == 0 {
 		t.Errorf("complete %v roles %d", got.Complete(), len(got.Roles))
-	}
-}
-
-func TestDedupeProjects(t *testing.T) {
-	f := startAcme(t)
-	f.org.Projects = append(f.org.Projects, f.org.Projects[1], f.org.Projects[0])
-	f.org.Projects[len(f.org.Projects)-1].Name = "Production (copy)"
-	s := f.collect(t, refNow)
-	ids := []int64{}
-	for _, p := range s.Projects {
-		ids = append(ids, p.ID)
-	}
-	if s.Projects == nil {
-		t.Skip("the client refused the repeated list: nothing to collapse")
-	}
-	if !slices.Equal(ids, []int64{12345, 12346}) || s.Projects[0].Name != "Production" {
-		t.Errorf("projects %v (%q)", ids, s.Projects[0].Name)
-	}
-	var rec snapshot.Missing
-	for _, m := range s.Missing {
-		if m.Cause == snapshot.CauseDuplicateItems {
-			rec = m
-		}
-	}
-	want := `PostHog listed project 12345 (2 times, as "Production", "Production (copy)"); 12346 (2 times, as "Staging", "Staging")`
-	if rec.Section != snapshot.SectionProjects || rec.Endpoint != "/api/organizations/"+posthogsim.AcmeOrgID+"/projects/" || !strings.HasPrefix(rec.Reason, want) {
-		t.Errorf("record %+v", rec)
-	}
-	if s.Complete() || !s.Partial(snapshot.SectionProjects) {
-		t.Error("a list that repeated projects is partial")
-	}
-	if _, err := snapshot.Decode(marshal(t, s)); err != nil {
-		t.Errorf("does not load: %v", err)
-	}
-	// Near miss: Acme's own list.
-	if s := startAcme(t).collect(t, refNow); !s.Complete() {
-		t.Errorf("missing %+v", s.Missing)
 	}
 }
 

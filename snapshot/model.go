@@ -345,15 +345,11 @@ const (
 	// whether the scanning key sees the whole section cannot be told. The
 	// organization's own Missing record names the fix.
 	CauseScannerLevelUnknown = "scanner_level_unknown"
-	// CauseDuplicateItems: PostHog listed an item more than once (the same
-	// project id twice). The duplicates were collapsed by id; a list that
-	// repeats items may also lack some, so the section is partial.
-	CauseDuplicateItems = "duplicate_items"
 )
 
 // Partial reports whether section was read but may lack items: a record
-// for the whole section (no project) carries a cause (CauseScanner…, the
-// key cannot see everything; CauseDuplicateItems, PostHog repeated items).
+// for the whole section (no project) carries a cause (CauseScanner…: the
+// key cannot see everything).
 func (s *Snapshot) Partial(section string) bool {
 	for _, m := range s.Missing {
 		if m.Section == section && m.ProjectID == nil && m.Cause != "" {
