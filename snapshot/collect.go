@@ -848,7 +848,7 @@ func (col *collector) projectTasks() []func(context.Context) error {
 			tasks = append(tasks, func(ctx context.Context) error {
 				ms, err := col.c.ExplicitMembers(ctx, id)
 				if err != nil {
-					return col.failExplicitMembers(pid, path("explicit_members"), err)
+					return col.fail(SectionExplicitMembers, pid, path("explicit_members"), err)
 				}
 				sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
 				col.mu.Lock()
@@ -860,31 +860,6 @@ func (col *collector) projectTasks() []func(context.Context) error {
 	}
 	return tasks
 }
-
-// failExplicitMembers records a failed explicit_members request. A 404 is
-// "not applicable" (newer PostHog removed the endpoint), except for an
-// organization whose features make the legacy access_control flag private
-// on PostHog 2024 and before: there the project admits only its explicit
-// members, so without them its access is unknown — unless the deployment
-// shows it is the newest PostHog, which ignores the flag (settled in
-// settleExplicitMembers once every request is done).
-func (col *collector) failExplicitMembers(projectID *int64, endpoint string, err error) error {
-	if isFatal(err) {
-		return err
-	}
-	m := col.missingFor(SectionExplicitMembers, endpoint, err)
-	m.ProjectID = projectID
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	if m.NotApplicable && legacyProjectPermissioning(col.snap.Organization) {
-		m.NotApplicable = false
-		m.Reason = legacyExplicitMembersReason
-	}
-	col.snap.Missing = append(col.snap.Missing, m)
-	return nil
-}
-
-const legacyExplicitMembersReason = "the organization has project_based_permissioning without advanced_permissions, so on PostHog 2024 and before this private project admits only its explicit members, and the deployment did not serve them"
 
 // legacyProjectPermissioning reports whether org's features make a project
 // with the legacy access_control flag private on PostHog 2024 and before
@@ -900,21 +875,29 @@ func legacyProjectPermissioning(org *posthog.Organization) bool {
 	return slices.Contains(fs, "project_based_permissioning") && !slices.Contains(fs, "advanced_permissions")
 }
 
-// settleExplicitMembers turns the explicit_members 404s failExplicitMembers
-// kept as missing evidence into "not applicable" when the deployment served
-// users_with_access or identity_provider_configs, endpoints only the newest
-// PostHog has: its membership gate checks access_control alone and ignores
-// the legacy flag and project_based_permissioning, so no explicit member
-// decides anything there. It runs after every request has finished.
+// settleExplicitMembers decides, once every request is done, what an
+// explicit_members 404 means, by the rule Load applies too
+// (Snapshot.NotApplicable): newer PostHog removed the endpoint, so it is
+// "not applicable" — except in an organization whose features make the
+// legacy access_control flag private on PostHog 2024 and before, where the
+// project admits only its explicit members and, unless the deployment
+// showed itself the newest PostHog (which ignores the flag), its access is
+// unknown without them.
 func (col *collector) settleExplicitMembers() {
 	s := col.snap
-	if !s.servedNewestEndpoints() {
+	if !legacyProjectPermissioning(s.Organization) {
 		return
 	}
+	applicable := !s.NotApplicable(SectionExplicitMembers)
 	for i := range s.Missing {
 		m := &s.Missing[i]
-		if m.Section == SectionExplicitMembers && m.Status == 404 && m.Reason == legacyExplicitMembersReason {
-			m.NotApplicable = true
+		if m.Section != SectionExplicitMembers || m.Status != 404 || !m.NotApplicable {
+			continue
+		}
+		if applicable {
+			m.NotApplicable = false
+			m.Reason = "the organization has project_based_permissioning without advanced_permissions, so on PostHog 2024 and before this private project admits only its explicit members, and the deployment did not serve them"
+		} else {
 			m.Reason = "not applicable on this deployment: the newest PostHog ignores project_based_permissioning and the legacy access_control flag"
 		}
 	}
