@@ -39,13 +39,8 @@ func (c *Client) Organization(ctx context.Context, orgID string) (*Organization,
 // is the owner's current organization, Organizations every organization the
 // owner belongs to. Scope user:read.
 func (c *Client) CurrentUser(ctx context.Context) (*CurrentUser, error) {
-	const path = "/api/users/@me/"
-	body, err := c.fetch(ctx, c.url(path, nil))
+	me, body, err := getWithBody[CurrentUser](ctx, c, "/api/users/@me/", nil)
 	if err != nil {
-		return nil, err
-	}
-	me := new(CurrentUser)
-	if err := decodeChecked(http.MethodGet, path, "", body, me); err != nil {
 		return nil, err
 	}
 	// organizations[] (OrganizationBasicSerializer) only names the user's

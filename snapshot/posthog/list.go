@@ -18,15 +18,22 @@ import (
 // of null, or one that lacks a field T declares required, fails with a
 // *DecodeError (ErrMalformed): never a zero-valued T.
 func Get[T any](ctx context.Context, c *Client, path string, query url.Values) (*T, error) {
+	v, _, err := getWithBody[T](ctx, c, path, query)
+	return v, err
+}
+
+// getWithBody is Get, also returning the answer's body, for the endpoints
+// that read more of it than T holds.
+func getWithBody[T any](ctx context.Context, c *Client, path string, query url.Values) (*T, []byte, error) {
 	body, err := c.fetch(ctx, c.url(path, query))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	v := new(T)
 	if err := decodeChecked(http.MethodGet, path, "", body, v); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return v, nil
+	return v, body, nil
 }
 
 // Keyed is implemented by the items of every list the client reads.
