@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -96,4 +97,39 @@ func TestScanOfAShortProjectListIsIncomplete(t *testing.T) {
 			t.Errorf("exit %d, complete %v; want the demo's verdict on complete evidence:\n%s", res.code, rep.Snapshot.Complete, res.stderr)
 		}
 	})
+}
+
+// A snapshot file whose organization names a project its project list
+// lacks, with no record saying so, is refused (exit 2) — and the project's
+// name, server-controlled, carries no key into the message.
+func TestCheckRefusesAProjectListShorterThanTheOrganization(t *testing.T) {
+	h := newHarness(t, nil)
+	if res := h.run(scanArgs("--snapshot-out", "snap.json", "-q")...); res.code != 1 {
+		t.Fatalf("scan: exit %d:\n%s", res.code, res.stderr)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(readFile(t, h.path("snap.json"))), &doc); err != nil {
+		t.Fatal(err)
+	}
+	secret := "phx_" + strings.Repeat("Zq9", 12)
+	org := doc["organization"].(map[string]any)
+	org["projects"] = append(org["projects"].([]any), map[string]any{"id": 999, "name": "Hidden " + secret})
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(h.path("doctored.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := h.run("check", "--snapshot", "doctored.json")
+	if res.code != 2 || !strings.Contains(res.stderr, "projects does not list 999") {
+		t.Errorf("check of the doctored snapshot: exit %d, want 2 naming project 999:\n%s", res.code, res.stderr)
+	}
+	if strings.Contains(res.stdout+res.stderr, secret[4:]) {
+		t.Errorf("a key in a project name reached the output:\n%s", res.stderr)
+	}
+	// Near miss: the snapshot as written checks.
+	if res := h.run("check", "--snapshot", "snap.json"); res.code != 1 {
+		t.Errorf("check of the snapshot as written: exit %d, want 1:\n%s", res.code, res.stderr)
+	}
 }
