@@ -228,13 +228,20 @@ func TestFaultsPersistentAreNamedInTheReport(t *testing.T) {
 			bound:  slack,
 		},
 		{
-			name:     "a body that stalls on every attempt",
-			faults:   []posthogsim.Fault{{Path: "/invites/", Kind: posthogsim.FaultStallBody, Times: 1 << 20}},
-			args:     []string{"--request-timeout", "200ms", "--timeout", "3s"},
+			name:   "a body that stalls on every attempt",
+			faults: []posthogsim.Fault{{Path: "/invites/", Kind: posthogsim.FaultStallBody, Times: 1 << 20}},
+			// Attempts of 200ms, with waits of 1s, 2s, 4s times a random
+			// factor in [0.8, 1.2): the fourth attempt ends between 6.4s
+			// and 9s after the request starts, and the wait after it
+			// (6.4s at least) would pass 11s, so the request gives up
+			// then, naming its timeout, even when a loaded machine starts
+			// it up to 2s late. With a shorter --timeout some draws of the
+			// waits let the deadline cut an attempt short instead.
+			args:     []string{"--request-timeout", "200ms", "--timeout", "11s"},
 			section:  snapshot.SectionInvites,
 			endpoint: orgPath + "invites/", status: 0,
 			reason: []string{"no complete response within the request timeout of 200ms (--request-timeout)"},
-			bound:  3*time.Second + slack,
+			bound:  11*time.Second + slack,
 		},
 		{
 			name:    "the collection's --timeout",
