@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/hogaudit/hogaudit/snapshot"
 )
 
 // How a key was bound (ProjectBinding.By, GroupBinding.By).
@@ -39,8 +37,9 @@ type ProjectBinding struct {
 	// or ByKey): the name given, else the key without "_project" when
 	// that matches, else the key.
 	MatchName string
-	// Unknown says the snapshot has no projects section, so whether the key
-	// binds cannot be told; Bound is then false.
+	// Unknown says the inventory does not know every project
+	// (Inventory.ProjectsKnown false), so whether the key binds cannot be
+	// told; Bound is then false.
 	Unknown bool
 	// Bound says a PostHog project was found: ProjectID and ProjectName
 	// are set.
@@ -91,8 +90,9 @@ type GroupBinding struct {
 	By string
 	// MatchName is the role name compared (By ByRole or ByKey).
 	MatchName string
-	// Unknown says the snapshot has no roles section while the group needs
-	// a role; Bound is then false.
+	// Unknown says the inventory does not know every role
+	// (Inventory.RolesKnown false) while the group needs a role; Bound is
+	// then false.
 	Unknown bool
 	// Bound says the group has members it can be matched by: a role was
 	// found (RoleID, RoleName set), or By is ByMembers.
@@ -104,7 +104,7 @@ type GroupBinding struct {
 	Ambiguous []string
 }
 
-// Bound is a Matrix bound to one snapshot at one moment: its keys resolved
+// Bound is a Matrix bound to one Inventory at one moment: its keys resolved
 // to PostHog projects and roles, its exceptions' expiry evaluated. It is
 // immutable and safe for concurrent use.
 type Bound struct {
@@ -157,14 +157,15 @@ func (mp memberPatterns) match(email string) bool {
 	return false
 }
 
-// Bind resolves the matrix's project and group keys against s and evaluates
-// its exceptions at now: when checking a snapshot, its CollectedAt (never the
-// clock), so that an exception valid when the snapshot was collected still
-// applies to it. It never fails: a key that matches nothing is
-// recorded as unbound (rule PH903 reports it). When s is nil or lacks its
-// projects (roles) section, project (role) bindings are unknown; so are the
-// project bindings when s's project list is partial (the scanning key may
-// not see every project, snapshot.Snapshot.Partial).
+// Bind resolves the matrix's project and group keys against inv and
+// evaluates its exceptions at now: when checking a snapshot, its CollectedAt
+// (never the clock), so that an exception valid when the snapshot was
+// collected still applies to it. It never fails: a key that matches nothing
+// is recorded as unbound (rule PH903 reports it). When inv is nil or does not
+// know every project (Inventory.ProjectsKnown false), the project bindings
+// are Unknown; so are the bindings of groups that need a role when it does
+// not know every role (Inventory.RolesKnown false). Bind keeps no reference
+// to inv.
 //
 // A project key binds by its id when projects: gives one (and only by it),
 // else by its name, else by the key without a trailing "_project" (or
@@ -173,21 +174,24 @@ func (mp memberPatterns) match(email string) bool {
 // like its key; a group with members: or keys: and no role: is bound.
 // Names are compared case-insensitively with '_', '-' and ' ' alike. A name
 // that matches several projects (roles) binds to none of them; a project the
-// snapshot lists twice (the same id) counts once. ProjectBinding.Failing
+// inventory lists twice (the same id) counts once. ProjectBinding.Failing
 // says which bindings leave the rules unable to judge.
-func (m *Matrix) Bind(s *snapshot.Snapshot, now time.Time) *Bound {
+func (m *Matrix) Bind(inv *Inventory, now time.Time) *Bound {
 	b := &Bound{m: m, now: now.UTC(), byProjectID: map[int64]string{}}
-	var projects []snapshot.Project
-	var roles []snapshot.Role
-	if s == nil || s.Projects == nil || s.Partial(snapshot.SectionProjects) {
-		b.unknownProjects = true
-	} else {
-		projects = s.Projects
+	if inv == nil {
+		inv = &Inventory{}
 	}
-	if s == nil || s.Roles == nil {
-		b.unknownGroups = true
+	var projects []Target[int64]
+	var roles []Target[string]
+	if inv.ProjectsKnown {
+		projects = inv.Projects
 	} else {
-		roles = s.Roles
+		b.unknownProjects = true
+	}
+	if inv.RolesKnown {
+		roles = inv.Roles
+	} else {
+		b.unknownGroups = true
 	}
 
 	for _, key := range m.ProjectKeys() {
@@ -209,11 +213,11 @@ func (m *Matrix) Bind(s *snapshot.Snapshot, now time.Time) *Bound {
 	for _, x := range m.Exceptions {
 		b.exceptions = append(b.exceptions, newException(x, b.now))
 	}
-	b.keys = bindKeys(m, s)
+	b.keys = bindKeys(m, inv.KeyLabels)
 	return b
 }
 
-func (b *Bound) bindProject(key string, projects []snapshot.Project) ProjectBinding {
+func (b *Bound) bindProject(key string, projects []Target[int64]) ProjectBinding {
 	pb := ProjectBinding{Key: key, Pos: b.m.projectPos[key], By: ByKey}
 	decl := b.m.Projects[key]
 	var names []string
@@ -237,7 +241,7 @@ func (b *Bound) bindProject(key string, projects []snapshot.Project) ProjectBind
 		pb.Unknown = true
 		return pb
 	}
-	var found []snapshot.Project
+	var found []Target[int64]
 	if pb.By == ByID {
 		for _, p := range projects {
 			if p.ID == int64(decl.ID.Value) {
@@ -257,8 +261,8 @@ func (b *Bound) bindProject(key string, projects []snapshot.Project) ProjectBind
 		}
 	}
 	// A project listed twice is one project.
-	slices.SortStableFunc(found, func(a, b snapshot.Project) int { return cmpInt64(a.ID, b.ID) })
-	found = slices.CompactFunc(found, func(a, b snapshot.Project) bool { return a.ID == b.ID })
+	slices.SortStableFunc(found, func(a, b Target[int64]) int { return cmpInt64(a.ID, b.ID) })
+	found = slices.CompactFunc(found, func(a, b Target[int64]) bool { return a.ID == b.ID })
 	switch len(found) {
 	case 0:
 		near := pb.MatchName
@@ -290,7 +294,7 @@ func cmpInt64(a, b int64) int {
 // nearestProjects returns the (at most n) projects whose names are nearest
 // to name (edit distance of the names as sameName compares them; ties by
 // id), each id once.
-func nearestProjects(projects []snapshot.Project, name string, n int) []Candidate {
+func nearestProjects(projects []Target[int64], name string, n int) []Candidate {
 	type scored struct {
 		c Candidate
 		d int
@@ -318,7 +322,7 @@ func nearestProjects(projects []snapshot.Project, name string, n int) []Candidat
 	return out
 }
 
-func (b *Bound) bindGroup(key string, roles []snapshot.Role) GroupBinding {
+func (b *Bound) bindGroup(key string, roles []Target[string]) GroupBinding {
 	gb := GroupBinding{Key: key, Pos: b.m.groupPos[key], By: ByKey, MatchName: key, OrgLevel: LevelMember}
 	if decl := b.m.Groups[key]; decl != nil {
 		gb.Declared = true
@@ -336,7 +340,7 @@ func (b *Bound) bindGroup(key string, roles []snapshot.Role) GroupBinding {
 		gb.Unknown = true
 		return gb
 	}
-	var found []snapshot.Role
+	var found []Target[string]
 	for _, r := range roles {
 		if sameName(r.Name, gb.MatchName) {
 			found = append(found, r)

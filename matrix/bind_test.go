@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/hogaudit/hogaudit/snapshot"
 )
 
 type project struct {
@@ -18,23 +16,17 @@ type role struct {
 	id, name string
 }
 
-// snap returns a snapshot with the projects and roles given; nil leaves
-// the section missing.
-func snap(projects []project, roles []role) *snapshot.Snapshot {
-	s := &snapshot.Snapshot{SchemaVersion: snapshot.SchemaVersion}
-	if projects != nil {
-		s.Projects = []snapshot.Project{}
-		for _, p := range projects {
-			s.Projects = append(s.Projects, snapshot.Project{ID: p.id, Name: p.name})
-		}
+// snap returns the inventory of a snapshot with the projects and roles
+// given: a nil list leaves that section unknown, as a missing section does.
+func snap(projects []project, roles []role) *Inventory {
+	inv := &Inventory{ProjectsKnown: projects != nil, RolesKnown: roles != nil}
+	for _, p := range projects {
+		inv.Projects = append(inv.Projects, Target[int64]{ID: p.id, Name: p.name})
 	}
-	if roles != nil {
-		s.Roles = []snapshot.Role{}
-		for _, r := range roles {
-			s.Roles = append(s.Roles, snapshot.Role{ID: r.id, Name: r.name})
-		}
+	for _, r := range roles {
+		inv.Roles = append(inv.Roles, Target[string]{ID: r.id, Name: r.name})
 	}
-	return s
+	return inv
 }
 
 func mustDate(t *testing.T, s string) time.Time {
@@ -216,16 +208,23 @@ func TestBindUnknownSections(t *testing.T) {
 	m := mustParse(t, bindMatrix)
 	tests := []struct {
 		name string
-		s    *snapshot.Snapshot
+		inv  *Inventory
 		want map[string]any
 	}{
 		{"no projects", snap(nil, []role{{"r1", "Platform Team"}}), map[string]any{"projects": true}},
 		{"no roles", snap([]project{{7, "Production"}}, nil), map[string]any{"groups": true}},
-		{"no snapshot", nil, map[string]any{"projects": true, "groups": true}},
+		{"no inventory", nil, map[string]any{"projects": true, "groups": true}},
+		{"nothing known", &Inventory{}, map[string]any{"projects": true, "groups": true}},
+		// Lists the inventory does not vouch for are not read: a project
+		// or role absent from an incomplete list may exist.
+		{"lists not known complete", &Inventory{
+			Projects: []Target[int64]{{ID: 7, Name: "Production"}, {ID: 8, Name: "web app"}},
+			Roles:    []Target[string]{{ID: "r1", Name: "Platform Team"}},
+		}, map[string]any{"projects": true, "groups": true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := m.Bind(tt.s, time.Now())
+			b := m.Bind(tt.inv, time.Now())
 			doc := b.Document()
 			if diff := cmp.Diff(tt.want, doc["binding_unknown"]); diff != "" {
 				t.Errorf("binding_unknown (-want +got):\n%s", diff)
@@ -233,8 +232,8 @@ func TestBindUnknownSections(t *testing.T) {
 			_, projectsUnknown := tt.want["projects"]
 			_, groupsUnknown := tt.want["groups"]
 			for _, pb := range b.Projects() {
-				if pb.Unknown != projectsUnknown || (projectsUnknown && pb.Bound) {
-					t.Errorf("project %s: Unknown %v Bound %v", pb.Key, pb.Unknown, pb.Bound)
+				if pb.Unknown != projectsUnknown || (projectsUnknown && (pb.Bound || len(pb.Candidates) > 0)) {
+					t.Errorf("project %s: Unknown %v Bound %v Candidates %v", pb.Key, pb.Unknown, pb.Bound, pb.Candidates)
 				}
 				_, has := lookupDotted(doc, "projects."+pb.Key+".bound")
 				if has == projectsUnknown {
@@ -257,6 +256,26 @@ func TestBindUnknownSections(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBindKnownEmptyInventory is the near miss of TestBindUnknownSections:
+// an organization known to have no projects and no roles leaves every key
+// that needs one unbound (rule PH903), not unknown.
+func TestBindKnownEmptyInventory(t *testing.T) {
+	b := mustParse(t, bindMatrix).Bind(&Inventory{ProjectsKnown: true, RolesKnown: true}, time.Now())
+	if got, ok := b.Document()["binding_unknown"]; ok {
+		t.Errorf("binding_unknown = %v, want absent", got)
+	}
+	for _, pb := range b.Projects() {
+		if pb.Unknown || pb.Bound {
+			t.Errorf("project %s: Unknown %v Bound %v, want unbound", pb.Key, pb.Unknown, pb.Bound)
+		}
+	}
+	for _, gb := range b.Groups() {
+		if gb.Unknown || gb.Bound != (gb.By == ByMembers) {
+			t.Errorf("group %s: Unknown %v Bound %v", gb.Key, gb.Unknown, gb.Bound)
+		}
 	}
 }
 

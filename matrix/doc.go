@@ -1,7 +1,8 @@
-// Package matrix reads hogaudit's access matrix (shared/design/MATRIX.md),
-// binds it to a PostHog organization's snapshot, and turns it into the
-// normalized document the Rego rules read as input.matrix
-// (policies/INPUT.md).
+// Package matrix reads hogaudit's access matrix (shared/design/MATRIX.md), binds it
+// to a PostHog organization's Inventory, and turns it into the normalized
+// document the Rego rules read as input.matrix (policies/INPUT.md). It
+// imports no other hogaudit package: the caller describes the organization
+// in an Inventory (policies.Inventory builds one from a snapshot).
 //
 // # Parsing
 //
@@ -28,11 +29,12 @@
 // # Binding
 //
 // Matrix.Bind resolves project keys to PostHog projects and group keys to
-// RBAC roles in a snapshot (see Bind for the rules) and evaluates exceptions
-// at a given time. It never fails: a key that binds to nothing is recorded
-// as unbound and rule PH903 reports it. When the snapshot lacks its projects
-// (or roles) section, the bindings of that kind cannot be told: they are
-// marked Unknown, their "bound" is left out of the document, and the
+// RBAC roles of an Inventory (see Bind for the rules) and evaluates
+// exceptions at a given time. It never fails: a key that binds to nothing is
+// recorded as unbound and rule PH903 reports it. When the inventory does not
+// know every project (or role) — the snapshot lacks the section, or its
+// project list is partial — the bindings of that kind cannot be told: they
+// are marked Unknown, their "bound" is left out of the document, and the
 // document's binding_unknown says which kinds are affected
 // ({"projects": true, "groups": true}). A group bound by members: or keys:
 // alone needs no role and stays bound.

@@ -17,7 +17,7 @@ var writeFuzzSeeds = flag.Bool("write-fuzz-seeds", false, "rewrite testdata/fuzz
 var fuzzNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
 // FuzzParse feeds arbitrary bytes to Parse. It must never panic; an
-// accepted document must bind to a snapshot, produce its input document,
+// accepted document must bind to an inventory, produce its input document,
 // and parse to the same document a second time (Parse is deterministic).
 func FuzzParse(f *testing.F) {
 	s := snap(

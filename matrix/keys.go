@@ -1,13 +1,10 @@
 package matrix
 
-import (
-	"slices"
-
-	"github.com/hogaudit/hogaudit/snapshot"
-)
+import "slices"
 
 // KeyBinding is one personal API key label the matrix declares under a
-// group's keys:, and whether the snapshot holds a key with that label.
+// group's keys:, and whether the evidence holds a key with that label
+// (Inventory.KeyLabels).
 //
 // PostHog lets a personal API key read only itself
 // (GET /api/personal_api_keys/@current/), so hogaudit sees exactly the keys
@@ -21,19 +18,17 @@ type KeyBinding struct {
 	Pos
 	// Groups are the groups whose keys: list the label, sorted.
 	Groups []string
-	// Audited says the snapshot holds a key with this label (compared
+	// Audited says Inventory.KeyLabels holds this label (compared
 	// exactly, as KeyGroups does).
 	Audited bool
 }
 
-// bindKeys lists the labels of every group's keys:, sorted, and marks those a
-// key of s carries.
-func bindKeys(m *Matrix, s *snapshot.Snapshot) []KeyBinding {
-	held := map[string]bool{}
-	if s != nil {
-		for _, k := range s.APIKeys {
-			held[k.Label] = true
-		}
+// bindKeys lists the labels of every group's keys:, sorted, and marks those
+// held lists.
+func bindKeys(m *Matrix, held []string) []KeyBinding {
+	audited := make(map[string]bool, len(held))
+	for _, l := range held {
+		audited[l] = true
 	}
 	byLabel := map[string]*KeyBinding{}
 	for _, g := range m.GroupKeys() {
@@ -44,7 +39,7 @@ func bindKeys(m *Matrix, s *snapshot.Snapshot) []KeyBinding {
 		for _, it := range decl.Keys.Items {
 			kb := byLabel[it.Value]
 			if kb == nil {
-				kb = &KeyBinding{Label: it.Value, Pos: it.Pos, Audited: held[it.Value]}
+				kb = &KeyBinding{Label: it.Value, Pos: it.Pos, Audited: audited[it.Value]}
 				byLabel[it.Value] = kb
 			}
 			if !slices.Contains(kb.Groups, g) {
@@ -60,7 +55,7 @@ func bindKeys(m *Matrix, s *snapshot.Snapshot) []KeyBinding {
 }
 
 // Keys returns every key label the matrix declares, sorted, with whether the
-// bound snapshot audited it. The caller owns the returned slice.
+// inventory it was bound to holds a key with that label. The caller owns the returned slice.
 func (b *Bound) Keys() []KeyBinding {
 	out := slices.Clone(b.keys)
 	for i := range out {

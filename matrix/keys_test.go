@@ -5,9 +5,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/hogaudit/hogaudit/snapshot"
-	"github.com/hogaudit/hogaudit/snapshot/posthog"
 )
 
 const keysMatrix = `groups:
@@ -20,12 +17,11 @@ const keysMatrix = `groups:
       - Nightly-Export
 `
 
-func withKeys(labels ...string) *snapshot.Snapshot {
-	s := snap([]project{{7, "Production"}}, []role{})
-	for _, l := range labels {
-		s.APIKeys = append(s.APIKeys, snapshot.APIKey{Source: snapshot.KeySourceAudit, PersonalAPIKey: posthog.PersonalAPIKey{Label: l}})
-	}
-	return s
+// withKeys returns an inventory holding keys with the labels given.
+func withKeys(labels ...string) *Inventory {
+	inv := snap([]project{{7, "Production"}}, []role{})
+	inv.KeyLabels = labels
+	return inv
 }
 
 func TestBindKeysMarksTheAuditedOnes(t *testing.T) {
@@ -52,11 +48,11 @@ func TestBindKeysMarksTheAuditedOnes(t *testing.T) {
 			t.Errorf("%s should be audited", k.Label)
 		}
 	}
-	// Without a snapshot, or without keys, nothing is audited; a matrix
+	// Without an inventory, or without keys, nothing is audited; a matrix
 	// without keys: declares none.
 	for _, kb := range m.Bind(nil, time.Now()).Keys() {
 		if kb.Audited {
-			t.Errorf("%s audited without a snapshot", kb.Label)
+			t.Errorf("%s audited without an inventory", kb.Label)
 		}
 	}
 	if ks := mustParse(t, "groups:\n  eng: {role: Engineering}\n").Bind(withKeys("x"), time.Now()).Keys(); len(ks) != 0 {
@@ -64,22 +60,27 @@ func TestBindKeysMarksTheAuditedOnes(t *testing.T) {
 	}
 }
 
+// TestBindPartialProjectListIsUnknown: a project list the inventory does
+// not vouch for (policies.Inventory leaves ProjectsKnown false for a partial
+// section) cannot tell a project is gone; the matrix does not read it.
 func TestBindPartialProjectListIsUnknown(t *testing.T) {
 	m := mustParse(t, bindMatrix)
-	s := snap([]project{{7, "Production"}}, []role{{"r1", "Platform Team"}})
-	level := 1
-	s.Missing = append(s.Missing, snapshot.Missing{
-		Section: snapshot.SectionProjects, Cause: snapshot.CauseScannerNotAdmin, ScannerLevel: &level, Status: 200,
-	})
-	doc := m.Bind(s, time.Now()).Document()
-	if diff := cmp.Diff(map[string]any{"projects": true}, doc["binding_unknown"]); diff != "" {
+	inv := snap([]project{{7, "Production"}}, []role{{"r1", "Platform Team"}})
+	inv.ProjectsKnown = false
+	b := m.Bind(inv, time.Now())
+	if diff := cmp.Diff(map[string]any{"projects": true}, b.Document()["binding_unknown"]); diff != "" {
 		t.Errorf("a partial project list cannot tell a project is gone (-want +got):\n%s", diff)
 	}
-	// Near miss: a per-project record with a cause does not make the list
-	// partial.
-	pid := int64(7)
-	s.Missing[0].ProjectID = &pid
-	if _, ok := m.Bind(s, time.Now()).Document()["binding_unknown"]; ok {
-		t.Error("a record for one project must not make the project list unknown")
+	if pb := bindingOf(t, b, "by_id"); pb.Bound || !pb.Unknown {
+		t.Errorf("by_id bound to a list not known complete: %+v", pb)
+	}
+	// Near miss: the same list, known complete, binds.
+	inv.ProjectsKnown = true
+	b = m.Bind(inv, time.Now())
+	if _, ok := b.Document()["binding_unknown"]; ok {
+		t.Error("a complete project list must not leave the bindings unknown")
+	}
+	if pb := bindingOf(t, b, "by_id"); !pb.Bound || pb.ProjectID != 7 {
+		t.Errorf("by_id = %+v, want bound to 7", pb)
 	}
 }

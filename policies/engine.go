@@ -184,7 +184,7 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 		}
 	}
 	snap := in.Snapshot.WithKeyUses(in.Previous)
-	bound := in.Matrix.Bind(snap, asOf)
+	bound := in.Matrix.Bind(Inventory(snap), asOf)
 	doc, err := BuildInput(snap, bound, asOf)
 	if err != nil {
 		return nil, err

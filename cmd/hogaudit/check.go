@@ -274,7 +274,7 @@ func summarize(g *globals, e *env, rep *report.Report) {
 // rules from running, the PostHog projects it could mean (ids and names)
 // and the fix.
 func bindingHints(g *globals, e *env, m *matrix.Matrix, snap *snapshot.Snapshot) {
-	for _, pb := range m.Bind(snap, snap.CollectedAt).Projects() {
+	for _, pb := range m.Bind(policies.Inventory(snap), snap.CollectedAt).Projects() {
 		if pb.Failing() {
 			g.hintf(e, "%s", policies.BindingProblem(pb))
 		}
