@@ -162,6 +162,14 @@ type CheckInput struct {
 	// organization and older (snapshot.CheckPrevious).
 	Previous *snapshot.Snapshot
 	Matrix   *matrix.Matrix
+	// MatrixRepoPath is the matrix file's path relative to the root of the
+	// repository that holds it, slash-separated: the artifact location of
+	// every SARIF result (report.MatrixInfo.RepoPath). Empty, the engine
+	// uses Matrix.Path, slash-separated, when it is a local path (relative
+	// and inside the working directory, filepath.IsLocal), else the file's
+	// base name, so that the location stays a relative reference; a matrix
+	// without a Path has no location.
+	MatrixRepoPath string
 	// GeneratedAt is when the check ran; the report states it and nothing
 	// is judged against it.
 	GeneratedAt time.Time
@@ -197,7 +205,7 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 	rep := &report.Report{
 		Tool:               in.Tool,
 		Snapshot:           snapshotInfo(in.Snapshot),
-		Matrix:             matrixInfo(in.Matrix.Path, doc["matrix"].(map[string]any)),
+		Matrix:             matrixInfo(in.Matrix.Path, in.MatrixRepoPath, doc["matrix"].(map[string]any)),
 		Findings:           []report.Finding{},
 		NotEvaluated:       []report.NotEvaluated{},
 		ExpiringExceptions: []report.Exception{},
@@ -608,9 +616,17 @@ func snapshotInfo(s *snapshot.Snapshot) report.SnapshotInfo {
 	return info
 }
 
-// matrixInfo reads the fallback locations from the normalized matrix.
-func matrixInfo(path string, doc map[string]any) report.MatrixInfo {
-	mi := report.MatrixInfo{Path: path, RepoPath: filepath.ToSlash(path), TopLine: 1}
+// matrixInfo locates the matrix at path (repoPath relative to its
+// repository, CheckInput.MatrixRepoPath) and reads the fallback locations
+// from the normalized matrix.
+func matrixInfo(path, repoPath string, doc map[string]any) report.MatrixInfo {
+	if repoPath == "" && path != "" {
+		repoPath = path
+		if !filepath.IsLocal(path) {
+			repoPath = filepath.Base(path)
+		}
+	}
+	mi := report.MatrixInfo{Path: path, RepoPath: filepath.ToSlash(repoPath), TopLine: 1}
 	if n, ok := toInt(doc["line"]); ok && n > 0 {
 		mi.TopLine = n
 	}

@@ -185,10 +185,11 @@ func (c *checkCmd) check(ctx context.Context, g *globals, e *env, plan *outputPl
 // when the report calls for it.
 func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *matrix.Matrix, snap, prev *snapshot.Snapshot, o *outputFlags, plan *outputPlan) error {
 	rep, err := eng.Check(ctx, policies.CheckInput{
-		Snapshot:    snap,
-		Previous:    prev,
-		Matrix:      m,
-		GeneratedAt: e.now(),
+		Snapshot:       snap,
+		Previous:       prev,
+		Matrix:         m,
+		MatrixRepoPath: repoPath(e, m.Path),
+		GeneratedAt:    e.now(),
 		Tool: report.Tool{
 			Name:           "hogaudit",
 			Version:        version.String(),
@@ -198,7 +199,6 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 	if err != nil {
 		return fail(err)
 	}
-	rep.Matrix.RepoPath = repoPath(e, m.Path)
 	rep.Finalize(o.FailOn)
 
 	if err := writeReports(g, e, rep, o, plan); err != nil {
