@@ -1,4 +1,4 @@
-// Package matrix reads hogaudit's access matrix (shared/design/MATRIX.md), binds it
+// Package matrix reads hogaudit's access matrix (docs/matrix.md), binds it
 // to a PostHog organization's Inventory, and turns it into the normalized
 // document the Rego rules read as input.matrix (policies/INPUT.md). It
 // imports no other hogaudit package: the caller describes the organization

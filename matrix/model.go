@@ -86,12 +86,12 @@ type Item struct {
 	Value string
 }
 
-// Matrix is a parsed and validated access matrix (shared/design/MATRIX.md).
+// Matrix is a parsed and validated access matrix (docs/matrix.md).
 //
 // Every section and setting keeps the position it was written at. A nil
 // pointer is a setting or section the file does not write; Fields maps
 // every key a mapping writes to the position of that key. A Matrix is
-// immutable once Parse returns it and may be bound to many snapshots.
+// immutable once Parse returns it and may be bound to many inventories.
 type Matrix struct {
 	// Path is the file name as given to Parse.
 	Path string

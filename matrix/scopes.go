@@ -8,9 +8,10 @@ import (
 	"sync"
 )
 
-// scopesJSON is PostHog's personal API key scope catalogue: the lists of
-// shared/posthog-api/scopes.json plus the objects of the other stored
-// versions of posthog/scopes.py and the INTERNAL objects of every version.
+// scopesJSON is PostHog's personal API key scope catalogue (matrix/scopes.json,
+// docs/matrix.md "Scopes"): the scope objects of the stored versions of
+// PostHog's posthog/scopes.py (its "source" says which) and the INTERNAL
+// objects of every version.
 //
 //go:embed scopes.json
 var scopesJSON []byte
