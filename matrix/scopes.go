@@ -122,13 +122,6 @@ var resources = []string{
 	"tracing", "warehouse_objects", "web_analytics",
 }
 
-// Resources returns the PostHog resources a matrix entry's resources: may
-// name (PostHog's ACCESS_CONTROL_RESOURCES), sorted. The caller owns the
-// returned slice.
-func Resources() []string {
-	return slices.Clone(resources)
-}
-
 func knownResource(r string) bool {
 	_, found := slices.BinarySearch(resources, r)
 	return found

@@ -116,9 +116,9 @@ func mustJSON(t *testing.T, v any) []byte {
 }
 
 func TestResources(t *testing.T) {
-	rs := Resources()
-	if !slices.IsSorted(rs) {
-		t.Errorf("Resources is not sorted")
+	// knownResource searches the list by bisection.
+	if !slices.IsSorted(resources) {
+		t.Errorf("resources is not sorted")
 	}
 	for _, r := range []string{"feature_flag", "session_recording", "insight", "dashboard", "toolbar", "llm_playground"} {
 		if !knownResource(r) {
