@@ -275,7 +275,7 @@ func (b *Bound) bindProject(key string, projects []Target[int64]) ProjectBinding
 	default:
 		for _, p := range found {
 			pb.Ambiguous = append(pb.Ambiguous, p.ID)
-			pb.Candidates = append(pb.Candidates, Candidate{ID: p.ID, Name: p.Name})
+			pb.Candidates = append(pb.Candidates, Candidate(p))
 		}
 	}
 	return pb
@@ -307,7 +307,7 @@ func nearestProjects(projects []Target[int64], name string, n int) []Candidate {
 			continue
 		}
 		seen[p.ID] = true
-		all = append(all, scored{Candidate{ID: p.ID, Name: p.Name}, editDistance(target, normName(p.Name))})
+		all = append(all, scored{Candidate(p), editDistance(target, normName(p.Name))})
 	}
 	slices.SortFunc(all, func(a, b scored) int {
 		if a.d != b.d {
