@@ -159,7 +159,7 @@ func (c *explainCmd) Run(ctx context.Context, e *env) error {
 		fmt.Fprintln(w)
 	}
 	for _, u := range r.RelatedResources {
-		fmt.Fprintf(w, "See: %s\n", u)
+		fmt.Fprintf(w, "See: %s\n", u.URL)
 	}
 	fmt.Fprintf(w, "Defined in: %s\n", r.File)
 	return nil

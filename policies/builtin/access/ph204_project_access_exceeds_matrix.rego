@@ -22,7 +22,6 @@
 #   severity: high
 #   area: access
 #   requires: [organization, members, roles, projects, access_controls, explicit_members]
-#   scopes: ["organization:read", "organization_member:read", "project:read", "access_control:read"]
 #   remediation: >-
 #     In PostHog open Project settings → Access control: set the default access to "No access" and
 #     grant each role or member only the level its matrix groups allow (PUT

@@ -21,7 +21,6 @@
 #   severity: high
 #   area: access
 #   requires: [organization, projects, access_controls]
-#   scopes: ["organization:read", "project:read", "access_control:read"]
 #   remediation: >-
 #     In PostHog open Project settings → Access control and set the project's default access to "No
 #     access", then grant the matrix's groups their roles (PUT /api/projects/{project_id}/access_controls/

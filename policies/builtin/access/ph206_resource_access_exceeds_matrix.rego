@@ -21,7 +21,6 @@
 #   severity: medium
 #   area: access
 #   requires: [organization, members, roles, projects, access_controls, resource_access_controls, explicit_members]
-#   scopes: ["organization:read", "organization_member:read", "project:read", "access_control:read"]
 #   remediation: >-
 #     In PostHog open Project settings → Access control and lower the resource's level for everyone
 #     and grant higher levels only to the roles or members the matrix allows (PUT

@@ -15,7 +15,6 @@
 #   severity: medium
 #   area: access
 #   requires: [invites, projects]
-#   scopes: ["organization_member:read", "project:read"]
 #   remediation: >-
 #     In PostHog open Organization settings → Members → Pending invites and cancel the invite (DELETE
 #     /api/organizations/{organization_id}/invites/{invite_id}/ with a key with

@@ -16,7 +16,6 @@
 #   severity: critical
 #   area: access
 #   requires: [organization, members, roles, projects, access_controls, explicit_members]
-#   scopes: ["organization:read", "organization_member:read", "project:read", "access_control:read"]
 #   remediation: >-
 #     In PostHog open the protected project's Project settings → Access control: keep the default
 #     access at "No access" and grant each role or member only the level its matrix groups allow

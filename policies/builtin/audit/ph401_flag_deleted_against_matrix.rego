@@ -17,7 +17,6 @@
 #   severity: high
 #   area: audit
 #   requires: [activity_log, members, roles, projects]
-#   scopes: ["activity_log:read", "organization_member:read", "organization:read", "project:read"]
 #   remediation: >-
 #     Check with the member why the flag was deleted and restore it if needed (PostHog keeps deleted
 #     flags: PATCH /api/projects/{project_id}/feature_flags/{id}/ with {"deleted": false}, or the

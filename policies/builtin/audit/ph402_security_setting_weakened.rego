@@ -21,7 +21,6 @@
 #   severity: high
 #   area: audit
 #   requires: [organization_activity_log]
-#   scopes: ["activity_log:read"]
 #   remediation: >-
 #     Ask the person who made the change why, and restore the setting: "Enforce 2FA" in
 #     Organization settings, or "Enforce SSO" and "Automatic provisioning" on the domain in

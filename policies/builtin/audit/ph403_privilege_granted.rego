@@ -20,7 +20,6 @@
 #   severity: medium
 #   area: audit
 #   requires: [organization_activity_log, members, roles]
-#   scopes: ["activity_log:read", "organization_member:read", "organization:read"]
 #   remediation: >-
 #     Review the grant with the person who made it: if it was not approved, lower the member's level
 #     in PostHog's Organization settings → Members. Consider lowering the granter's organization

@@ -18,7 +18,6 @@
 #   severity: low
 #   area: keys
 #   requires: [api_keys]
-#   scopes: []
 #   remediation: >-
 #     If nothing needs the key any more, its owner deletes it in PostHog under Account settings →
 #     Personal API keys; otherwise record an exception with an expiry date. Scheduled scans pass

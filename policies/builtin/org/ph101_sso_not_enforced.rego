@@ -20,7 +20,6 @@
 #   severity: high
 #   area: organization
 #   requires: [domains, organization, instance]
-#   scopes: ["organization:read"]
 #   remediation: >-
 #     In PostHog open Organization settings → Authentication domains and, for the domain, set
 #     "Enforce SSO" to the provider the matrix names (SAML, Google, GitHub or GitLab). Enforcement

@@ -18,7 +18,6 @@
 #   severity: medium
 #   area: organization
 #   requires: [members, domains, organization, instance]
-#   scopes: ["organization_member:read", "organization:read"]
 #   remediation: >-
 #     Ask the member to set up two-factor authentication in PostHog (Account settings →
 #     Two-factor authentication), turn on "Enforce 2FA" in Organization settings so PostHog

@@ -17,7 +17,6 @@
 #   severity: low
 #   area: organization
 #   requires: [organization]
-#   scopes: ["organization:read"]
 #   remediation: >-
 #     In PostHog open Organization settings → Members and switch "Members can invite" to match the
 #     matrix, or change members_can_invite in the matrix. The setting takes effect only with the

@@ -18,7 +18,6 @@
 #   severity: low
 #   area: organization
 #   requires: [organization]
-#   scopes: ["organization:read"]
 #   remediation: >-
 #     In PostHog open Organization settings and switch "Members can use personal API keys" to match
 #     the matrix, or change members_can_use_personal_api_keys in the matrix. The setting takes

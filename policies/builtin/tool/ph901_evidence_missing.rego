@@ -20,7 +20,6 @@
 #   severity: high
 #   area: tool
 #   requires: []
-#   scopes: []
 #   remediation: >-
 #     Give hogaudit's personal API key the missing scope (Account settings → Personal API keys:
 #     organization:read, organization_member:read, project:read, access_control:read,

@@ -18,7 +18,6 @@
 #   severity: medium
 #   area: tool
 #   requires: []
-#   scopes: []
 #   remediation: >-
 #     Point the matrix at the PostHog object: give the project key an id: (Project settings shows
 #     it; the finding lists the candidates) or the project's current name:, and give the group the

@@ -17,7 +17,6 @@
 #   severity: high
 #   area: tool
 #   requires: [organization]
-#   scopes: [organization:read]
 #   remediation: >-
 #     Scan with a personal API key of an organization admin or owner (Organization settings →
 #     Members shows each member's level), with only the read scopes hogaudit needs and scoped to
