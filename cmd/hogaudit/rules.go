@@ -55,7 +55,7 @@ type policiesCmd struct {
 
 type policiesListCmd struct {
 	PolicyDir []string `placeholder:"DIR" help:"Also list the custom rules in DIR (repeatable)."`
-	Format    string   `short:"f" enum:"text,json" default:"text" help:"text or json."`
+	Format    string   `short:"f" enum:"text,json,markdown" default:"text" help:"text, json, or markdown (the document docs/rules.md is)."`
 }
 
 func (c *policiesListCmd) Run(ctx context.Context, e *env) error {
@@ -64,6 +64,10 @@ func (c *policiesListCmd) Run(ctx context.Context, e *env) error {
 		return fail(err)
 	}
 	rules := eng.Rules()
+	if c.Format == "markdown" {
+		_, err := e.stdout.Write(policies.CatalogMarkdown(rules))
+		return err
+	}
 	if c.Format == "json" {
 		out := make([]any, 0, len(rules))
 		for _, r := range rules {

@@ -28,6 +28,9 @@
 #     Project access control needs the access-control plan feature the deployment checks
 #     (access_control on the newest PostHog, advanced_permissions on older ones); without it every
 #     member can reach every project.
+#   notes: |
+#     How PostHog resolves access, by vintage: [Effective access, as PostHog resolves
+#     it](#effective-access-as-posthog-resolves-it) (PH204).
 package hogaudit.rules.ph205
 
 import data.hogaudit.lib.access

@@ -28,6 +28,9 @@
 #     "access_level": "viewer"} using a key with access_control:write). Organization admins and owners
 #     always have manager access: lower their level in Organization settings → Members. If the access
 #     is intended, allow it in the matrix.
+#   notes: |
+#     How PostHog resolves access, by vintage: [Effective access, as PostHog resolves
+#     it](#effective-access-as-posthog-resolves-it) (PH204).
 package hogaudit.rules.ph206
 
 import data.hogaudit.lib.access
