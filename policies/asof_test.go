@@ -23,7 +23,6 @@ const clockRule = `# METADATA
 #   name: clock-probe
 #   severity: low
 #   requires: []
-#   scopes: []
 #   remediation: None.
 package custom.clock
 

@@ -14,6 +14,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/loader"
 
 	"github.com/hogaudit/hogaudit/report"
+	"github.com/hogaudit/hogaudit/snapshot"
 )
 
 // Rule is one rule as its METADATA block describes it.
@@ -26,12 +27,18 @@ type Rule struct {
 	Remediation string
 	// Area is organization, access, keys, audit, tool, or custom.
 	Area string
-	// Requires lists the snapshot sections the rule reads; Scopes the
-	// personal API key scopes those need.
+	// Requires lists the snapshot sections the rule reads (custom.requires);
+	// Scopes the personal API key scopes those need, derived from Requires
+	// by snapshot.ScopesFor (never written in METADATA).
 	Requires []string
 	Scopes   []string
-	// RelatedResources are documentation links.
-	RelatedResources []string
+	// Notes is optional Markdown (custom.notes) that docs/rules.md shows
+	// after the description: how PostHog behaves, what the rule does with
+	// it, the PostHog source it follows. Unlike Description it has no
+	// length limit and reaches no report.
+	Notes string
+	// RelatedResources are documentation links (related_resources).
+	RelatedResources []Link
 	// Package is the rule's Rego package path without "data.", e.g.
 	// "hogaudit.rules.ph204".
 	Package string
@@ -39,6 +46,13 @@ type Rule struct {
 	File string
 	// Custom is true for rules loaded from a --policy-dir.
 	Custom bool
+}
+
+// Link is a documentation link of a rule's related_resources.
+type Link struct {
+	URL string
+	// Description is the link's text; it may be empty.
+	Description string
 }
 
 // Report returns the rule as the report model describes it.
@@ -256,9 +270,10 @@ func ruleFromAnnotations(ann *ast.Annotations, m *ast.Module, file string, custo
 	r.Area = str("area")
 	r.Title = strings.TrimSpace(ann.Title)
 	r.Description = strings.TrimSpace(ann.Description)
+	r.Notes = str("notes")
 	for _, rr := range ann.RelatedResources {
 		if rr != nil && rr.Ref.String() != "" {
-			r.RelatedResources = append(r.RelatedResources, rr.Ref.String())
+			r.RelatedResources = append(r.RelatedResources, Link{URL: rr.Ref.String(), Description: strings.TrimSpace(rr.Description)})
 		}
 	}
 	switch {
@@ -297,16 +312,60 @@ func ruleFromAnnotations(ann *ast.Annotations, m *ast.Module, file string, custo
 		problems = append(problems, fmt.Sprintf("custom.area %q is not one of organization, access, keys, audit, tool, custom", r.Area))
 	}
 	r.Requires = list("requires", !custom)
-	r.Scopes = list("scopes", !custom)
 	for _, sec := range r.Requires {
 		if !knownSection(sec) {
 			problems = append(problems, fmt.Sprintf("custom.requires names unknown section %q", sec))
 		}
 	}
+	r.Scopes = snapshot.ScopesFor(r.Requires)
+	var errs []error
 	if len(problems) > 0 {
-		return r, fmt.Errorf("%s: rule package %s: %s", file, r.Package, strings.Join(problems, "; "))
+		errs = append(errs, fmt.Errorf("%s: rule package %s: %s", file, r.Package, strings.Join(problems, "; ")))
 	}
-	return r, nil
+	if _, ok := ann.Custom["scopes"]; ok {
+		errs = append(errs, handScopesError(ann, m, file, r))
+	}
+	return r, errors.Join(errs...)
+}
+
+// handScopesError is the error for a rule whose METADATA writes
+// custom.scopes. A rule's scopes are derived from custom.requires
+// (snapshot.ScopesFor), never written by hand: a hand-written list could
+// disagree with what the sections need and mislead whoever grants the
+// scanning key. The error names the file and the line of the scopes key
+// (the METADATA block's first line when that line cannot be told) and the
+// derived scopes.
+func handScopesError(ann *ast.Annotations, m *ast.Module, file string, r Rule) error {
+	derived := "none"
+	if len(r.Scopes) > 0 {
+		derived = strings.Join(r.Scopes, ", ")
+	}
+	return fmt.Errorf("%s:%d: rule package %s: custom.scopes is derived from custom.requires (here: %s), not written by hand; delete the line",
+		file, metadataKeyLine(ann, m, "scopes"), r.Package, derived)
+}
+
+// metadataKeyLine returns the line of the METADATA block ann that opens a
+// nested key (an indented "key:"), or the block's first line.
+func metadataKeyLine(ann *ast.Annotations, m *ast.Module, key string) int {
+	if ann.Location == nil {
+		return 0
+	}
+	start := ann.Location.Row
+	pattern := regexp.MustCompile(`^\s+` + regexp.QuoteMeta(key) + `\s*:`)
+	next := start
+	for _, c := range m.Comments {
+		if c.Location == nil || c.Location.Row < start {
+			continue
+		}
+		if c.Location.Row != next {
+			break // the block ends at the first line that is not a comment
+		}
+		next++
+		if pattern.Match(c.Text) {
+			return c.Location.Row
+		}
+	}
+	return start
 }
 
 func checkUnique(rules []Rule) error {

@@ -60,7 +60,6 @@ const identityRules = `# METADATA
 #   name: per-project-probe
 #   severity: low
 #   requires: []
-#   scopes: []
 #   remediation: None.
 package custom.idn001
 
@@ -78,7 +77,6 @@ const identityRule2 = `# METADATA
 #   name: identity-probe
 #   severity: low
 #   requires: []
-#   scopes: []
 #   remediation: None.
 package custom.idn002
 
@@ -176,7 +174,6 @@ func TestCustomRuleProjectKeyRenameKeepsTheFallbackID(t *testing.T) {
 #   name: fixed-subject-probe
 #   severity: low
 #   requires: []
-#   scopes: []
 #   remediation: None.
 package custom.idn003
 

@@ -20,7 +20,6 @@ const customRule = `# METADATA
 #   name: temporary-account
 #   severity: high
 #   requires: [members]
-#   scopes: [organization_member:read]
 #   remediation: Remove the temporary account in Organization settings, Members.
 package acme.temporary
 
@@ -214,7 +213,7 @@ func TestCustomPolicyTypeErrorsPointAtTheLine(t *testing.T) {
 	bad := strings.Replace(customRule, `startswith(m.user.email, "temp-")`, `startswith(m.user.email, 42)`, 1)
 	dir := writePolicyDir(t, h.path("typed"), map[string]string{"temporary.rego": bad})
 	res := h.run("policies", "list", "--policy-dir", dir)
-	want := filepath.Join(dir, "temporary.rego") + ":16:2: startswith: invalid argument(s)"
+	want := filepath.Join(dir, "temporary.rego") + ":15:2: startswith: invalid argument(s)"
 	if res.code != 2 || !strings.Contains(res.stderr, want) {
 		t.Errorf("exit %d, want 2 and an error at %s:\n%s", res.code, want, res.stderr)
 	}

@@ -55,7 +55,7 @@ type policiesCmd struct {
 
 type policiesListCmd struct {
 	PolicyDir []string `placeholder:"DIR" help:"Also list the custom rules in DIR (repeatable)."`
-	Format    string   `short:"f" enum:"text,json" default:"text" help:"text or json."`
+	Format    string   `short:"f" enum:"text,json,markdown" default:"text" help:"text, json, or markdown (the document docs/rules.md is)."`
 }
 
 func (c *policiesListCmd) Run(ctx context.Context, e *env) error {
@@ -64,6 +64,10 @@ func (c *policiesListCmd) Run(ctx context.Context, e *env) error {
 		return fail(err)
 	}
 	rules := eng.Rules()
+	if c.Format == "markdown" {
+		_, err := e.stdout.Write(policies.CatalogMarkdown(rules))
+		return err
+	}
 	if c.Format == "json" {
 		out := make([]any, 0, len(rules))
 		for _, r := range rules {
@@ -159,7 +163,7 @@ func (c *explainCmd) Run(ctx context.Context, e *env) error {
 		fmt.Fprintln(w)
 	}
 	for _, u := range r.RelatedResources {
-		fmt.Fprintf(w, "See: %s\n", u)
+		fmt.Fprintf(w, "See: %s\n", u.URL)
 	}
 	fmt.Fprintf(w, "Defined in: %s\n", r.File)
 	return nil

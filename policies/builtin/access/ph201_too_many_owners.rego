@@ -13,7 +13,6 @@
 #   severity: medium
 #   area: access
 #   requires: [members]
-#   scopes: ["organization_member:read"]
 #   remediation: >-
 #     In PostHog open Organization settings → Members and lower the level of the owners that do not
 #     need it (to admin or member). Through the API: PATCH

@@ -13,7 +13,6 @@
 #   severity: medium
 #   area: access
 #   requires: [members]
-#   scopes: ["organization_member:read"]
 #   remediation: >-
 #     In PostHog open Organization settings → Members and lower the level of the admins that do not
 #     need it to member; grant project access through roles and Project settings → Access control

@@ -14,7 +14,6 @@
 #   severity: medium
 #   area: access
 #   requires: [members, roles]
-#   scopes: ["organization:read", "organization_member:read"]
 #   remediation: >-
 #     Add the member to a group in the matrix (its email or a matching glob under groups.<group>.members),
 #     or give it a PostHog role that a matrix group is bound to (Organization settings → Roles). If

@@ -21,7 +21,6 @@
 #   severity: high
 #   area: access
 #   requires: [organization, projects, access_controls]
-#   scopes: ["organization:read", "project:read", "access_control:read"]
 #   remediation: >-
 #     In PostHog open Project settings → Access control and set the project's default access to "No
 #     access", then grant the matrix's groups their roles (PUT /api/projects/{project_id}/access_controls/
@@ -29,6 +28,9 @@
 #     Project access control needs the access-control plan feature the deployment checks
 #     (access_control on the newest PostHog, advanced_permissions on older ones); without it every
 #     member can reach every project.
+#   notes: |
+#     How PostHog resolves access, by vintage: [Effective access, as PostHog resolves
+#     it](#effective-access-as-posthog-resolves-it) (PH204).
 package hogaudit.rules.ph205
 
 import data.hogaudit.lib.access

@@ -21,7 +21,6 @@
 #   severity: medium
 #   area: access
 #   requires: [organization, members, roles, projects, access_controls, resource_access_controls, explicit_members]
-#   scopes: ["organization:read", "organization_member:read", "project:read", "access_control:read"]
 #   remediation: >-
 #     In PostHog open Project settings → Access control and lower the resource's level for everyone
 #     and grant higher levels only to the roles or members the matrix allows (PUT
@@ -29,6 +28,9 @@
 #     "access_level": "viewer"} using a key with access_control:write). Organization admins and owners
 #     always have manager access: lower their level in Organization settings → Members. If the access
 #     is intended, allow it in the matrix.
+#   notes: |
+#     How PostHog resolves access, by vintage: [Effective access, as PostHog resolves
+#     it](#effective-access-as-posthog-resolves-it) (PH204).
 package hogaudit.rules.ph206
 
 import data.hogaudit.lib.access

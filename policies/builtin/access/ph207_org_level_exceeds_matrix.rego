@@ -14,7 +14,6 @@
 #   severity: high
 #   area: access
 #   requires: [members, roles]
-#   scopes: ["organization:read", "organization_member:read"]
 #   remediation: >-
 #     In PostHog open Organization settings → Members and lower the member's level (PATCH
 #     /api/organizations/{organization_id}/members/{user_uuid}/ with {"level": 1} using a key with

@@ -13,7 +13,6 @@
 #   severity: low
 #   area: access
 #   requires: [members]
-#   scopes: ["organization_member:read"]
 #   remediation: >-
 #     Confirm the person still needs access; if not, remove the member in PostHog's Organization
 #     settings → Members (DELETE /api/organizations/{organization_id}/members/{user_uuid}/ with a key

@@ -12,7 +12,6 @@
 #   severity: medium
 #   area: access
 #   requires: [members]
-#   scopes: ["organization_member:read"]
 #   remediation: >-
 #     Remove the member in PostHog's Organization settings → Members if it should not be there, or
 #     re-invite the person with a company address. If external members are intended, add the domain

@@ -5,7 +5,8 @@
 #   owner, bring in an email outside the matrix's allowed_email_domains, or give private project
 #   access (private_project_access) above what the invitee's matrix groups allow for that project.
 #   The invitee's groups are those whose members patterns match its email (a role comes only after
-#   joining). Expired invites (older than PostHog's three days) are ignored.
+#   joining). Expired invites are ignored, by PostHog's own is_expired as collected (its invites
+#   expire after three days).
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog organization members and access control
@@ -15,7 +16,6 @@
 #   severity: medium
 #   area: access
 #   requires: [invites, projects]
-#   scopes: ["organization_member:read", "project:read"]
 #   remediation: >-
 #     In PostHog open Organization settings → Members → Pending invites and cancel the invite (DELETE
 #     /api/organizations/{organization_id}/invites/{invite_id}/ with a key with

@@ -13,7 +13,6 @@
 #   severity: low
 #   area: access
 #   requires: [projects]
-#   scopes: ["project:read"]
 #   remediation: >-
 #     Add the project to the matrix under projects: (with its name: or id:) and give the groups that
 #     may use it an entry under access_matrix; or delete the project in PostHog (Project settings →

@@ -16,7 +16,6 @@
 #   severity: critical
 #   area: access
 #   requires: [organization, members, roles, projects, access_controls, explicit_members]
-#   scopes: ["organization:read", "organization_member:read", "project:read", "access_control:read"]
 #   remediation: >-
 #     In PostHog open the protected project's Project settings → Access control: keep the default
 #     access at "No access" and grant each role or member only the level its matrix groups allow
@@ -25,6 +24,9 @@
 #     access" denies a member its roles would admit. Organization admins and owners bypass project
 #     rules: lower their level in Organization settings → Members. If the access is intended, grant
 #     it in the matrix (access_matrix.<group>.<project>.role).
+#   notes: |
+#     How PostHog resolves access, by vintage: [Effective access, as PostHog resolves
+#     it](#effective-access-as-posthog-resolves-it) (PH204).
 package hogaudit.rules.ph212
 
 import data.hogaudit.lib.access

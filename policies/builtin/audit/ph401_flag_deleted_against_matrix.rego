@@ -1,7 +1,7 @@
 # METADATA
 # title: A feature flag was deleted against the matrix
 # description: >-
-#   Within the audit lookback window, a feature flag was deleted in a project by a member whose
+#   Within the audit lookback window (the matrix's audit.lookback_days, default 30), a feature flag was deleted in a project by a member whose
 #   matrix group for that project says can_delete_flags: false (and no other group of the member
 #   allows it). PostHog's access levels cannot express "edit but not delete" (editor covers both),
 #   so the matrix's can_delete_flags is checked against the activity log: a FeatureFlag "deleted"
@@ -17,13 +17,15 @@
 #   severity: high
 #   area: audit
 #   requires: [activity_log, members, roles, projects]
-#   scopes: ["activity_log:read", "organization_member:read", "organization:read", "project:read"]
 #   remediation: >-
 #     Check with the member why the flag was deleted and restore it if needed (PostHog keeps deleted
 #     flags: PATCH /api/projects/{project_id}/feature_flags/{id}/ with {"deleted": false}, or the
 #     flag's history in the activity log). To prevent it, give the group viewer access to feature
 #     flags in Project settings → Access control and route changes through someone allowed to
 #     delete, or allow deletion in the matrix.
+#   notes: |
+#     PH401 reads project entries, and still runs from the projects' own activity logs when the organization-wide
+#     log does not answer (PH402's notes say where the entries come from).
 package hogaudit.rules.ph401
 
 import data.hogaudit.lib.access

@@ -1,7 +1,7 @@
 # METADATA
 # title: A security setting was weakened
 # description: >-
-#   Within the audit lookback window, someone turned off the organization's two-factor
+#   Within the audit lookback window (the matrix's audit.lookback_days, default 30), someone turned off the organization's two-factor
 #   authentication requirement (Organization change enforce_2fa to false), cleared SSO enforcement
 #   on an authentication domain (OrganizationDomain sso_enforcement emptied), or turned on
 #   just-in-time provisioning on a domain (jit_provisioning_enabled true; not reported when the
@@ -21,12 +21,24 @@
 #   severity: high
 #   area: audit
 #   requires: [organization_activity_log]
-#   scopes: ["activity_log:read"]
 #   remediation: >-
 #     Ask the person who made the change why, and restore the setting: "Enforce 2FA" in
 #     Organization settings, or "Enforce SSO" and "Automatic provisioning" on the domain in
 #     Organization settings → Authentication domains. Review the organization's activity log around
 #     that time (Activity → audit logs) for other changes by the same person.
+#   notes: |
+#     PH402 and PH403 read organization-level entries (`Organization`, `OrganizationMembership`,
+#     `OrganizationDomain`, `OrganizationInvite`, `PersonalAPIKey`; `project_id` null). Newest PostHog leaves them
+#     out of a project's activity log unless the project has `receive_org_level_activity_logs` (off by default)
+#     and ignores `include_organization_scoped`, so hogaudit reads `GET
+#     /api/organizations/{id}/advanced_activity_logs/` first: every project's entries and the organization's, for
+#     organization admins and owners with `activity_log:read` and, on PostHog Cloud, the plan feature
+#     `audit_logs`. Where it answers, no project's log is requested. Where it does not (404 on older deployments,
+#     403 for a member's key, 402 without `audit_logs`, a server error), the projects' logs stand in: a 2025
+#     deployment's (read with `include_organization_scoped=1`), or a newest one's of a project with
+#     `receive_org_level_activity_logs`. The snapshot's `organization_activity_log` section says which source
+#     showed them; when none could, PH402 and PH403 are not evaluated (exit 2) and PH901 names the cause — never a
+#     pass.
 package hogaudit.rules.ph402
 
 import data.hogaudit.lib.audit

@@ -1,7 +1,7 @@
 # METADATA
 # title: Privileges were granted by someone the matrix does not allow
 # description: >-
-#   Within the audit lookback window, a member was raised to organization admin or owner
+#   Within the audit lookback window (the matrix's audit.lookback_days, default 30), a member was raised to organization admin or owner
 #   (OrganizationMembership level change) by someone none of whose matrix groups is allowed
 #   org_level: owner. Organization admins can grant themselves and others any access, so privilege
 #   grants should come only from the people the matrix trusts with ownership. System changes (no
@@ -20,12 +20,13 @@
 #   severity: medium
 #   area: audit
 #   requires: [organization_activity_log, members, roles]
-#   scopes: ["activity_log:read", "organization_member:read", "organization:read"]
 #   remediation: >-
 #     Review the grant with the person who made it: if it was not approved, lower the member's level
 #     in PostHog's Organization settings → Members. Consider lowering the granter's organization
 #     level, or add the granter to a matrix group with org_level: owner if granting is part of the
 #     role.
+#   notes: |
+#     PH403 reads the organization-level entries PH402 reads, from the same sources (PH402's notes).
 package hogaudit.rules.ph403
 
 import data.hogaudit.lib.access

@@ -13,7 +13,6 @@
 #   severity: high
 #   area: keys
 #   requires: [api_keys]
-#   scopes: []
 #   remediation: >-
 #     In PostHog open Account settings → Personal API keys, create a replacement key with only the
 #     scopes the matrix grants (for example insight:read, query:read) and the projects it needs,

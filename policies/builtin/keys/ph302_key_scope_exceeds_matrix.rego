@@ -15,7 +15,6 @@
 #   severity: high
 #   area: keys
 #   requires: [api_keys, projects, members, roles]
-#   scopes: ["project:read", "organization_member:read", "organization:read"]
 #   remediation: >-
 #     In PostHog open Account settings → Personal API keys (as the key's owner), edit the key and
 #     remove the scopes the matrix does not grant, or create a replacement key with exactly the

@@ -14,7 +14,6 @@
 #   severity: high
 #   area: keys
 #   requires: [api_keys, projects, members, roles]
-#   scopes: ["project:read", "organization_member:read", "organization:read"]
 #   remediation: >-
 #     In PostHog open Account settings → Personal API keys (as the key's owner), edit the key and
 #     under project access choose "Specific projects" with only the projects its matrix groups are

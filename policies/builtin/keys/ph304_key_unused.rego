@@ -18,12 +18,35 @@
 #   severity: low
 #   area: keys
 #   requires: [api_keys]
-#   scopes: []
 #   remediation: >-
 #     If nothing needs the key any more, its owner deletes it in PostHog under Account settings →
 #     Personal API keys; otherwise record an exception with an expiry date. Scheduled scans pass
 #     the previous run's snapshot with --previous so that hogaudit's own reading is not counted as
 #     use.
+#   notes: |
+#     Reading a key is a use of it. PostHog stamps `last_used_at` when it authenticates a request and the stored
+#     value is unset or more than an hour old (`posthog/auth.py`, `PersonalAPIKeyAuthentication.authenticate`);
+#     hogaudit's `GET /api/personal_api_keys/@current/` is such a request. Newest PostHog writes with a queryset
+#     update (`update_key_last_used_at`), so the answer still shows the value from before and the *next* scan sees
+#     this one's request; older PostHog assigned the field on the key object it then serializes, so its answer
+#     shows the request itself. The snapshot records, per key, `introspected_at` (the collector's clock right
+#     after the answer; every stamp hogaudit's requests can leave lies between `collected_at` and it) and PH304
+#     reads `index.keys[].use`:
+#
+#     - a `last_used_at` inside this collection's window (±1 minute for clock skew) is hogaudit's own; the use
+#       before it is hidden, so the key is reported as *not shown to be used* once it is older than
+#       `max_unused_days`;
+#     - with `--previous SNAPSHOT` (the previous run's snapshot; `check` and `scan`), a `last_used_at` inside that
+#       collection's window, or unchanged since it, is not a use either: the previous snapshot's reading of the
+#       key stands. `scan --previous` records each key's reading in the snapshot it keeps (`use`), so a chain of
+#       scans each given the one before walks back to the last use by anyone else. A previous snapshot without
+#       that record (written by `hogaudit snapshot`) is read alone: its own `last_used_at` is taken as a use
+#       unless it lies in its own window.
+#     - **Without `--previous`**, every scheduled scan refreshes the keys it reads (at most hourly), so a key used
+#       only by hogaudit looks used by the last scan, and PH304 does not fire for it while scans come closer
+#       together than `max_unused_days`. Schedule scans with the previous run's snapshot.
+#     - A use by someone else within the hour after a hogaudit request is not recorded by PostHog at all (its
+#       hourly granularity), so such a key may be reported unused although it was used then.
 package hogaudit.rules.ph304
 
 import data.hogaudit.lib.identity

@@ -12,7 +12,6 @@
 #   severity: medium
 #   area: keys
 #   requires: [api_keys]
-#   scopes: []
 #   remediation: >-
 #     The key's owner rolls it in PostHog under Account settings → Personal API keys → Roll (the old
 #     value stops working at once) and stores the new value where the integration reads it.

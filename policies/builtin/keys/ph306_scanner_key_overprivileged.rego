@@ -15,7 +15,6 @@
 #   severity: medium
 #   area: keys
 #   requires: [api_keys]
-#   scopes: []
 #   remediation: >-
 #     In PostHog open Account settings → Personal API keys and create a key with exactly the scopes
 #     organization:read, organization_member:read, project:read, access_control:read,

@@ -20,7 +20,6 @@
 #   severity: medium
 #   area: keys
 #   requires: []
-#   scopes: []
 #   remediation: >-
 #     Replace the scope in the matrix with the PostHog scope that covers what the integration does
 #     (the one the finding suggests; events and HogQL: query:read; event definitions:

@@ -20,7 +20,6 @@
 #   severity: high
 #   area: organization
 #   requires: [domains, organization, instance]
-#   scopes: ["organization:read"]
 #   remediation: >-
 #     In PostHog open Organization settings → Authentication domains and, for the domain, set
 #     "Enforce SSO" to the provider the matrix names (SAML, Google, GitHub or GitLab). Enforcement
@@ -31,6 +30,17 @@
 #     with social_sso) or enforce SAML. Through the API: PATCH
 #     /api/organizations/{organization_id}/domains/{domain_id}/ with {"sso_enforcement": "saml"}
 #     using a key with organization:write.
+#   notes: |
+#     PostHog stores a domain's `sso_enforcement` whatever the plan, but applies it only with plan features (the
+#     organization's `available_product_features`), and the rule judges what PostHog does (shared helper
+#     `data.hogaudit.lib.org`). SSO enforcement (`get_sso_enforcement_for_email_address` in
+#     `posthog/models/organization_domain.py`) takes effect on a verified domain when the plan has
+#     `sso_enforcement`, for `saml` also `saml`, and for `google-oauth2`, `github` or `gitlab` when the instance
+#     has that sign-in configured. hogaudit reads the last from the instance's preflight (`GET /_preflight/`,
+#     snapshot section `instance`): its `available_social_auth_providers` is the check PostHog makes
+#     (`get_instance_available_sso_providers` in `posthog/utils.py`: the provider's key and secret, and on
+#     self-hosted PostHog a `social_sso` license for Google; on PostHog Cloud all three are configured). Without
+#     the preflight hogaudit cannot tell, so PH101 and PH106 are not evaluated.
 package hogaudit.rules.ph101
 
 import data.hogaudit.lib.identity

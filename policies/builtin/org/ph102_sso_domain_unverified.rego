@@ -14,7 +14,6 @@
 #   severity: high
 #   area: organization
 #   requires: [domains]
-#   scopes: ["organization:read"]
 #   remediation: >-
 #     In PostHog open Organization settings → Authentication domains, add the domain if it is
 #     missing, publish the DNS TXT record _posthog-challenge.<domain> with the challenge PostHog

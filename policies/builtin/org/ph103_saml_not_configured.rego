@@ -15,7 +15,6 @@
 #   severity: high
 #   area: organization
 #   requires: [domains]
-#   scopes: ["organization:read"]
 #   remediation: >-
 #     In PostHog open Organization settings → Authentication domains → Configure SAML for the domain
 #     and enter your identity provider's entity ID, ACS URL and X.509 certificate (newest PostHog

@@ -14,7 +14,6 @@
 #   severity: medium
 #   area: organization
 #   requires: [domains]
-#   scopes: ["organization:read"]
 #   remediation: >-
 #     In PostHog open Organization settings → Authentication domains and switch "Automatic
 #     provisioning" (just-in-time provisioning) for the domain to match the matrix, or change

@@ -13,7 +13,6 @@
 #   severity: high
 #   area: organization
 #   requires: [organization]
-#   scopes: ["organization:read"]
 #   remediation: >-
 #     In PostHog open Organization settings and turn on "Enforce 2FA" (members without 2FA must set
 #     it up at their next sign-in). Through the API: PATCH /api/organizations/{organization_id}/ with

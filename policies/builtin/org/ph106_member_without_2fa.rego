@@ -18,12 +18,15 @@
 #   severity: medium
 #   area: organization
 #   requires: [members, domains, organization, instance]
-#   scopes: ["organization_member:read", "organization:read"]
 #   remediation: >-
 #     Ask the member to set up two-factor authentication in PostHog (Account settings →
 #     Two-factor authentication), turn on "Enforce 2FA" in Organization settings so PostHog
 #     requires it at the next sign-in, or enforce SSO on the member's email domain (Organization
 #     settings → Authentication domains; it needs the sso_enforcement plan feature).
+#   notes: |
+#     2FA (`enforce_two_factor` in `posthog/helpers/two_factor_session.py`) is not asked of sessions signed in
+#     through SSO nor of members whose email domain has effective SSO enforcement: PH106 exempts both. Whether a
+#     domain's enforcement takes effect is PH101's test; its notes say how PostHog decides.
 package hogaudit.rules.ph106
 
 import data.hogaudit.lib.identity

@@ -17,7 +17,6 @@
 #   severity: low
 #   area: organization
 #   requires: [organization]
-#   scopes: ["organization:read"]
 #   remediation: >-
 #     In PostHog open Organization settings → Members and switch "Members can invite" to match the
 #     matrix, or change members_can_invite in the matrix. The setting takes effect only with the
@@ -25,6 +24,11 @@
 #     upgrade the plan (Organization settings → Billing) or accept that members may invite.
 #     Through the API: PATCH /api/organizations/{organization_id}/ with
 #     {"members_can_invite": false} using a key with organization:write.
+#   notes: |
+#     PostHog stores `members_can_invite` whatever the plan. Invitations (`UserCanInvitePermission`) follow it
+#     (null forbids, as `bool(None)`) only with the plan feature `organization_invite_settings`; otherwise every
+#     member may invite. A matrix that allows what PostHog then does is satisfied; one that forbids it gets a
+#     finding naming the feature.
 package hogaudit.rules.ph107
 
 import data.hogaudit.lib.identity

@@ -18,7 +18,6 @@
 #   severity: low
 #   area: organization
 #   requires: [organization]
-#   scopes: ["organization:read"]
 #   remediation: >-
 #     In PostHog open Organization settings and switch "Members can use personal API keys" to match
 #     the matrix, or change members_can_use_personal_api_keys in the matrix. The setting takes
@@ -26,6 +25,11 @@
 #     setting is inert, upgrade the plan (Organization settings → Billing) or accept that members
 #     may use personal API keys. Through the API: PATCH /api/organizations/{organization_id}/ with
 #     {"members_can_use_personal_api_keys": false} using a key with organization:write.
+#   notes: |
+#     PostHog stores `members_can_use_personal_api_keys` whatever the plan. Personal API keys
+#     (`APIScopePermission`) follow it only with the plan feature `organization_security_settings`; otherwise
+#     every member may use them. A matrix that allows what PostHog then does is satisfied; one that forbids it
+#     gets a finding naming the feature.
 package hogaudit.rules.ph108
 
 import data.hogaudit.lib.identity

@@ -3,8 +3,9 @@
 # description: >-
 #   A snapshot section (or one project's part of it) could not be collected: the key lacks a scope
 #   (403 naming it), the plan lacks a feature (402 payment_required, e.g. audit_logs on PostHog
-#   Cloud), the key's user is not an organization admin (the organization-wide activity log), or
-#   the request failed (a 5xx or 429 after retries, named as such). Rules that need the section are
+#   Cloud), the key's user is not an organization admin (the organization-wide activity log), the
+#   request failed (a 5xx or 429 after retries, named as such), or the answer was unusable (a
+#   malformed body, a required field missing, list pages that did not add up). Rules that need the section are
 #   not evaluated rather than passing; this finding names the section, the HTTP status and the
 #   cause that would fix it, never a scope for a fault that is not one. Endpoints a deployment
 #   lacks (not applicable) are not reported; sections partial because the scanning key is not an
@@ -20,7 +21,6 @@
 #   severity: high
 #   area: tool
 #   requires: []
-#   scopes: []
 #   remediation: >-
 #     Give hogaudit's personal API key the missing scope (Account settings → Personal API keys:
 #     organization:read, organization_member:read, project:read, access_control:read,
@@ -29,6 +29,29 @@
 #     subscribe to the plan feature named in the finding (audit_logs for the activity logs), or hand
 #     each key the matrix declares to hogaudit with --audit-key-env VAR (VAR holding the key); for a
 #     server error or throttling, scan again later.
+#   notes: |
+#     PH901 also reports a section that cannot be confirmed complete because the organization could not be read
+#     (PH904's notes), and a key label the matrix declares under a group's `keys:` that no audited key carries
+#     (subject `key:<label>`, hint `--audit-key-env`).
+#
+#     **Keys the matrix declares.** PostHog lets a personal API key read only itself (`GET
+#     /api/personal_api_keys/@current/`), so hogaudit sees the scanning key and the keys handed to it with
+#     `--audit-key-env`, nothing else. A label listed under a group's `keys:` that none of those keys carries is
+#     missing evidence: the key rules (PH301–PH305) cannot judge it, PH901 reports it at its matrix line, the
+#     report's `coverage.keys` counts declared and audited keys ("1 of 2 declared keys audited"), and the run
+#     exits 2 with a hint naming `--audit-key-env`.
+#
+#     **Snapshots account for their own gaps.** `hogaudit check` recomputes completeness from the file: a null
+#     section or project part (a project's access rules, `users_with_access`, a private project's explicit
+#     members, its detail, its activity log) must have a `missing` record, a record must name a section, project
+#     or audit key the snapshot has, and `not_applicable` is honoured only for a 404 of
+#     `identity_provider_configs`, `users_with_access` or `explicit_members` (never under
+#     `project_based_permissioning` alone, where a private project admits only its explicit members) on a section
+#     that is absent. A record on a section that holds data marks it partial. A file that fails any of this — a
+#     record edited away, a `not_applicable` forged, a list emptied that PostHog never answers empty (a member
+#     list without the scanning key's own user, a project's `users_with_access` without an organization admin) —
+#     is refused with exit 2, naming the record or section; `snapshot/completeness.go` states the rules, and a
+#     property test checks that no single edit of a collected snapshot passes.
 package hogaudit.rules.ph901
 
 import data.hogaudit.lib.util

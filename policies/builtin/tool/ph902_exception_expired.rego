@@ -11,7 +11,6 @@
 #   severity: low
 #   area: tool
 #   requires: []
-#   scopes: []
 #   remediation: >-
 #     Fix the deviation the exception covered, then delete the exception from the matrix; or, if it
 #     is still accepted, move its expires date forward with a reason and ticket for the renewal.

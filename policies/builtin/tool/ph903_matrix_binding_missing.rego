@@ -18,12 +18,16 @@
 #   severity: medium
 #   area: tool
 #   requires: []
-#   scopes: []
 #   remediation: >-
 #     Point the matrix at the PostHog object: give the project key an id: (Project settings shows
 #     it; the finding lists the candidates) or the project's current name:, and give the group the
 #     role: name PostHog shows in Organization settings → Roles (or list its members:). Remove keys
 #     for projects and roles that no longer exist.
+#   notes: |
+#     A matrix project key that the project list shows to bind to no single PostHog project is reported with the
+#     candidates (every match, or the nearest names) by id and name. A `protected` key that binds to nothing or to
+#     several (PH905), and any key that matches several, leave every rule reading `projects` not evaluated (exit
+#     2): hogaudit does not guess which project the matrix means (docs/matrix.md, "Bindings that fail closed").
 package hogaudit.rules.ph903
 
 import data.hogaudit.lib.bindings

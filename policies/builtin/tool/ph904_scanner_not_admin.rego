@@ -17,11 +17,21 @@
 #   severity: high
 #   area: tool
 #   requires: [organization]
-#   scopes: [organization:read]
 #   remediation: >-
 #     Scan with a personal API key of an organization admin or owner (Organization settings →
 #     Members shows each member's level), with only the read scopes hogaudit needs and scoped to
 #     this organization; then scan again.
+#   notes: |
+#     PostHog answers a personal API key with what its user may see. A key whose user is not an organization admin
+#     or owner is listed only the projects that user can reach (`posthog/api/routing.py`, `include_all_if_admin`;
+#     `posthog/user_permissions.py`), and, when the organization has `members_can_see_org_members: false` (newest
+#     PostHog), only itself and the members of its projects in the member list and in role memberships
+#     (`restricted_visible_membership_ids`). hogaudit records those sections as partial (a `missing` record with
+#     `cause: scanner_not_admin` and the key's `scanner_level`), keeps what it could read, does not evaluate the
+#     rules that need them, does not report a hidden project as unbound (PH903), and exits 2. A level PostHog does
+#     not report is not taken for admin. When the organization itself cannot be read, the project list, member
+#     list and role memberships cannot be confirmed complete either (`cause: scanner_level_unknown`; PH901 names
+#     `organization:read`).
 package hogaudit.rules.ph904
 
 import data.hogaudit.lib.identity

@@ -17,7 +17,6 @@
 #   severity: high
 #   area: tool
 #   requires: []
-#   scopes: []
 #   remediation: >-
 #     Give the protected project key the id: of the PostHog project it protects (Project settings
 #     shows it; the finding lists the candidates by id and name) under projects:, for example
