@@ -43,13 +43,13 @@ findings contains f if {
 	access.resource_rules_known(pid)
 	access.project_rules_known(pid)
 	some r in access.restricted_resources[k]
-	individuals := access.resource_individuals(pid, r)
+	individuals := access._resource_individuals(pid, r)
 	some p in access.profiles
 	access.allowed_project_by_profile[p][k] > 0
 	allowed := access.groups_resource_rank(p.groups, k, r)
 	allowed < 3
-	access.profile_project(pid, p).rank > 0
-	e := access.profile_resource(pid, p, r)
+	access._profile_project(pid, p).rank > 0
+	e := access._profile_resource(pid, p, r)
 	e.rank > allowed
 	base := shared(pid, k, r, p.groups, e, allowed)
 	tail := message_tail(k, r, e, allowed)
@@ -69,7 +69,7 @@ findings contains f if {
 	access.resource_rules_known(pid)
 	access.project_rules_known(pid)
 	some r in access.restricted_resources[k]
-	some mid in access.resource_individuals(pid, r)
+	some mid in access._resource_individuals(pid, r)
 	p := access.member_profile[mid]
 	access.allowed_project_by_profile[p][k] > 0
 	access.effective_project(pid, mid).rank > 0

@@ -65,17 +65,17 @@ org_level_name(level) := "owner" if {
 	level >= 8
 } else := "member"
 
-# viewer_capped are the resources whose default and highest level is viewer.
-viewer_capped := {"activity_log", "toolbar"}
+# _viewer_capped are the resources whose default and highest level is viewer.
+_viewer_capped := {"activity_log", "toolbar"}
 
 # default_resource_level is a resource's system default.
 default_resource_level(r) := "viewer" if {
-	rule_resource(r) in viewer_capped
+	rule_resource(r) in _viewer_capped
 } else := "editor"
 
 # highest_resource_level is what an organization admin gets on a resource.
 highest_resource_level(r) := "viewer" if {
-	rule_resource(r) in viewer_capped
+	rule_resource(r) in _viewer_capped
 } else := "manager"
 
 # resource_parent maps resources that take their access from another one
@@ -121,23 +121,23 @@ deployment_vintage := "newest" if {
 	input.sections.identity_provider_configs == "not_applicable"
 } else := "unknown"
 
-# vintage_feature_keys are the plan features under which each vintage's code
+# _vintage_feature_keys are the plan features under which each vintage's code
 # consults access rules (access_controls_supported), newest first: the
 # newest checks access_control alone; 2025 advanced_permissions; 2024
 # project_based_permissioning or advanced_permissions. Older deployments
 # never check access_control. An unknown vintage accepts any of them.
-vintage_feature_keys := {
+_vintage_feature_keys := {
 	"newest": ["access_control"],
 	"older": ["advanced_permissions", "project_based_permissioning"],
 	"unknown": ["access_control", "advanced_permissions", "project_based_permissioning"],
 }
 
 # access_control_feature_keys are the keys this deployment checks.
-access_control_feature_keys := vintage_feature_keys[deployment_vintage]
+access_control_feature_keys := _vintage_feature_keys[deployment_vintage]
 
 # listed_access_control_features are the organization's access-control
 # keys of any vintage, whether this deployment checks them or not.
-listed_access_control_features := sort([k | some k in vintage_feature_keys.unknown; k in features])
+listed_access_control_features := sort([k | some k in _vintage_feature_keys.unknown; k in features])
 
 # entitlement is the newest access-control feature key the organization has
 # among those this deployment checks (undefined when it has none).
@@ -175,9 +175,9 @@ most_specific if input.snapshot.organization.uses_most_specific_access_resolutio
 # in user_access_control.py).
 role_based_access_enabled if "role_based_access" in features
 
-# rule_roles are the roles whose rules apply: the given ones, or none when
+# _rule_roles are the roles whose rules apply: the given ones, or none when
 # the organization lacks role-based access.
-rule_roles(roles) := roles if role_based_access_enabled
+_rule_roles(roles) := roles if role_based_access_enabled
 
 else := []
 
@@ -292,88 +292,88 @@ bound_projects := {pid: k | some pid, _ in projects_by_id; k := project_key(pid)
 # is_protected is true for a matrix project key marked protected.
 is_protected(k) if input.matrix.projects[k].protected == true
 
-# is_everyone is true for the rule that applies to every member (neither a
+# _is_everyone is true for the rule that applies to every member (neither a
 # member nor a role).
-is_everyone(rule) if {
+_is_everyone(rule) if {
 	util.blank(object.get(rule, "organization_member", null))
 	util.blank(object.get(rule, "role", null))
 }
 
-# member_of_rule is the membership a rule names. PostHog applies a rule to a
+# _member_of_rule is the membership a rule names. PostHog applies a rule to a
 # member only when it names the membership and no role (and to a role only
 # when it names the role and no member): a rule naming both applies to no
 # one.
-member_of_rule(rule) := mid if {
+_member_of_rule(rule) := mid if {
 	mid := rule.organization_member
 	not util.blank(mid)
 	util.blank(object.get(rule, "role", null))
 }
 
-# role_of_rule is the role a rule names (see member_of_rule).
-role_of_rule(rule) := role if {
+# _role_of_rule is the role a rule names (see _member_of_rule).
+_role_of_rule(rule) := role if {
 	role := rule.role
 	not util.blank(role)
 	util.blank(object.get(rule, "organization_member", null))
 }
 
-project_rules(p) := util.array_or_empty(object.get(p, ["access_controls", "access_controls"], []))
+_project_rules(p) := util.array_or_empty(object.get(p, ["access_controls", "access_controls"], []))
 
-resource_rules(p) := util.array_or_empty(object.get(p, ["resource_access_controls", "access_controls"], []))
+_resource_rules(p) := util.array_or_empty(object.get(p, ["resource_access_controls", "access_controls"], []))
 
-# project_everyone_levels, project_member_levels and project_role_levels are
+# project_everyone_levels, _project_member_levels and _project_role_levels are
 # the levels of the project rules per project id (and membership or role id).
 project_everyone_levels[pid] contains rule.access_level if {
 	some pid, p in projects_by_id
-	some rule in project_rules(p)
+	some rule in _project_rules(p)
 	rule.resource == "project"
 	project_rank[rule.access_level]
-	is_everyone(rule)
+	_is_everyone(rule)
 }
 
-project_member_levels[pid][mid] contains rule.access_level if {
+_project_member_levels[pid][mid] contains rule.access_level if {
 	some pid, p in projects_by_id
-	some rule in project_rules(p)
+	some rule in _project_rules(p)
 	rule.resource == "project"
 	project_rank[rule.access_level]
-	mid := member_of_rule(rule)
+	mid := _member_of_rule(rule)
 }
 
-project_role_levels[pid][role] contains rule.access_level if {
+_project_role_levels[pid][role] contains rule.access_level if {
 	some pid, p in projects_by_id
-	some rule in project_rules(p)
+	some rule in _project_rules(p)
 	rule.resource == "project"
 	project_rank[rule.access_level]
-	role := role_of_rule(rule)
+	role := _role_of_rule(rule)
 }
 
-# resource_everyone_levels, resource_member_levels and resource_role_levels
+# _resource_everyone_levels, _resource_member_levels and _resource_role_levels
 # are the levels of the project-wide resource rules (resource_id null) per
 # project id and resource (and membership or role id).
-resource_everyone_levels[pid][r] contains rule.access_level if {
+_resource_everyone_levels[pid][r] contains rule.access_level if {
 	some pid, p in projects_by_id
-	some rule in resource_rules(p)
+	some rule in _resource_rules(p)
 	util.blank(object.get(rule, "resource_id", null))
 	r := rule.resource
 	resource_rank[rule.access_level]
-	is_everyone(rule)
+	_is_everyone(rule)
 }
 
-resource_member_levels[pid][r][mid] contains rule.access_level if {
+_resource_member_levels[pid][r][mid] contains rule.access_level if {
 	some pid, p in projects_by_id
-	some rule in resource_rules(p)
+	some rule in _resource_rules(p)
 	util.blank(object.get(rule, "resource_id", null))
 	r := rule.resource
 	resource_rank[rule.access_level]
-	mid := member_of_rule(rule)
+	mid := _member_of_rule(rule)
 }
 
-resource_role_levels[pid][r][role] contains rule.access_level if {
+_resource_role_levels[pid][r][role] contains rule.access_level if {
 	some pid, p in projects_by_id
-	some rule in resource_rules(p)
+	some rule in _resource_rules(p)
 	util.blank(object.get(rule, "resource_id", null))
 	r := rule.resource
 	resource_rank[rule.access_level]
-	role := role_of_rule(rule)
+	role := _role_of_rule(rule)
 }
 
 # ---------------------------------------------------------------- legacy private projects
@@ -386,29 +386,29 @@ legacy_private(pid) if {
 	projects_by_id[pid].access_control == true
 }
 
-# explicit_members_missing is true when a project's explicit members could
+# _explicit_members_missing is true when a project's explicit members could
 # not be collected: a missing record names the project, or the whole section
 # (project_id null: every project failed alike). A collected list that is
 # empty is left out of the snapshot.
-explicit_members_missing(pid) if {
+_explicit_members_missing(pid) if {
 	not is_array(object.get(projects_by_id[pid], "explicit_members", null))
 	some m in util.array_or_empty(input.snapshot.missing)
 	m.section == "explicit_members"
-	missing_covers(m, pid)
+	_missing_covers(m, pid)
 }
 
-missing_covers(m, pid) if {
+_missing_covers(m, pid) if {
 	is_number(m.project_id)
 	format_int(m.project_id, 10) == pid
 }
 
-missing_covers(m, _) if not is_number(object.get(m, "project_id", null))
+_missing_covers(m, _) if not is_number(object.get(m, "project_id", null))
 
-# explicit_member_ranks are the project ranks of the explicit members of
+# _explicit_member_ranks are the project ranks of the explicit members of
 # each project: the higher of the explicit level and the member's
 # organization level (ee ExplicitTeamMembership.effective_level), 8 and up
 # being admin.
-explicit_member_ranks[pid][mid] := rank if {
+_explicit_member_ranks[pid][mid] := rank if {
 	some pid, p in projects_by_id
 	entries := util.array_or_empty(object.get(p, "explicit_members", []))
 	some e in entries
@@ -419,10 +419,10 @@ explicit_member_ranks[pid][mid] := rank if {
 		some l in [object.get(e2, "level", 0), object.get(e2, "effective_level", 0), input.index.members[mid].level]
 		is_number(l)
 	}
-	rank := legacy_rank(max(levels))
+	rank := _legacy_rank(max(levels))
 }
 
-legacy_rank(level) := 2 if level >= 8
+_legacy_rank(level) := 2 if level >= 8
 
 else := 1
 
@@ -435,7 +435,7 @@ project_rules_known(_) if not access_control_enabled
 project_rules_known(pid) if {
 	access_control_enabled
 	legacy_private(pid)
-	not explicit_members_missing(pid)
+	not _explicit_members_missing(pid)
 }
 
 project_rules_known(pid) if {
@@ -452,24 +452,24 @@ resource_rules_known(pid) if is_object(projects_by_id[pid].resource_access_contr
 
 # ---------------------------------------------------------------- effective project access
 
-# everyone_project_ranks are the ranks of project pid's everyone rules.
-everyone_project_ranks(pid) := {project_rank[l] | some l in project_everyone_levels[pid]}
+# _everyone_project_ranks are the ranks of project pid's everyone rules.
+_everyone_project_ranks(pid) := {project_rank[l] | some l in project_everyone_levels[pid]}
 
-# role_project_ranks are the ranks of project pid's rules for the given
+# _role_project_ranks are the ranks of project pid's rules for the given
 # roles (none without role-based access).
-role_project_ranks(pid, roles) := {project_rank[l] |
-	some role in rule_roles(roles)
-	some l in project_role_levels[pid][role]
+_role_project_ranks(pid, roles) := {project_rank[l] |
+	some role in _rule_roles(roles)
+	some l in _project_role_levels[pid][role]
 }
 
-# own_project_ranks are the ranks of project pid's rules naming member mid.
-own_project_ranks(pid, mid) := {project_rank[l] | some l in project_member_levels[pid][mid]}
+# _own_project_ranks are the ranks of project pid's rules naming member mid.
+_own_project_ranks(pid, mid) := {project_rank[l] | some l in _project_member_levels[pid][mid]}
 
-# pick_project resolves a project level from the ranks of the rules that
+# _pick_project resolves a project level from the ranks of the rules that
 # apply, by subject: explicit-first (the member's own and its roles' rules
 # together) in legacy organizations, the member's own before its roles' in
 # most-specific ones; then the everyone rule; then PostHog's default admin.
-pick_project(own, roles, everyone) := {"rank": max(own | roles), "source": "access_controls"} if {
+_pick_project(own, roles, everyone) := {"rank": max(own | roles), "source": "access_controls"} if {
 	not most_specific
 	count(own | roles) > 0
 } else := {"rank": max(own), "source": "access_controls"} if {
@@ -489,29 +489,29 @@ effective_project(pid, mid) := {"rank": 2, "source": "org_admin"} if {
 	is_org_admin(mid)
 } else := {"rank": 2, "source": "system_default"} if {
 	not access_control_enabled
-} else := {"rank": object.get(object.get(explicit_member_ranks, pid, {}), mid, 0), "source": "explicit_members"} if {
+} else := {"rank": object.get(object.get(_explicit_member_ranks, pid, {}), mid, 0), "source": "explicit_members"} if {
 	legacy_private(pid)
-	not explicit_members_missing(pid)
-} else := pick_project(own_project_ranks(pid, mid), role_project_ranks(pid, member_roles(mid)), everyone_project_ranks(pid)) if {
+	not _explicit_members_missing(pid)
+} else := _pick_project(_own_project_ranks(pid, mid), _role_project_ranks(pid, member_roles(mid)), _everyone_project_ranks(pid)) if {
 	not legacy_private(pid)
 }
 
-# profile_project is the project access of the members of a profile that are
+# _profile_project is the project access of the members of a profile that are
 # no admins, that no member rule names and that are no explicit members of
 # a legacy private project (undefined when project_rules_known(pid) is not).
-profile_project(pid, p) := {"rank": 2, "source": "system_default"} if {
+_profile_project(pid, p) := {"rank": 2, "source": "system_default"} if {
 	not access_control_enabled
 } else := {"rank": 0, "source": "explicit_members"} if {
 	legacy_private(pid)
-	not explicit_members_missing(pid)
-} else := pick_project(set(), role_project_ranks(pid, p.roles), everyone_project_ranks(pid)) if {
+	not _explicit_members_missing(pid)
+} else := _pick_project(set(), _role_project_ranks(pid, p.roles), _everyone_project_ranks(pid)) if {
 	not legacy_private(pid)
 }
 
-# project_individuals are the members whose project access may differ from
+# _project_individuals are the members whose project access may differ from
 # their profile's: admins and owners, the members a rule names, and the
 # explicit members of a legacy private project.
-project_individuals(pid) := (org_admins | {mid | some mid, _ in project_member_levels[pid]}) | {mid | some mid, _ in explicit_member_ranks[pid]}
+_project_individuals(pid) := (org_admins | {mid | some mid, _ in _project_member_levels[pid]}) | {mid | some mid, _ in _explicit_member_ranks[pid]}
 
 # has_users_with_access is true when PostHog's own resolution of project pid
 # was collected (input.index.users_with_access: membership id → level).
@@ -519,23 +519,23 @@ has_users_with_access(pid) if is_object(input.index.users_with_access[pid])
 
 # ---------------------------------------------------------------- effective resource access
 
-# everyone_resource_ranks, role_resource_ranks and own_resource_ranks are the
+# _everyone_resource_ranks, _role_resource_ranks and _own_resource_ranks are the
 # ranks of the project-wide rules on resource r (already mapped to its rule
 # resource) in project pid, by subject.
-everyone_resource_ranks(pid, r) := {resource_rank[l] | some l in resource_everyone_levels[pid][r]}
+_everyone_resource_ranks(pid, r) := {resource_rank[l] | some l in _resource_everyone_levels[pid][r]}
 
-role_resource_ranks(pid, roles, r) := {resource_rank[l] |
-	some role in rule_roles(roles)
-	some l in resource_role_levels[pid][r][role]
+_role_resource_ranks(pid, roles, r) := {resource_rank[l] |
+	some role in _rule_roles(roles)
+	some l in _resource_role_levels[pid][r][role]
 }
 
-own_resource_ranks(pid, mid, r) := {resource_rank[l] | some l in resource_member_levels[pid][r][mid]}
+_own_resource_ranks(pid, mid, r) := {resource_rank[l] | some l in _resource_member_levels[pid][r][mid]}
 
-# pick_resource resolves a resource level from the ranks of the rules that
+# _pick_resource resolves a resource level from the ranks of the rules that
 # apply: the highest of all of them in legacy organizations, the most
 # specific subject's (member, else roles, else everyone) in most-specific
 # ones; without a rule, the default of resource r.
-pick_resource(own, roles, everyone, r) := {"rank": max(((own | roles) | everyone)), "source": "resource_access_controls"} if {
+_pick_resource(own, roles, everyone, r) := {"rank": max(((own | roles) | everyone)), "source": "resource_access_controls"} if {
 	not most_specific
 	count(((own | roles) | everyone)) > 0
 } else := {"rank": max(own), "source": "resource_access_controls"} if {
@@ -556,24 +556,24 @@ effective_resource(pid, mid, r) := {"rank": resource_rank[highest_resource_level
 	is_org_admin(mid)
 } else := {"rank": resource_rank[default_resource_level(r)], "source": "system_default"} if {
 	not access_control_enabled
-} else := pick_resource(
-	own_resource_ranks(pid, mid, rule_resource(r)),
-	role_resource_ranks(pid, member_roles(mid), rule_resource(r)),
-	everyone_resource_ranks(pid, rule_resource(r)),
+} else := _pick_resource(
+	_own_resource_ranks(pid, mid, rule_resource(r)),
+	_role_resource_ranks(pid, member_roles(mid), rule_resource(r)),
+	_everyone_resource_ranks(pid, rule_resource(r)),
 	r,
 )
 
-# profile_resource is the level on resource r of the members of a profile
+# _profile_resource is the level on resource r of the members of a profile
 # that are no admins and that no member rule on r names.
-profile_resource(pid, p, r) := {"rank": resource_rank[default_resource_level(r)], "source": "system_default"} if {
+_profile_resource(pid, p, r) := {"rank": resource_rank[default_resource_level(r)], "source": "system_default"} if {
 	not access_control_enabled
-} else := pick_resource(
+} else := _pick_resource(
 	set(),
-	role_resource_ranks(pid, p.roles, rule_resource(r)),
-	everyone_resource_ranks(pid, rule_resource(r)),
+	_role_resource_ranks(pid, p.roles, rule_resource(r)),
+	_everyone_resource_ranks(pid, rule_resource(r)),
 	r,
 )
 
-# resource_individuals are the members whose project access or level on r may
+# _resource_individuals are the members whose project access or level on r may
 # differ from their profile's.
-resource_individuals(pid, r) := project_individuals(pid) | {mid | some mid, _ in resource_member_levels[pid][rule_resource(r)]}
+_resource_individuals(pid, r) := _project_individuals(pid) | {mid | some mid, _ in _resource_member_levels[pid][rule_resource(r)]}

@@ -48,7 +48,7 @@ test_a_role_rule_undercuts_the_everyone_rule if {
 	)
 	access.effective_project("9", "m-eve").rank == 0 with input as testdata.with_projects([p])
 	prof := access.member_profile["m-eve"] with input as testdata.with_projects([p])
-	access.profile_project("9", prof).rank == 0 with input as testdata.with_projects([p])
+	access._profile_project("9", prof).rank == 0 with input as testdata.with_projects([p])
 
 	# without role_based_access the role rule is inert: the everyone rule applies
 	no_rbac := object.union(testdata.with_projects([p]), {"snapshot": {"organization": {"available_product_features": ["access_control"]}}})
@@ -103,8 +103,8 @@ test_resources_take_the_highest_rule_unless_most_specific if {
 
 	# most specific without a member rule: the role's viewer beats everyone's editor
 	prof := access.member_profile["m-eve"] with input as d
-	access.profile_resource("9", prof, "feature_flag").rank == 1 with input as most_specific(d)
-	access.profile_resource("9", prof, "feature_flag").rank == 2 with input as d
+	access._profile_resource("9", prof, "feature_flag").rank == 1 with input as most_specific(d)
+	access._profile_resource("9", prof, "feature_flag").rank == 2 with input as d
 }
 
 test_a_rule_naming_both_a_member_and_a_role_applies_to_no_one if {
@@ -205,17 +205,17 @@ test_legacy_private_projects_admit_only_explicit_members if {
 	access.effective_project("9", "m-eve") == {"rank": 0, "source": "explicit_members"} with input as d
 	access.effective_project("9", "m-alice").rank == 2 with input as d
 	prof := access.member_profile["m-eve"] with input as d
-	access.profile_project("9", prof).rank == 0 with input as d
-	access.project_individuals("9") == {"m-alice", "m-bob", "m-pat", "m-bi"} with input as d
+	access._profile_project("9", prof).rank == 0 with input as d
+	access._project_individuals("9") == {"m-alice", "m-bob", "m-pat", "m-bi"} with input as d
 }
 
 test_legacy_explicit_members_keep_a_higher_organization_level if {
 	m := testdata.member_index("m-x", "u-x", "x@acme.com", 8, [], [])
 	ex := legacy_doc({"explicit_members": [{"id": "e1", "level": 1, "user": {"uuid": "u-x"}}]}, [])
 	d := object.union(testdata.with_members({"m-x": m}), {"snapshot": {"organization": ex.snapshot.organization, "projects": ex.snapshot.projects}})
-	access.explicit_member_ranks["9"]["m-x"] == 2 with input as d
-	access.legacy_rank(15) == 2
-	access.legacy_rank(1) == 1
+	access._explicit_member_ranks["9"]["m-x"] == 2 with input as d
+	access._legacy_rank(15) == 2
+	access._legacy_rank(1) == 1
 }
 
 test_legacy_private_without_explicit_members_is_unknown if {
@@ -323,20 +323,20 @@ test_null_lists_make_a_profile_with_none if {
 	d := testdata.with_members({"m-x": m})
 	p := access.member_profile["m-x"] with input as d
 	access.allowed_project_by_profile[p].staging_project == 0 with input as d
-	access.profile_project("1", p) == {"rank": 0, "source": "access_controls"} with input as d
+	access._profile_project("1", p) == {"rank": 0, "source": "access_controls"} with input as d
 }
 
 test_profile_access if {
 	p := access.member_profile["m-eve"] with input as doc
-	access.profile_project("1", p) == {"rank": 1, "source": "access_controls"} with input as doc
-	access.profile_resource("1", p, "feature_flag") == {"rank": 2, "source": "resource_access_controls"} with input as doc
-	access.profile_resource("1", p, "insight") == {"rank": 2, "source": "system_default"} with input as doc
+	access._profile_project("1", p) == {"rank": 1, "source": "access_controls"} with input as doc
+	access._profile_resource("1", p, "feature_flag") == {"rank": 2, "source": "resource_access_controls"} with input as doc
+	access._profile_resource("1", p, "insight") == {"rank": 2, "source": "system_default"} with input as doc
 	access.allowed_project_by_profile[p] == {"production_project": 1, "staging_project": 2} with input as doc
 }
 
 test_individuals if {
-	access.project_individuals("1") == {"m-alice", "m-bob", "m-pat"} with input as doc
-	access.resource_individuals("1", "feature_flag") == {"m-alice", "m-bob", "m-pat"} with input as doc
+	access._project_individuals("1") == {"m-alice", "m-bob", "m-pat"} with input as doc
+	access._resource_individuals("1", "feature_flag") == {"m-alice", "m-bob", "m-pat"} with input as doc
 }
 
 test_has_users_with_access if {
@@ -362,7 +362,7 @@ test_levels if {
 
 test_role_rules_need_role_based_access if {
 	p := access.member_profile["m-eve"] with input as doc
-	access.profile_project("1", p) == {"rank": 1, "source": "access_controls"} with input as doc
+	access._profile_project("1", p) == {"rank": 1, "source": "access_controls"} with input as doc
 	no_rbac := object.union(doc, {"snapshot": {"organization": {"available_product_features": ["access_control"]}}})
-	access.profile_project("1", p) == {"rank": 0, "source": "access_controls"} with input as no_rbac
+	access._profile_project("1", p) == {"rank": 0, "source": "access_controls"} with input as no_rbac
 }

@@ -45,11 +45,11 @@ over_matrix contains f if {
 	some pid, k in access.bound_projects
 	not access.has_users_with_access(pid)
 	access.project_rules_known(pid)
-	individuals := access.project_individuals(pid)
+	individuals := access._project_individuals(pid)
 	over := [[mid, p, e.rank, e.source] |
 		some p in access.profiles
 		access.allowed_project_by_profile[p][k] < 2
-		e := access.profile_project(pid, p)
+		e := access._profile_project(pid, p)
 		access.allowed_project_by_profile[p][k] < e.rank
 		some mid in access.members_by_profile[p]
 		not mid in individuals
@@ -64,7 +64,7 @@ over_matrix contains f if {
 	not access.has_users_with_access(pid)
 	access.project_rules_known(pid)
 	over := [[mid, p, e.rank, e.source] |
-		some mid in access.project_individuals(pid)
+		some mid in access._project_individuals(pid)
 		p := access.member_profile[mid]
 		e := access.effective_project(pid, mid)
 		access.allowed_project_by_profile[p][k] < e.rank
