@@ -37,9 +37,14 @@
 # values up. Members with the same roles and the same groups (a profile) have
 # the same effective access, unless a rule names them, they are explicit
 # members of a legacy private project, or they are admins, and are allowed
-# the same things; rules resolve access per project and profile, and look at
-# single members only for admins, members a rule names, explicit members and
-# findings. They never iterate members x projects.
+# the same things; project_excess and resource_excess resolve access per
+# project and profile, and look at single members only for admins, members a
+# rule names, explicit members and findings. They never iterate members x
+# projects: a rule about access above the matrix should read them rather
+# than effective_project per member.
+#
+# Rules whose names begin with _ are internal to the library (policies/INPUT.md,
+# "The library").
 package hogaudit.lib.access
 
 import data.hogaudit.lib.util
@@ -320,8 +325,10 @@ _project_rules(p) := util.array_or_empty(object.get(p, ["access_controls", "acce
 
 _resource_rules(p) := util.array_or_empty(object.get(p, ["resource_access_controls", "access_controls"], []))
 
-# project_everyone_levels, _project_member_levels and _project_role_levels are
-# the levels of the project rules per project id (and membership or role id).
+# project_everyone_levels are the levels of project pid's everyone rules
+# (project_everyone_levels[pid]; undefined for a project without one).
+# _project_member_levels and _project_role_levels are those of the rules
+# naming a membership or a role, per project id and membership or role id.
 project_everyone_levels[pid] contains rule.access_level if {
 	some pid, p in projects_by_id
 	some rule in _project_rules(p)
@@ -577,3 +584,179 @@ _profile_resource(pid, p, r) := {"rank": resource_rank[default_resource_level(r)
 # _resource_individuals are the members whose project access or level on r may
 # differ from their profile's.
 _resource_individuals(pid, r) := _project_individuals(pid) | {mid | some mid, _ in _resource_member_levels[pid][rule_resource(r)]}
+
+# ---------------------------------------------------------------- access above the matrix
+
+# project_excess are the members whose access to a bound project is above
+# what their matrix groups allow, over the projects whose access can be told
+# (protected ones included): cells {"member": membership id, "project": the
+# matrix project key, "project_id": the PostHog project id, "effective": the
+# member's level, "allowed": the highest level its groups allow on the
+# project (project level names; none when no group lists it), "source": where
+# the effective level comes from (users_with_access, org_admin,
+# system_default, explicit_members, access_controls), "groups": the member's
+# matrix groups (sorted), "line": the matrix line of the entry granting the
+# allowed level, else of the project}. The effective level is PostHog's own
+# resolution (input.index.users_with_access) where the server offers it,
+# else effective_project: a project has cells from one of them only. A
+# member exactly at the allowed level has none.
+#
+# PostHog's own resolution comes grouped by profile and level, so each
+# profile and level is compared once.
+project_excess contains cell if {
+	some pid, k in bound_projects
+	groups := input.index.users_with_access[pid]
+	is_object(groups)
+	over := [[mid, p, effective, "users_with_access"] |
+		some key, by_level in groups
+		p := input.index.profiles[key]
+		allowed := allowed_project_by_profile[p][k]
+		some level, mids in by_level
+		effective := project_rank[level]
+		allowed < effective
+		some mid in mids
+	]
+	some cell in _project_cells(pid, k, over)
+}
+
+# From the rules, per profile: its members that are no admins, that no
+# member rule names and that are no explicit members share the profile's
+# access.
+project_excess contains cell if {
+	some pid, k in bound_projects
+	not has_users_with_access(pid)
+	project_rules_known(pid)
+	individuals := _project_individuals(pid)
+	over := [[mid, p, e.rank, e.source] |
+		some p in profiles
+		allowed_project_by_profile[p][k] < 2
+		e := _profile_project(pid, p)
+		allowed_project_by_profile[p][k] < e.rank
+		some mid in members_by_profile[p]
+		not mid in individuals
+	]
+	some cell in _project_cells(pid, k, over)
+}
+
+# From the rules, one by one: admins, the members a rule names and explicit
+# members.
+project_excess contains cell if {
+	some pid, k in bound_projects
+	not has_users_with_access(pid)
+	project_rules_known(pid)
+	over := [[mid, p, e.rank, e.source] |
+		some mid in _project_individuals(pid)
+		p := member_profile[mid]
+		e := effective_project(pid, mid)
+		allowed_project_by_profile[p][k] < e.rank
+	]
+	some cell in _project_cells(pid, k, over)
+}
+
+# _project_cells are the project_excess cells of project pid (bound to key k)
+# for a list of [membership id, profile, effective rank, source]; what the
+# members of one profile, rank and source share is built once.
+_project_cells(pid, k, over) := {cell |
+	shapes := {[p, effective, source] | some [_, p, effective, source] in over}
+	shared := {shape: _project_cell(pid, k, shape) | some shape in shapes}
+	some [mid, p, effective, source] in over
+	cell := object.union(shared[[p, effective, source]], {"member": mid})
+}
+
+# _project_cell is a project_excess cell without its member.
+_project_cell(pid, k, [p, effective, source]) := {
+	"project": k,
+	"project_id": projects_by_id[pid].id,
+	"effective": project_level_names[effective],
+	"allowed": project_level_names[allowed],
+	"source": source,
+	"groups": sort([g | some g in p.groups]),
+	"line": _project_line(p.groups, k, allowed),
+} if {
+	allowed := allowed_project_by_profile[p][k]
+}
+
+# _project_line is the line of the entry of the first of the groups that
+# grants the allowed project rank on key k, else of the matrix project.
+_project_line(groups, k, allowed) := l if {
+	allowed > 0
+	granting := sort([g |
+		some g in groups
+		e := input.matrix.access_matrix[g].projects[k]
+		project_rank[entry_role(e)] == allowed
+	])
+	l := util.line_of(input.matrix.access_matrix[granting[0]].projects[k], "role")
+} else := util.node_line(input.matrix.projects[k])
+
+# resource_excess are the members whose level on a resource in a bound
+# project is above what their matrix groups allow, for the resources some
+# matrix entry for the project restricts, inside projects PostHog lets the
+# member into (effective_project above none) and its groups allow it into;
+# over the projects whose project and resource rules can be told: cells
+# {"member", "project", "project_id", "groups" as in project_excess,
+# "resource": the resource, "effective": the member's level on it, "allowed":
+# the highest level its groups allow (resource level names), "source":
+# org_admin, system_default or resource_access_controls, "line": the matrix
+# line of the restriction of the first of the member's groups that restricts
+# the resource, else of the project}. A member exactly at the allowed level
+# has none; members PostHog keeps out of the project are project_excess's
+# business.
+#
+# Per profile: its members that are no admins and that no member rule (on
+# the project or the resource) names share the profile's levels.
+resource_excess contains cell if {
+	some pid, k in bound_projects
+	resource_rules_known(pid)
+	project_rules_known(pid)
+	some r in restricted_resources[k]
+	individuals := _resource_individuals(pid, r)
+	some p in profiles
+	allowed_project_by_profile[p][k] > 0
+	allowed := groups_resource_rank(p.groups, k, r)
+	allowed < 3
+	_profile_project(pid, p).rank > 0
+	e := _profile_resource(pid, p, r)
+	e.rank > allowed
+	shared := _resource_cell(pid, k, r, p.groups, e, allowed)
+	some mid in members_by_profile[p]
+	not mid in individuals
+	cell := object.union(shared, {"member": mid})
+}
+
+# One by one: admins and the members a rule names.
+resource_excess contains cell if {
+	some pid, k in bound_projects
+	resource_rules_known(pid)
+	project_rules_known(pid)
+	some r in restricted_resources[k]
+	some mid in _resource_individuals(pid, r)
+	p := member_profile[mid]
+	allowed_project_by_profile[p][k] > 0
+	effective_project(pid, mid).rank > 0
+	e := effective_resource(pid, mid, r)
+	allowed := groups_resource_rank(p.groups, k, r)
+	e.rank > allowed
+	cell := object.union(_resource_cell(pid, k, r, p.groups, e, allowed), {"member": mid})
+}
+
+# _resource_cell is a resource_excess cell without its member.
+_resource_cell(pid, k, r, groups, e, allowed) := {
+	"project": k,
+	"project_id": projects_by_id[pid].id,
+	"resource": r,
+	"effective": resource_level_names[e.rank],
+	"allowed": resource_level_names[allowed],
+	"source": e.source,
+	"groups": sort([g | some g in groups]),
+	"line": _resource_line(groups, k, r),
+}
+
+# _resource_line is the line of the restriction of the first of the groups
+# that restricts r in project key k, else of the matrix project.
+_resource_line(groups, k, r) := l if {
+	restricting := sort([g |
+		some g in groups
+		input.matrix.access_matrix[g].projects[k].resources[r]
+	])
+	l := util.node_line(input.matrix.access_matrix[restricting[0]].projects[k].resources[r])
+} else := util.node_line(input.matrix.projects[k])

@@ -366,3 +366,129 @@ test_role_rules_need_role_based_access if {
 	no_rbac := object.union(doc, {"snapshot": {"organization": {"available_product_features": ["access_control"]}}})
 	access._profile_project("1", p) == {"rank": 0, "source": "access_controls"} with input as no_rbac
 }
+
+cells(set) := {[c.project, c.member] | some c in set}
+
+test_the_compliant_fixture_has_no_excess if {
+	count(access.project_excess) == 0 with input as doc
+	count(access.resource_excess) == 0 with input as doc
+}
+
+test_project_excess_covers_protected_and_unprotected_projects if {
+	open_production := testdata.project(1, "Production", [testdata.project_rule(1, "admin", null, null)], [])
+	open_staging := testdata.project(2, "Staging", [], [])
+	cells(access.project_excess) == {
+		["production_project", "m-eve"],
+		["production_project", "m-pat"],
+		["production_project", "m-bi"],
+		["staging_project", "m-pat"],
+		["staging_project", "m-bi"],
+	} with input as testdata.with_projects([open_production, open_staging])
+}
+
+# staging_with is the fixture's staging project with pat's rule at level and
+# an everyone rule at everyone.
+staging_with(level, everyone) := testdata.project(
+	2, "Staging", [
+		testdata.project_rule(2, everyone, null, null),
+		testdata.project_rule(2, "admin", null, "r-eng"),
+		testdata.project_rule(2, level, "m-pat", null),
+	],
+	[],
+)
+
+test_project_excess_starts_one_level_above_the_allowed if {
+	# pat (product: member on staging) exactly at member: no cell; bi-bot (no
+	# group lists staging) exactly at none: no cell
+	count(access.project_excess) == 0 with input as testdata.with_projects([testdata.production, staging_with("member", "none")])
+
+	# one level above: pat admin (a member rule: one by one)
+	access.project_excess == {{
+		"member": "m-pat", "project": "staging_project", "project_id": 2,
+		"effective": "admin", "allowed": "member", "source": "access_controls",
+		"groups": ["product"], "line": 55,
+	}} with input as testdata.with_projects([testdata.production, staging_with("admin", "none")])
+
+	# one level above: bi-bot member through the everyone rule (per profile)
+	access.project_excess == {{
+		"member": "m-bi", "project": "staging_project", "project_id": 2,
+		"effective": "member", "allowed": "none", "source": "access_controls",
+		"groups": ["bi_service_account"], "line": 28,
+	}} with input as testdata.with_projects([testdata.production, staging_with("member", "member")])
+}
+
+# staging_rows is staging with PostHog's own resolution: pat at level.
+staging_rows(level) := object.union(testdata.staging, {"users_with_access": [
+	{"user_id": "u-alice", "access_level": "admin", "access_source": "organization_admin", "organization_membership_id": "m-alice", "organization_membership_level": "owner"},
+	{"user_id": "u-pat", "access_level": level, "access_source": "explicit_member", "organization_membership_id": "m-pat", "organization_membership_level": "member"},
+]})
+
+test_project_excess_reads_users_with_access_where_offered if {
+	# pat exactly at member (the rules would say the same): no cell
+	count(access.project_excess) == 0 with input as testdata.with_projects([testdata.production, staging_rows("member")])
+
+	# one level above, though the rules say member
+	access.project_excess == {{
+		"member": "m-pat", "project": "staging_project", "project_id": 2,
+		"effective": "admin", "allowed": "member", "source": "users_with_access",
+		"groups": ["product"], "line": 55,
+	}} with input as testdata.with_projects([testdata.production, staging_rows("admin")])
+}
+
+test_project_excess_needs_the_projects_access_to_be_known if {
+	p := object.union(staging_with("admin", "admin"), {"access_controls": null})
+	count(access.project_excess) == 0 with input as testdata.with_projects([testdata.production, p])
+}
+
+# production_with is the fixture's production project let open to every
+# member, with the everyone rule on feature_flag at level.
+production_with(level) := testdata.project(
+	1, "Production", [
+		testdata.project_rule(1, "member", null, null),
+		testdata.project_rule(1, "member", "m-pat", null),
+	],
+	[testdata.rule(level, "feature_flag", null, null)],
+)
+
+# with_x is input with x (product, in no role) added and the given projects.
+with_x(projects) := object.union(
+	testdata.with_members({"m-x": testdata.member_index("m-x", "u-x", "x@product.acme.com", 1, ["product"], [])}),
+	{"snapshot": {"projects": projects}},
+)
+
+d(level) := with_x([production_with(level), testdata.staging])
+
+test_resource_excess_starts_one_level_above_the_allowed if {
+	# x (product, no rule names it: per profile) and pat (a member rule: one by
+	# one) are allowed viewer on feature_flag in production (line 58)
+	# exactly at viewer: no cell
+	count(access.resource_excess) == 0 with input as d("viewer")
+
+	# one level above
+	access.resource_excess == {
+		{
+			"member": "m-x", "project": "production_project", "project_id": 1, "resource": "feature_flag",
+			"effective": "editor", "allowed": "viewer", "source": "resource_access_controls",
+			"groups": ["product"], "line": 58,
+		},
+		{
+			"member": "m-pat", "project": "production_project", "project_id": 1, "resource": "feature_flag",
+			"effective": "editor", "allowed": "viewer", "source": "resource_access_controls",
+			"groups": ["product"], "line": 58,
+		},
+	} with input as d("editor")
+}
+
+test_resource_excess_is_only_inside_projects_posthog_lets_the_member_into if {
+	# everyone editor on flags, but production keeps everyone but pat and
+	# engineering out: pat's cell alone
+	p := object.union(testdata.production, {"resource_access_controls": {"access_controls": [testdata.rule("editor", "feature_flag", null, null)]}})
+	cells(access.resource_excess) == {["production_project", "m-pat"]} with input as with_x([p, testdata.staging])
+}
+
+test_excess_lines if {
+	access._project_line(["product"], "production_project", 1) == 57 with input as doc
+	access._project_line([], "staging_project", 0) == 28 with input as doc
+	access._resource_line(["engineering", "product"], "production_project", "feature_flag") == 58 with input as doc
+	access._resource_line(["engineering"], "production_project", "feature_flag") == 25 with input as doc
+}
