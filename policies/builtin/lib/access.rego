@@ -47,6 +47,7 @@
 # "The library").
 package hogaudit.lib.access
 
+import data.hogaudit.lib.org
 import data.hogaudit.lib.util
 
 # ---------------------------------------------------------------- levels
@@ -107,11 +108,6 @@ rule_resource(r) := object.get(resource_parent, r, r)
 
 # ---------------------------------------------------------------- organization
 
-# features are the organization's plan entitlements.
-features contains f if {
-	some f in util.array_or_empty(input.snapshot.organization.available_product_features)
-}
-
 # deployment_vintage is the PostHog vintage the snapshot shows, from the
 # states of the sections only the newest PostHog serves: "newest" when
 # users_with_access or identity_provider_configs was collected, "older"
@@ -142,11 +138,11 @@ access_control_feature_keys := _vintage_feature_keys[deployment_vintage]
 
 # listed_access_control_features are the organization's access-control
 # keys of any vintage, whether this deployment checks them or not.
-listed_access_control_features := sort([k | some k in _vintage_feature_keys.unknown; k in features])
+listed_access_control_features := sort([k | some k in _vintage_feature_keys.unknown; k in org.features])
 
 # entitlement is the newest access-control feature key the organization has
 # among those this deployment checks (undefined when it has none).
-entitlement := [k | some k in access_control_feature_keys; k in features][0]
+entitlement := [k | some k in access_control_feature_keys; k in org.features][0]
 
 # access_control_enabled is true when PostHog consults access rules at all.
 access_control_enabled if entitlement
@@ -160,15 +156,15 @@ access_control_enabled if entitlement
 # vintage keeps the rule of the union (none of the newer keys).
 legacy_project_permissioning if {
 	deployment_vintage == "older"
-	"project_based_permissioning" in features
-	not "advanced_permissions" in features
+	"project_based_permissioning" in org.features
+	not "advanced_permissions" in org.features
 }
 
 legacy_project_permissioning if {
 	deployment_vintage == "unknown"
-	"project_based_permissioning" in features
-	not "access_control" in features
-	not "advanced_permissions" in features
+	"project_based_permissioning" in org.features
+	not "access_control" in org.features
+	not "advanced_permissions" in org.features
 }
 
 # most_specific is true for organizations PostHog resolves most specific
@@ -178,7 +174,7 @@ most_specific if input.snapshot.organization.uses_most_specific_access_resolutio
 # role_based_access_enabled is true when PostHog applies rules that name
 # roles; without the feature it ignores them (a member's role ids are empty
 # in user_access_control.py).
-role_based_access_enabled if "role_based_access" in features
+role_based_access_enabled if "role_based_access" in org.features
 
 # _rule_roles are the roles whose rules apply: the given ones, or none when
 # the organization lacks role-based access.

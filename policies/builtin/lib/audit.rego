@@ -74,6 +74,3 @@ membership_rank(v) := v if {
 	is_string(v)
 	r := {"member": 1, "admin": 8, "administrator": 8, "owner": 15}[lower(v)]
 } else := 0
-
-# value is a change's before or after value (null when absent).
-value(change, key) := object.get(change, key, null)
