@@ -52,12 +52,17 @@ import data.hogaudit.lib.util
 
 # ---------------------------------------------------------------- levels
 
+# project_rank orders the project levels: none < member < admin.
 project_rank := {"none": 0, "member": 1, "admin": 2}
 
+# project_level_names names the project ranks (project_level_names[rank]).
 project_level_names := ["none", "member", "admin"]
 
+# resource_rank orders the resource levels: none < viewer < editor <
+# manager.
 resource_rank := {"none": 0, "viewer": 1, "editor": 2, "manager": 3}
 
+# resource_level_names names the resource ranks.
 resource_level_names := ["none", "viewer", "editor", "manager"]
 
 # org_level_rank orders the matrix's org_level values like PostHog's

@@ -70,6 +70,8 @@ reached_project_keys(key) := {k |
 	k := access.bound_projects[pid]
 }
 
+# entry_scopes are the api_key_scopes the access_matrix entry of group g for
+# project key k grants ([] when it writes none).
 entry_scopes(g, k) := util.array_or_empty(input.matrix.access_matrix[g].projects[k].api_key_scopes)
 
 # granted are the scopes groups grant on project keys ks.
@@ -108,6 +110,7 @@ subject(key) := sprintf("key:%s", [label(key)]) if {
 	count([1 | some other in keys; other.source == key.source; label(other) == label(key)]) == 1
 } else := sprintf("key:%s#%s", [label(key), key.id])
 
+# label is a key's label, else (no label) its id.
 label(key) := l if {
 	l := key.label
 	is_string(l)
