@@ -25,7 +25,8 @@ import (
 // the Rego library on the snapshot hogaudit collects from the simulator
 // through the real client — and must agree on every member × project level
 // and member × project × resource level, through both of the library's paths
-// (one member at a time, and per profile as PH204/PH206 use it).
+// (one member at a time, and per profile as access.project_excess and
+// access.resource_excess use it).
 
 var (
 	crosscheckOrgs = flag.Int("crosscheck-orgs", 500, "randomized organizations TestCrossCheckAccessResolution generates")
