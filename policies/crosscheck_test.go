@@ -25,7 +25,8 @@ import (
 // the Rego library on the snapshot hogaudit collects from the simulator
 // through the real client — and must agree on every member × project level
 // and member × project × resource level, through both of the library's paths
-// (one member at a time, and per profile as PH204/PH206 use it).
+// (one member at a time, and per profile as access.project_excess and
+// access.resource_excess use it).
 
 var (
 	crosscheckOrgs = flag.Int("crosscheck-orgs", 500, "randomized organizations TestCrossCheckAccessResolution generates")
@@ -59,10 +60,10 @@ project[pid][mid] := e.rank if {
 profile_project[pid][mid] := e.rank if {
 	some pid, _ in access.projects_by_id
 	access.project_rules_known(pid)
-	individuals := access.project_individuals(pid)
+	individuals := access._project_individuals(pid)
 	some mid, _ in input.index.members
 	not mid in individuals
-	e := access.profile_project(pid, access.member_profile[mid])
+	e := access._profile_project(pid, access.member_profile[mid])
 }
 
 resource[key] := e.rank if {
@@ -78,10 +79,10 @@ profile_resource[key] := e.rank if {
 	some pid, _ in access.projects_by_id
 	access.resource_rules_known(pid)
 	some r in resources
-	individuals := access.resource_individuals(pid, r)
+	individuals := access._resource_individuals(pid, r)
 	some mid, _ in input.index.members
 	not mid in individuals
-	e := access.profile_resource(pid, access.member_profile[mid], r)
+	e := access._profile_resource(pid, access.member_profile[mid], r)
 	key := concat("/", [pid, mid, r])
 }
 

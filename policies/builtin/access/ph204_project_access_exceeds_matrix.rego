@@ -87,6 +87,7 @@ import data.hogaudit.lib.access
 import data.hogaudit.lib.project_access
 
 findings contains f if {
-	some f in project_access.over_matrix
-	not access.is_protected(f.project)
+	some c in access.project_excess
+	not access.is_protected(c.project)
+	f := project_access.finding(c)
 }

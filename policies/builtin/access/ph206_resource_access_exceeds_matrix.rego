@@ -35,81 +35,23 @@ package hogaudit.rules.ph206
 
 import data.hogaudit.lib.access
 import data.hogaudit.lib.identity
-import data.hogaudit.lib.util
 
-# Per profile: its members that are no admins and that no member rule (on the
-# project or the resource) names share the profile's levels (and the
-# finding, but for the member's email).
 findings contains f if {
-	some pid, k in access.bound_projects
-	access.resource_rules_known(pid)
-	access.project_rules_known(pid)
-	some r in access.restricted_resources[k]
-	individuals := access.resource_individuals(pid, r)
-	some p in access.profiles
-	access.allowed_project_by_profile[p][k] > 0
-	allowed := access.groups_resource_rank(p.groups, k, r)
-	allowed < 3
-	access.profile_project(pid, p).rank > 0
-	e := access.profile_resource(pid, p, r)
-	e.rank > allowed
-	base := shared(pid, k, r, p.groups, e, allowed)
-	tail := message_tail(k, r, e, allowed)
-	some mid in access.members_by_profile[p]
-	not mid in individuals
-	email := input.index.members[mid].email
-	f := object.union(base, {
-		"subject": concat("", ["member:", email, "/resource/", r]),
-		"identity": identity.join([identity.member(mid), identity.project(pid), sprintf("resource:%s", [r])]),
-		"message": concat("", ["Member ", email, tail]),
-	})
+	some c in access.resource_excess
+	email := input.index.members[c.member].email
+	f := {
+		"subject": concat("", ["member:", email, "/resource/", c.resource]),
+		"identity": identity.join([identity.member(c.member), identity.project(c.project_id), sprintf("resource:%s", [c.resource])]),
+		"project": c.project,
+		"message": sprintf("Member %s has %s access to %s in %s; its matrix groups allow %s.", [email, c.effective, c.resource, c.project, c.allowed]),
+		"evidence": {
+			"resource": c.resource,
+			"effective": c.effective,
+			"allowed": c.allowed,
+			"source": c.source,
+			"groups": c.groups,
+			"project_id": c.project_id,
+		},
+		"line": c.line,
+	}
 }
-
-# One by one: admins and the members a rule names.
-findings contains f if {
-	some pid, k in access.bound_projects
-	access.resource_rules_known(pid)
-	access.project_rules_known(pid)
-	some r in access.restricted_resources[k]
-	some mid in access.resource_individuals(pid, r)
-	p := access.member_profile[mid]
-	access.allowed_project_by_profile[p][k] > 0
-	access.effective_project(pid, mid).rank > 0
-	e := access.effective_resource(pid, mid, r)
-	allowed := access.groups_resource_rank(p.groups, k, r)
-	e.rank > allowed
-	email := input.index.members[mid].email
-	f := object.union(shared(pid, k, r, p.groups, e, allowed), {
-		"subject": concat("", ["member:", email, "/resource/", r]),
-		"identity": identity.join([identity.member(mid), identity.project(pid), sprintf("resource:%s", [r])]),
-		"message": concat("", ["Member ", email, message_tail(k, r, e, allowed)]),
-	})
-}
-
-# shared is what the findings of one project, resource, level and group set
-# share.
-shared(pid, k, r, groups, e, allowed) := {
-	"project": k,
-	"evidence": {
-		"resource": r,
-		"effective": access.resource_level_names[e.rank],
-		"allowed": access.resource_level_names[allowed],
-		"source": e.source,
-		"groups": sort([g | some g in groups]),
-		"project_id": access.projects_by_id[pid].id,
-	},
-	"line": line(groups, k, r),
-}
-
-# message_tail is the message after "Member <email>".
-message_tail(k, r, e, allowed) := sprintf(" has %s access to %s in %s; its matrix groups allow %s.", [access.resource_level_names[e.rank], r, k, access.resource_level_names[allowed]])
-
-# line is the restriction of the first of the groups that restricts r in
-# project key k.
-line(groups, k, r) := l if {
-	restricting := sort([g |
-		some g in groups
-		input.matrix.access_matrix[g].projects[k].resources[r]
-	])
-	l := util.node_line(input.matrix.access_matrix[restricting[0]].projects[k].resources[r])
-} else := util.node_line(input.matrix.projects[k])

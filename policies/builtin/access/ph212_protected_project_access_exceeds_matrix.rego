@@ -33,6 +33,7 @@ import data.hogaudit.lib.access
 import data.hogaudit.lib.project_access
 
 findings contains f if {
-	some f in project_access.over_matrix
-	access.is_protected(f.project)
+	some c in access.project_excess
+	access.is_protected(c.project)
+	f := project_access.finding(c)
 }

@@ -60,21 +60,21 @@ weakened(e, c) := {"setting": "two_factor", "line": util.org_line("require_2fa")
 } else := {"setting": "sso", "line": util.org_line("enforce_sso")} if {
 	e.scope == "OrganizationDomain"
 	c.field in sso_fields
-	not util.blank(audit.value(c, "before"))
-	util.blank(audit.value(c, "after"))
+	not util.blank(object.get(c, "before", null))
+	util.blank(object.get(c, "after", null))
 } else := {"setting": "jit", "line": util.org_line("jit_provisioning")} if {
 	e.scope == "OrganizationDomain"
 	c.field in jit_fields
-	audit.value(c, "after") == true
-	audit.value(c, "before") != true
+	object.get(c, "after", null) == true
+	object.get(c, "before", null) != true
 	util.org_settings.jit_provisioning != true
 }
 
-turned_off(c) if audit.value(c, "after") == false
+turned_off(c) if object.get(c, "after", null) == false
 
 turned_off(c) if {
-	audit.value(c, "after") == null
-	audit.value(c, "before") == true
+	object.get(c, "after", null) == null
+	object.get(c, "before", null) == true
 }
 
 actor(e) := audit.actor_email(e) if {
@@ -93,7 +93,7 @@ subject(e, setting) := sprintf("domain:%s/activity/%s", [domain_name(e), e.id]) 
 
 message(e, _, "two_factor") := sprintf("Organization %s's two-factor authentication requirement was turned off by %s; the matrix's security settings must not be weakened.", [util.org_name, actor(e)])
 
-message(e, c, "sso") := sprintf("SSO enforcement (%s) was removed from domain %s by %s; the matrix's security settings must not be weakened.", [audit.value(c, "before"), domain_name(e), actor(e)])
+message(e, c, "sso") := sprintf("SSO enforcement (%s) was removed from domain %s by %s; the matrix's security settings must not be weakened.", [object.get(c, "before", null), domain_name(e), actor(e)])
 
 message(e, _, "jit") := sprintf("Just-in-time provisioning was turned on for domain %s by %s; the matrix's security settings must not be weakened.", [domain_name(e), actor(e)])
 
@@ -111,8 +111,8 @@ findings contains f if {
 			"activity_id": e.id,
 			"scope": e.scope,
 			"field": c.field,
-			"before": audit.value(c, "before"),
-			"after": audit.value(c, "after"),
+			"before": object.get(c, "before", null),
+			"after": object.get(c, "after", null),
 			"actor": actor(e),
 			"at": e.created_at,
 		},

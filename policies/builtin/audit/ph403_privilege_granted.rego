@@ -59,8 +59,8 @@ evidence(e, c, actor) := {
 	"activity_id": e.id,
 	"scope": e.scope,
 	"field": c.field,
-	"before": audit.value(c, "before"),
-	"after": audit.value(c, "after"),
+	"before": object.get(c, "before", null),
+	"after": object.get(c, "after", null),
 	"actor": actor,
 	"actor_groups": sort(audit.actor_groups(e)),
 	"at": e.created_at,
@@ -71,9 +71,9 @@ findings contains f if {
 	some e in audit.entries_of("OrganizationMembership")
 	some c in e.detail.changes
 	c.field in level_fields
-	after := audit.membership_rank(audit.value(c, "after"))
+	after := audit.membership_rank(object.get(c, "after", null))
 	after >= 8
-	after > audit.membership_rank(audit.value(c, "before"))
+	after > audit.membership_rank(object.get(c, "before", null))
 	audit.in_window(e)
 	actor := audit.actor_email(e)
 	not trusted(e)

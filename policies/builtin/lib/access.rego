@@ -37,21 +37,32 @@
 # values up. Members with the same roles and the same groups (a profile) have
 # the same effective access, unless a rule names them, they are explicit
 # members of a legacy private project, or they are admins, and are allowed
-# the same things; rules resolve access per project and profile, and look at
-# single members only for admins, members a rule names, explicit members and
-# findings. They never iterate members x projects.
+# the same things; project_excess and resource_excess resolve access per
+# project and profile, and look at single members only for admins, members a
+# rule names, explicit members and findings. They never iterate members x
+# projects: a rule about access above the matrix should read them rather
+# than effective_project per member.
+#
+# Rules whose names begin with _ are internal to the library (policies/INPUT.md,
+# "The library").
 package hogaudit.lib.access
 
+import data.hogaudit.lib.org
 import data.hogaudit.lib.util
 
 # ---------------------------------------------------------------- levels
 
+# project_rank orders the project levels: none < member < admin.
 project_rank := {"none": 0, "member": 1, "admin": 2}
 
+# project_level_names names the project ranks (project_level_names[rank]).
 project_level_names := ["none", "member", "admin"]
 
+# resource_rank orders the resource levels: none < viewer < editor <
+# manager.
 resource_rank := {"none": 0, "viewer": 1, "editor": 2, "manager": 3}
 
+# resource_level_names names the resource ranks.
 resource_level_names := ["none", "viewer", "editor", "manager"]
 
 # org_level_rank orders the matrix's org_level values like PostHog's
@@ -65,17 +76,17 @@ org_level_name(level) := "owner" if {
 	level >= 8
 } else := "member"
 
-# viewer_capped are the resources whose default and highest level is viewer.
-viewer_capped := {"activity_log", "toolbar"}
+# _viewer_capped are the resources whose default and highest level is viewer.
+_viewer_capped := {"activity_log", "toolbar"}
 
 # default_resource_level is a resource's system default.
 default_resource_level(r) := "viewer" if {
-	rule_resource(r) in viewer_capped
+	rule_resource(r) in _viewer_capped
 } else := "editor"
 
 # highest_resource_level is what an organization admin gets on a resource.
 highest_resource_level(r) := "viewer" if {
-	rule_resource(r) in viewer_capped
+	rule_resource(r) in _viewer_capped
 } else := "manager"
 
 # resource_parent maps resources that take their access from another one
@@ -102,11 +113,6 @@ rule_resource(r) := object.get(resource_parent, r, r)
 
 # ---------------------------------------------------------------- organization
 
-# features are the organization's plan entitlements.
-features contains f if {
-	some f in util.array_or_empty(input.snapshot.organization.available_product_features)
-}
-
 # deployment_vintage is the PostHog vintage the snapshot shows, from the
 # states of the sections only the newest PostHog serves: "newest" when
 # users_with_access or identity_provider_configs was collected, "older"
@@ -121,27 +127,27 @@ deployment_vintage := "newest" if {
 	input.sections.identity_provider_configs == "not_applicable"
 } else := "unknown"
 
-# vintage_feature_keys are the plan features under which each vintage's code
+# _vintage_feature_keys are the plan features under which each vintage's code
 # consults access rules (access_controls_supported), newest first: the
 # newest checks access_control alone; 2025 advanced_permissions; 2024
 # project_based_permissioning or advanced_permissions. Older deployments
 # never check access_control. An unknown vintage accepts any of them.
-vintage_feature_keys := {
+_vintage_feature_keys := {
 	"newest": ["access_control"],
 	"older": ["advanced_permissions", "project_based_permissioning"],
 	"unknown": ["access_control", "advanced_permissions", "project_based_permissioning"],
 }
 
 # access_control_feature_keys are the keys this deployment checks.
-access_control_feature_keys := vintage_feature_keys[deployment_vintage]
+access_control_feature_keys := _vintage_feature_keys[deployment_vintage]
 
 # listed_access_control_features are the organization's access-control
 # keys of any vintage, whether this deployment checks them or not.
-listed_access_control_features := sort([k | some k in vintage_feature_keys.unknown; k in features])
+listed_access_control_features := sort([k | some k in _vintage_feature_keys.unknown; k in org.features])
 
 # entitlement is the newest access-control feature key the organization has
 # among those this deployment checks (undefined when it has none).
-entitlement := [k | some k in access_control_feature_keys; k in features][0]
+entitlement := [k | some k in access_control_feature_keys; k in org.features][0]
 
 # access_control_enabled is true when PostHog consults access rules at all.
 access_control_enabled if entitlement
@@ -155,15 +161,15 @@ access_control_enabled if entitlement
 # vintage keeps the rule of the union (none of the newer keys).
 legacy_project_permissioning if {
 	deployment_vintage == "older"
-	"project_based_permissioning" in features
-	not "advanced_permissions" in features
+	"project_based_permissioning" in org.features
+	not "advanced_permissions" in org.features
 }
 
 legacy_project_permissioning if {
 	deployment_vintage == "unknown"
-	"project_based_permissioning" in features
-	not "access_control" in features
-	not "advanced_permissions" in features
+	"project_based_permissioning" in org.features
+	not "access_control" in org.features
+	not "advanced_permissions" in org.features
 }
 
 # most_specific is true for organizations PostHog resolves most specific
@@ -173,11 +179,11 @@ most_specific if input.snapshot.organization.uses_most_specific_access_resolutio
 # role_based_access_enabled is true when PostHog applies rules that name
 # roles; without the feature it ignores them (a member's role ids are empty
 # in user_access_control.py).
-role_based_access_enabled if "role_based_access" in features
+role_based_access_enabled if "role_based_access" in org.features
 
-# rule_roles are the roles whose rules apply: the given ones, or none when
+# _rule_roles are the roles whose rules apply: the given ones, or none when
 # the organization lacks role-based access.
-rule_roles(roles) := roles if role_based_access_enabled
+_rule_roles(roles) := roles if role_based_access_enabled
 
 else := []
 
@@ -292,88 +298,90 @@ bound_projects := {pid: k | some pid, _ in projects_by_id; k := project_key(pid)
 # is_protected is true for a matrix project key marked protected.
 is_protected(k) if input.matrix.projects[k].protected == true
 
-# is_everyone is true for the rule that applies to every member (neither a
+# _is_everyone is true for the rule that applies to every member (neither a
 # member nor a role).
-is_everyone(rule) if {
+_is_everyone(rule) if {
 	util.blank(object.get(rule, "organization_member", null))
 	util.blank(object.get(rule, "role", null))
 }
 
-# member_of_rule is the membership a rule names. PostHog applies a rule to a
+# _member_of_rule is the membership a rule names. PostHog applies a rule to a
 # member only when it names the membership and no role (and to a role only
 # when it names the role and no member): a rule naming both applies to no
 # one.
-member_of_rule(rule) := mid if {
+_member_of_rule(rule) := mid if {
 	mid := rule.organization_member
 	not util.blank(mid)
 	util.blank(object.get(rule, "role", null))
 }
 
-# role_of_rule is the role a rule names (see member_of_rule).
-role_of_rule(rule) := role if {
+# _role_of_rule is the role a rule names (see _member_of_rule).
+_role_of_rule(rule) := role if {
 	role := rule.role
 	not util.blank(role)
 	util.blank(object.get(rule, "organization_member", null))
 }
 
-project_rules(p) := util.array_or_empty(object.get(p, ["access_controls", "access_controls"], []))
+_project_rules(p) := util.array_or_empty(object.get(p, ["access_controls", "access_controls"], []))
 
-resource_rules(p) := util.array_or_empty(object.get(p, ["resource_access_controls", "access_controls"], []))
+_resource_rules(p) := util.array_or_empty(object.get(p, ["resource_access_controls", "access_controls"], []))
 
-# project_everyone_levels, project_member_levels and project_role_levels are
-# the levels of the project rules per project id (and membership or role id).
+# project_everyone_levels are the levels of project pid's everyone rules
+# (project_everyone_levels[pid]; undefined for a project without one).
+# _project_member_levels and _project_role_levels are those of the rules
+# naming a membership or a role, per project id and membership or role id.
 project_everyone_levels[pid] contains rule.access_level if {
 	some pid, p in projects_by_id
-	some rule in project_rules(p)
+	some rule in _project_rules(p)
 	rule.resource == "project"
 	project_rank[rule.access_level]
-	is_everyone(rule)
+	_is_everyone(rule)
 }
 
-project_member_levels[pid][mid] contains rule.access_level if {
+_project_member_levels[pid][mid] contains rule.access_level if {
 	some pid, p in projects_by_id
-	some rule in project_rules(p)
+	some rule in _project_rules(p)
 	rule.resource == "project"
 	project_rank[rule.access_level]
-	mid := member_of_rule(rule)
+	mid := _member_of_rule(rule)
 }
 
-project_role_levels[pid][role] contains rule.access_level if {
+_project_role_levels[pid][role] contains rule.access_level if {
 	some pid, p in projects_by_id
-	some rule in project_rules(p)
+	some rule in _project_rules(p)
 	rule.resource == "project"
 	project_rank[rule.access_level]
-	role := role_of_rule(rule)
+	role := _role_of_rule(rule)
 }
 
-# resource_everyone_levels, resource_member_levels and resource_role_levels
+# _resource_everyone_levels, _resource_member_levels and _resource_role_levels
 # are the levels of the project-wide resource rules (resource_id null) per
 # project id and resource (and membership or role id).
-resource_everyone_levels[pid][r] contains rule.access_level if {
+_resource_everyone_levels[pid][r] contains rule.access_level if {
 	some pid, p in projects_by_id
-	some rule in resource_rules(p)
+	some rule in _resource_rules(p)
 	util.blank(object.get(rule, "resource_id", null))
 	r := rule.resource
 	resource_rank[rule.access_level]
-	is_everyone(rule)
+	_is_everyone(rule)
 }
 
-resource_member_levels[pid][r][mid] contains rule.access_level if {
+_resource_member_levels[pid][r][mid] contains rule.access_level if {
 	some pid, p in projects_by_id
-	some rule in resource_rules(p)
+	some rule in _resource_rules(p)
 	util.blank(object.get(rule, "resource_id", null))
 	r := rule.resource
 	resource_rank[rule.access_level]
-	mid := member_of_rule(rule)
+	mid := _member_of_rule(rule)
 }
 
-resource_role_levels[pid][r][role] contains rule.access_level if {
+_resource_role_levels[pid][r][role] contains rule.access_level if {
 	some pid, p in projects_by_id
-	some rule in resource_rules(p)
+	some rule in _resource_rules(p)
 	util.blank(object.get(rule, "resource_id", null))
 	r := rule.resource
 	resource_rank[rule.access_level]
-	role := role_of_rule(rule)
+	role := _role_of_rule(rule)
 }
 
 # ---------------------------------------------------------------- legacy private projects
@@ -386,29 +394,29 @@ legacy_private(pid) if {
 	projects_by_id[pid].access_control == true
 }
 
-# explicit_members_missing is true when a project's explicit members could
+# _explicit_members_missing is true when a project's explicit members could
 # not be collected: a missing record names the project, or the whole section
 # (project_id null: every project failed alike). A collected list that is
 # empty is left out of the snapshot.
-explicit_members_missing(pid) if {
+_explicit_members_missing(pid) if {
 	not is_array(object.get(projects_by_id[pid], "explicit_members", null))
 	some m in util.array_or_empty(input.snapshot.missing)
 	m.section == "explicit_members"
-	missing_covers(m, pid)
+	_missing_covers(m, pid)
 }
 
-missing_covers(m, pid) if {
+_missing_covers(m, pid) if {
 	is_number(m.project_id)
 	format_int(m.project_id, 10) == pid
 }
 
-missing_covers(m, _) if not is_number(object.get(m, "project_id", null))
+_missing_covers(m, _) if not is_number(object.get(m, "project_id", null))
 
-# explicit_member_ranks are the project ranks of the explicit members of
+# _explicit_member_ranks are the project ranks of the explicit members of
 # each project: the higher of the explicit level and the member's
 # organization level (ee ExplicitTeamMembership.effective_level), 8 and up
 # being admin.
-explicit_member_ranks[pid][mid] := rank if {
+_explicit_member_ranks[pid][mid] := rank if {
 	some pid, p in projects_by_id
 	entries := util.array_or_empty(object.get(p, "explicit_members", []))
 	some e in entries
@@ -419,10 +427,10 @@ explicit_member_ranks[pid][mid] := rank if {
 		some l in [object.get(e2, "level", 0), object.get(e2, "effective_level", 0), input.index.members[mid].level]
 		is_number(l)
 	}
-	rank := legacy_rank(max(levels))
+	rank := _legacy_rank(max(levels))
 }
 
-legacy_rank(level) := 2 if level >= 8
+_legacy_rank(level) := 2 if level >= 8
 
 else := 1
 
@@ -435,7 +443,7 @@ project_rules_known(_) if not access_control_enabled
 project_rules_known(pid) if {
 	access_control_enabled
 	legacy_private(pid)
-	not explicit_members_missing(pid)
+	not _explicit_members_missing(pid)
 }
 
 project_rules_known(pid) if {
@@ -452,24 +460,24 @@ resource_rules_known(pid) if is_object(projects_by_id[pid].resource_access_contr
 
 # ---------------------------------------------------------------- effective project access
 
-# everyone_project_ranks are the ranks of project pid's everyone rules.
-everyone_project_ranks(pid) := {project_rank[l] | some l in project_everyone_levels[pid]}
+# _everyone_project_ranks are the ranks of project pid's everyone rules.
+_everyone_project_ranks(pid) := {project_rank[l] | some l in project_everyone_levels[pid]}
 
-# role_project_ranks are the ranks of project pid's rules for the given
+# _role_project_ranks are the ranks of project pid's rules for the given
 # roles (none without role-based access).
-role_project_ranks(pid, roles) := {project_rank[l] |
-	some role in rule_roles(roles)
-	some l in project_role_levels[pid][role]
+_role_project_ranks(pid, roles) := {project_rank[l] |
+	some role in _rule_roles(roles)
+	some l in _project_role_levels[pid][role]
 }
 
-# own_project_ranks are the ranks of project pid's rules naming member mid.
-own_project_ranks(pid, mid) := {project_rank[l] | some l in project_member_levels[pid][mid]}
+# _own_project_ranks are the ranks of project pid's rules naming member mid.
+_own_project_ranks(pid, mid) := {project_rank[l] | some l in _project_member_levels[pid][mid]}
 
-# pick_project resolves a project level from the ranks of the rules that
+# _pick_project resolves a project level from the ranks of the rules that
 # apply, by subject: explicit-first (the member's own and its roles' rules
 # together) in legacy organizations, the member's own before its roles' in
 # most-specific ones; then the everyone rule; then PostHog's default admin.
-pick_project(own, roles, everyone) := {"rank": max(own | roles), "source": "access_controls"} if {
+_pick_project(own, roles, everyone) := {"rank": max(own | roles), "source": "access_controls"} if {
 	not most_specific
 	count(own | roles) > 0
 } else := {"rank": max(own), "source": "access_controls"} if {
@@ -489,29 +497,29 @@ effective_project(pid, mid) := {"rank": 2, "source": "org_admin"} if {
 	is_org_admin(mid)
 } else := {"rank": 2, "source": "system_default"} if {
 	not access_control_enabled
-} else := {"rank": object.get(object.get(explicit_member_ranks, pid, {}), mid, 0), "source": "explicit_members"} if {
+} else := {"rank": object.get(object.get(_explicit_member_ranks, pid, {}), mid, 0), "source": "explicit_members"} if {
 	legacy_private(pid)
-	not explicit_members_missing(pid)
-} else := pick_project(own_project_ranks(pid, mid), role_project_ranks(pid, member_roles(mid)), everyone_project_ranks(pid)) if {
+	not _explicit_members_missing(pid)
+} else := _pick_project(_own_project_ranks(pid, mid), _role_project_ranks(pid, member_roles(mid)), _everyone_project_ranks(pid)) if {
 	not legacy_private(pid)
 }
 
-# profile_project is the project access of the members of a profile that are
+# _profile_project is the project access of the members of a profile that are
 # no admins, that no member rule names and that are no explicit members of
 # a legacy private project (undefined when project_rules_known(pid) is not).
-profile_project(pid, p) := {"rank": 2, "source": "system_default"} if {
+_profile_project(pid, p) := {"rank": 2, "source": "system_default"} if {
 	not access_control_enabled
 } else := {"rank": 0, "source": "explicit_members"} if {
 	legacy_private(pid)
-	not explicit_members_missing(pid)
-} else := pick_project(set(), role_project_ranks(pid, p.roles), everyone_project_ranks(pid)) if {
+	not _explicit_members_missing(pid)
+} else := _pick_project(set(), _role_project_ranks(pid, p.roles), _everyone_project_ranks(pid)) if {
 	not legacy_private(pid)
 }
 
-# project_individuals are the members whose project access may differ from
+# _project_individuals are the members whose project access may differ from
 # their profile's: admins and owners, the members a rule names, and the
 # explicit members of a legacy private project.
-project_individuals(pid) := (org_admins | {mid | some mid, _ in project_member_levels[pid]}) | {mid | some mid, _ in explicit_member_ranks[pid]}
+_project_individuals(pid) := (org_admins | {mid | some mid, _ in _project_member_levels[pid]}) | {mid | some mid, _ in _explicit_member_ranks[pid]}
 
 # has_users_with_access is true when PostHog's own resolution of project pid
 # was collected (input.index.users_with_access: membership id → level).
@@ -519,23 +527,23 @@ has_users_with_access(pid) if is_object(input.index.users_with_access[pid])
 
 # ---------------------------------------------------------------- effective resource access
 
-# everyone_resource_ranks, role_resource_ranks and own_resource_ranks are the
+# _everyone_resource_ranks, _role_resource_ranks and _own_resource_ranks are the
 # ranks of the project-wide rules on resource r (already mapped to its rule
 # resource) in project pid, by subject.
-everyone_resource_ranks(pid, r) := {resource_rank[l] | some l in resource_everyone_levels[pid][r]}
+_everyone_resource_ranks(pid, r) := {resource_rank[l] | some l in _resource_everyone_levels[pid][r]}
 
-role_resource_ranks(pid, roles, r) := {resource_rank[l] |
-	some role in rule_roles(roles)
-	some l in resource_role_levels[pid][r][role]
+_role_resource_ranks(pid, roles, r) := {resource_rank[l] |
+	some role in _rule_roles(roles)
+	some l in _resource_role_levels[pid][r][role]
 }
 
-own_resource_ranks(pid, mid, r) := {resource_rank[l] | some l in resource_member_levels[pid][r][mid]}
+_own_resource_ranks(pid, mid, r) := {resource_rank[l] | some l in _resource_member_levels[pid][r][mid]}
 
-# pick_resource resolves a resource level from the ranks of the rules that
+# _pick_resource resolves a resource level from the ranks of the rules that
 # apply: the highest of all of them in legacy organizations, the most
 # specific subject's (member, else roles, else everyone) in most-specific
 # ones; without a rule, the default of resource r.
-pick_resource(own, roles, everyone, r) := {"rank": max(((own | roles) | everyone)), "source": "resource_access_controls"} if {
+_pick_resource(own, roles, everyone, r) := {"rank": max(((own | roles) | everyone)), "source": "resource_access_controls"} if {
 	not most_specific
 	count(((own | roles) | everyone)) > 0
 } else := {"rank": max(own), "source": "resource_access_controls"} if {
@@ -556,24 +564,200 @@ effective_resource(pid, mid, r) := {"rank": resource_rank[highest_resource_level
 	is_org_admin(mid)
 } else := {"rank": resource_rank[default_resource_level(r)], "source": "system_default"} if {
 	not access_control_enabled
-} else := pick_resource(
-	own_resource_ranks(pid, mid, rule_resource(r)),
-	role_resource_ranks(pid, member_roles(mid), rule_resource(r)),
-	everyone_resource_ranks(pid, rule_resource(r)),
+} else := _pick_resource(
+	_own_resource_ranks(pid, mid, rule_resource(r)),
+	_role_resource_ranks(pid, member_roles(mid), rule_resource(r)),
+	_everyone_resource_ranks(pid, rule_resource(r)),
 	r,
 )
 
-# profile_resource is the level on resource r of the members of a profile
+# _profile_resource is the level on resource r of the members of a profile
 # that are no admins and that no member rule on r names.
-profile_resource(pid, p, r) := {"rank": resource_rank[default_resource_level(r)], "source": "system_default"} if {
+_profile_resource(pid, p, r) := {"rank": resource_rank[default_resource_level(r)], "source": "system_default"} if {
 	not access_control_enabled
-} else := pick_resource(
+} else := _pick_resource(
 	set(),
-	role_resource_ranks(pid, p.roles, rule_resource(r)),
-	everyone_resource_ranks(pid, rule_resource(r)),
+	_role_resource_ranks(pid, p.roles, rule_resource(r)),
+	_everyone_resource_ranks(pid, rule_resource(r)),
 	r,
 )
 
-# resource_individuals are the members whose project access or level on r may
+# _resource_individuals are the members whose project access or level on r may
 # differ from their profile's.
-resource_individuals(pid, r) := project_individuals(pid) | {mid | some mid, _ in resource_member_levels[pid][rule_resource(r)]}
+_resource_individuals(pid, r) := _project_individuals(pid) | {mid | some mid, _ in _resource_member_levels[pid][rule_resource(r)]}
+
+# ---------------------------------------------------------------- access above the matrix
+
+# project_excess are the members whose access to a bound project is above
+# what their matrix groups allow, over the projects whose access can be told
+# (protected ones included): cells {"member": membership id, "project": the
+# matrix project key, "project_id": the PostHog project id, "effective": the
+# member's level, "allowed": the highest level its groups allow on the
+# project (project level names; none when no group lists it), "source": where
+# the effective level comes from (users_with_access, org_admin,
+# system_default, explicit_members, access_controls), "groups": the member's
+# matrix groups (sorted), "line": the matrix line of the entry granting the
+# allowed level, else of the project}. The effective level is PostHog's own
+# resolution (input.index.users_with_access) where the server offers it,
+# else effective_project: a project has cells from one of them only. A
+# member exactly at the allowed level has none.
+#
+# PostHog's own resolution comes grouped by profile and level, so each
+# profile and level is compared once.
+project_excess contains cell if {
+	some pid, k in bound_projects
+	groups := input.index.users_with_access[pid]
+	is_object(groups)
+	over := [[mid, p, effective, "users_with_access"] |
+		some key, by_level in groups
+		p := input.index.profiles[key]
+		allowed := allowed_project_by_profile[p][k]
+		some level, mids in by_level
+		effective := project_rank[level]
+		allowed < effective
+		some mid in mids
+	]
+	some cell in _project_cells(pid, k, over)
+}
+
+# From the rules, per profile: its members that are no admins, that no
+# member rule names and that are no explicit members share the profile's
+# access.
+project_excess contains cell if {
+	some pid, k in bound_projects
+	not has_users_with_access(pid)
+	project_rules_known(pid)
+	individuals := _project_individuals(pid)
+	over := [[mid, p, e.rank, e.source] |
+		some p in profiles
+		allowed_project_by_profile[p][k] < 2
+		e := _profile_project(pid, p)
+		allowed_project_by_profile[p][k] < e.rank
+		some mid in members_by_profile[p]
+		not mid in individuals
+	]
+	some cell in _project_cells(pid, k, over)
+}
+
+# From the rules, one by one: admins, the members a rule names and explicit
+# members.
+project_excess contains cell if {
+	some pid, k in bound_projects
+	not has_users_with_access(pid)
+	project_rules_known(pid)
+	over := [[mid, p, e.rank, e.source] |
+		some mid in _project_individuals(pid)
+		p := member_profile[mid]
+		e := effective_project(pid, mid)
+		allowed_project_by_profile[p][k] < e.rank
+	]
+	some cell in _project_cells(pid, k, over)
+}
+
+# _project_cells are the project_excess cells of project pid (bound to key k)
+# for a list of [membership id, profile, effective rank, source]; what the
+# members of one profile, rank and source share is built once.
+_project_cells(pid, k, over) := {cell |
+	shapes := {[p, effective, source] | some [_, p, effective, source] in over}
+	shared := {shape: _project_cell(pid, k, shape) | some shape in shapes}
+	some [mid, p, effective, source] in over
+	cell := object.union(shared[[p, effective, source]], {"member": mid})
+}
+
+# _project_cell is a project_excess cell without its member.
+_project_cell(pid, k, [p, effective, source]) := {
+	"project": k,
+	"project_id": projects_by_id[pid].id,
+	"effective": project_level_names[effective],
+	"allowed": project_level_names[allowed],
+	"source": source,
+	"groups": sort([g | some g in p.groups]),
+	"line": _project_line(p.groups, k, allowed),
+} if {
+	allowed := allowed_project_by_profile[p][k]
+}
+
+# _project_line is the line of the entry of the first of the groups that
+# grants the allowed project rank on key k, else of the matrix project.
+_project_line(groups, k, allowed) := l if {
+	allowed > 0
+	granting := sort([g |
+		some g in groups
+		e := input.matrix.access_matrix[g].projects[k]
+		project_rank[entry_role(e)] == allowed
+	])
+	l := util.line_of(input.matrix.access_matrix[granting[0]].projects[k], "role")
+} else := util.node_line(input.matrix.projects[k])
+
+# resource_excess are the members whose level on a resource in a bound
+# project is above what their matrix groups allow, for the resources some
+# matrix entry for the project restricts, inside projects PostHog lets the
+# member into (effective_project above none) and its groups allow it into;
+# over the projects whose project and resource rules can be told: cells
+# {"member", "project", "project_id", "groups" as in project_excess,
+# "resource": the resource, "effective": the member's level on it, "allowed":
+# the highest level its groups allow (resource level names), "source":
+# org_admin, system_default or resource_access_controls, "line": the matrix
+# line of the restriction of the first of the member's groups that restricts
+# the resource, else of the project}. A member exactly at the allowed level
+# has none; members PostHog keeps out of the project are project_excess's
+# business.
+#
+# Per profile: its members that are no admins and that no member rule (on
+# the project or the resource) names share the profile's levels.
+resource_excess contains cell if {
+	some pid, k in bound_projects
+	resource_rules_known(pid)
+	project_rules_known(pid)
+	some r in restricted_resources[k]
+	individuals := _resource_individuals(pid, r)
+	some p in profiles
+	allowed_project_by_profile[p][k] > 0
+	allowed := groups_resource_rank(p.groups, k, r)
+	allowed < 3
+	_profile_project(pid, p).rank > 0
+	e := _profile_resource(pid, p, r)
+	e.rank > allowed
+	shared := _resource_cell(pid, k, r, p.groups, e, allowed)
+	some mid in members_by_profile[p]
+	not mid in individuals
+	cell := object.union(shared, {"member": mid})
+}
+
+# One by one: admins and the members a rule names.
+resource_excess contains cell if {
+	some pid, k in bound_projects
+	resource_rules_known(pid)
+	project_rules_known(pid)
+	some r in restricted_resources[k]
+	some mid in _resource_individuals(pid, r)
+	p := member_profile[mid]
+	allowed_project_by_profile[p][k] > 0
+	effective_project(pid, mid).rank > 0
+	e := effective_resource(pid, mid, r)
+	allowed := groups_resource_rank(p.groups, k, r)
+	e.rank > allowed
+	cell := object.union(_resource_cell(pid, k, r, p.groups, e, allowed), {"member": mid})
+}
+
+# _resource_cell is a resource_excess cell without its member.
+_resource_cell(pid, k, r, groups, e, allowed) := {
+	"project": k,
+	"project_id": projects_by_id[pid].id,
+	"resource": r,
+	"effective": resource_level_names[e.rank],
+	"allowed": resource_level_names[allowed],
+	"source": e.source,
+	"groups": sort([g | some g in groups]),
+	"line": _resource_line(groups, k, r),
+}
+
+# _resource_line is the line of the restriction of the first of the groups
+# that restricts r in project key k, else of the matrix project.
+_resource_line(groups, k, r) := l if {
+	restricting := sort([g |
+		some g in groups
+		input.matrix.access_matrix[g].projects[k].resources[r]
+	])
+	l := util.node_line(input.matrix.access_matrix[restricting[0]].projects[k].resources[r])
+} else := util.node_line(input.matrix.projects[k])

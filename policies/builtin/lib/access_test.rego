@@ -48,7 +48,7 @@ test_a_role_rule_undercuts_the_everyone_rule if {
 	)
 	access.effective_project("9", "m-eve").rank == 0 with input as testdata.with_projects([p])
 	prof := access.member_profile["m-eve"] with input as testdata.with_projects([p])
-	access.profile_project("9", prof).rank == 0 with input as testdata.with_projects([p])
+	access._profile_project("9", prof).rank == 0 with input as testdata.with_projects([p])
 
 	# without role_based_access the role rule is inert: the everyone rule applies
 	no_rbac := object.union(testdata.with_projects([p]), {"snapshot": {"organization": {"available_product_features": ["access_control"]}}})
@@ -103,8 +103,8 @@ test_resources_take_the_highest_rule_unless_most_specific if {
 
 	# most specific without a member rule: the role's viewer beats everyone's editor
 	prof := access.member_profile["m-eve"] with input as d
-	access.profile_resource("9", prof, "feature_flag").rank == 1 with input as most_specific(d)
-	access.profile_resource("9", prof, "feature_flag").rank == 2 with input as d
+	access._profile_resource("9", prof, "feature_flag").rank == 1 with input as most_specific(d)
+	access._profile_resource("9", prof, "feature_flag").rank == 2 with input as d
 }
 
 test_a_rule_naming_both_a_member_and_a_role_applies_to_no_one if {
@@ -205,17 +205,17 @@ test_legacy_private_projects_admit_only_explicit_members if {
 	access.effective_project("9", "m-eve") == {"rank": 0, "source": "explicit_members"} with input as d
 	access.effective_project("9", "m-alice").rank == 2 with input as d
 	prof := access.member_profile["m-eve"] with input as d
-	access.profile_project("9", prof).rank == 0 with input as d
-	access.project_individuals("9") == {"m-alice", "m-bob", "m-pat", "m-bi"} with input as d
+	access._profile_project("9", prof).rank == 0 with input as d
+	access._project_individuals("9") == {"m-alice", "m-bob", "m-pat", "m-bi"} with input as d
 }
 
 test_legacy_explicit_members_keep_a_higher_organization_level if {
 	m := testdata.member_index("m-x", "u-x", "x@acme.com", 8, [], [])
 	ex := legacy_doc({"explicit_members": [{"id": "e1", "level": 1, "user": {"uuid": "u-x"}}]}, [])
 	d := object.union(testdata.with_members({"m-x": m}), {"snapshot": {"organization": ex.snapshot.organization, "projects": ex.snapshot.projects}})
-	access.explicit_member_ranks["9"]["m-x"] == 2 with input as d
-	access.legacy_rank(15) == 2
-	access.legacy_rank(1) == 1
+	access._explicit_member_ranks["9"]["m-x"] == 2 with input as d
+	access._legacy_rank(15) == 2
+	access._legacy_rank(1) == 1
 }
 
 test_legacy_private_without_explicit_members_is_unknown if {
@@ -323,20 +323,20 @@ test_null_lists_make_a_profile_with_none if {
 	d := testdata.with_members({"m-x": m})
 	p := access.member_profile["m-x"] with input as d
 	access.allowed_project_by_profile[p].staging_project == 0 with input as d
-	access.profile_project("1", p) == {"rank": 0, "source": "access_controls"} with input as d
+	access._profile_project("1", p) == {"rank": 0, "source": "access_controls"} with input as d
 }
 
 test_profile_access if {
 	p := access.member_profile["m-eve"] with input as doc
-	access.profile_project("1", p) == {"rank": 1, "source": "access_controls"} with input as doc
-	access.profile_resource("1", p, "feature_flag") == {"rank": 2, "source": "resource_access_controls"} with input as doc
-	access.profile_resource("1", p, "insight") == {"rank": 2, "source": "system_default"} with input as doc
+	access._profile_project("1", p) == {"rank": 1, "source": "access_controls"} with input as doc
+	access._profile_resource("1", p, "feature_flag") == {"rank": 2, "source": "resource_access_controls"} with input as doc
+	access._profile_resource("1", p, "insight") == {"rank": 2, "source": "system_default"} with input as doc
 	access.allowed_project_by_profile[p] == {"production_project": 1, "staging_project": 2} with input as doc
 }
 
 test_individuals if {
-	access.project_individuals("1") == {"m-alice", "m-bob", "m-pat"} with input as doc
-	access.resource_individuals("1", "feature_flag") == {"m-alice", "m-bob", "m-pat"} with input as doc
+	access._project_individuals("1") == {"m-alice", "m-bob", "m-pat"} with input as doc
+	access._resource_individuals("1", "feature_flag") == {"m-alice", "m-bob", "m-pat"} with input as doc
 }
 
 test_has_users_with_access if {
@@ -362,7 +362,133 @@ test_levels if {
 
 test_role_rules_need_role_based_access if {
 	p := access.member_profile["m-eve"] with input as doc
-	access.profile_project("1", p) == {"rank": 1, "source": "access_controls"} with input as doc
+	access._profile_project("1", p) == {"rank": 1, "source": "access_controls"} with input as doc
 	no_rbac := object.union(doc, {"snapshot": {"organization": {"available_product_features": ["access_control"]}}})
-	access.profile_project("1", p) == {"rank": 0, "source": "access_controls"} with input as no_rbac
+	access._profile_project("1", p) == {"rank": 0, "source": "access_controls"} with input as no_rbac
+}
+
+cells(set) := {[c.project, c.member] | some c in set}
+
+test_the_compliant_fixture_has_no_excess if {
+	count(access.project_excess) == 0 with input as doc
+	count(access.resource_excess) == 0 with input as doc
+}
+
+test_project_excess_covers_protected_and_unprotected_projects if {
+	open_production := testdata.project(1, "Production", [testdata.project_rule(1, "admin", null, null)], [])
+	open_staging := testdata.project(2, "Staging", [], [])
+	cells(access.project_excess) == {
+		["production_project", "m-eve"],
+		["production_project", "m-pat"],
+		["production_project", "m-bi"],
+		["staging_project", "m-pat"],
+		["staging_project", "m-bi"],
+	} with input as testdata.with_projects([open_production, open_staging])
+}
+
+# staging_with is the fixture's staging project with pat's rule at level and
+# an everyone rule at everyone.
+staging_with(level, everyone) := testdata.project(
+	2, "Staging", [
+		testdata.project_rule(2, everyone, null, null),
+		testdata.project_rule(2, "admin", null, "r-eng"),
+		testdata.project_rule(2, level, "m-pat", null),
+	],
+	[],
+)
+
+test_project_excess_starts_one_level_above_the_allowed if {
+	# pat (product: member on staging) exactly at member: no cell; bi-bot (no
+	# group lists staging) exactly at none: no cell
+	count(access.project_excess) == 0 with input as testdata.with_projects([testdata.production, staging_with("member", "none")])
+
+	# one level above: pat admin (a member rule: one by one)
+	access.project_excess == {{
+		"member": "m-pat", "project": "staging_project", "project_id": 2,
+		"effective": "admin", "allowed": "member", "source": "access_controls",
+		"groups": ["product"], "line": 55,
+	}} with input as testdata.with_projects([testdata.production, staging_with("admin", "none")])
+
+	# one level above: bi-bot member through the everyone rule (per profile)
+	access.project_excess == {{
+		"member": "m-bi", "project": "staging_project", "project_id": 2,
+		"effective": "member", "allowed": "none", "source": "access_controls",
+		"groups": ["bi_service_account"], "line": 28,
+	}} with input as testdata.with_projects([testdata.production, staging_with("member", "member")])
+}
+
+# staging_rows is staging with PostHog's own resolution: pat at level.
+staging_rows(level) := object.union(testdata.staging, {"users_with_access": [
+	{"user_id": "u-alice", "access_level": "admin", "access_source": "organization_admin", "organization_membership_id": "m-alice", "organization_membership_level": "owner"},
+	{"user_id": "u-pat", "access_level": level, "access_source": "explicit_member", "organization_membership_id": "m-pat", "organization_membership_level": "member"},
+]})
+
+test_project_excess_reads_users_with_access_where_offered if {
+	# pat exactly at member (the rules would say the same): no cell
+	count(access.project_excess) == 0 with input as testdata.with_projects([testdata.production, staging_rows("member")])
+
+	# one level above, though the rules say member
+	access.project_excess == {{
+		"member": "m-pat", "project": "staging_project", "project_id": 2,
+		"effective": "admin", "allowed": "member", "source": "users_with_access",
+		"groups": ["product"], "line": 55,
+	}} with input as testdata.with_projects([testdata.production, staging_rows("admin")])
+}
+
+test_project_excess_needs_the_projects_access_to_be_known if {
+	p := object.union(staging_with("admin", "admin"), {"access_controls": null})
+	count(access.project_excess) == 0 with input as testdata.with_projects([testdata.production, p])
+}
+
+# production_with is the fixture's production project let open to every
+# member, with the everyone rule on feature_flag at level.
+production_with(level) := testdata.project(
+	1, "Production", [
+		testdata.project_rule(1, "member", null, null),
+		testdata.project_rule(1, "member", "m-pat", null),
+	],
+	[testdata.rule(level, "feature_flag", null, null)],
+)
+
+# with_x is input with x (product, in no role) added and the given projects.
+with_x(projects) := object.union(
+	testdata.with_members({"m-x": testdata.member_index("m-x", "u-x", "x@product.acme.com", 1, ["product"], [])}),
+	{"snapshot": {"projects": projects}},
+)
+
+d(level) := with_x([production_with(level), testdata.staging])
+
+test_resource_excess_starts_one_level_above_the_allowed if {
+	# x (product, no rule names it: per profile) and pat (a member rule: one by
+	# one) are allowed viewer on feature_flag in production (line 58)
+	# exactly at viewer: no cell
+	count(access.resource_excess) == 0 with input as d("viewer")
+
+	# one level above
+	access.resource_excess == {
+		{
+			"member": "m-x", "project": "production_project", "project_id": 1, "resource": "feature_flag",
+			"effective": "editor", "allowed": "viewer", "source": "resource_access_controls",
+			"groups": ["product"], "line": 58,
+		},
+		{
+			"member": "m-pat", "project": "production_project", "project_id": 1, "resource": "feature_flag",
+			"effective": "editor", "allowed": "viewer", "source": "resource_access_controls",
+			"groups": ["product"], "line": 58,
+		},
+	} with input as d("editor")
+}
+
+test_resource_excess_is_only_inside_projects_posthog_lets_the_member_into if {
+	# everyone editor on flags, but production keeps everyone but pat and
+	# engineering out: pat's cell alone
+	p := object.union(testdata.production, {"resource_access_controls": {"access_controls": [testdata.rule("editor", "feature_flag", null, null)]}})
+	cells(access.resource_excess) == {["production_project", "m-pat"]} with input as with_x([p, testdata.staging])
+}
+
+test_excess_lines if {
+	access._project_line(["product"], "production_project", 1) == 57 with input as doc
+	access._project_line([], "staging_project", 0) == 28 with input as doc
+	access._resource_line(["engineering", "product"], "production_project", "feature_flag") == 58 with input as doc
+	access._resource_line(["engineering"], "production_project", "feature_flag") == 25 with input as doc
 }

@@ -23,23 +23,23 @@ lookback_days := d if {
 	is_number(d)
 } else := 30
 
-# by_scope lists the entries of the scopes the audit rules read. (One pass
+# _by_scope lists the entries of the scopes the audit rules read. (One pass
 # over the log: OPA indexes the inner comprehension on s.)
-by_scope := {s: entries |
+_by_scope := {s: entries |
 	some s in {"FeatureFlag", "Organization", "OrganizationDomain", "OrganizationMembership"}
 	entries := [e | some e in input.snapshot.activity_log; e.scope = s]
 }
 
 # entries_of are the entries of scope s ([] when none).
-entries_of(s) := object.get(by_scope, s, [])
+entries_of(s) := object.get(_by_scope, s, [])
 
-# window_start_ns is the start of the lookback window (inclusive).
-window_start_ns := util.now_ns - (lookback_days * util.day_ns)
+# _window_start_ns is the start of the lookback window (inclusive).
+_window_start_ns := util.now_ns - (lookback_days * util.day_ns)
 
 # in_window is true for an entry inside the lookback window.
 in_window(entry) if {
 	is_string(entry.created_at)
-	time.parse_rfc3339_ns(entry.created_at) >= window_start_ns
+	time.parse_rfc3339_ns(entry.created_at) >= _window_start_ns
 }
 
 # changes are an entry's field changes.
@@ -74,6 +74,3 @@ membership_rank(v) := v if {
 	is_string(v)
 	r := {"member": 1, "admin": 8, "administrator": 8, "owner": 15}[lower(v)]
 } else := 0
-
-# value is a change's before or after value (null when absent).
-value(change, key) := object.get(change, key, null)

@@ -20,9 +20,9 @@ unbound[k] := p if {
 # finding is the finding object for the unbound project key k.
 finding(k, p, what) := {
 	"subject": sprintf("matrix:projects.%s", [k]),
-	"identity": identity.join(["matrix-project", project_target(k, p)]),
+	"identity": identity.join(["matrix-project", _project_target(k, p)]),
 	"project": k,
-	"message": sprintf("%s %s %s.", [what, k, project_problem(p)]),
+	"message": sprintf("%s %s %s.", [what, k, _project_problem(p)]),
 	"evidence": {
 		"kind": "project", "key": k, "binding": object.get(p, "binding", null),
 		"id": object.get(p, "id", null), "name": object.get(p, "match_name", object.get(p, "name", null)),
@@ -33,9 +33,9 @@ finding(k, p, what) := {
 	"line": util.node_line(p),
 }
 
-# project_target is what an unbound matrix project key looked for: the id,
+# _project_target is what an unbound matrix project key looked for: the id,
 # else the (lower-cased) name, so that renaming the key keeps the alert.
-project_target(k, p) := sprintf("id:%d", [p.id]) if {
+_project_target(k, p) := sprintf("id:%d", [p.id]) if {
 	is_number(p.id)
 } else := sprintf("name:%s", [lower(name)]) if {
 	name := object.get(p, "match_name", object.get(p, "name", ""))
@@ -43,19 +43,19 @@ project_target(k, p) := sprintf("id:%d", [p.id]) if {
 	name != ""
 } else := sprintf("key:%s", [k])
 
-# project_problem says how p fails to bind, naming the candidate projects.
-project_problem(p) := sprintf("matches %d PostHog projects (%s); give it the id of the one it means", [count(p.ambiguous), candidates(p)]) if {
+# _project_problem says how p fails to bind, naming the candidate projects.
+_project_problem(p) := sprintf("matches %d PostHog projects (%s); give it the id of the one it means", [count(p.ambiguous), _candidates(p)]) if {
 	count(util.array_or_empty(p.ambiguous)) > 0
-} else := sprintf("matches no PostHog project (looked for id %d)%s", [p.id, nearest(p)]) if {
+} else := sprintf("matches no PostHog project (looked for id %d)%s", [p.id, _nearest(p)]) if {
 	is_number(p.id)
-} else := sprintf("matches no PostHog project (looked for a project named %q)%s", [name, nearest(p)]) if {
+} else := sprintf("matches no PostHog project (looked for a project named %q)%s", [name, _nearest(p)]) if {
 	name := object.get(p, "match_name", object.get(p, "name", ""))
 	name != ""
-} else := sprintf("matches no PostHog project%s", [nearest(p)])
+} else := sprintf("matches no PostHog project%s", [_nearest(p)])
 
-# candidates lists p's candidate projects as `id "name"`.
-candidates(p) := concat(", ", [sprintf("%v %q", [c.id, c.name]) | some c in util.array_or_empty(object.get(p, "candidates", []))])
+# _candidates lists p's candidate projects as `id "name"`.
+_candidates(p) := concat(", ", [sprintf("%v %q", [c.id, c.name]) | some c in util.array_or_empty(object.get(p, "candidates", []))])
 
-nearest(p) := sprintf("; nearest: %s", [candidates(p)]) if {
+_nearest(p) := sprintf("; nearest: %s", [_candidates(p)]) if {
 	count(util.array_or_empty(object.get(p, "candidates", []))) > 0
 } else := ""

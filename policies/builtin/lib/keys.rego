@@ -6,27 +6,27 @@ package hogaudit.lib.keys
 import data.hogaudit.lib.access
 import data.hogaudit.lib.util
 
-key_ref(k) := sprintf("%s/%s", [object.get(k, "source", ""), object.get(k, "id", "")])
+_key_ref(k) := sprintf("%s/%s", [object.get(k, "source", ""), object.get(k, "id", "")])
 
-index_by_ref := {key_ref(meta): meta | some meta in util.array_or_empty(input.index.keys)}
+_index_by_ref := {_key_ref(meta): meta | some meta in util.array_or_empty(input.index.keys)}
 
 # keys are the snapshot's keys, each with groups (its matrix groups),
 # owner_email and use (its last use by anyone but hogaudit) added from the
 # engine's index.
 keys contains key if {
 	some k in util.array_or_empty(input.snapshot.api_keys)
-	meta := object.get(index_by_ref, key_ref(k), {})
+	meta := object.get(_index_by_ref, _key_ref(k), {})
 	key := object.union(k, {
 		"groups": sort(util.array_or_empty(object.get(meta, "groups", []))),
 		"owner_email": object.get(meta, "owner_email", null),
-		"use": use_of(k, meta),
+		"use": _use_of(k, meta),
 	})
 }
 
-# use_of is the engine's reading of a key's last use ({status, at, own,
+# _use_of is the engine's reading of a key's last use ({status, at, own,
 # basis}: status "used" with at, "never", or "unknown" when hogaudit's own
 # introspection hides the use before it); without one, last_used_at as it is.
-use_of(k, meta) := meta.use if {
+_use_of(k, meta) := meta.use if {
 	is_object(meta.use)
 } else := {"status": "used", "at": k.last_used_at, "own": null, "basis": "posthog's last_used_at"} if {
 	is_string(k.last_used_at)
@@ -58,18 +58,20 @@ wildcard(key) if legacy(key)
 # project_scoped is true for a key limited to some projects (scoped_teams).
 project_scoped(key) := count(util.array_or_empty(key.scoped_teams)) > 0
 
-# reached_project_ids are the ids (strings) of the projects a key reaches:
+# _reached_project_ids are the ids (strings) of the projects a key reaches:
 # its scoped_teams, else every project.
-reached_project_ids(key) := {format_int(id, 10) | some id in key.scoped_teams} if {
+_reached_project_ids(key) := {format_int(id, 10) | some id in key.scoped_teams} if {
 	project_scoped(key)
 } else := {pid | some pid, _ in access.projects_by_id}
 
 # reached_project_keys are the matrix keys of the projects a key reaches.
 reached_project_keys(key) := {k |
-	some pid in reached_project_ids(key)
+	some pid in _reached_project_ids(key)
 	k := access.bound_projects[pid]
 }
 
+# entry_scopes are the api_key_scopes the access_matrix entry of group g for
+# project key k grants ([] when it writes none).
 entry_scopes(g, k) := util.array_or_empty(input.matrix.access_matrix[g].projects[k].api_key_scopes)
 
 # granted are the scopes groups grant on project keys ks.
@@ -108,6 +110,7 @@ subject(key) := sprintf("key:%s", [label(key)]) if {
 	count([1 | some other in keys; other.source == key.source; label(other) == label(key)]) == 1
 } else := sprintf("key:%s#%s", [label(key), key.id])
 
+# label is a key's label, else (no label) its id.
 label(key) := l if {
 	l := key.label
 	is_string(l)

@@ -23,11 +23,11 @@ features contains f if {
 # has_feature is true when the organization's plan has the feature key.
 has_feature(key) if key in features
 
-# provider_configured is true when the instance serving the organization
+# _provider_configured is true when the instance serving the organization
 # has the social sign-in provider p configured. An instance that does not
 # say (no preflight, no entry) does not have it: such enforcement is
 # reported, never assumed.
-provider_configured(p) if input.snapshot.instance.available_social_auth_providers[p] == true
+_provider_configured(p) if input.snapshot.instance.available_social_auth_providers[p] == true
 
 # sso_setting is a domain's sso_enforcement: "" when unset or null.
 sso_setting(d) := s if {
@@ -60,7 +60,7 @@ sso_inert(d) := {"code": "unverified", "reason": "the domain is not verified"} i
 } if {
 	p := sso_setting(d)
 	not p in {"", "saml"}
-	not provider_configured(p)
+	not _provider_configured(p)
 }
 
 # effective_sso is the provider PostHog makes d's members sign in with;

@@ -76,6 +76,7 @@ array_or_empty(x) := x if {
 	is_array(x)
 } else := []
 
+# day_ns is a day in nanoseconds.
 day_ns := ((24 * 60) * 60) * 1000000000
 
 # now_ns is the evaluation time in nanoseconds since the epoch.
