@@ -132,12 +132,7 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 	col.cancel = cancel
 
 	// Phase 1: who we are and which organization this is.
-	col.run(ctx, []func(context.Context) error{
-		col.organization,
-		col.currentUser,
-		col.scannerKey,
-		col.instance,
-	}, col.auditKeyTasks())
+	col.run(ctx, col.phase1())
 	if err := col.fatalErr(ctx); err != nil {
 		return nil, err
 	}
@@ -147,20 +142,13 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 	if err := col.resolveOrg(); err != nil {
 		return nil, &FatalError{Err: err}
 	}
-
-	// Phase 2: organization-wide lists, and the organization-wide activity
-	// log, which when readable spares every project's.
-	col.run(ctx, []func(context.Context) error{
-		col.members, col.invites, col.domains, col.identityProviderConfigs,
-		col.roles, col.projects, col.organizationActivity,
-	})
+	// Phase 2: the organization-wide lists.
+	col.run(ctx, col.phase2())
 	if err := col.fatalErr(ctx); err != nil {
 		return nil, err
 	}
-
-	// Phase 3: what depends on those lists: role memberships and every
-	// project's access rules and activity.
-	col.run(ctx, col.roleTasks(), col.projectTasks())
+	// Phase 3: what depends on those lists.
+	col.run(ctx, col.phase3())
 	if err := col.fatalErr(ctx); err != nil {
 		return nil, err
 	}
@@ -247,19 +235,17 @@ type collector struct {
 // waits for all of them. Once ctx is cancelled (a fatal error, an
 // interrupt) the remaining tasks are skipped; past ctx's deadline they still
 // run, fail at once without a request, and record their sections missing.
-func (col *collector) run(ctx context.Context, groups ...[]func(context.Context) error) {
+func (col *collector) run(ctx context.Context, tasks []task) {
 	p := pool.New().WithMaxGoroutines(col.opts.Concurrency)
-	for _, g := range groups {
-		for _, task := range g {
-			p.Go(func() {
-				if errors.Is(ctx.Err(), context.Canceled) {
-					return
-				}
-				if err := task(ctx); err != nil {
-					col.setFatal(err)
-				}
-			})
-		}
+	for _, t := range tasks {
+		p.Go(func() {
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return
+			}
+			if err := t(ctx); err != nil {
+				col.setFatal(err)
+			}
+		})
 	}
 	p.Wait()
 }
@@ -286,87 +272,58 @@ func (col *collector) fatalErr(ctx context.Context) error {
 	return nil
 }
 
-// Phase 1 tasks.
-
-func (col *collector) organization(ctx context.Context) error {
-	org, err := col.c.Organization(ctx, col.opts.Org)
-	if err != nil {
-		col.mu.Lock()
-		col.orgErr = err
-		col.mu.Unlock()
-		return col.fail(SectionOrganization, nil, "/api/organizations/"+col.opts.Org+"/", err)
+// phase1 reads who we are and which organization this is: the
+// organization, the current user, the scanning key, the deployment and
+// every audit key.
+func (col *collector) phase1() []task {
+	c, org := col.c, col.opts.Org
+	tasks := []task{
+		fetch(col, source{section: SectionOrganization, endpoint: "/api/organizations/" + org + "/"},
+			noted(col, &col.orgErr, bind(c.Organization, org)),
+			func(o *posthog.Organization) { col.snap.Organization, col.orgID = o, o.ID }),
+		fetch(col, source{section: SectionCurrentUser, endpoint: "/api/users/@me/"},
+			noted(col, &col.meErr, c.CurrentUser),
+			func(me *posthog.CurrentUser) { col.me, col.snap.CurrentUser, col.meOrgID = me, me, me.OrganizationID }),
+		fetch(col, source{section: SectionAPIKeys, endpoint: "/api/personal_api_keys/@current/"},
+			c.CurrentPersonalAPIKey,
+			func(k *posthog.PersonalAPIKey) {
+				col.addKey(APIKey{Source: KeySourceScanner, PersonalAPIKey: *k, IntrospectedAt: col.introspected()})
+			}),
+		// The deployment's preflight: Cloud or self-hosted and the social
+		// sign-in providers it has configured.
+		fetch(col, source{section: SectionInstance, endpoint: "/_preflight/"},
+			c.Preflight,
+			func(pf *posthog.Preflight) { col.snap.Instance = pf }),
 	}
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.snap.Organization = org
-	col.orgID = org.ID
-	return nil
-}
-
-// instance reads the deployment's preflight: Cloud or self-hosted and the
-// social sign-in providers it has configured.
-func (col *collector) instance(ctx context.Context) error {
-	pf, err := col.c.Preflight(ctx)
-	if err != nil {
-		return col.fail(SectionInstance, nil, "/_preflight/", err)
-	}
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.snap.Instance = pf
-	return nil
-}
-
-func (col *collector) currentUser(ctx context.Context) error {
-	me, err := col.c.CurrentUser(ctx)
-	if err != nil {
-		col.mu.Lock()
-		col.meErr = err
-		col.mu.Unlock()
-		return col.fail(SectionCurrentUser, nil, "/api/users/@me/", err)
-	}
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.me = me
-	col.snap.CurrentUser = me
-	col.meOrgID = me.OrganizationID
-	return nil
-}
-
-func (col *collector) scannerKey(ctx context.Context) error {
-	k, err := col.c.CurrentPersonalAPIKey(ctx)
-	if err != nil {
-		return col.fail(SectionAPIKeys, nil, "/api/personal_api_keys/@current/", err)
-	}
-	col.addKey(APIKey{Source: KeySourceScanner, PersonalAPIKey: *k, IntrospectedAt: col.introspected()})
-	return nil
-}
-
-func (col *collector) auditKeyTasks() []func(context.Context) error {
-	var tasks []func(context.Context) error
 	for _, ak := range col.opts.AuditKeys {
-		tasks = append(tasks, func(ctx context.Context) error {
-			k, err := ak.Client.CurrentPersonalAPIKey(ctx)
-			if err != nil {
-				if errors.Is(err, posthog.ErrUnreachable) || errors.Is(err, context.Canceled) {
-					return err
-				}
-				// A rejected audit key is a finding about that key, not a
-				// reason to stop: record it.
-				m := col.missingFor(SectionAPIKeys, "/api/personal_api_keys/@current/", err)
-				m.AuditKeyEnv = ak.Env
-				if errors.Is(err, posthog.ErrUnauthorized) {
-					m.Reason = "the key in $" + ak.Env + " was rejected (invalid, expired or deleted)"
-				}
-				col.mu.Lock()
-				col.snap.Missing = append(col.snap.Missing, m)
-				col.mu.Unlock()
-				return nil
-			}
-			col.addKey(APIKey{Source: KeySourceAudit, Env: ak.Env, PersonalAPIKey: *k, IntrospectedAt: col.introspected()})
-			return nil
-		})
+		tasks = append(tasks, col.auditKey(ak))
 	}
 	return tasks
+}
+
+// auditKey introspects an audit key through its own client. A rejected
+// audit key is a finding about that key, not a reason to stop: only an
+// unreachable host or a cancelled collection are fatal.
+func (col *collector) auditKey(ak AuditKey) task {
+	return func(ctx context.Context) error {
+		k, err := ak.Client.CurrentPersonalAPIKey(ctx)
+		if err != nil && (errors.Is(err, posthog.ErrUnreachable) || errors.Is(err, context.Canceled)) {
+			return err
+		}
+		col.mu.Lock()
+		defer col.mu.Unlock()
+		if err != nil {
+			m := col.missingFor(SectionAPIKeys, "/api/personal_api_keys/@current/", err)
+			m.AuditKeyEnv = ak.Env
+			if errors.Is(err, posthog.ErrUnauthorized) {
+				m.Reason = "the key in $" + ak.Env + " was rejected (invalid, expired or deleted)"
+			}
+			col.snap.Missing = append(col.snap.Missing, m)
+			return nil
+		}
+		col.addKey(APIKey{Source: KeySourceAudit, Env: ak.Env, PersonalAPIKey: *k, IntrospectedAt: col.introspected()})
+		return nil
+	}
 }
 
 // introspected returns the time a key's GET @current has just been
@@ -382,12 +339,11 @@ func (col *collector) introspected() *time.Time {
 	return &t
 }
 
+// addKey adds an introspected key to the snapshot; the caller holds col.mu.
 func (col *collector) addKey(k APIKey) {
 	sort.Strings(k.Scopes)
 	sort.Slice(k.ScopedTeams, func(i, j int) bool { return k.ScopedTeams[i] < k.ScopedTeams[j] })
 	sort.Strings(k.ScopedOrganizations)
-	col.mu.Lock()
-	defer col.mu.Unlock()
 	col.snap.APIKeys = append(col.snap.APIKeys, k)
 }
 
@@ -476,210 +432,131 @@ func (col *collector) orgPath(suffix string) string {
 	return "/api/organizations/" + col.orgID + "/" + suffix + "/"
 }
 
-func (col *collector) members(ctx context.Context) error {
-	ms, err := col.c.Members(ctx, col.orgID)
-	if err != nil {
-		return col.fail(SectionMembers, nil, col.orgPath("members"), err)
+// phase2 reads the organization-wide lists, and the organization-wide
+// activity log, which when readable spares every project's.
+func (col *collector) phase2() []task {
+	c, org := col.c, col.orgID
+	at := func(section, suffix string) source {
+		return source{section: section, endpoint: col.orgPath(suffix)}
 	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.snap.Members = nonNil(ms)
-	return nil
-}
-
-func (col *collector) invites(ctx context.Context) error {
-	is, err := col.c.Invites(ctx, col.orgID)
-	if err != nil {
-		return col.fail(SectionInvites, nil, col.orgPath("invites"), err)
-	}
-	for i := range is {
-		ppa := is[i].PrivateProjectAccess
-		sort.Slice(ppa, func(a, b int) bool { return ppa[a].ID < ppa[b].ID })
-	}
-	sort.Slice(is, func(i, j int) bool { return is[i].ID < is[j].ID })
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.snap.Invites = nonNil(is)
-	return nil
-}
-
-func (col *collector) domains(ctx context.Context) error {
-	ds, err := col.c.Domains(ctx, col.orgID)
-	if err != nil {
-		return col.fail(SectionDomains, nil, col.orgPath("domains"), err)
-	}
-	sort.Slice(ds, func(i, j int) bool {
-		if ds[i].Domain != ds[j].Domain {
-			return ds[i].Domain < ds[j].Domain
-		}
-		return ds[i].ID < ds[j].ID
-	})
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.snap.Domains = nonNil(ds)
-	return nil
-}
-
-func (col *collector) identityProviderConfigs(ctx context.Context) error {
-	cs, err := col.c.IdentityProviderConfigs(ctx, col.orgID)
-	if err != nil {
-		return col.fail(SectionIdentityProviderConfigs, nil, col.orgPath("identity_provider_configs"), err)
-	}
-	sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.snap.IdentityProviderConfigs = nonNil(cs)
-	return nil
-}
-
-func (col *collector) roles(ctx context.Context) error {
-	rs, err := col.c.Roles(ctx, col.orgID)
-	if err != nil {
-		return col.fail(SectionRoles, nil, col.orgPath("roles"), err)
-	}
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.roleList = nonNil(rs)
-	col.roleMembers = map[string][]posthog.RoleMembership{}
-	return nil
-}
-
-func (col *collector) projects(ctx context.Context) error {
-	ps, err := col.c.Projects(ctx, col.orgID)
-	if err != nil {
-		return col.fail(SectionProjects, nil, col.orgPath("projects"), err)
-	}
-	// The client refuses a list that repeats an id (it does not add up),
-	// so each project is here once.
-	sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.snap.Projects = make([]Project, len(ps))
-	for i, p := range ps {
-		col.snap.Projects[i] = Project{
-			ID: p.ID, UUID: p.UUID, Name: p.Name,
-			AccessControl: p.AccessControl, IsDemo: p.IsDemo,
-		}
-	}
-	return nil
-}
-
-// Phase 3 tasks.
-
-func (col *collector) roleTasks() []func(context.Context) error {
-	var tasks []func(context.Context) error
-	for _, r := range col.roleList {
-		tasks = append(tasks, func(ctx context.Context) error {
-			ms, err := col.c.RoleMemberships(ctx, col.orgID, r.ID)
-			if err != nil {
-				return col.fail(SectionRoles, nil, col.orgPath("roles/"+r.ID+"/role_memberships"), err)
+	return []task{
+		fetch(col, at(SectionMembers, "members"), bind(c.Members, org), func(ms []posthog.Member) {
+			sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
+			col.snap.Members = nonNil(ms)
+		}),
+		fetch(col, at(SectionInvites, "invites"), bind(c.Invites, org), func(is []posthog.Invite) {
+			for i := range is {
+				ppa := is[i].PrivateProjectAccess
+				sort.Slice(ppa, func(a, b int) bool { return ppa[a].ID < ppa[b].ID })
 			}
-			col.mu.Lock()
-			defer col.mu.Unlock()
-			col.roleMembers[r.ID] = ms
-			return nil
-		})
+			sort.Slice(is, func(i, j int) bool { return is[i].ID < is[j].ID })
+			col.snap.Invites = nonNil(is)
+		}),
+		fetch(col, at(SectionDomains, "domains"), bind(c.Domains, org), func(ds []posthog.Domain) {
+			sort.Slice(ds, func(i, j int) bool {
+				if ds[i].Domain != ds[j].Domain {
+					return ds[i].Domain < ds[j].Domain
+				}
+				return ds[i].ID < ds[j].ID
+			})
+			col.snap.Domains = nonNil(ds)
+		}),
+		fetch(col, at(SectionIdentityProviderConfigs, "identity_provider_configs"), bind(c.IdentityProviderConfigs, org), func(cs []posthog.IdentityProviderConfig) {
+			sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
+			col.snap.IdentityProviderConfigs = nonNil(cs)
+		}),
+		fetch(col, at(SectionRoles, "roles"), bind(c.Roles, org), func(rs []posthog.Role) {
+			col.roleList = nonNil(rs)
+			col.roleMembers = map[string][]posthog.RoleMembership{}
+		}),
+		fetch(col, at(SectionProjects, "projects"), bind(c.Projects, org), func(ps []posthog.ProjectSummary) {
+			// The client refuses a list that repeats an id (it does not add
+			// up), so each project is here once.
+			sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
+			col.snap.Projects = make([]Project, len(ps))
+			for i, p := range ps {
+				col.snap.Projects[i] = Project{
+					ID: p.ID, UUID: p.UUID, Name: p.Name,
+					AccessControl: p.AccessControl, IsDemo: p.IsDemo,
+				}
+			}
+		}),
+		col.organizationActivity,
 	}
-	return tasks
 }
 
-func (col *collector) projectTasks() []func(context.Context) error {
-	var tasks []func(context.Context) error
-	if col.snap.Projects == nil {
-		return nil
+// phase3 reads what depends on the lists of phase 2: role memberships and
+// every project's detail, access rules and activity.
+func (col *collector) phase3() []task {
+	c := col.c
+	var tasks []task
+	for _, r := range col.roleList {
+		tasks = append(tasks, fetch(col, source{section: SectionRoles, endpoint: col.orgPath("roles/" + r.ID + "/role_memberships")},
+			func(ctx context.Context) ([]posthog.RoleMembership, error) {
+				return c.RoleMemberships(ctx, col.orgID, r.ID)
+			},
+			func(ms []posthog.RoleMembership) { col.roleMembers[r.ID] = ms }))
 	}
 	for i := range col.snap.Projects {
 		p := &col.snap.Projects[i]
 		id := p.ID
 		pid := &id
-		path := func(suffix string) string {
-			if suffix == "" {
-				return fmt.Sprintf("/api/projects/%d/", id)
+		at := func(section, suffix string) source {
+			endpoint := fmt.Sprintf("/api/projects/%d/", id)
+			if suffix != "" {
+				endpoint += suffix + "/"
 			}
-			return fmt.Sprintf("/api/projects/%d/%s/", id, suffix)
+			return source{section: section, projectID: pid, endpoint: endpoint}
 		}
 		tasks = append(tasks,
-			func(ctx context.Context) error {
-				d, err := col.c.Project(ctx, id)
-				if err != nil {
-					return col.fail(SectionProjects, pid, path(""), err)
-				}
-				col.mu.Lock()
-				defer col.mu.Unlock()
-				if d.CreatedAt == nil {
-					// Every PostHog project has one: the detail is not
-					// trustworthy, and a snapshot without it must say so.
-					col.snap.Missing = append(col.snap.Missing, Missing{
-						Section: SectionProjects, ProjectID: pid, Endpoint: path(""), Status: 200,
-						Reason: "the project's detail has no created_at",
-					})
-					return nil
-				}
-				col.detailRead[id] = true
-				p.CreatedAt = d.CreatedAt
-				p.ReceiveOrgLevelActivityLogs = d.ReceiveOrgLevelActivityLogs
-				if d.Name != "" {
-					p.Name = d.Name
-				}
-				return nil
-			},
-			func(ctx context.Context) error {
-				l, err := col.c.AccessControls(ctx, id)
-				if err != nil {
-					return col.fail(SectionAccessControls, pid, path("access_controls"), err)
-				}
-				sortRules(l)
-				col.mu.Lock()
-				defer col.mu.Unlock()
-				p.AccessControls = l
-				return nil
-			},
-			func(ctx context.Context) error {
-				l, err := col.c.ResourceAccessControls(ctx, id)
-				if err != nil {
-					return col.fail(SectionResourceAccessControls, pid, path("resource_access_controls"), err)
-				}
-				sortRules(l)
-				col.mu.Lock()
-				defer col.mu.Unlock()
-				p.ResourceAccessControls = l
-				return nil
-			},
-			func(ctx context.Context) error {
-				us, err := col.c.UsersWithAccess(ctx, id)
-				if err != nil {
-					return col.fail(SectionUsersWithAccess, pid, path("users_with_access"), err)
-				}
+			fetch(col, at(SectionProjects, ""), bind(c.Project, id), func(d *posthog.ProjectDetail) { col.keepDetail(p, d) }),
+			fetch(col, at(SectionAccessControls, "access_controls"), bind(c.AccessControls, id),
+				func(l *posthog.AccessControlList) { sortRules(l); p.AccessControls = l }),
+			fetch(col, at(SectionResourceAccessControls, "resource_access_controls"), bind(c.ResourceAccessControls, id),
+				func(l *posthog.AccessControlList) { sortRules(l); p.ResourceAccessControls = l }),
+			fetch(col, at(SectionUsersWithAccess, "users_with_access"), bind(c.UsersWithAccess, id), func(us []posthog.UserAccess) {
 				sort.Slice(us, func(i, j int) bool { return us[i].UserID < us[j].UserID })
-				col.mu.Lock()
-				defer col.mu.Unlock()
 				p.UsersWithAccess = nonNil(us)
-				return nil
-			},
+			}),
 		)
 		if !col.orgActivityOK {
-			tasks = append(tasks, func(ctx context.Context) error {
-				return col.activityLog(ctx, id, path("activity_log"))
-			})
+			tasks = append(tasks, fetch(col, at(SectionActivityLog, "activity_log"),
+				func(ctx context.Context) ([]posthog.ActivityLogEntry, error) {
+					return c.ActivityLog(ctx, id, col.since)
+				},
+				func(es []posthog.ActivityLogEntry) { col.keepActivity(id, es) }))
 		}
 		if p.AccessControl {
 			// The legacy private-project flag: on deployments that still have
 			// the old per-project membership, read it too.
-			tasks = append(tasks, func(ctx context.Context) error {
-				ms, err := col.c.ExplicitMembers(ctx, id)
-				if err != nil {
-					return col.fail(SectionExplicitMembers, pid, path("explicit_members"), err)
-				}
+			tasks = append(tasks, fetch(col, at(SectionExplicitMembers, "explicit_members"), bind(c.ExplicitMembers, id), func(ms []posthog.ExplicitMember) {
 				sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
-				col.mu.Lock()
-				defer col.mu.Unlock()
 				p.ExplicitMembers = nonNil(ms)
-				return nil
-			})
+			}))
 		}
 	}
 	return tasks
+}
+
+// keepDetail keeps what a project's detail adds to p; the caller holds
+// col.mu.
+func (col *collector) keepDetail(p *Project, d *posthog.ProjectDetail) {
+	id := p.ID
+	if d.CreatedAt == nil {
+		// Every PostHog project has one: the detail is not trustworthy,
+		// and a snapshot without it must say so.
+		col.snap.Missing = append(col.snap.Missing, Missing{
+			Section: SectionProjects, ProjectID: &id, Endpoint: fmt.Sprintf("/api/projects/%d/", id), Status: 200,
+			Reason: "the project's detail has no created_at",
+		})
+		return
+	}
+	col.detailRead[p.ID] = true
+	p.CreatedAt = d.CreatedAt
+	p.ReceiveOrgLevelActivityLogs = d.ReceiveOrgLevelActivityLogs
+	if d.Name != "" {
+		p.Name = d.Name
+	}
 }
 
 // legacyProjectPermissioning reports whether org's features make a project
@@ -724,14 +601,9 @@ func (col *collector) settleExplicitMembers() {
 	}
 }
 
-func (col *collector) activityLog(ctx context.Context, projectID int64, endpoint string) error {
-	entries, err := col.c.ActivityLog(ctx, projectID, col.since)
-	if err != nil {
-		pid := projectID
-		return col.fail(SectionActivityLog, &pid, endpoint, err)
-	}
-	col.mu.Lock()
-	defer col.mu.Unlock()
+// keepActivity keeps the entries of a project's activity log within the
+// lookback; the caller holds col.mu.
+func (col *collector) keepActivity(projectID int64, entries []posthog.ActivityLogEntry) {
 	col.activityRead[projectID] = true
 	for _, e := range entries {
 		if !e.HasTeamID {
@@ -746,7 +618,6 @@ func (col *collector) activityLog(ctx context.Context, projectID int64, endpoint
 		}
 		col.activity[a.ID] = a
 	}
-	return nil
 }
 
 // errNoTeamID marks an organization-wide activity log whose entries do not

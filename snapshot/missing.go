@@ -28,14 +28,14 @@ func isFatal(err error) bool {
 		errors.Is(err, context.Canceled)
 }
 
-// fail turns a failed request into a Missing record, or returns the error
-// when it is fatal.
-func (col *collector) fail(section string, projectID *int64, endpoint string, err error) error {
+// fail turns the failed request for src into its Missing record, or
+// returns the error when it is fatal.
+func (col *collector) fail(src source, err error) error {
 	if isFatal(err) {
 		return err
 	}
-	m := col.missingFor(section, endpoint, err)
-	m.ProjectID = projectID
+	m := col.missingFor(src.section, src.endpoint, err)
+	m.ProjectID = src.projectID
 	col.mu.Lock()
 	col.snap.Missing = append(col.snap.Missing, m)
 	col.mu.Unlock()

@@ -1,0 +1,58 @@
+package snapshot
+
+import (
+	"context"
+)
+
+// task is one unit of a collection phase. It keeps what it read, or records
+// a Missing record saying why it could not, and returns an error only when
+// the collection must stop (isFatal).
+type task func(ctx context.Context) error
+
+// source names one request of a collection in the Missing record its
+// failure becomes: the section it reads, the project it reads it for (nil
+// for an organization-wide request) and the endpoint.
+type source struct {
+	section   string
+	projectID *int64
+	endpoint  string
+}
+
+// fetch returns the task that reads src with get and hands the value to
+// keep. keep runs under col.mu, so it may write to the snapshot and the
+// collector; it is not called when get fails. A fatal failure is returned
+// (and stops the phase); any other becomes src's Missing record, naming its
+// cause.
+func fetch[T any](col *collector, src source, get func(context.Context) (T, error), keep func(T)) task {
+	return func(ctx context.Context) error {
+		v, err := get(ctx)
+		if err != nil {
+			return col.fail(src, err)
+		}
+		col.mu.Lock()
+		defer col.mu.Unlock()
+		keep(v)
+		return nil
+	}
+}
+
+// bind is get with its argument given: the request for one organization or
+// project.
+func bind[A, T any](get func(context.Context, A) (T, error), a A) func(context.Context) (T, error) {
+	return func(ctx context.Context) (T, error) { return get(ctx, a) }
+}
+
+// noted is get that also leaves its error in *dst (under col.mu), for the
+// checks after phase 1 that need PostHog's answer itself, not only the
+// Missing record it became.
+func noted[T any](col *collector, dst *error, get func(context.Context) (T, error)) func(context.Context) (T, error) {
+	return func(ctx context.Context) (T, error) {
+		v, err := get(ctx)
+		if err != nil {
+			col.mu.Lock()
+			*dst = err
+			col.mu.Unlock()
+		}
+		return v, err
+	}
+}
