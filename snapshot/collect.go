@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sourcegraph/conc/pool"
-
 	"github.com/hogaudit/hogaudit/internal/version"
 	"github.com/hogaudit/hogaudit/snapshot/posthog"
 )
@@ -127,13 +125,8 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 		detailRead:       map[int64]bool{},
 		logWithoutTeamID: map[int64]bool{},
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	col.cancel = cancel
-
 	// Phase 1: who we are and which organization this is.
-	col.run(ctx, col.phase1())
-	if err := col.fatalErr(ctx); err != nil {
+	if err := col.run(ctx, col.phase1()); err != nil {
 		return nil, err
 	}
 	if err := col.checkPhase1(); err != nil {
@@ -143,13 +136,11 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 		return nil, &FatalError{Err: err}
 	}
 	// Phase 2: the organization-wide lists.
-	col.run(ctx, col.phase2())
-	if err := col.fatalErr(ctx); err != nil {
+	if err := col.run(ctx, col.phase2()); err != nil {
 		return nil, err
 	}
 	// Phase 3: what depends on those lists.
-	col.run(ctx, col.phase3())
-	if err := col.fatalErr(ctx); err != nil {
+	if err := col.run(ctx, col.phase3()); err != nil {
 		return nil, err
 	}
 
@@ -194,14 +185,12 @@ func withDefaults(o Options) Options {
 // collector holds one collection's state. Tasks run concurrently and write
 // through mu.
 type collector struct {
-	c      *posthog.Client
-	opts   Options
-	since  time.Time
-	cancel context.CancelFunc
+	c     *posthog.Client
+	opts  Options
+	since time.Time
 
 	mu    sync.Mutex
 	snap  *Snapshot
-	fatal error
 	orgID string
 	// meOrgID is the current user's organization, the fallback when the
 	// organization itself cannot be read.
@@ -229,47 +218,6 @@ type collector struct {
 	activityRead     map[int64]bool
 	detailRead       map[int64]bool
 	logWithoutTeamID map[int64]bool
-}
-
-// run executes every task on a pool bounded by the concurrency option and
-// waits for all of them. Once ctx is cancelled (a fatal error, an
-// interrupt) the remaining tasks are skipped; past ctx's deadline they still
-// run, fail at once without a request, and record their sections missing.
-func (col *collector) run(ctx context.Context, tasks []task) {
-	p := pool.New().WithMaxGoroutines(col.opts.Concurrency)
-	for _, t := range tasks {
-		p.Go(func() {
-			if errors.Is(ctx.Err(), context.Canceled) {
-				return
-			}
-			if err := t(ctx); err != nil {
-				col.setFatal(err)
-			}
-		})
-	}
-	p.Wait()
-}
-
-// setFatal records the first fatal error and cancels the remaining work.
-func (col *collector) setFatal(err error) {
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	if col.fatal == nil {
-		col.fatal = err
-		col.cancel()
-	}
-}
-
-func (col *collector) fatalErr(ctx context.Context) error {
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	if col.fatal != nil {
-		return &FatalError{Err: col.fatal}
-	}
-	if err := ctx.Err(); errors.Is(err, context.Canceled) {
-		return &FatalError{Err: err}
-	}
-	return nil
 }
 
 // phase1 reads who we are and which organization this is: the

@@ -2,7 +2,42 @@ package snapshot
 
 import (
 	"context"
+	"errors"
+
+	"github.com/sourcegraph/conc/pool"
 )
+
+// run runs the tasks of one phase, as many at a time as the request budget
+// lets requests run at once (--concurrency), and waits for all of them. The
+// first fatal error a task returns cancels the context the others run
+// under, so that their requests in flight are abandoned and the tasks not
+// yet started make none, and is returned as a *FatalError; so is ctx's
+// cancellation (an interrupt). ctx's deadline is not fatal: past it the
+// remaining tasks still run, fail at once without a request, and record
+// their sections missing.
+func (col *collector) run(ctx context.Context, tasks []task) error {
+	p := pool.New().WithMaxGoroutines(col.width()).WithContext(ctx).WithCancelOnError().WithFirstError()
+	for _, t := range tasks {
+		p.Go(func(ctx context.Context) error {
+			if err := ctx.Err(); errors.Is(err, context.Canceled) {
+				return err // skipped: a fatal error or an interrupt came first
+			}
+			return t(ctx)
+		})
+	}
+	err := p.Wait()
+	if err == nil && errors.Is(ctx.Err(), context.Canceled) {
+		err = ctx.Err() // cancelled after the last task had finished
+	}
+	if err != nil {
+		return &FatalError{Err: err}
+	}
+	return nil
+}
+
+// width is the number of tasks run at once: the concurrency option, which
+// the client's Budget also allows in flight.
+func (col *collector) width() int { return col.opts.Concurrency }
 
 // task is one unit of a collection phase. It keeps what it read, or records
 // a Missing record saying why it could not, and returns an error only when
