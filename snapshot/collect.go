@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -459,9 +460,9 @@ func (col *collector) phase3() []task {
 		tasks = append(tasks,
 			fetch(col, at(SectionProjects, ""), bind(c.Project, id), func(d *posthog.ProjectDetail) { col.keepDetail(p, d) }),
 			fetch(col, at(SectionAccessControls, "access_controls"), bind(c.AccessControls, id),
-				func(l *posthog.AccessControlList) { sortRules(l); p.AccessControls = l }),
+				func(l *posthog.AccessControlList) { p.AccessControls = l }),
 			fetch(col, at(SectionResourceAccessControls, "resource_access_controls"), bind(c.ResourceAccessControls, id),
-				func(l *posthog.AccessControlList) { sortRules(l); p.ResourceAccessControls = l }),
+				func(l *posthog.AccessControlList) { p.ResourceAccessControls = l }),
 			fetch(col, at(SectionUsersWithAccess, "users_with_access"), bind(c.UsersWithAccess, id), func(us []posthog.UserAccess) {
 				sort.Slice(us, func(i, j int) bool { return us[i].UserID < us[j].UserID })
 				p.UsersWithAccess = nonNil(us)
@@ -702,24 +703,43 @@ func activityEntry(e posthog.ActivityLogEntry, readFrom int64) ActivityEntry {
 	return a
 }
 
-func sortRules(l *posthog.AccessControlList) {
+// sortAccessRules puts l in the snapshot's order (Project.AccessControls):
+// its rules by resource, resource_id, organization_member and role (an
+// absent id before any present one), then access_level, created_at (absent
+// first), updated_at and created_by, so that the order depends on nothing
+// but the rules; its available access levels by name. It is the only place
+// rules are sorted, once every response has arrived.
+func sortAccessRules(l *posthog.AccessControlList) {
 	if l == nil {
 		return
 	}
 	l.AccessControls = nonNil(l.AccessControls)
-	rs := l.AccessControls
-	key := func(r posthog.AccessControl) string {
-		return strings.Join([]string{r.Resource, deref(r.ResourceID), deref(r.OrganizationMember), deref(r.Role), r.AccessLevel}, "\x00")
-	}
-	sort.SliceStable(rs, func(i, j int) bool { return key(rs[i]) < key(rs[j]) })
-	sort.Strings(l.AvailableAccessLevels)
+	slices.SortFunc(l.AccessControls, func(a, b posthog.AccessControl) int {
+		return cmp.Or(
+			strings.Compare(a.Resource, b.Resource),
+			compareAbsentFirst(a.ResourceID, b.ResourceID, strings.Compare),
+			compareAbsentFirst(a.OrganizationMember, b.OrganizationMember, strings.Compare),
+			compareAbsentFirst(a.Role, b.Role, strings.Compare),
+			strings.Compare(a.AccessLevel, b.AccessLevel),
+			compareAbsentFirst(a.CreatedAt, b.CreatedAt, time.Time.Compare),
+			compareAbsentFirst(a.UpdatedAt, b.UpdatedAt, time.Time.Compare),
+			compareAbsentFirst(a.CreatedBy, b.CreatedBy, cmp.Compare[int64]),
+		)
+	})
+	slices.Sort(l.AvailableAccessLevels)
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
+// compareAbsentFirst compares *a and *b with compare, nil before any value.
+func compareAbsentFirst[T any](a, b *T, compare func(T, T) int) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
 	}
-	return *s
+	return compare(*a, *b)
 }
 
 func nonNil[T any](s []T) []T {
@@ -733,6 +753,10 @@ func nonNil[T any](s []T) []T {
 // deterministic form.
 func (col *collector) finish() {
 	s := col.snap
+	for i := range s.Projects {
+		sortAccessRules(s.Projects[i].AccessControls)
+		sortAccessRules(s.Projects[i].ResourceAccessControls)
+	}
 	col.settleExplicitMembers()
 	if col.roleList != nil {
 		s.Roles = make([]Role, 0, len(col.roleList))
