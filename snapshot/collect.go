@@ -21,9 +21,6 @@ type Options struct {
 	// Org is the organization id, or "@current" (the default) for the
 	// scanning key owner's current organization.
 	Org string
-	// Concurrency bounds the fan-out pool (default 8). The client's Budget
-	// bounds the requests in flight.
-	Concurrency int
 	// LookbackDays is how far back the activity log is read (default 30).
 	LookbackDays int
 	// AuditKeys are further keys to introspect with
@@ -167,9 +164,6 @@ func auditKeyEnvs(keys []AuditKey) []string {
 func withDefaults(o Options) Options {
 	if o.Org == "" {
 		o.Org = "@current"
-	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = DefaultConcurrency
 	}
 	if o.LookbackDays <= 0 {
 		o.LookbackDays = DefaultLookbackDays

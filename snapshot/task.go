@@ -35,9 +35,11 @@ func (col *collector) run(ctx context.Context, tasks []task) error {
 	return nil
 }
 
-// width is the number of tasks run at once: the concurrency option, which
-// the client's Budget also allows in flight.
-func (col *collector) width() int { return col.opts.Concurrency }
+// width is the number of tasks run at once: as many as the scanning
+// client's Budget lets requests run at once (--concurrency), the one bound
+// of every fan-out of a collection (the pages of a list fan out as wide).
+// A task waiting for the rate windows holds its place.
+func (col *collector) width() int { return col.c.Budget().Concurrency() }
 
 // task is one unit of a collection phase. It keeps what it read, or records
 // a Missing record saying why it could not, and returns an error only when

@@ -156,7 +156,6 @@ func (f *connFlags) collect(ctx context.Context, g *globals, e *env, s *session,
 	s.progress.start(s.client.Host())
 	snap, err := snapshot.Collect(ctx, s.client, snapshot.Options{
 		Org:          f.Org,
-		Concurrency:  f.Concurrency,
 		LookbackDays: lookbackDays,
 		AuditKeys:    s.auditKeys,
 		Now:          e.now,

@@ -16,9 +16,10 @@ import (
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
 )
 
-// First-error cancellation: a fatal failure in one task of a phase cancels
-// the others at once: the requests in flight are abandoned and the tasks
-// not yet started make none.
+// The pool a phase runs on: it fans out exactly as wide as the request
+// budget allows (--concurrency, the one knob), and a fatal failure in one
+// task cancels the others at once: the requests in flight are abandoned and
+// the tasks not yet started make none.
 
 // revoking serves sim, but answers the first request whose path contains
 // path as if the scanning key had been deleted a moment before (the
@@ -144,4 +145,28 @@ func TestCollectInterruptCancelsEveryTask(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestCollectFansOutAsWideAsTheBudget(t *testing.T) {
+	org := posthogsim.Synthetic(posthogsim.SyntheticConfig{Members: 30, Projects: 20, Seed: 3, Now: refNow})
+	for _, n := range []int{1, 3, 12} {
+		synctest.Test(t, func(t *testing.T) {
+			sim := posthogsim.New(org, posthogsim.WithLatency(100*time.Millisecond))
+			hc, base, closeFn := sim.InMemory()
+			defer closeFn()
+			c, err := posthog.New(base, posthogsim.SyntheticScannerToken, posthog.WithHTTPClient(hc), posthog.WithBudget(posthog.NewBudget(n, 0)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := snapshot.Collect(t.Context(), c, snapshot.Options{Now: func() time.Time { return refNow }})
+			if err != nil || !s.Complete() {
+				t.Fatalf("concurrency %d: err = %v, missing %+v", n, err, s.Missing)
+			}
+			// Phase 3 alone has some 80 tasks: the pool fills every place
+			// the budget has, and no more.
+			if got := sim.Stats().MaxInFlight; got != n {
+				t.Errorf("concurrency %d: at most %d requests in flight, want exactly %d", n, got, n)
+			}
+		})
+	}
 }
