@@ -44,10 +44,21 @@ type AuditKey struct {
 	Client *posthog.Client
 }
 
-// Defaults of Options.
+// DefaultLookbackDays is the default of Options.LookbackDays.
+const DefaultLookbackDays = 30
+
+// The request budget of a collection, which bounds every fan-out of it: the
+// defaults of --concurrency and --rate, and the highest --rate, PostHog's
+// own limit. The command line's help shows these values.
 const (
-	DefaultConcurrency  = 8
-	DefaultLookbackDays = 30
+	// DefaultConcurrency is the default number of requests in flight at once.
+	DefaultConcurrency = posthog.DefaultConcurrency
+	// DefaultRate is the default number of requests started in any minute
+	// (and ten times it in any hour).
+	DefaultRate = posthog.DefaultPerMinute
+	// MaxRate is PostHog's limit, 480 requests a minute: a higher rate only
+	// earns 429 answers.
+	MaxRate = posthog.LimitPerMinute
 )
 
 // FatalError is an error that stops a collection: the scanning key was
