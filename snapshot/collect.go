@@ -56,8 +56,8 @@ const (
 	// DefaultRate is the default number of requests started in any minute
 	// (and ten times it in any hour).
 	DefaultRate = posthog.DefaultPerMinute
-	// MaxRate is PostHog's limit, 480 requests a minute: a higher rate only
-	// earns 429 answers.
+	// MaxRate is PostHog's own limit of requests a minute: a higher rate
+	// only earns 429 answers.
 	MaxRate = posthog.LimitPerMinute
 )
 
@@ -380,8 +380,8 @@ func (e *noOrgError) Error() string {
 
 func (e *noOrgError) Unwrap() error { return e.cause }
 
-// Phase 2 tasks.
-
+// orgPath is the organization's endpoint suffix:
+// /api/organizations/{id}/{suffix}/.
 func (col *collector) orgPath(suffix string) string {
 	return "/api/organizations/" + col.orgID + "/" + suffix + "/"
 }
