@@ -31,7 +31,7 @@ func BenchmarkCollect(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				s, err := snapshot.Collect(context.Background(), c, snapshot.Options{Concurrency: n, Now: func() time.Time { return refNow }})
+				s, err := snapshot.Collect(context.Background(), c, snapshot.Options{Now: func() time.Time { return refNow }})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,8 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/sourcegraph/conc/pool"
 
 	"github.com/hogaudit/hogaudit/internal/version"
 	"github.com/hogaudit/hogaudit/snapshot/posthog"
@@ -22,9 +21,6 @@ type Options struct {
 	// Org is the organization id, or "@current" (the default) for the
 	// scanning key owner's current organization.
 	Org string
-	// Concurrency bounds the fan-out pool (default 8). The client's Budget
-	// bounds the requests in flight.
-	Concurrency int
 	// LookbackDays is how far back the activity log is read (default 30).
 	LookbackDays int
 	// AuditKeys are further keys to introspect with
@@ -48,10 +44,21 @@ type AuditKey struct {
 	Client *posthog.Client
 }
 
-// Defaults of Options.
+// DefaultLookbackDays is the default of Options.LookbackDays.
+const DefaultLookbackDays = 30
+
+// The request budget of a collection, which bounds every fan-out of it: the
+// defaults of --concurrency and --rate, and the highest --rate, PostHog's
+// own limit. The command line's help shows these values.
 const (
-	DefaultConcurrency  = 8
-	DefaultLookbackDays = 30
+	// DefaultConcurrency is the default number of requests in flight at once.
+	DefaultConcurrency = posthog.DefaultConcurrency
+	// DefaultRate is the default number of requests started in any minute
+	// (and ten times it in any hour).
+	DefaultRate = posthog.DefaultPerMinute
+	// MaxRate is PostHog's own limit of requests a minute: a higher rate
+	// only earns 429 answers.
+	MaxRate = posthog.LimitPerMinute
 )
 
 // FatalError is an error that stops a collection: the scanning key was
@@ -127,18 +134,8 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 		detailRead:       map[int64]bool{},
 		logWithoutTeamID: map[int64]bool{},
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	col.cancel = cancel
-
 	// Phase 1: who we are and which organization this is.
-	col.run(ctx, []func(context.Context) error{
-		col.organization,
-		col.currentUser,
-		col.scannerKey,
-		col.instance,
-	}, col.auditKeyTasks())
-	if err := col.fatalErr(ctx); err != nil {
+	if err := col.run(ctx, col.phase1()); err != nil {
 		return nil, err
 	}
 	if err := col.checkPhase1(); err != nil {
@@ -147,21 +144,12 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 	if err := col.resolveOrg(); err != nil {
 		return nil, &FatalError{Err: err}
 	}
-
-	// Phase 2: organization-wide lists, and the organization-wide activity
-	// log, which when readable spares every project's.
-	col.run(ctx, []func(context.Context) error{
-		col.members, col.invites, col.domains, col.identityProviderConfigs,
-		col.roles, col.projects, col.organizationActivity,
-	})
-	if err := col.fatalErr(ctx); err != nil {
+	// Phase 2: the organization-wide lists.
+	if err := col.run(ctx, col.phase2()); err != nil {
 		return nil, err
 	}
-
-	// Phase 3: what depends on those lists: role memberships and every
-	// project's access rules and activity.
-	col.run(ctx, col.roleTasks(), col.projectTasks())
-	if err := col.fatalErr(ctx); err != nil {
+	// Phase 3: what depends on those lists.
+	if err := col.run(ctx, col.phase3()); err != nil {
 		return nil, err
 	}
 
@@ -188,9 +176,6 @@ func withDefaults(o Options) Options {
 	if o.Org == "" {
 		o.Org = "@current"
 	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = DefaultConcurrency
-	}
 	if o.LookbackDays <= 0 {
 		o.LookbackDays = DefaultLookbackDays
 	}
@@ -206,14 +191,12 @@ func withDefaults(o Options) Options {
 // collector holds one collection's state. Tasks run concurrently and write
 // through mu.
 type collector struct {
-	c      *posthog.Client
-	opts   Options
-	since  time.Time
-	cancel context.CancelFunc
+	c     *posthog.Client
+	opts  Options
+	since time.Time
 
 	mu    sync.Mutex
 	snap  *Snapshot
-	fatal error
 	orgID string
 	// meOrgID is the current user's organization, the fallback when the
 	// organization itself cannot be read.
@@ -243,309 +226,58 @@ type collector struct {
 	logWithoutTeamID map[int64]bool
 }
 
-// run executes every task on a pool bounded by the concurrency option and
-// waits for all of them. Once ctx is cancelled (a fatal error, an
-// interrupt) the remaining tasks are skipped; past ctx's deadline they still
-// run, fail at once without a request, and record their sections missing.
-func (col *collector) run(ctx context.Context, groups ...[]func(context.Context) error) {
-	p := pool.New().WithMaxGoroutines(col.opts.Concurrency)
-	for _, g := range groups {
-		for _, task := range g {
-			p.Go(func() {
-				if errors.Is(ctx.Err(), context.Canceled) {
-					return
-				}
-				if err := task(ctx); err != nil {
-					col.setFatal(err)
-				}
-			})
-		}
+// phase1 reads who we are and which organization this is: the
+// organization, the current user, the scanning key, the deployment and
+// every audit key.
+func (col *collector) phase1() []task {
+	c, org := col.c, col.opts.Org
+	tasks := []task{
+		fetch(col, source{section: SectionOrganization, endpoint: "/api/organizations/" + org + "/"},
+			noted(col, &col.orgErr, bind(c.Organization, org)),
+			func(o *posthog.Organization) { col.snap.Organization, col.orgID = o, o.ID }),
+		fetch(col, source{section: SectionCurrentUser, endpoint: "/api/users/@me/"},
+			noted(col, &col.meErr, c.CurrentUser),
+			func(me *posthog.CurrentUser) { col.me, col.snap.CurrentUser, col.meOrgID = me, me, me.OrganizationID }),
+		fetch(col, source{section: SectionAPIKeys, endpoint: "/api/personal_api_keys/@current/"},
+			c.CurrentPersonalAPIKey,
+			func(k *posthog.PersonalAPIKey) {
+				col.addKey(APIKey{Source: KeySourceScanner, PersonalAPIKey: *k, IntrospectedAt: col.introspected()})
+			}),
+		// The deployment's preflight: Cloud or self-hosted and the social
+		// sign-in providers it has configured.
+		fetch(col, source{section: SectionInstance, endpoint: "/_preflight/"},
+			c.Preflight,
+			func(pf *posthog.Preflight) { col.snap.Instance = pf }),
 	}
-	p.Wait()
-}
-
-// setFatal records the first fatal error and cancels the remaining work.
-func (col *collector) setFatal(err error) {
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	if col.fatal == nil {
-		col.fatal = err
-		col.cancel()
-	}
-}
-
-func (col *collector) fatalErr(ctx context.Context) error {
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	if col.fatal != nil {
-		return &FatalError{Err: col.fatal}
-	}
-	if err := ctx.Err(); errors.Is(err, context.Canceled) {
-		return &FatalError{Err: err}
-	}
-	return nil
-}
-
-// isFatal reports whether an error from the scanning key's client must stop
-// the collection rather than become a Missing record: a rejected or
-// project-scoped key, an unreachable host, a cancelled context. The
-// context's deadline is not fatal: the sections it cut off are recorded
-// missing.
-func isFatal(err error) bool {
-	return errors.Is(err, posthog.ErrUnauthorized) ||
-		errors.Is(err, posthog.ErrKeyScopedToProjects) ||
-		errors.Is(err, posthog.ErrUnreachable) ||
-		errors.Is(err, context.Canceled)
-}
-
-// fail turns a failed request into a Missing record, or returns the error
-// when it is fatal.
-func (col *collector) fail(section string, projectID *int64, endpoint string, err error) error {
-	if isFatal(err) {
-		return err
-	}
-	m := col.missingFor(section, endpoint, err)
-	m.ProjectID = projectID
-	col.mu.Lock()
-	col.snap.Missing = append(col.snap.Missing, m)
-	col.mu.Unlock()
-	return nil
-}
-
-// missingFor is the package's missingFor, naming the collection's --timeout
-// when its deadline cut the request off.
-func (col *collector) missingFor(section, endpoint string, err error) Missing {
-	m := missingFor(section, endpoint, err)
-	if errors.Is(err, context.DeadlineExceeded) && col.opts.Timeout > 0 {
-		m.Reason = fmt.Sprintf("not collected: the collection's --timeout of %v passed first", col.opts.Timeout)
-	}
-	return m
-}
-
-// missingFor describes why a request for section failed, naming the true
-// cause with the status and what PostHog said: a response that is not
-// PostHog's, a plan feature for a 402, the scope for a 403 that names one,
-// the admin requirement for the organization-wide activity log, a server
-// fault or a throttle with the number of attempts or the wait PostHog asked
-// for, a stalled response, the collection's deadline. A scope is never
-// blamed for anything but a 403 that names it.
-func missingFor(section, endpoint string, err error) Missing {
-	m := Missing{Section: section, Endpoint: endpoint}
-	var retry *posthog.RetryError
-	tries := ""
-	if errors.As(err, &retry) {
-		tries = fmt.Sprintf(" after %d %s", retry.Attempts, plural(retry.Attempts, "attempt"))
-		if retry.Wait > 0 && !retry.Told {
-			tries += ", the next retry being due after the collection's deadline"
-		}
-	} else {
-		retry = nil
-	}
-	var apiErr *posthog.APIError
-	if !errors.As(err, &apiErr) {
-		m.Detail = err.Error()
-		var rt *posthog.RequestTimeoutError
-		switch {
-		case errors.Is(err, posthog.ErrMalformed) || errors.Is(err, posthog.ErrIncompleteList) || errors.Is(err, posthog.ErrTooManyPages):
-			m.Reason = answerFault(err)
-			m.Status = 200 // PostHog answered, and the answer was unusable
-		case errors.Is(err, context.DeadlineExceeded):
-			m.Reason = "not collected: the collection's deadline (--timeout) passed first"
-		case errors.As(err, &rt):
-			m.Reason = fmt.Sprintf("no complete response within the request timeout of %v (--request-timeout)%s", rt.Timeout, tries)
-		default:
-			m.Reason = "request failed: " + err.Error()
-		}
-		return m
-	}
-	m.Status = apiErr.Status
-	m.Detail = apiErr.Detail
-	detail := ""
-	if d := lowerFirst(apiErr.Detail); d != "" {
-		detail = ": " + d
-	}
-	switch {
-	case apiErr.NotPostHog:
-		// Checked first: a proxy's 404 page is no evidence that the
-		// deployment lacks the endpoint.
-		m.Reason = apiErr.NotPostHogText() + tries
-	case apiErr.Status == 404 && optionalSections[section]:
-		m.NotApplicable = true
-		m.Reason = "not applicable on this deployment"
-	case apiErr.Status == 404:
-		m.Reason = "endpoint not found on this deployment"
-	case apiErr.Status == 402 || apiErr.Code == "payment_required":
-		// PostHog's PaidFeatureException / EnterpriseFeatureException.
-		m.Feature = apiErr.Feature
-		if m.Feature == "" {
-			m.Feature = SectionFeatures[section]
-		}
-		if m.Feature != "" {
-			m.Reason = "the organization's PostHog plan lacks the feature " + m.Feature
-		} else {
-			m.Reason = "the organization's PostHog plan lacks a paid feature: " + lowerFirst(apiErr.Detail)
-		}
-	case apiErr.Status == 403 && apiErr.Scope != "":
-		m.Scope = apiErr.Scope
-		m.Reason = "missing scope " + apiErr.Scope
-	case apiErr.Status == 403 && adminOnly(apiErr.Detail):
-		m.Reason = "only organization admins and owners may read it: scan with an admin's or owner's key"
-	case apiErr.Status == 403:
-		m.Reason = "permission denied: " + lowerFirst(apiErr.Detail)
-	case apiErr.Status == 429 && retry != nil && retry.Told && retry.ByDeadline:
-		m.Reason = fmt.Sprintf("throttled (HTTP 429): posthog asked to wait %v, more than the %v left before the collection's deadline (--timeout)",
-			retry.Wait, retry.Limit.Round(time.Second))
-	case apiErr.Status == 429 && retry != nil && retry.Told && retry.Wait > 0:
-		m.Reason = fmt.Sprintf("throttled (HTTP 429): posthog asked to wait %v, longer than the %v hogaudit waits before one retry",
-			retry.Wait, retry.Limit)
-	case apiErr.Status == 429:
-		m.Reason = "throttled (HTTP 429)" + tries + detail
-	case apiErr.Status >= 500:
-		m.Reason = fmt.Sprintf("server error (HTTP %d)%s%s", apiErr.Status, tries, detail)
-	default:
-		m.Reason = fmt.Sprintf("http %d%s", apiErr.Status, detail)
-	}
-	return m
-}
-
-// answerFault describes a failure that is not an error status: a 2xx
-// answer that is malformed (a required field missing, the wrong shape), a
-// list whose pages did not add up, a list too long to read, or a request
-// that got no answer.
-func answerFault(err error) string {
-	var de *posthog.DecodeError
-	var le *posthog.ListError
-	switch {
-	case errors.As(err, &de):
-		r := "malformed answer"
-		if de.Page != "" {
-			r += " (" + de.Page + ")"
-		}
-		field := de.Field
-		if field == "" && strings.HasPrefix(de.Problem, "is ") {
-			field = "the body"
-		}
-		return r + ": " + strings.TrimSpace(field+" "+de.Problem)
-	case errors.As(err, &le):
-		return fmt.Sprintf("the list did not add up: %s after %d attempts", le.Detail, le.Attempts)
-	case errors.Is(err, posthog.ErrTooManyPages):
-		// "GET PATH: what: too many pages": the endpoint is in the record.
-		msg := strings.TrimSuffix(err.Error(), ": "+posthog.ErrTooManyPages.Error())
-		if rest, ok := strings.CutPrefix(msg, "GET "); ok {
-			if _, what, ok := strings.Cut(rest, ": "); ok {
-				msg = what
-			}
-		}
-		return "the list is too long to read whole: " + msg
-	}
-	return "request failed: " + err.Error()
-}
-
-// plural is word, with an s unless n is 1.
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
-}
-
-// adminOnly reports whether a 403's detail is PostHog's refusal of an
-// organization-admin endpoint to a lower member
-// (OrganizationActivityLogPermission and its kin: "Only organization admins
-// and owners can …").
-func adminOnly(detail string) bool {
-	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(detail)), "only organization admins")
-}
-
-func lowerFirst(s string) string {
-	s = strings.TrimSuffix(strings.TrimSpace(s), ".")
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
-}
-
-// Phase 1 tasks.
-
-func (col *collector) organization(ctx context.Context) error {
-	org, err := col.c.Organization(ctx, col.opts.Org)
-	if err != nil {
-		col.mu.Lock()
-		col.orgErr = err
-		col.mu.Unlock()
-		return col.fail(SectionOrganization, nil, "/api/organizations/"+col.opts.Org+"/", err)
-	}
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.snap.Organization = org
-	col.orgID = org.ID
-	return nil
-}
-
-// instance reads the deployment's preflight: Cloud or self-hosted and the
-// social sign-in providers it has configured.
-func (col *collector) instance(ctx context.Context) error {
-	pf, err := col.c.Preflight(ctx)
-	if err != nil {
-		return col.fail(SectionInstance, nil, "/_preflight/", err)
-	}
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.snap.Instance = pf
-	return nil
-}
-
-func (col *collector) currentUser(ctx context.Context) error {
-	me, err := col.c.CurrentUser(ctx)
-	if err != nil {
-		col.mu.Lock()
-		col.meErr = err
-		col.mu.Unlock()
-		return col.fail(SectionCurrentUser, nil, "/api/users/@me/", err)
-	}
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.me = me
-	col.snap.CurrentUser = me
-	col.meOrgID = me.OrganizationID
-	return nil
-}
-
-func (col *collector) scannerKey(ctx context.Context) error {
-	k, err := col.c.CurrentPersonalAPIKey(ctx)
-	if err != nil {
-		return col.fail(SectionAPIKeys, nil, "/api/personal_api_keys/@current/", err)
-	}
-	col.addKey(APIKey{Source: KeySourceScanner, PersonalAPIKey: *k, IntrospectedAt: col.introspected()})
-	return nil
-}
-
-func (col *collector) auditKeyTasks() []func(context.Context) error {
-	var tasks []func(context.Context) error
 	for _, ak := range col.opts.AuditKeys {
-		tasks = append(tasks, func(ctx context.Context) error {
-			k, err := ak.Client.CurrentPersonalAPIKey(ctx)
-			if err != nil {
-				if errors.Is(err, posthog.ErrUnreachable) || errors.Is(err, context.Canceled) {
-					return err
-				}
-				// A rejected audit key is a finding about that key, not a
-				// reason to stop: record it.
-				m := col.missingFor(SectionAPIKeys, "/api/personal_api_keys/@current/", err)
-				m.AuditKeyEnv = ak.Env
-				if errors.Is(err, posthog.ErrUnauthorized) {
-					m.Reason = "the key in $" + ak.Env + " was rejected (invalid, expired or deleted)"
-				}
-				col.mu.Lock()
-				col.snap.Missing = append(col.snap.Missing, m)
-				col.mu.Unlock()
-				return nil
-			}
-			col.addKey(APIKey{Source: KeySourceAudit, Env: ak.Env, PersonalAPIKey: *k, IntrospectedAt: col.introspected()})
-			return nil
-		})
+		tasks = append(tasks, col.auditKey(ak))
 	}
 	return tasks
+}
+
+// auditKey introspects an audit key through its own client. A rejected
+// audit key is a finding about that key, not a reason to stop: only an
+// unreachable host or a cancelled collection are fatal.
+func (col *collector) auditKey(ak AuditKey) task {
+	return func(ctx context.Context) error {
+		k, err := ak.Client.CurrentPersonalAPIKey(ctx)
+		if err != nil && (errors.Is(err, posthog.ErrUnreachable) || errors.Is(err, context.Canceled)) {
+			return err
+		}
+		col.mu.Lock()
+		defer col.mu.Unlock()
+		if err != nil {
+			m := col.missingFor(SectionAPIKeys, "/api/personal_api_keys/@current/", err)
+			m.AuditKeyEnv = ak.Env
+			if errors.Is(err, posthog.ErrUnauthorized) {
+				m.Reason = "the key in $" + ak.Env + " was rejected (invalid, expired or deleted)"
+			}
+			col.snap.Missing = append(col.snap.Missing, m)
+			return nil
+		}
+		col.addKey(APIKey{Source: KeySourceAudit, Env: ak.Env, PersonalAPIKey: *k, IntrospectedAt: col.introspected()})
+		return nil
+	}
 }
 
 // introspected returns the time a key's GET @current has just been
@@ -561,12 +293,11 @@ func (col *collector) introspected() *time.Time {
 	return &t
 }
 
+// addKey adds an introspected key to the snapshot; the caller holds col.mu.
 func (col *collector) addKey(k APIKey) {
 	sort.Strings(k.Scopes)
 	sort.Slice(k.ScopedTeams, func(i, j int) bool { return k.ScopedTeams[i] < k.ScopedTeams[j] })
 	sort.Strings(k.ScopedOrganizations)
-	col.mu.Lock()
-	defer col.mu.Unlock()
 	col.snap.APIKeys = append(col.snap.APIKeys, k)
 }
 
@@ -649,216 +380,137 @@ func (e *noOrgError) Error() string {
 
 func (e *noOrgError) Unwrap() error { return e.cause }
 
-// Phase 2 tasks.
-
+// orgPath is the organization's endpoint suffix:
+// /api/organizations/{id}/{suffix}/.
 func (col *collector) orgPath(suffix string) string {
 	return "/api/organizations/" + col.orgID + "/" + suffix + "/"
 }
 
-func (col *collector) members(ctx context.Context) error {
-	ms, err := col.c.Members(ctx, col.orgID)
-	if err != nil {
-		return col.fail(SectionMembers, nil, col.orgPath("members"), err)
+// phase2 reads the organization-wide lists, and the organization-wide
+// activity log, which when readable spares every project's.
+func (col *collector) phase2() []task {
+	c, org := col.c, col.orgID
+	at := func(section, suffix string) source {
+		return source{section: section, endpoint: col.orgPath(suffix)}
 	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.snap.Members = nonNil(ms)
-	return nil
-}
-
-func (col *collector) invites(ctx context.Context) error {
-	is, err := col.c.Invites(ctx, col.orgID)
-	if err != nil {
-		return col.fail(SectionInvites, nil, col.orgPath("invites"), err)
-	}
-	for i := range is {
-		ppa := is[i].PrivateProjectAccess
-		sort.Slice(ppa, func(a, b int) bool { return ppa[a].ID < ppa[b].ID })
-	}
-	sort.Slice(is, func(i, j int) bool { return is[i].ID < is[j].ID })
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.snap.Invites = nonNil(is)
-	return nil
-}
-
-func (col *collector) domains(ctx context.Context) error {
-	ds, err := col.c.Domains(ctx, col.orgID)
-	if err != nil {
-		return col.fail(SectionDomains, nil, col.orgPath("domains"), err)
-	}
-	sort.Slice(ds, func(i, j int) bool {
-		if ds[i].Domain != ds[j].Domain {
-			return ds[i].Domain < ds[j].Domain
-		}
-		return ds[i].ID < ds[j].ID
-	})
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.snap.Domains = nonNil(ds)
-	return nil
-}
-
-func (col *collector) identityProviderConfigs(ctx context.Context) error {
-	cs, err := col.c.IdentityProviderConfigs(ctx, col.orgID)
-	if err != nil {
-		return col.fail(SectionIdentityProviderConfigs, nil, col.orgPath("identity_provider_configs"), err)
-	}
-	sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.snap.IdentityProviderConfigs = nonNil(cs)
-	return nil
-}
-
-func (col *collector) roles(ctx context.Context) error {
-	rs, err := col.c.Roles(ctx, col.orgID)
-	if err != nil {
-		return col.fail(SectionRoles, nil, col.orgPath("roles"), err)
-	}
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.roleList = nonNil(rs)
-	col.roleMembers = map[string][]posthog.RoleMembership{}
-	return nil
-}
-
-func (col *collector) projects(ctx context.Context) error {
-	ps, err := col.c.Projects(ctx, col.orgID)
-	if err != nil {
-		return col.fail(SectionProjects, nil, col.orgPath("projects"), err)
-	}
-	// The client refuses a list that repeats an id (it does not add up),
-	// so each project is here once.
-	sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	col.snap.Projects = make([]Project, len(ps))
-	for i, p := range ps {
-		col.snap.Projects[i] = Project{
-			ID: p.ID, UUID: p.UUID, Name: p.Name,
-			AccessControl: p.AccessControl, IsDemo: p.IsDemo,
-		}
-	}
-	return nil
-}
-
-// Phase 3 tasks.
-
-func (col *collector) roleTasks() []func(context.Context) error {
-	var tasks []func(context.Context) error
-	for _, r := range col.roleList {
-		tasks = append(tasks, func(ctx context.Context) error {
-			ms, err := col.c.RoleMemberships(ctx, col.orgID, r.ID)
-			if err != nil {
-				return col.fail(SectionRoles, nil, col.orgPath("roles/"+r.ID+"/role_memberships"), err)
+	return []task{
+		fetch(col, at(SectionMembers, "members"), bind(c.Members, org), func(ms []posthog.Member) {
+			sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
+			col.snap.Members = nonNil(ms)
+		}),
+		fetch(col, at(SectionInvites, "invites"), bind(c.Invites, org), func(is []posthog.Invite) {
+			for i := range is {
+				ppa := is[i].PrivateProjectAccess
+				sort.Slice(ppa, func(a, b int) bool { return ppa[a].ID < ppa[b].ID })
 			}
-			col.mu.Lock()
-			defer col.mu.Unlock()
-			col.roleMembers[r.ID] = ms
-			return nil
-		})
+			sort.Slice(is, func(i, j int) bool { return is[i].ID < is[j].ID })
+			col.snap.Invites = nonNil(is)
+		}),
+		fetch(col, at(SectionDomains, "domains"), bind(c.Domains, org), func(ds []posthog.Domain) {
+			sort.Slice(ds, func(i, j int) bool {
+				if ds[i].Domain != ds[j].Domain {
+					return ds[i].Domain < ds[j].Domain
+				}
+				return ds[i].ID < ds[j].ID
+			})
+			col.snap.Domains = nonNil(ds)
+		}),
+		fetch(col, at(SectionIdentityProviderConfigs, "identity_provider_configs"), bind(c.IdentityProviderConfigs, org), func(cs []posthog.IdentityProviderConfig) {
+			sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
+			col.snap.IdentityProviderConfigs = nonNil(cs)
+		}),
+		fetch(col, at(SectionRoles, "roles"), bind(c.Roles, org), func(rs []posthog.Role) {
+			col.roleList = nonNil(rs)
+			col.roleMembers = map[string][]posthog.RoleMembership{}
+		}),
+		fetch(col, at(SectionProjects, "projects"), bind(c.Projects, org), func(ps []posthog.ProjectSummary) {
+			// The client refuses a list that repeats an id (it does not add
+			// up), so each project is here once.
+			sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
+			col.snap.Projects = make([]Project, len(ps))
+			for i, p := range ps {
+				col.snap.Projects[i] = Project{
+					ID: p.ID, UUID: p.UUID, Name: p.Name,
+					AccessControl: p.AccessControl, IsDemo: p.IsDemo,
+				}
+			}
+		}),
+		col.organizationActivity,
 	}
-	return tasks
 }
 
-func (col *collector) projectTasks() []func(context.Context) error {
-	var tasks []func(context.Context) error
-	if col.snap.Projects == nil {
-		return nil
+// phase3 reads what depends on the lists of phase 2: role memberships and
+// every project's detail, access rules and activity.
+func (col *collector) phase3() []task {
+	c := col.c
+	var tasks []task
+	for _, r := range col.roleList {
+		tasks = append(tasks, fetch(col, source{section: SectionRoles, endpoint: col.orgPath("roles/" + r.ID + "/role_memberships")},
+			func(ctx context.Context) ([]posthog.RoleMembership, error) {
+				return c.RoleMemberships(ctx, col.orgID, r.ID)
+			},
+			func(ms []posthog.RoleMembership) { col.roleMembers[r.ID] = ms }))
 	}
 	for i := range col.snap.Projects {
 		p := &col.snap.Projects[i]
 		id := p.ID
 		pid := &id
-		path := func(suffix string) string {
-			if suffix == "" {
-				return fmt.Sprintf("/api/projects/%d/", id)
+		at := func(section, suffix string) source {
+			endpoint := fmt.Sprintf("/api/projects/%d/", id)
+			if suffix != "" {
+				endpoint += suffix + "/"
 			}
-			return fmt.Sprintf("/api/projects/%d/%s/", id, suffix)
+			return source{section: section, projectID: pid, endpoint: endpoint}
 		}
 		tasks = append(tasks,
-			func(ctx context.Context) error {
-				d, err := col.c.Project(ctx, id)
-				if err != nil {
-					return col.fail(SectionProjects, pid, path(""), err)
-				}
-				col.mu.Lock()
-				defer col.mu.Unlock()
-				if d.CreatedAt == nil {
-					// Every PostHog project has one: the detail is not
-					// trustworthy, and a snapshot without it must say so.
-					col.snap.Missing = append(col.snap.Missing, Missing{
-						Section: SectionProjects, ProjectID: pid, Endpoint: path(""), Status: 200,
-						Reason: "the project's detail has no created_at",
-					})
-					return nil
-				}
-				col.detailRead[id] = true
-				p.CreatedAt = d.CreatedAt
-				p.ReceiveOrgLevelActivityLogs = d.ReceiveOrgLevelActivityLogs
-				if d.Name != "" {
-					p.Name = d.Name
-				}
-				return nil
-			},
-			func(ctx context.Context) error {
-				l, err := col.c.AccessControls(ctx, id)
-				if err != nil {
-					return col.fail(SectionAccessControls, pid, path("access_controls"), err)
-				}
-				sortRules(l)
-				col.mu.Lock()
-				defer col.mu.Unlock()
-				p.AccessControls = l
-				return nil
-			},
-			func(ctx context.Context) error {
-				l, err := col.c.ResourceAccessControls(ctx, id)
-				if err != nil {
-					return col.fail(SectionResourceAccessControls, pid, path("resource_access_controls"), err)
-				}
-				sortRules(l)
-				col.mu.Lock()
-				defer col.mu.Unlock()
-				p.ResourceAccessControls = l
-				return nil
-			},
-			func(ctx context.Context) error {
-				us, err := col.c.UsersWithAccess(ctx, id)
-				if err != nil {
-					return col.fail(SectionUsersWithAccess, pid, path("users_with_access"), err)
-				}
+			fetch(col, at(SectionProjects, ""), bind(c.Project, id), func(d *posthog.ProjectDetail) { col.keepDetail(p, d) }),
+			fetch(col, at(SectionAccessControls, "access_controls"), bind(c.AccessControls, id),
+				func(l *posthog.AccessControlList) { p.AccessControls = l }),
+			fetch(col, at(SectionResourceAccessControls, "resource_access_controls"), bind(c.ResourceAccessControls, id),
+				func(l *posthog.AccessControlList) { p.ResourceAccessControls = l }),
+			fetch(col, at(SectionUsersWithAccess, "users_with_access"), bind(c.UsersWithAccess, id), func(us []posthog.UserAccess) {
 				sort.Slice(us, func(i, j int) bool { return us[i].UserID < us[j].UserID })
-				col.mu.Lock()
-				defer col.mu.Unlock()
 				p.UsersWithAccess = nonNil(us)
-				return nil
-			},
+			}),
 		)
 		if !col.orgActivityOK {
-			tasks = append(tasks, func(ctx context.Context) error {
-				return col.activityLog(ctx, id, path("activity_log"))
-			})
+			tasks = append(tasks, fetch(col, at(SectionActivityLog, "activity_log"),
+				func(ctx context.Context) ([]posthog.ActivityLogEntry, error) {
+					return c.ActivityLog(ctx, id, col.since)
+				},
+				func(es []posthog.ActivityLogEntry) { col.keepActivity(id, es) }))
 		}
 		if p.AccessControl {
 			// The legacy private-project flag: on deployments that still have
 			// the old per-project membership, read it too.
-			tasks = append(tasks, func(ctx context.Context) error {
-				ms, err := col.c.ExplicitMembers(ctx, id)
-				if err != nil {
-					return col.fail(SectionExplicitMembers, pid, path("explicit_members"), err)
-				}
+			tasks = append(tasks, fetch(col, at(SectionExplicitMembers, "explicit_members"), bind(c.ExplicitMembers, id), func(ms []posthog.ExplicitMember) {
 				sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
-				col.mu.Lock()
-				defer col.mu.Unlock()
 				p.ExplicitMembers = nonNil(ms)
-				return nil
-			})
+			}))
 		}
 	}
 	return tasks
+}
+
+// keepDetail keeps what a project's detail adds to p; the caller holds
+// col.mu.
+func (col *collector) keepDetail(p *Project, d *posthog.ProjectDetail) {
+	id := p.ID
+	if d.CreatedAt == nil {
+		// Every PostHog project has one: the detail is not trustworthy,
+		// and a snapshot without it must say so.
+		col.snap.Missing = append(col.snap.Missing, Missing{
+			Section: SectionProjects, ProjectID: &id, Endpoint: fmt.Sprintf("/api/projects/%d/", id), Status: 200,
+			Reason: "the project's detail has no created_at",
+		})
+		return
+	}
+	col.detailRead[p.ID] = true
+	p.CreatedAt = d.CreatedAt
+	p.ReceiveOrgLevelActivityLogs = d.ReceiveOrgLevelActivityLogs
+	if d.Name != "" {
+		p.Name = d.Name
+	}
 }
 
 // legacyProjectPermissioning reports whether org's features make a project
@@ -903,14 +555,9 @@ func (col *collector) settleExplicitMembers() {
 	}
 }
 
-func (col *collector) activityLog(ctx context.Context, projectID int64, endpoint string) error {
-	entries, err := col.c.ActivityLog(ctx, projectID, col.since)
-	if err != nil {
-		pid := projectID
-		return col.fail(SectionActivityLog, &pid, endpoint, err)
-	}
-	col.mu.Lock()
-	defer col.mu.Unlock()
+// keepActivity keeps the entries of a project's activity log within the
+// lookback; the caller holds col.mu.
+func (col *collector) keepActivity(projectID int64, entries []posthog.ActivityLogEntry) {
 	col.activityRead[projectID] = true
 	for _, e := range entries {
 		if !e.HasTeamID {
@@ -925,7 +572,6 @@ func (col *collector) activityLog(ctx context.Context, projectID int64, endpoint
 		}
 		col.activity[a.ID] = a
 	}
-	return nil
 }
 
 // errNoTeamID marks an organization-wide activity log whose entries do not
@@ -1062,24 +708,43 @@ func activityEntry(e posthog.ActivityLogEntry, readFrom int64) ActivityEntry {
 	return a
 }
 
-func sortRules(l *posthog.AccessControlList) {
+// sortAccessRules puts l in the snapshot's order (Project.AccessControls):
+// its rules by resource, resource_id, organization_member and role (an
+// absent id before any present one), then access_level, created_at (absent
+// first), updated_at and created_by, so that the order depends on nothing
+// but the rules; its available access levels by name. It is the only place
+// rules are sorted, once every response has arrived.
+func sortAccessRules(l *posthog.AccessControlList) {
 	if l == nil {
 		return
 	}
 	l.AccessControls = nonNil(l.AccessControls)
-	rs := l.AccessControls
-	key := func(r posthog.AccessControl) string {
-		return strings.Join([]string{r.Resource, deref(r.ResourceID), deref(r.OrganizationMember), deref(r.Role), r.AccessLevel}, "\x00")
-	}
-	sort.SliceStable(rs, func(i, j int) bool { return key(rs[i]) < key(rs[j]) })
-	sort.Strings(l.AvailableAccessLevels)
+	slices.SortFunc(l.AccessControls, func(a, b posthog.AccessControl) int {
+		return cmp.Or(
+			strings.Compare(a.Resource, b.Resource),
+			compareAbsentFirst(a.ResourceID, b.ResourceID, strings.Compare),
+			compareAbsentFirst(a.OrganizationMember, b.OrganizationMember, strings.Compare),
+			compareAbsentFirst(a.Role, b.Role, strings.Compare),
+			strings.Compare(a.AccessLevel, b.AccessLevel),
+			compareAbsentFirst(a.CreatedAt, b.CreatedAt, time.Time.Compare),
+			compareAbsentFirst(a.UpdatedAt, b.UpdatedAt, time.Time.Compare),
+			compareAbsentFirst(a.CreatedBy, b.CreatedBy, cmp.Compare[int64]),
+		)
+	})
+	slices.Sort(l.AvailableAccessLevels)
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
+// compareAbsentFirst compares *a and *b with compare, nil before any value.
+func compareAbsentFirst[T any](a, b *T, compare func(T, T) int) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
 	}
-	return *s
+	return compare(*a, *b)
 }
 
 func nonNil[T any](s []T) []T {
@@ -1093,6 +758,10 @@ func nonNil[T any](s []T) []T {
 // deterministic form.
 func (col *collector) finish() {
 	s := col.snap
+	for i := range s.Projects {
+		sortAccessRules(s.Projects[i].AccessControls)
+		sortAccessRules(s.Projects[i].ResourceAccessControls)
+	}
 	col.settleExplicitMembers()
 	if col.roleList != nil {
 		s.Roles = make([]Role, 0, len(col.roleList))
@@ -1214,81 +883,4 @@ func (col *collector) sectionFailedEverywhere(section string) bool {
 		}
 	}
 	return len(col.snap.Projects) > 0 && len(failed) == len(col.snap.Projects)
-}
-
-// collapseMissing replaces per-project records that failed identically for
-// every one of n projects with a single record for the whole section.
-func collapseMissing(ms []Missing, n int) []Missing {
-	if n < 2 {
-		return ms
-	}
-	type groupKey struct {
-		section, scope, feature, reason string
-		status                          int
-		na                              bool
-	}
-	groups := map[groupKey][]int{}
-	for i, m := range ms {
-		if m.ProjectID == nil {
-			continue
-		}
-		k := groupKey{m.Section, m.Scope, m.Feature, m.Reason, m.Status, m.NotApplicable}
-		groups[k] = append(groups[k], i)
-	}
-	drop := map[int]bool{}
-	var merged []Missing
-	for k, idx := range groups {
-		if len(idx) != n {
-			continue
-		}
-		first := ms[idx[0]]
-		for _, i := range idx {
-			drop[i] = true
-		}
-		first.ProjectID = nil
-		first.Endpoint = "/api/projects/{project_id}/" + k.section + "/"
-		if k.section == SectionProjects {
-			first.Endpoint = "/api/projects/{project_id}/"
-		}
-		merged = append(merged, first)
-	}
-	out := make([]Missing, 0, len(ms))
-	for i, m := range ms {
-		if !drop[i] {
-			out = append(out, m)
-		}
-	}
-	return append(out, merged...)
-}
-
-func sortMissing(ms []Missing) {
-	sort.Slice(ms, func(i, j int) bool {
-		a, b := ms[i], ms[j]
-		if a.Section != b.Section {
-			return sectionIndex(a.Section) < sectionIndex(b.Section)
-		}
-		pa, pb := int64(-1), int64(-1)
-		if a.ProjectID != nil {
-			pa = *a.ProjectID
-		}
-		if b.ProjectID != nil {
-			pb = *b.ProjectID
-		}
-		if pa != pb {
-			return pa < pb
-		}
-		if a.AuditKeyEnv != b.AuditKeyEnv {
-			return a.AuditKeyEnv < b.AuditKeyEnv
-		}
-		return a.Endpoint < b.Endpoint
-	})
-}
-
-func sectionIndex(s string) int {
-	for i, name := range Sections {
-		if name == s {
-			return i
-		}
-	}
-	return len(Sections)
 }

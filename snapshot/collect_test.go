@@ -284,7 +284,7 @@ func TestCollectRespectsConcurrency(t *testing.T) {
 		f.sim.ResetStats()
 		f.budget = posthog.NewBudget(n, 0)
 		c := f.client(t, posthogsim.AcmeScannerToken)
-		if _, err := snapshot.Collect(context.Background(), c, snapshot.Options{Concurrency: n, Now: func() time.Time { return refNow }}); err != nil {
+		if _, err := snapshot.Collect(context.Background(), c, snapshot.Options{Now: func() time.Time { return refNow }}); err != nil {
 			t.Fatal(err)
 		}
 		if got := f.sim.Stats().MaxInFlight; got > n {

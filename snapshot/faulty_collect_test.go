@@ -81,9 +81,7 @@ func TestCollectUnderRandomFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			s, err := snapshot.Collect(context.Background(), c, snapshot.Options{
-				Concurrency: cfg.concurrency, Now: func() time.Time { return refNow },
-			})
+			s, err := snapshot.Collect(context.Background(), c, snapshot.Options{Now: func() time.Time { return refNow }})
 			if err != nil {
 				t.Fatalf("run %d: %v", run, err)
 			}

@@ -139,10 +139,13 @@ type Project struct {
 	ReceiveOrgLevelActivityLogs *bool `json:"receive_org_level_activity_logs"`
 
 	// AccessControls are the rules on the project itself (section
-	// "access_controls").
+	// "access_controls"). In both lists the rules are sorted by resource,
+	// resource_id, organization_member and role (an absent id before any
+	// present one), then access_level, created_at (absent first),
+	// updated_at and created_by; available_access_levels by name.
 	AccessControls *posthog.AccessControlList `json:"access_controls"`
 	// ResourceAccessControls are the project-wide per-resource rules
-	// (section "resource_access_controls").
+	// (section "resource_access_controls"), sorted like AccessControls.
 	ResourceAccessControls *posthog.AccessControlList `json:"resource_access_controls"`
 	// UsersWithAccess is PostHog's own resolution of who can reach the
 	// project, sorted by user uuid (section "users_with_access"; newest

@@ -114,6 +114,7 @@ func run(ctx context.Context, args []string, e *env) int {
 		kong.Exit(func(code int) { exited, exitWith = true, code }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, Summary: true, WrapUpperBound: 100}),
 		kong.Vars{"version": version.String()},
+		connVars(),
 		kong.Bind(e),
 		kong.BindTo(ctx, (*context.Context)(nil)),
 	)

@@ -7,9 +7,12 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/alecthomas/kong"
 
 	"github.com/hogaudit/hogaudit/internal/version"
 	"github.com/hogaudit/hogaudit/snapshot"
@@ -22,23 +25,38 @@ type connFlags struct {
 	Org            string        `env:"POSTHOG_ORG_ID" default:"@current" placeholder:"ID" help:"Organization id; @current is the scanning key owner's current organization."`
 	APIKeyFile     string        `placeholder:"FILE" help:"Read the scanning key from FILE instead of $POSTHOG_PERSONAL_API_KEY (the key is never accepted as a flag value)."`
 	AuditKeyEnv    []string      `placeholder:"NAME" help:"Name of an environment variable holding another personal API key (a service account's); hogaudit reads only that key's own description (GET /api/personal_api_keys/@current/). Repeatable: PostHog lets a key read only itself, so hand over every key the matrix lists under keys:."`
-	Concurrency    int           `default:"8" help:"Parallel API requests (1-64)."`
-	Rate           int           `default:"400" help:"Request budget per minute, shared by all keys (PostHog allows 480/min and 4800/h per organization)."`
+	Concurrency    int           `default:"${concurrency}" help:"Parallel API requests (1-${max_concurrency})."`
+	Rate           int           `default:"${rate}" help:"Request budget per minute, shared by all keys (PostHog allows ${max_rate}/min and ${max_rate_hour}/h per organization)."`
 	Timeout        time.Duration `default:"10m" help:"Deadline for the whole collection. When it passes, the sections that arrived are kept, the rest are recorded as missing, and the reports are written (exit 2)."`
 	RequestTimeout time.Duration `default:"60s" help:"Deadline for one attempt of one request, from sending it to the end of its body: a stalled response is abandoned (and retried) after it."`
 	InsecureHTTP   bool          `name:"insecure-http" help:"Allow plain http:// to a non-loopback host (the key travels unencrypted)."`
+}
+
+// maxConcurrency is the highest --concurrency.
+const maxConcurrency = 64
+
+// connVars are the values connFlags' tags interpolate: the defaults and
+// limits of the request budget, declared once in snapshot.
+func connVars() kong.Vars {
+	return kong.Vars{
+		"concurrency":     strconv.Itoa(snapshot.DefaultConcurrency),
+		"max_concurrency": strconv.Itoa(maxConcurrency),
+		"rate":            strconv.Itoa(snapshot.DefaultRate),
+		"max_rate":        strconv.Itoa(snapshot.MaxRate),
+		"max_rate_hour":   strconv.Itoa(10 * snapshot.MaxRate),
+	}
 }
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (f *connFlags) validate() error {
 	switch {
-	case f.Concurrency < 1 || f.Concurrency > 64:
-		return fail(fmt.Errorf("--concurrency %d is out of range", f.Concurrency), "use a value from 1 to 64 (default 8)")
+	case f.Concurrency < 1 || f.Concurrency > maxConcurrency:
+		return fail(fmt.Errorf("--concurrency %d is out of range", f.Concurrency), fmt.Sprintf("use a value from 1 to %d (default %d)", maxConcurrency, snapshot.DefaultConcurrency))
 	case f.Rate < 1:
-		return fail(fmt.Errorf("--rate %d must be at least 1", f.Rate), "the default 400 stays below PostHog's 480 a minute and leaves room for other tools")
-	case f.Rate > 480:
-		return fail(fmt.Errorf("--rate %d is above PostHog's limit of 480 requests a minute", f.Rate), "requests beyond that get 429 answers from PostHog; use 480 or less")
+		return fail(fmt.Errorf("--rate %d must be at least 1", f.Rate), fmt.Sprintf("the default %d stays below PostHog's %d a minute and leaves room for other tools", snapshot.DefaultRate, snapshot.MaxRate))
+	case f.Rate > snapshot.MaxRate:
+		return fail(fmt.Errorf("--rate %d is above PostHog's limit of %d requests a minute", f.Rate, snapshot.MaxRate), fmt.Sprintf("requests beyond that get 429 answers from PostHog; use %d or less", snapshot.MaxRate))
 	case f.Timeout <= 0:
 		return fail(fmt.Errorf("--timeout %s must be positive", f.Timeout))
 	case f.RequestTimeout <= 0:
@@ -156,7 +174,6 @@ func (f *connFlags) collect(ctx context.Context, g *globals, e *env, s *session,
 	s.progress.start(s.client.Host())
 	snap, err := snapshot.Collect(ctx, s.client, snapshot.Options{
 		Org:          f.Org,
-		Concurrency:  f.Concurrency,
 		LookbackDays: lookbackDays,
 		AuditKeys:    s.auditKeys,
 		Now:          e.now,

@@ -53,7 +53,7 @@ func (c *demoCmd) demo(ctx context.Context, g *globals, e *env, plan *outputPlan
 	conn := connFlags{
 		Host:        srv.URL,
 		Concurrency: snapshot.DefaultConcurrency,
-		Rate:        400,
+		Rate:        snapshot.DefaultRate,
 		Timeout:     10 * time.Minute,
 	}
 	var audit []auditKey

@@ -39,6 +39,21 @@ type Budget struct {
 	paused time.Time   // no request starts before this
 }
 
+// The request budget's defaults and PostHog's limit.
+const (
+	// DefaultConcurrency is the number of requests a run lets be in flight
+	// at once by default.
+	DefaultConcurrency = 8
+	// DefaultPerMinute is the number of requests a run lets start in any
+	// minute by default: below LimitPerMinute, leaving room for the other
+	// tools that use the organization's keys.
+	DefaultPerMinute = 400
+	// LimitPerMinute is PostHog's own limit on a personal API key's
+	// requests: 480 a minute (BurstRateThrottle) and ten times that an hour
+	// (SustainedRateThrottle), posthog/rate_limit.py.
+	LimitPerMinute = 480
+)
+
 // NewBudget returns a Budget allowing concurrency requests in flight and
 // perMinute request starts per 60 seconds and 10*perMinute per hour (the
 // ratio of PostHog's own limits, 480/min and 4800/h). perMinute <= 0 means no

@@ -66,7 +66,8 @@ func WithUserAgent(ua string) Option {
 }
 
 // WithBudget makes the Client share b with every other client of the run.
-// Without it each Client has its own NewBudget(8, 400).
+// Without it each Client has its own
+// NewBudget(DefaultConcurrency, DefaultPerMinute).
 func WithBudget(b *Budget) Option {
 	return func(c *Client) { c.budget = b }
 }
@@ -160,7 +161,7 @@ func New(host, token string, opts ...Option) (*Client, error) {
 	}
 	c.token = token
 	if c.budget == nil {
-		c.budget = NewBudget(8, 400)
+		c.budget = NewBudget(DefaultConcurrency, DefaultPerMinute)
 	}
 	hc := c.hc
 	if hc == nil {

@@ -1,13 +1,11 @@
 package posthog
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 )
@@ -149,46 +147,18 @@ func (c *Client) Project(ctx context.Context, projectID int64) (*ProjectDetail, 
 }
 
 // AccessControls returns GET /api/projects/{id}/access_controls/, the rules
-// on the project itself (not paginated), with AccessControls sorted. Scope
+// on the project itself (not paginated), in PostHog's order. Scope
 // access_control:read.
 func (c *Client) AccessControls(ctx context.Context, projectID int64) (*AccessControlList, error) {
-	return accessControls(ctx, c, projectPath(projectID, "access_controls/"))
+	return Get[AccessControlList](ctx, c, projectPath(projectID, "access_controls/"), nil)
 }
 
 // ResourceAccessControls returns
 // GET /api/projects/{id}/resource_access_controls/, the project-wide rules
-// per resource (not paginated), with AccessControls sorted. Scope
+// per resource (not paginated), in PostHog's order. Scope
 // access_control:read.
 func (c *Client) ResourceAccessControls(ctx context.Context, projectID int64) (*AccessControlList, error) {
-	return accessControls(ctx, c, projectPath(projectID, "resource_access_controls/"))
-}
-
-func accessControls(ctx context.Context, c *Client, path string) (*AccessControlList, error) {
-	l, err := Get[AccessControlList](ctx, c, path, nil)
-	if err != nil {
-		return nil, err
-	}
-	sortAccessControls(l.AccessControls)
-	return l, nil
-}
-
-// sortAccessControls sorts rules by resource, resource id, member and role
-// (absent ids first).
-func sortAccessControls(rules []AccessControl) {
-	str := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return "\x00" + *p // an absent id sorts before any present one
-	}
-	slices.SortStableFunc(rules, func(a, b AccessControl) int {
-		return cmp.Or(
-			cmp.Compare(a.Resource, b.Resource),
-			cmp.Compare(str(a.ResourceID), str(b.ResourceID)),
-			cmp.Compare(str(a.OrganizationMember), str(b.OrganizationMember)),
-			cmp.Compare(str(a.Role), str(b.Role)),
-		)
-	})
+	return Get[AccessControlList](ctx, c, projectPath(projectID, "resource_access_controls/"), nil)
 }
 
 // UsersWithAccess returns the users of
