@@ -185,11 +185,8 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 	}
 	snap := in.Snapshot.WithKeyUses(in.Previous)
 	bound := in.Matrix.Bind(snap, asOf)
-	doc, err := BuildInput(snap, bound, asOf)
-	if err != nil {
-		return nil, err
-	}
-	value, err := ast.InterfaceToValue(doc)
+	doc := BuildInput(snap, bound, asOf)
+	value, err := toValue(doc)
 	if err != nil {
 		return nil, fmt.Errorf("convert policy input: %w", err)
 	}
@@ -197,7 +194,7 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 	rep := &report.Report{
 		Tool:               in.Tool,
 		Snapshot:           snapshotInfo(in.Snapshot),
-		Matrix:             matrixInfo(in.Matrix.Path, doc["matrix"].(map[string]any)),
+		Matrix:             matrixInfo(in.Matrix.Path, doc.Matrix),
 		Findings:           []report.Finding{},
 		NotEvaluated:       []report.NotEvaluated{},
 		ExpiringExceptions: []report.Exception{},
@@ -609,15 +606,13 @@ func snapshotInfo(s *snapshot.Snapshot) report.SnapshotInfo {
 }
 
 // matrixInfo reads the fallback locations from the normalized matrix.
-func matrixInfo(path string, doc map[string]any) report.MatrixInfo {
+func matrixInfo(path string, doc MatrixDoc) report.MatrixInfo {
 	mi := report.MatrixInfo{Path: path, RepoPath: filepath.ToSlash(path), TopLine: 1}
-	if n, ok := toInt(doc["line"]); ok && n > 0 {
-		mi.TopLine = n
+	if doc.Line > 0 {
+		mi.TopLine = doc.Line
 	}
-	if lines, ok := doc["lines"].(map[string]any); ok {
-		mi.GroupsLine, _ = toInt(lines["groups"])
-		mi.OrganizationLine, _ = toInt(lines["organization"])
-	}
+	mi.GroupsLine = doc.Lines["groups"]
+	mi.OrganizationLine = doc.Lines["organization"]
 	return mi
 }
 

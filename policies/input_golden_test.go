@@ -209,13 +209,40 @@ func decodeJSON(t *testing.T, b []byte) any {
 
 // inputValue is BuildInput's document as JSON values.
 func inputValue(s *snapshot.Snapshot, b *matrix.Bound, now time.Time) (any, error) {
-	doc, err := BuildInput(s, b, now)
-	if err != nil {
-		return nil, err
-	}
-	v, err := ast.InterfaceToValue(doc)
+	v, err := toValue(BuildInput(s, b, now))
 	if err != nil {
 		return nil, err
 	}
 	return ast.JSON(v)
+}
+
+// TestInputToValueEqualsJSONRoundTrip holds the fast conversion of the
+// whole input document equal to what its JSON encoding decodes to, so that
+// omitempty and omitzero mean to the rules what they mean to encoding/json
+// (and to the golden files).
+func TestInputToValueEqualsJSONRoundTrip(t *testing.T) {
+	for _, c := range goldenCases(t) {
+		m, err := matrix.Parse("access-matrix.yaml", c.matrix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		asOf := c.snap.CollectedAt.UTC()
+		snap := c.snap.WithKeyUses(nil)
+		in := BuildInput(snap, m.Bind(snap, asOf), asOf)
+		fast, err := toValue(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow, err := ast.InterfaceToValue(decodeJSON(t, b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fast.Compare(slow) != 0 {
+			t.Errorf("%s: toValue differs from the JSON round trip", c.name)
+		}
+	}
 }
