@@ -106,17 +106,35 @@ func loadSources(dirs []string, withTests bool) (source, error) {
 	return src, nil
 }
 
-// compile compiles the modules once, in strict mode.
+// compile compiles the modules once, in strict mode, type checked against
+// the input schema (inputSchemas).
 func compile(src source) (*ast.Compiler, error) {
-	c := ast.NewCompiler().
-		WithStrict(true).
-		WithEnablePrintStatements(false).
-		WithDefaultRegoVersion(ast.RegoV1)
+	c, err := newCompiler(false)
+	if err != nil {
+		return nil, err
+	}
 	c.Compile(src.modules)
 	if c.Failed() {
 		return nil, compileError(c.Errors, src)
 	}
 	return c, nil
+}
+
+// newCompiler returns the compiler the engine and the tests share: strict,
+// Rego v1, and type checking every module against the input document's
+// schema (a reference to a field input does not have is an error, with its
+// file and line), the schemas: annotations of METADATA included.
+func newCompiler(printStatements bool) (*ast.Compiler, error) {
+	ss, err := inputSchemas()
+	if err != nil {
+		return nil, err
+	}
+	return ast.NewCompiler().
+		WithStrict(true).
+		WithEnablePrintStatements(printStatements).
+		WithDefaultRegoVersion(ast.RegoV1).
+		WithSchemas(ss).
+		WithUseTypeCheckAnnotations(true), nil
 }
 
 // compileError lists Rego errors one per line as file:line:col: message.
@@ -128,6 +146,9 @@ func compileError(errs ast.Errors, src source) error {
 			loc = fmt.Sprintf("%s:%d:%d: ", displayPath(e.Location.File, src.custom[e.Location.File]), e.Location.Row, e.Location.Col)
 		}
 		lines = append(lines, loc+e.Message)
+		if h := fieldHint(e); h != "" {
+			lines = append(lines, h)
+		}
 	}
 	return fmt.Errorf("policy compilation failed:\n%s", strings.Join(lines, "\n"))
 }

@@ -7,6 +7,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog access control and organization roles
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH201
 #   name: too-many-owners

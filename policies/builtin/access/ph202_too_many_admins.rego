@@ -7,6 +7,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog access control and organization roles
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH202
 #   name: too-many-admins

@@ -8,6 +8,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog roles and access control
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH203
 #   name: member-not-in-matrix

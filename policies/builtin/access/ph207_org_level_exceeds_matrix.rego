@@ -8,6 +8,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog organization roles and access control
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH207
 #   name: org-level-exceeds-matrix

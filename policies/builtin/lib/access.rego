@@ -40,6 +40,11 @@
 # the same things; rules resolve access per project and profile, and look at
 # single members only for admins, members a rule names, explicit members and
 # findings. They never iterate members x projects.
+
+# METADATA
+# scope: package
+# schemas:
+#   - input: schema.input
 package hogaudit.lib.access
 
 import data.hogaudit.lib.util

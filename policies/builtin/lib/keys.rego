@@ -1,6 +1,11 @@
 # Personal API keys as the built-in rules see them: each key of the snapshot
 # (the scanning key and the --audit-key-env keys) with the matrix groups the
 # engine resolved for it, and what those groups grant.
+
+# METADATA
+# scope: package
+# schemas:
+#   - input: schema.input
 package hogaudit.lib.keys
 
 import data.hogaudit.lib.access

@@ -6,6 +6,11 @@
 # Effective access is PostHog's own resolution (users_with_access) where the
 # server offers it, else resolved from the project's rules by
 # data.hogaudit.lib.access. A project has findings from one path only.
+
+# METADATA
+# scope: package
+# schemas:
+#   - input: schema.input
 package hogaudit.lib.project_access
 
 import data.hogaudit.lib.access

@@ -5,6 +5,8 @@
 #   applies), so it no longer applies and the findings it covered are reported again. An exception
 #   that stops applying within 14 days is reported as an advisory note that never fails the run,
 #   as a reminder to renew it or fix what it covers.
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH902
 #   name: exception-expired
