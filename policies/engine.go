@@ -113,9 +113,13 @@ func compile(src source) (*ast.Compiler, error) {
 	if err != nil {
 		return nil, err
 	}
+	mapErrs, err := checkMapRefs(src.modules)
+	if err != nil {
+		return nil, err
+	}
 	c.Compile(src.modules)
-	if c.Failed() {
-		return nil, compileError(c.Errors, src)
+	if c.Failed() || len(mapErrs) > 0 {
+		return nil, compileError(append(c.Errors, mapErrs...), src)
 	}
 	return c, nil
 }

@@ -148,7 +148,7 @@ func rewriteSnapshotSchema(s any, defs map[string]any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			out := maps(r.(map[string]any))
+			out := shallowCopy(r.(map[string]any))
 			if err := addNull(out); err != nil {
 				return nil, err
 			}
@@ -204,8 +204,8 @@ func addNull(s map[string]any) error {
 	return nil
 }
 
-// maps returns a shallow copy of m.
-func maps(m map[string]any) map[string]any {
+// shallowCopy returns a shallow copy of m.
+func shallowCopy(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
 		out[k] = v
@@ -285,7 +285,7 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 			if !optional {
 				required = append(required, f.name)
 				if sf.Type.Kind() == reflect.Pointer && sf.Type != snapshotPtrType {
-					s = maps(s)
+					s = shallowCopy(s)
 					if err := addNull(s); err != nil {
 						panic(fmt.Sprintf("input schema: %v.%s: %v", t, sf.Name, err))
 					}

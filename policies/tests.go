@@ -45,6 +45,13 @@ func RunTests(ctx context.Context, dirs []string, filter string) ([]TestResult, 
 	if err != nil {
 		return nil, err
 	}
+	mapErrs, err := checkMapRefs(src.modules)
+	if err != nil {
+		return nil, err
+	}
+	if len(mapErrs) > 0 {
+		return nil, compileError(mapErrs, src)
+	}
 	runner := tester.NewRunner().
 		SetCompiler(c).
 		SetDefaultRegoVersion(ast.RegoV1).
