@@ -30,7 +30,7 @@ import data.hogaudit.lib.util
 findings contains f if {
 	limit := util.org_settings.max_owners
 	is_number(limit)
-	owners := sort([input.index.members[mid].email | some mid in access.org_admins; input.index.members[mid].level >= 15])
+	owners := sort([input.index.members[mid].email | some mid in access.org_admins; input.index.members[mid].org_level == "owner"])
 	count(owners) > limit
 	f := {
 		"subject": sprintf("org:%s", [util.org_name]),

@@ -30,7 +30,7 @@ import data.hogaudit.lib.util
 findings contains f if {
 	limit := util.org_settings.max_admins
 	is_number(limit)
-	admins := sort([input.index.members[mid].email | some mid in access.org_admins; input.index.members[mid].level < 15])
+	admins := sort([input.index.members[mid].email | some mid in access.org_admins; input.index.members[mid].org_level == "admin"])
 	count(admins) > limit
 	f := {
 		"subject": sprintf("org:%s", [util.org_name]),

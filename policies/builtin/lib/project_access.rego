@@ -81,11 +81,11 @@ over_matrix contains f if {
 # [membership id, profile, effective rank, source].
 emit(pid, k, over) := {f |
 	members := input.index.members
-	shapes := {[p, effective, source, members[mid].level] | some [mid, p, effective, source] in over}
+	shapes := {[p, effective, source, members[mid].org_level] | some [mid, p, effective, source] in over}
 	bases := {shape: base(pid, k, shape) | some shape in shapes}
 	some [mid, p, effective, source] in over
 	m := members[mid]
-	b := bases[[p, effective, source, m.level]]
+	b := bases[[p, effective, source, m.org_level]]
 	f := object.union(b.finding, {
 		"subject": concat("", ["member:", m.email]),
 		"identity": identity.join([identity.member(mid), identity.project(pid)]),
@@ -95,7 +95,7 @@ emit(pid, k, over) := {f |
 
 # base is what the findings of one profile, level, source and org level
 # share: the finding without subject and message, and the message's tail.
-base(pid, k, [p, effective, source, level]) := {"finding": finding, "tail": tail} if {
+base(pid, k, [p, effective, source, org_level]) := {"finding": finding, "tail": tail} if {
 	allowed := access.allowed_project_by_profile[p][k]
 	finding := {
 		"project": k,
@@ -104,7 +104,7 @@ base(pid, k, [p, effective, source, level]) := {"finding": finding, "tail": tail
 			"allowed": access.project_level_names[allowed],
 			"source": source,
 			"groups": sort([g | some g in p.groups]),
-			"org_level": access.org_level_name(level),
+			"org_level": org_level,
 			"project_id": access.projects_by_id[pid].id,
 		},
 		"line": line(p.groups, k, allowed),
