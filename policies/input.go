@@ -90,7 +90,9 @@ type Index struct {
 
 // IndexMember is input.index.members[membership id].
 type IndexMember struct {
-	ID          string `json:"id"`
+	ID string `json:"id"`
+	// Email is lower case; EmailDomain is what follows its last "@" ("" when
+	// it has none).
 	Email       string `json:"email"`
 	EmailDomain string `json:"email_domain"`
 	UserUUID    string `json:"user_uuid"`
@@ -255,7 +257,10 @@ func indexMembers(s *snapshot.Snapshot, b *matrix.Bound) map[string]IndexMember 
 		roles := nonNil(rolesOf[m.ID])
 		sort.Strings(roles)
 		groups := b.MemberGroups(email, roles)
-		_, domain, _ := strings.Cut(email, "@")
+		domain := ""
+		if at := strings.LastIndex(email, "@"); at >= 0 {
+			domain = email[at+1:] // a quoted local part may hold an @ too
+		}
 		im := IndexMember{
 			ID:            m.ID,
 			Email:         email,
