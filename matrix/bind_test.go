@@ -177,8 +177,8 @@ func TestBindAmbiguousRole(t *testing.T) {
 func TestBindUnknownSections(t *testing.T) {
 	m := mustParse(t, bindMatrix)
 	tests := []struct {
-		name string
-		s    *snapshot.Snapshot
+		name                           string
+		s                              *snapshot.Snapshot
 		projectsUnknown, groupsUnknown bool
 	}{
 		{"no projects", snap(nil, []role{{"r1", "Platform Team"}}), true, false},
