@@ -177,28 +177,29 @@ func TestBindAmbiguousRole(t *testing.T) {
 func TestBindUnknownSections(t *testing.T) {
 	m := mustParse(t, bindMatrix)
 	tests := []struct {
-		name                           string
-		s                              *snapshot.Snapshot
-		projectsUnknown, groupsUnknown bool
+		name string
+		s    *snapshot.Snapshot
+		want [2]bool // projects unknown, groups unknown
 	}{
-		{"no projects", snap(nil, []role{{"r1", "Platform Team"}}), true, false},
-		{"no roles", snap([]project{{7, "Production"}}, nil), false, true},
-		{"no snapshot", nil, true, true},
+		{"no projects", snap(nil, []role{{"r1", "Platform Team"}}), [2]bool{true, false}},
+		{"no roles", snap([]project{{7, "Production"}}, nil), [2]bool{false, true}},
+		{"no snapshot", nil, [2]bool{true, true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := m.Bind(tt.s, time.Now())
-			if b.UnknownProjects() != tt.projectsUnknown || b.UnknownGroups() != tt.groupsUnknown {
-				t.Errorf("UnknownProjects %v UnknownGroups %v, want %v %v", b.UnknownProjects(), b.UnknownGroups(), tt.projectsUnknown, tt.groupsUnknown)
+			projectsUnknown, groupsUnknown := tt.want[0], tt.want[1]
+			if b.UnknownProjects() != projectsUnknown || b.UnknownGroups() != groupsUnknown {
+				t.Errorf("UnknownProjects %v UnknownGroups %v, want %v %v", b.UnknownProjects(), b.UnknownGroups(), projectsUnknown, groupsUnknown)
 			}
 			for _, pb := range b.Projects() {
-				if pb.Unknown != tt.projectsUnknown || (tt.projectsUnknown && pb.Bound) {
+				if pb.Unknown != projectsUnknown || (projectsUnknown && pb.Bound) {
 					t.Errorf("project %s: Unknown %v Bound %v", pb.Key, pb.Unknown, pb.Bound)
 				}
 			}
 			for _, gb := range b.Groups() {
 				needsRole := gb.By != ByMembers
-				if gb.Unknown != (tt.groupsUnknown && needsRole) {
+				if gb.Unknown != (groupsUnknown && needsRole) {
 					t.Errorf("group %s: Unknown = %v", gb.Key, gb.Unknown)
 				}
 				if gb.Key == "bots" && !gb.Bound {
