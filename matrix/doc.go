@@ -55,9 +55,6 @@
 // (case-insensitively) or name, the subject exactly or as a '*' glob, and
 // the project key when the exception names one.
 //
-// # The document
-//
-// Bound.Document holds only map[string]any, []any, string, bool and int
-// values, so it can be handed to encoding/json or OPA's ast.InterfaceToValue
-// as it is; settings that are not written are absent, never nil.
+// The document the rules read (input.matrix) is written by package policies
+// from a Bound (its Matrix, Projects, Groups, Keys and Exceptions).
 package matrix

@@ -63,14 +63,3 @@ func (b *Bound) Keys() []KeyBinding {
 	}
 	return out
 }
-
-// keysDoc is input.matrix.keys: {label: {label, line, groups, audited}}.
-func (b *Bound) keysDoc() map[string]any {
-	out := make(map[string]any, len(b.keys))
-	for _, kb := range b.keys {
-		out[kb.Label] = map[string]any{
-			"label": kb.Label, "line": kb.Line, "groups": anys(kb.Groups), "audited": kb.Audited,
-		}
-	}
-	return out
-}

@@ -299,40 +299,6 @@ func TestExample(t *testing.T) {
 		t.Errorf("event:read is known; the example relies on it being unknown")
 	}
 
-	doc := m.Bind(nil, mustDate(t, "2026-11-27")).Document()
-	checks := []struct {
-		path []string
-		want any
-	}{
-		{[]string{"line"}, 7},
-		{[]string{"lines", "access_matrix"}, 52},
-		{[]string{"organization", "max_owners"}, 2},
-		{[]string{"organization", "lines", "max_owners"}, 14},
-		{[]string{"organization", "enforce_sso"}, "saml"},
-		{[]string{"organization", "item_lines", "sso_domains", "acme.example"}, 11},
-		{[]string{"audit", "lookback_days"}, 30},
-		{[]string{"projects", "production_project", "protected"}, true},
-		{[]string{"projects", "production_project", "line"}, 31},
-		{[]string{"projects", "staging_project", "protected"}, false},
-		{[]string{"groups", "admins", "org_level"}, "owner"},
-		{[]string{"groups", "engineering", "org_level"}, "member"},
-		{[]string{"access_matrix", "bi_service_account", "projects", "production_project", "scope_lines", "event:read"}, 74},
-		{[]string{"access_matrix", "bi_service_account", "projects", "production_project", "role"}, "member"},
-		{[]string{"access_matrix", "product", "projects", "production_project", "resources"},
-			map[string]any{"feature_flag": map[string]any{"level": "viewer", "line": 71, "source": "can_create_flags"}}},
-		{[]string{"access_matrix", "engineering", "projects", "production_project", "can_delete_flags"}, false},
-		{[]string{"exceptions"}, []any{}},
-	}
-	for _, c := range checks {
-		got, ok := lookup(doc, c.path...)
-		if !ok {
-			t.Errorf("%s: absent", strings.Join(c.path, "."))
-			continue
-		}
-		if diff := cmp.Diff(c.want, got); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", strings.Join(c.path, "."), diff)
-		}
-	}
 }
 
 // TestSeedOnly parses a matrix that is only access_matrix:, the shape
@@ -422,11 +388,7 @@ func TestEmptySections(t *testing.T) {
 	if m.Organization == nil || len(m.Organization.Fields) != 0 || m.Exceptions != nil || len(m.Access) != 0 {
 		t.Errorf("empty sections: %+v", m)
 	}
-	doc := m.Bind(nil, time.Now()).Document()
-	if got := doc["organization"]; !cmp.Equal(got, map[string]any{"line": 1, "lines": map[string]any{}, "item_lines": map[string]any{}}) {
-		t.Errorf("organization = %v", got)
-	}
-	if got := doc["exceptions"]; !cmp.Equal(got, []any{}) {
+	if got := m.Bind(nil, time.Now()).Exceptions(); len(got) != 0 {
 		t.Errorf("exceptions = %v", got)
 	}
 }

@@ -133,11 +133,7 @@ func TestCrossCheckAccessResolution(t *testing.T) {
 			sim.Inject(posthogsim.Fault{Path: "/explicit_members/", Times: 1 << 20, Kind: posthogsim.Fault500})
 		}
 		snap := collectInMemory(t, sim)
-		doc, err := BuildInput(snap, mx.Bind(Inventory(snap), crosscheckNow), crosscheckNow)
-		if err != nil {
-			t.Fatal(err)
-		}
-		value, err := ast.InterfaceToValue(doc)
+		value, err := toValue(BuildInput(snap, mx.Bind(Inventory(snap), crosscheckNow), crosscheckNow))
 		if err != nil {
 			t.Fatal(err)
 		}

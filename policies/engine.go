@@ -106,17 +106,39 @@ func loadSources(dirs []string, withTests bool) (source, error) {
 	return src, nil
 }
 
-// compile compiles the modules once, in strict mode.
+// compile compiles the modules once, in strict mode, type checked against
+// the input schema (inputSchemas).
 func compile(src source) (*ast.Compiler, error) {
-	c := ast.NewCompiler().
-		WithStrict(true).
-		WithEnablePrintStatements(false).
-		WithDefaultRegoVersion(ast.RegoV1)
+	c, err := newCompiler(false)
+	if err != nil {
+		return nil, err
+	}
+	mapErrs, err := checkMapRefs(src.modules)
+	if err != nil {
+		return nil, err
+	}
 	c.Compile(src.modules)
-	if c.Failed() {
-		return nil, compileError(c.Errors, src)
+	if c.Failed() || len(mapErrs) > 0 {
+		return nil, compileError(append(c.Errors, mapErrs...), src)
 	}
 	return c, nil
+}
+
+// newCompiler returns the compiler the engine and the tests share: strict,
+// Rego v1, and type checking every module against the input document's
+// schema (a reference to a field input does not have is an error, with its
+// file and line), the schemas: annotations of METADATA included.
+func newCompiler(printStatements bool) (*ast.Compiler, error) {
+	ss, err := inputSchemas()
+	if err != nil {
+		return nil, err
+	}
+	return ast.NewCompiler().
+		WithStrict(true).
+		WithEnablePrintStatements(printStatements).
+		WithDefaultRegoVersion(ast.RegoV1).
+		WithSchemas(ss).
+		WithUseTypeCheckAnnotations(true), nil
 }
 
 // compileError lists Rego errors one per line as file:line:col: message.
@@ -128,6 +150,9 @@ func compileError(errs ast.Errors, src source) error {
 			loc = fmt.Sprintf("%s:%d:%d: ", displayPath(e.Location.File, src.custom[e.Location.File]), e.Location.Row, e.Location.Col)
 		}
 		lines = append(lines, loc+e.Message)
+		if h := fieldHint(e); h != "" {
+			lines = append(lines, h)
+		}
 	}
 	return fmt.Errorf("policy compilation failed:\n%s", strings.Join(lines, "\n"))
 }
@@ -193,11 +218,8 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 	}
 	snap := in.Snapshot.WithKeyUses(in.Previous)
 	bound := in.Matrix.Bind(Inventory(snap), asOf)
-	doc, err := BuildInput(snap, bound, asOf)
-	if err != nil {
-		return nil, err
-	}
-	value, err := ast.InterfaceToValue(doc)
+	doc := BuildInput(snap, bound, asOf)
+	value, err := toValue(doc)
 	if err != nil {
 		return nil, fmt.Errorf("convert policy input: %w", err)
 	}
@@ -205,7 +227,7 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 	rep := &report.Report{
 		Tool:               in.Tool,
 		Snapshot:           snapshotInfo(in.Snapshot),
-		Matrix:             matrixInfo(in.Matrix.Path, in.MatrixRepoPath, doc["matrix"].(map[string]any)),
+		Matrix:             matrixInfo(in.Matrix.Path, in.MatrixRepoPath, doc.Matrix),
 		Findings:           []report.Finding{},
 		NotEvaluated:       []report.NotEvaluated{},
 		ExpiringExceptions: []report.Exception{},
@@ -619,7 +641,7 @@ func snapshotInfo(s *snapshot.Snapshot) report.SnapshotInfo {
 // matrixInfo locates the matrix at path (repoPath relative to its
 // repository, CheckInput.MatrixRepoPath) and reads the fallback locations
 // from the normalized matrix.
-func matrixInfo(path, repoPath string, doc map[string]any) report.MatrixInfo {
+func matrixInfo(path, repoPath string, doc MatrixDoc) report.MatrixInfo {
 	if repoPath == "" && path != "" {
 		repoPath = path
 		if !filepath.IsLocal(path) {
@@ -627,13 +649,11 @@ func matrixInfo(path, repoPath string, doc map[string]any) report.MatrixInfo {
 		}
 	}
 	mi := report.MatrixInfo{Path: path, RepoPath: filepath.ToSlash(repoPath), TopLine: 1}
-	if n, ok := toInt(doc["line"]); ok && n > 0 {
-		mi.TopLine = n
+	if doc.Line > 0 {
+		mi.TopLine = doc.Line
 	}
-	if lines, ok := doc["lines"].(map[string]any); ok {
-		mi.GroupsLine, _ = toInt(lines["groups"])
-		mi.OrganizationLine, _ = toInt(lines["organization"])
-	}
+	mi.GroupsLine = doc.Lines["groups"]
+	mi.OrganizationLine = doc.Lines["organization"]
 	return mi
 }
 

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -40,10 +41,17 @@ func RunTests(ctx context.Context, dirs []string, filter string) ([]TestResult, 
 	if err != nil {
 		return nil, err
 	}
-	c := ast.NewCompiler().
-		WithStrict(true).
-		WithEnablePrintStatements(true).
-		WithDefaultRegoVersion(ast.RegoV1)
+	c, err := newCompiler(true)
+	if err != nil {
+		return nil, err
+	}
+	mapErrs, err := checkMapRefs(src.modules)
+	if err != nil {
+		return nil, err
+	}
+	if len(mapErrs) > 0 {
+		return nil, compileError(mapErrs, src)
+	}
 	runner := tester.NewRunner().
 		SetCompiler(c).
 		SetDefaultRegoVersion(ast.RegoV1).
@@ -53,6 +61,10 @@ func RunTests(ctx context.Context, dirs []string, filter string) ([]TestResult, 
 		Filter(filter)
 	ch, err := runner.RunTests(ctx, nil)
 	if err != nil {
+		var errs ast.Errors
+		if errors.As(err, &errs) {
+			return nil, compileError(errs, src)
+		}
 		return nil, fmt.Errorf("compile policies with their tests: %w", err)
 	}
 	var out []TestResult

@@ -7,6 +7,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog access control and organization roles
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH201
 #   name: too-many-owners
@@ -27,7 +29,7 @@ import data.hogaudit.lib.util
 findings contains f if {
 	limit := util.org_settings.max_owners
 	is_number(limit)
-	owners := sort([input.index.members[mid].email | some mid in access.org_admins; input.index.members[mid].level >= 15])
+	owners := sort([input.index.members[mid].email | some mid in access.org_admins; input.index.members[mid].org_level == "owner"])
 	count(owners) > limit
 	f := {
 		"subject": sprintf("org:%s", [util.org_name]),

@@ -7,6 +7,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog access control and organization roles
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH202
 #   name: too-many-admins
@@ -27,7 +29,7 @@ import data.hogaudit.lib.util
 findings contains f if {
 	limit := util.org_settings.max_admins
 	is_number(limit)
-	admins := sort([input.index.members[mid].email | some mid in access.org_admins; input.index.members[mid].level < 15])
+	admins := sort([input.index.members[mid].email | some mid in access.org_admins; input.index.members[mid].org_level == "admin"])
 	count(admins) > limit
 	f := {
 		"subject": sprintf("org:%s", [util.org_name]),

@@ -8,6 +8,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog roles and access control
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH203
 #   name: member-not-in-matrix
@@ -38,7 +40,7 @@ findings contains f if {
 		"subject": sprintf("member:%s", [m.email]),
 		"identity": identity.member(mid),
 		"message": sprintf("Member %s belongs to no group of the access matrix; every member needs a group that says what it may do.", [m.email]),
-		"evidence": {"org_level": access.org_level_name(m.level), "roles": access.member_roles(mid)},
+		"evidence": {"org_level": m.org_level, "roles": access.member_roles(mid)},
 		"line": line,
 	}
 }

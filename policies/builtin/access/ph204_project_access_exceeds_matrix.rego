@@ -16,6 +16,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog project access control
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH204
 #   name: project-access-exceeds-matrix

@@ -15,6 +15,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog project access control
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH205
 #   name: protected-project-open

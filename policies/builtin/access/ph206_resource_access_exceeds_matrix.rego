@@ -15,6 +15,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog resource access control
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH206
 #   name: resource-access-exceeds-matrix

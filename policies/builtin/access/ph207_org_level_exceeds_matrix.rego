@@ -8,6 +8,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog organization roles and access control
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH207
 #   name: org-level-exceeds-matrix
@@ -44,7 +46,7 @@ line(groups, allowed) := l if {
 findings contains f if {
 	some mid in access.org_admins
 	m := input.index.members[mid]
-	actual := access.org_level_name(m.level)
+	actual := m.org_level
 	groups := access.member_groups(mid)
 	allowed := allowed_rank(groups)
 	access.org_level_rank[actual] > allowed

@@ -7,6 +7,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog organization members and access control
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH208
 #   name: dormant-member

@@ -6,6 +6,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog organization members and access control
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH209
 #   name: external-member
@@ -33,11 +35,7 @@ findings contains f if {
 		"subject": sprintf("member:%s", [m.email]),
 		"identity": identity.member(m.id),
 		"message": sprintf("Member %s has an email outside the allowed domains (%s).", [m.email, concat(", ", allowed)]),
-		"evidence": {"domain": domain_of(m.email), "allowed_email_domains": allowed},
+		"evidence": {"domain": m.email_domain, "allowed_email_domains": allowed},
 		"line": util.org_line("allowed_email_domains"),
 	}
 }
-
-domain_of(email) := d if {
-	d := util.email_domain(email)
-} else := ""

@@ -7,6 +7,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog project access control
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH211
 #   name: project-not-in-matrix

@@ -10,6 +10,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog project access control
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH212
 #   name: protected-project-access-exceeds-matrix

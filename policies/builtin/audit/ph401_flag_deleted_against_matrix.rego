@@ -11,6 +11,8 @@
 #     description: PostHog access control
 #   - ref: https://posthog.com/docs/feature-flags
 #     description: PostHog feature flags
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH401
 #   name: flag-deleted-against-matrix

@@ -15,6 +15,8 @@
 #     description: PostHog SSO enforcement and provisioning
 #   - ref: https://posthog.com/docs/settings/account-settings
 #     description: PostHog account settings and two-factor authentication
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH402
 #   name: security-setting-weakened

@@ -14,6 +14,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog access control and organization roles
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH403
 #   name: privilege-granted

@@ -7,6 +7,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/api
 #     description: PostHog API and personal API key scopes
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH301
 #   name: key-wildcard-scope

@@ -9,6 +9,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/api
 #     description: PostHog API and personal API key scopes
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH302
 #   name: key-scope-exceeds-matrix

@@ -8,6 +8,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/api
 #     description: PostHog API and personal API keys
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH303
 #   name: key-not-project-scoped

@@ -3,10 +3,25 @@ package hogaudit.rules.ph304_test
 import data.hogaudit.lib.testdata
 import data.hogaudit.rules.ph304
 
-with_bi(last_used, created) := object.union(testdata.input_doc, {"snapshot": {"api_keys": [
-	object.union(testdata.snapshot.api_keys[0], {"last_used_at": null, "created_at": testdata.ts(400)}),
-	object.union(testdata.snapshot.api_keys[1], {"last_used_at": last_used, "created_at": created}),
-]}})
+# with_bi is the fixture with the BI key created at created and last used at
+# last_used (null: never), read by the engine as PostHog reports it (no
+# introspection of its own to discount).
+with_bi(last_used, created) := object.union(testdata.input_doc, {
+	"snapshot": {"api_keys": [
+		object.union(testdata.snapshot.api_keys[0], {"last_used_at": null, "created_at": testdata.ts(400)}),
+		object.union(testdata.snapshot.api_keys[1], {"last_used_at": last_used, "created_at": created}),
+	]},
+	"index": {"keys": [
+		object.union(testdata.index.keys[0], {"use": never}),
+		object.union(testdata.index.keys[1], {"use": read_as_reported(last_used)}),
+	]},
+})
+
+never := {"status": "never", "at": null, "own": null, "basis": "posthog reports no use"}
+
+read_as_reported(null) := never
+
+read_as_reported(at) := reported(at) if at != null
 
 # with_use is with_bi whose key also carries the engine's reading of its
 # last use.

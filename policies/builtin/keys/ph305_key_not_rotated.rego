@@ -6,6 +6,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/api
 #     description: PostHog API and personal API keys
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH305
 #   name: key-not-rotated

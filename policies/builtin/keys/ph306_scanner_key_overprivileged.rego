@@ -9,6 +9,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/api
 #     description: PostHog API and personal API key scopes
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH306
 #   name: scanner-key-overprivileged

@@ -14,6 +14,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/api
 #     description: PostHog API and personal API key scopes
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH307
 #   name: unknown-scope

@@ -45,6 +45,11 @@
 #
 # Rules whose names begin with _ are internal to the library (policies/INPUT.md,
 # "The library").
+
+# METADATA
+# scope: package
+# schemas:
+#   - input: schema.input
 package hogaudit.lib.access
 
 import data.hogaudit.lib.org

@@ -12,6 +12,11 @@
 # Organization enforce_2fa is "two-factor authentication requirement",
 # OrganizationDomain sso_enforcement "SSO enforcement" and
 # jit_provisioning_enabled "just-in-time provisioning"); rules match both.
+
+# METADATA
+# scope: package
+# schemas:
+#   - input: schema.input
 package hogaudit.lib.audit
 
 import data.hogaudit.lib.access

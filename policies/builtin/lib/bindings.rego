@@ -4,6 +4,11 @@
 # could not tell), ambiguous (the ids that matched when several did) and
 # candidates ([{id, name}]: those projects, or, when none matched, the
 # nearest names).
+
+# METADATA
+# scope: package
+# schemas:
+#   - input: schema.input
 package hogaudit.lib.bindings
 
 import data.hogaudit.lib.identity

@@ -6,6 +6,11 @@
 # fingerprint, so an alert survives renames. Every helper is total: when an id
 # is absent it falls back to the next most stable name, so a finding never
 # disappears because its identity could not be built.
+
+# METADATA
+# scope: package
+# schemas:
+#   - input: schema.input
 package hogaudit.lib.identity
 
 import data.hogaudit.lib.util

@@ -1,6 +1,11 @@
 # Personal API keys as the built-in rules see them: each key of the snapshot
 # (the scanning key and the --audit-key-env keys) with the matrix groups the
 # engine resolved for it, and what those groups grant.
+
+# METADATA
+# scope: package
+# schemas:
+#   - input: schema.input
 package hogaudit.lib.keys
 
 import data.hogaudit.lib.access
@@ -19,18 +24,15 @@ keys contains key if {
 	key := object.union(k, {
 		"groups": sort(util.array_or_empty(object.get(meta, "groups", []))),
 		"owner_email": object.get(meta, "owner_email", null),
-		"use": _use_of(k, meta),
+		"use": object.get(meta, "use", _unindexed_use),
 	})
 }
 
-# _use_of is the engine's reading of a key's last use ({status, at, own,
-# basis}: status "used" with at, "never", or "unknown" when hogaudit's own
-# introspection hides the use before it); without one, last_used_at as it is.
-_use_of(k, meta) := meta.use if {
-	is_object(meta.use)
-} else := {"status": "used", "at": k.last_used_at, "own": null, "basis": "posthog's last_used_at"} if {
-	is_string(k.last_used_at)
-} else := {"status": "never", "at": null, "own": null, "basis": "posthog reports no use"}
+# A key's use is the engine's reading of its last use (input.index.keys[].use:
+# {status, at, own, basis}, status "used" with at, "never", or "unknown" when
+# hogaudit's own introspection hides the use before it); never recomputed
+# here. The engine indexes every key; one it did not is of unknown use.
+_unindexed_use := {"status": "unknown", "at": null, "own": null, "basis": "not in input.index.keys"}
 
 # audit_keys are the keys named with --audit-key-env.
 audit_keys contains key if {

@@ -9,6 +9,11 @@
 # available_social_auth_providers). The same effective enforcement exempts a
 # member from the 2FA challenge (enforce_two_factor in
 # posthog/helpers/two_factor_session.py: is_domain_sso_enforced).
+
+# METADATA
+# scope: package
+# schemas:
+#   - input: schema.input
 package hogaudit.lib.org
 
 import data.hogaudit.lib.util

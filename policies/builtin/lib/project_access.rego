@@ -3,6 +3,11 @@
 # rule's security-severity per rule only, so the critical case of a
 # protected project has a rule of its own. Which members are above the
 # matrix is data.hogaudit.lib.access's project_excess.
+
+# METADATA
+# scope: package
+# schemas:
+#   - input: schema.input
 package hogaudit.lib.project_access
 
 import data.hogaudit.lib.access
@@ -20,7 +25,7 @@ finding(c) := object.union(
 			"allowed": c.allowed,
 			"source": c.source,
 			"groups": c.groups,
-			"org_level": access.org_level_name(m.level),
+			"org_level": m.org_level,
 			"project_id": c.project_id,
 		},
 		"line": c.line,

@@ -2,6 +2,11 @@
 # and the organization's name. Every helper is total where a rule builds a
 # finding from it (a line always resolves, at worst to 1), so that a missing
 # detail never makes a finding silently disappear.
+
+# METADATA
+# scope: package
+# schemas:
+#   - input: schema.input
 package hogaudit.lib.util
 
 # doc_line is the first line of the matrix document (1 when unknown).

@@ -14,6 +14,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/sso
 #     description: PostHog single sign-on and SSO enforcement
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH101
 #   name: sso-not-enforced

@@ -8,6 +8,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/sso
 #     description: PostHog single sign-on and domain verification
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH102
 #   name: sso-domain-unverified

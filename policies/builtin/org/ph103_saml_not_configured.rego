@@ -9,6 +9,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/sso
 #     description: PostHog SAML single sign-on
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH103
 #   name: saml-not-configured

@@ -8,6 +8,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/sso
 #     description: PostHog SSO and automatic provisioning
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH104
 #   name: jit-provisioning-mismatch

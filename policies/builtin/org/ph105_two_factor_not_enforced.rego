@@ -7,6 +7,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/account-settings
 #     description: PostHog account settings and two-factor authentication
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH105
 #   name: two-factor-not-enforced

@@ -12,6 +12,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/account-settings
 #     description: PostHog account settings and two-factor authentication
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH106
 #   name: member-without-2fa

@@ -11,6 +11,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog organization members and access control
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH107
 #   name: members-can-invite

@@ -12,6 +12,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/api
 #     description: PostHog API and personal API keys
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH108
 #   name: member-api-keys-allowed

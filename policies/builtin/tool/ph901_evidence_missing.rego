@@ -15,6 +15,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/api
 #     description: PostHog API and personal API key scopes
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH901
 #   name: evidence-missing

@@ -5,6 +5,8 @@
 #   applies), so it no longer applies and the findings it covered are reported again. An exception
 #   that stops applying within 14 days is reported as an advisory note that never fails the run,
 #   as a reminder to renew it or fix what it covers.
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH902
 #   name: exception-expired
@@ -18,16 +20,6 @@ package hogaudit.rules.ph902
 
 import data.hogaudit.lib.identity
 import data.hogaudit.lib.util
-
-# expires_soon is the engine's flag (not expired, days_left < 14: the
-# exception stops applying within 14 days), computed from days_left when
-# absent.
-expires_soon(x) := x.expires_soon if {
-	is_boolean(x.expires_soon)
-} else := x.days_left < 14 if {
-	x.expired != true
-	is_number(x.days_left)
-} else := false
 
 subject(x) := sprintf("matrix:exceptions.%s.%s", [x.rule, x.subject])
 
@@ -65,7 +57,7 @@ findings contains f if {
 findings contains f if {
 	some x in util.array_or_empty(input.matrix.exceptions)
 	x.expired != true
-	expires_soon(x)
+	x.expires_soon # the engine's one definition: not expired, days_left < 14
 	f := with_project(
 		{
 			"subject": subject(x),

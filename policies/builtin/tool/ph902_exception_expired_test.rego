@@ -36,13 +36,14 @@ test_expiring_in_15_days_passes if {
 	count(ph902.findings) == 0 with input as with_exception({"expires": "2026-12-11", "days_left": 14, "expires_soon": false})
 }
 
-test_expires_soon_from_days_left_when_the_flag_is_absent if {
-	count(ph902.findings) == 1 with input as with_exception({"expires": "2026-12-10", "days_left": 13})
-	count(ph902.findings) == 0 with input as with_exception({"expires": "2026-12-11", "days_left": 14})
+# The engine's expires_soon decides, not a window recomputed from days_left.
+test_expires_soon_is_the_engines_flag if {
+	count(ph902.findings) == 1 with input as with_exception({"expires": "2026-12-20", "days_left": 22, "expires_soon": true})
+	count(ph902.findings) == 0 with input as with_exception({"expires": "2026-12-10", "days_left": 13, "expires_soon": false})
 }
 
 test_last_day_is_still_an_advisory if {
-	some f in ph902.findings with input as with_exception({"expires": "2026-11-27", "days_left": 0})
+	some f in ph902.findings with input as with_exception({"expires": "2026-11-27", "days_left": 0, "expires_soon": true})
 	f.advisory == true
 }
 

@@ -12,6 +12,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog projects, roles and access control
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH903
 #   name: matrix-binding-missing

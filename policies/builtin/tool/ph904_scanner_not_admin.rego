@@ -11,6 +11,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog organization levels and project access
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH904
 #   name: scanner-not-admin

@@ -11,6 +11,8 @@
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog projects and access control
+# schemas:
+#   - input: schema.input
 # custom:
 #   id: PH905
 #   name: protected-project-binding-missing

@@ -1,0 +1,73 @@
+package policies
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// fieldHint explains a type error that names a field the input schema
+// (or a value typed by it) does not have: "hint: input.snapshot has no
+// field "membrs"; did you mean "members"?". It returns "" for other errors.
+func fieldHint(e *ast.Error) string {
+	d, ok := e.Details.(*ast.RefErrInvalidDetail)
+	if !ok || len(d.OneOf) == 0 || d.Pos <= 0 || d.Pos >= len(d.Ref) {
+		return ""
+	}
+	key, ok := d.Ref[d.Pos].Value.(ast.String)
+	if !ok {
+		return ""
+	}
+	fields := make([]string, 0, len(d.OneOf))
+	for _, v := range d.OneOf {
+		if s, ok := v.(ast.String); ok {
+			fields = append(fields, string(s))
+		}
+	}
+	hint := fmt.Sprintf("hint: %s has no field %q", d.Ref[:d.Pos], string(key))
+	if near := nearestField(string(key), fields); near != "" {
+		hint += fmt.Sprintf("; did you mean %q?", near)
+	}
+	if d.Ref[0].Equal(ast.InputRootDocument) {
+		hint += " (policies/INPUT.md lists the input's fields)"
+	}
+	return hint
+}
+
+// nearestField is the field nearest to key by edit distance, if within a
+// third of key's length (at least 2), the alphabetically first of equals;
+// else "".
+func nearestField(key string, fields []string) string {
+	fields = slices.Sorted(slices.Values(fields))
+	limit := max(len(key)/3, 2)
+	best, bestDist := "", limit+1
+	for _, f := range fields {
+		if d := levenshtein(strings.ToLower(key), strings.ToLower(f)); d < bestDist {
+			best, bestDist = f, d
+		}
+	}
+	return best
+}
+
+// levenshtein is the edit distance between a and b, in bytes.
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
