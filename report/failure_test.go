@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hogaudit/hogaudit/internal/sarifcheck"
 )
 
 const failureCause = "posthog rejected the scanning key: GET /api/users/@me/: 401 authentication_failed: Invalid personal API key"
@@ -65,7 +63,7 @@ func TestNotCompletedSARIF(t *testing.T) {
 	if err := WriteFile(path, notCompletedReport(), FormatSARIF, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	sarifcheck.Validate(t, path)
+	sarifs.Validate(t, path)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
