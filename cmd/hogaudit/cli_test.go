@@ -7,12 +7,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hogaudit/hogaudit/examples"
-	"github.com/hogaudit/hogaudit/internal/sarifcheck"
 	"github.com/hogaudit/hogaudit/snapshot"
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
 )
@@ -313,7 +311,7 @@ func TestDemoRunsAndItsSARIFValidates(t *testing.T) {
 			t.Errorf("the demo table lacks %q:\n%s", w, res.stdout)
 		}
 	}
-	sarifcheck.Validate(t, h.path("demo.sarif"))
+	sarifs.Validate(t, h.path("demo.sarif"))
 	sarif := readFile(t, h.path("demo.sarif"))
 	if !strings.Contains(sarif, `"uri": "`+examples.MatrixPath+`"`) {
 		t.Errorf("demo SARIF locations should point at %s", examples.MatrixPath)
@@ -340,11 +338,6 @@ func TestRepoPath(t *testing.T) {
 	}
 	inRepo := filepath.Join(repo, "compliance", "access-matrix.yaml")
 	outside := filepath.Join(root, "elsewhere", "m.yaml")
-	wd, _ := os.Getwd()
-	defer os.Chdir(wd)
-	if err := os.Chdir(root); err != nil {
-		t.Fatal(err)
-	}
 	cases := []struct {
 		name, workspace, path, want string
 	}{
@@ -356,26 +349,30 @@ func TestRepoPath(t *testing.T) {
 		{"outside everything", "", "/nonexistent-dir/m.yaml", "m.yaml"},
 	}
 	for _, c := range cases {
-		e := &env{getenv: func(k string) string {
-			if k == "GITHUB_WORKSPACE" {
-				return c.workspace
-			}
-			return ""
-		}}
+		e := &env{wd: root, lookupEnv: lookupIn(map[string]string{"GITHUB_WORKSPACE": c.workspace})}
 		if got := repoPath(e, c.path); got != c.want {
 			t.Errorf("%s: repoPath(%s) = %q, want %q", c.name, c.path, got, c.want)
 		}
+	}
+	// Without a working directory of its own, a run's is the process's:
+	// the binary's case.
+	cwd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	none := lookupIn()
+	rel := filepath.Join("testdata", "m.yaml")
+	if got, want := repoPath(&env{lookupEnv: none}, rel), repoPath(&env{wd: cwd, lookupEnv: none}, rel); got != want || !strings.HasSuffix(got, "testdata/m.yaml") {
+		t.Errorf("repoPath(%s) in the process's directory = %q, want %q", rel, got, want)
 	}
 }
 
 func TestProgressOnATerminal(t *testing.T) {
 	h := newHarness(t, nil)
-	for k, v := range h.vars {
-		t.Setenv(k, v)
-	}
 	run1 := func(errTTY bool, args ...string) string {
 		var out, errb strings.Builder
-		e := &env{stdout: &out, stderr: &errb, getenv: os.Getenv, errTTY: errTTY, now: func() time.Time { return refNow }}
+		e := h.env(&out, &errb, nil)
+		e.errTTY = errTTY
 		if code := run(context.Background(), args, e); code != 0 {
 			t.Fatalf("exit %d:\n%s", code, errb.String())
 		}
@@ -400,12 +397,10 @@ func TestProgressOnATerminal(t *testing.T) {
 
 func TestTextColourOnlyOnATerminal(t *testing.T) {
 	h := newHarness(t, nil)
-	for k, v := range h.vars {
-		t.Setenv(k, v)
-	}
 	scan := func(tty bool) string {
 		var out, errb strings.Builder
-		e := &env{stdout: &out, stderr: &errb, getenv: os.Getenv, stdoutTTY: tty, now: func() time.Time { return refNow }}
+		e := h.env(&out, &errb, nil)
+		e.stdoutTTY = tty
 		if code := run(context.Background(), scanArgs("-q", "--matrix", h.path("access-matrix.yaml")), e); code != 1 || !strings.Contains(out.String(), "PH212") {
 			t.Fatalf("scan exit %d, want 1 with findings:\n%s%s", code, out.String(), errb.String())
 		}
@@ -417,7 +412,7 @@ func TestTextColourOnlyOnATerminal(t *testing.T) {
 	if coloured := scan(true); !strings.Contains(coloured, "\033[") {
 		t.Error("colour on a terminal")
 	}
-	t.Setenv("NO_COLOR", "1")
+	h.vars["NO_COLOR"] = "1"
 	if noColour := scan(true); strings.Contains(noColour, "\033[") {
 		t.Error("NO_COLOR turns colour off")
 	}

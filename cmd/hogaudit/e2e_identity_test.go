@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/hogaudit/hogaudit/examples"
-	"github.com/hogaudit/hogaudit/internal/sarifcheck"
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
 )
 
@@ -47,7 +46,7 @@ func scanIdentity(t *testing.T, h *harness, matrix string, extra ...string) iden
 	if res := h.run(args...); res.code != 1 {
 		t.Fatalf("scan exit %d:\n%s", res.code, res.stderr)
 	}
-	sarifcheck.Validate(t, h.path("scan.sarif"))
+	sarifs.Validate(t, h.path("scan.sarif"))
 	var log struct {
 		Runs []struct {
 			Results []sarifResult `json:"results"`

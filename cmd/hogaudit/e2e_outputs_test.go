@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hogaudit/hogaudit/internal/sarifcheck"
 	"github.com/hogaudit/hogaudit/report"
 )
 
@@ -180,7 +179,7 @@ type sarifOutcome struct {
 
 func readSARIF(t *testing.T, path string) sarifOutcome {
 	t.Helper()
-	sarifcheck.Validate(t, path)
+	sarifs.Validate(t, path)
 	var log struct {
 		Runs []struct {
 			Invocations []struct {
