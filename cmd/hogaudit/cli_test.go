@@ -45,6 +45,7 @@ func readFile(t *testing.T, path string) string {
 }
 
 func TestSnapshotCommandWritesCompleteSnapshot(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	res := h.run("snapshot", "-v", "-o", "snap.json", "--audit-key-env", "ACME_BI_KEY", "--audit-key-env", "ACME_LEGACY_KEY")
 	if res.code != 0 {
@@ -69,6 +70,7 @@ func TestSnapshotCommandWritesCompleteSnapshot(t *testing.T) {
 }
 
 func TestNoSecretReachesAnyOutput(t *testing.T) {
+	t.Parallel()
 	for _, dep := range []posthogsim.Deployment{posthogsim.Newest, posthogsim.Deployment2025} {
 		h := newHarness(t, nil, posthogsim.WithDeployment(dep))
 		// A throttled and a failing request put retry messages on stderr too.
@@ -107,6 +109,7 @@ func writeTemp(t *testing.T, dir, name, content string) string {
 }
 
 func TestSnapshotWithoutActivityLogScope(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.sim.DenyScope(posthogsim.AcmeScannerToken, "activity_log:read")
 	res := h.run("snapshot", "-o", "snap.json")
@@ -140,6 +143,7 @@ func TestSnapshotWithoutActivityLogScope(t *testing.T) {
 }
 
 func TestSnapshotFailsWithoutWritingOnBadKey(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.vars["POSTHOG_PERSONAL_API_KEY"] = "phx_thisKeyDoesNotExist000000000000000000000"
 	res := h.run("snapshot", "-o", "snap.json")
@@ -160,6 +164,7 @@ func TestSnapshotFailsWithoutWritingOnBadKey(t *testing.T) {
 }
 
 func TestSnapshotFailsWithoutWritingWhenUnreachable(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.vars["POSTHOG_HOST"] = "http://127.0.0.1:1"
 	res := h.run("snapshot", "-o", "snap.json")
@@ -172,6 +177,7 @@ func TestSnapshotFailsWithoutWritingWhenUnreachable(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	cases := []struct {
 		name string
@@ -192,17 +198,8 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			saved := map[string]string{}
-			for k, v := range c.vars {
-				saved[k] = h.vars[k]
-				h.vars[k] = v
-			}
-			defer func() {
-				for k, v := range saved {
-					h.vars[k] = v
-				}
-			}()
-			res := h.run(c.args...)
+			t.Parallel()
+			res := h.runEnv(c.vars, c.args...)
 			if res.code != 2 {
 				t.Errorf("exit %d, want 2", res.code)
 			}
@@ -239,6 +236,7 @@ func checkVoice(t *testing.T, stderr string) {
 }
 
 func TestHelpTeaches(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	res := h.run("--help")
 	if res.code != 0 {
@@ -258,6 +256,7 @@ func TestHelpTeaches(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	res := h.run("version")
 	if res.code != 0 || !strings.HasPrefix(res.stdout, "hogaudit ") || !strings.Contains(res.stdout, "opa ") {
@@ -266,6 +265,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestScanExitCodes(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	cases := []struct {
 		failOn string
@@ -301,6 +301,7 @@ func TestScanExitCodes(t *testing.T) {
 }
 
 func TestDemoRunsAndItsSARIFValidates(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	res := h.run("demo", "--sarif", "demo.sarif", "--json", "demo.json", "--markdown", "demo.md", "--snapshot-out", "demo-snapshot.json")
 	if res.code != 0 {
@@ -328,6 +329,7 @@ func TestDemoRunsAndItsSARIFValidates(t *testing.T) {
 }
 
 func TestRepoPath(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	repo := filepath.Join(root, "repo")
 	if err := os.MkdirAll(filepath.Join(repo, ".git"), 0o755); err != nil {
@@ -368,6 +370,7 @@ func TestRepoPath(t *testing.T) {
 }
 
 func TestProgressOnATerminal(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	run1 := func(errTTY bool, args ...string) string {
 		var out, errb strings.Builder
@@ -396,6 +399,7 @@ func TestProgressOnATerminal(t *testing.T) {
 }
 
 func TestTextColourOnlyOnATerminal(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	scan := func(tty bool) string {
 		var out, errb strings.Builder

@@ -106,6 +106,7 @@ func renamedAcme(o *posthogsim.Org) {
 }
 
 func TestRenamesKeepEveryAlert(t *testing.T) {
+	t.Parallel()
 	matrix := string(examples.Matrix)
 	before := scanIdentity(t, newHarness(t, nil), matrix)
 	if len(before.results) != len(acmeViolations) {
@@ -164,6 +165,7 @@ func TestRenamesKeepEveryAlert(t *testing.T) {
 // under the same label is another key, so its alerts are new ones and the
 // old key's close; everything else keeps its fingerprint.
 func TestANewKeyIsANewAlert(t *testing.T) {
+	t.Parallel()
 	matrix := string(examples.Matrix)
 	before := scanIdentity(t, newHarness(t, nil), matrix).fingerprintSet()
 	after := scanIdentity(t, newHarness(t, func(o *posthogsim.Org) {

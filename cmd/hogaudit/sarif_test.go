@@ -116,6 +116,7 @@ func assertLocations(t *testing.T, rs []sarifResult, matrix string) {
 }
 
 func TestSARIFLocationsAndFingerprints(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	matrix := string(examples.Matrix)
 	first := scanSARIF(t, h, matrix)

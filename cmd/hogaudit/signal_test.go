@@ -41,11 +41,13 @@ func TestMain(m *testing.M) {
 // with SIGINT, then another with SIGTERM: both exit 130, say so, and leave
 // reports that say the check did not complete.
 func TestSignalsExitLikeEachOther(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGTERM on Windows")
 	}
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
 			// A request that arrives proves main's signal handling is
 			// installed; the server then stalls until the client goes.
 			arrived := make(chan struct{}, 64)
@@ -101,6 +103,7 @@ func TestSignalsExitLikeEachOther(t *testing.T) {
 // cancellation caused (a plain failure once exited 2) maps to 130, while a
 // command that finished its reports despite it keeps its own code.
 func TestCancelledRunExits130(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
