@@ -23,6 +23,7 @@ func notCompletedReport() *Report {
 }
 
 func TestNotCompletedEveryFormatSaysSo(t *testing.T) {
+	t.Parallel()
 	r := notCompletedReport()
 	if r.ExitCode() != ExitIncomplete {
 		t.Errorf("ExitCode = %d, want %d", r.ExitCode(), ExitIncomplete)
@@ -59,6 +60,7 @@ func TestNotCompletedEveryFormatSaysSo(t *testing.T) {
 }
 
 func TestNotCompletedSARIF(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "failed.sarif")
 	if err := WriteFile(path, notCompletedReport(), FormatSARIF, Options{}); err != nil {
 		t.Fatal(err)
@@ -119,6 +121,7 @@ func TestNotCompletedSARIF(t *testing.T) {
 }
 
 func TestNotCompletedKeepsTheCatalogsPH901(t *testing.T) {
+	t.Parallel()
 	rule := Rule{ID: EvidenceMissingRule, Name: "evidence-missing", Title: "From the catalog", Severity: SeverityHigh, Area: "tool"}
 	r := NotCompleted(&Report{}, rule, "", nil, "none")
 	if len(r.Rules) != 1 || r.Rules[0].Title != "From the catalog" {
