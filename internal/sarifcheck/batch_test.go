@@ -10,6 +10,7 @@ import (
 // several tests fails on the invalid one, naming the test that wrote it
 // and the error; the valid logs beside it pass.
 func TestBatchNamesTheTestAndTheError(t *testing.T) {
+	t.Parallel()
 	multitool(t) // skips when absent
 	good := writeLog(t, validLog)
 	bad := writeLog(t, strings.Replace(validLog, "json.schemastore.org/sarif-2.1.0.json", "example.com/old-sarif.json", 1))
@@ -57,6 +58,7 @@ func TestBatchNamesTheTestAndTheError(t *testing.T) {
 // checked); the batch then checks each log alone, and the skipped one is
 // an error of its own test.
 func TestBatchPinsWhatTheOneRunDoesNotTie(t *testing.T) {
+	t.Parallel()
 	multitool(t)
 	good := writeLog(t, validLog)
 	big := writeLog(t, strings.Replace(validLog, `"anything": {"goes": ["here"]}`, `"padding": "`+strings.Repeat("x", 11<<20)+`"`, 1))
@@ -79,6 +81,7 @@ func TestBatchPinsWhatTheOneRunDoesNotTie(t *testing.T) {
 // TestBatchValidate: the schema check fails the test at once; the log
 // waits for the multitool.
 func TestBatchValidate(t *testing.T) {
+	t.Parallel()
 	multitool(t)
 	var b Batch
 	f := &fakeTB{TB: t}
@@ -99,6 +102,7 @@ func TestBatchValidate(t *testing.T) {
 }
 
 func TestMultitoolLocationFile(t *testing.T) {
+	t.Parallel()
 	for uri, want := range map[string]string{
 		"file:///tmp/a%20b/x.sarif": "/tmp/a b/x.sarif",
 		"/tmp/x.sarif":              "/tmp/x.sarif",
