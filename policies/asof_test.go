@@ -34,6 +34,7 @@ findings contains {
 `
 
 func TestCheckJudgesAtCollectedAtNotTheClock(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "clock.rego"), []byte(clockRule), 0o644); err != nil {
 		t.Fatal(err)
@@ -120,10 +121,8 @@ exceptions:
 }
 
 func TestCheckRefusesABadPrevious(t *testing.T) {
-	eng, err := policies.New(context.Background(), policies.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Parallel()
+	eng := policies.SharedBuiltinEngine(t)
 	m, err := matrix.Parse("m.yaml", []byte("version: 1\n"))
 	if err != nil {
 		t.Fatal(err)

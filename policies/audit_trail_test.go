@@ -16,10 +16,7 @@ import (
 // and returns the report's not-evaluated entries by rule.
 func checkMissing(t *testing.T, ms ...snapshot.Missing) map[string]string {
 	t.Helper()
-	eng, err := policies.New(context.Background(), policies.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := policies.SharedBuiltinEngine(t)
 	m, err := matrix.Parse(examples.MatrixPath, examples.Matrix)
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +48,7 @@ func checkMissing(t *testing.T, ms ...snapshot.Missing) map[string]string {
 }
 
 func TestOrganizationActivityMissingStopsPH402AndPH403(t *testing.T) {
+	t.Parallel()
 	paid := checkMissing(t, snapshot.Missing{
 		Section: snapshot.SectionOrganizationActivityLog, Status: 402, Feature: "audit_logs",
 		Reason: "the organization's PostHog plan lacks the feature audit_logs",

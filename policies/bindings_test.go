@@ -70,10 +70,8 @@ func notEvaluatedFor(rep *report.Report, key string) []string {
 }
 
 func TestAmbiguousProtectedProjectIsNotEvaluated(t *testing.T) {
-	eng, err := policies.New(context.Background(), policies.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Parallel()
+	eng := policies.SharedBuiltinEngine(t)
 	twoProductions := bindingSnapshot(
 		snapshot.Project{ID: 12345, Name: "Production"},
 		snapshot.Project{ID: 12399, Name: "Production"},
@@ -135,10 +133,8 @@ func TestAmbiguousProtectedProjectIsNotEvaluated(t *testing.T) {
 }
 
 func TestUnmatchedBindings(t *testing.T) {
-	eng, err := policies.New(context.Background(), policies.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Parallel()
+	eng := policies.SharedBuiltinEngine(t)
 	s := bindingSnapshot(snapshot.Project{ID: 12345, Name: "Production EU"}, snapshot.Project{ID: 7, Name: "Staging"})
 
 	// A protected key matching nothing: not evaluated, the nearest project
@@ -170,10 +166,8 @@ func TestUnmatchedBindings(t *testing.T) {
 // an unprotected staging_project: which one's access the matrix governs is
 // unknown, so the project rules do not run; PH903 names both.
 func TestAmbiguousUnprotectedProjectIsNotEvaluated(t *testing.T) {
-	eng, err := policies.New(context.Background(), policies.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Parallel()
+	eng := policies.SharedBuiltinEngine(t)
 	s := bindingSnapshot(snapshot.Project{ID: 7, Name: "Staging"}, snapshot.Project{ID: 8, Name: "staging"})
 	s.Missing = []snapshot.Missing{{Section: snapshot.SectionAccessControls, Endpoint: "/api/projects/{project_id}/access_controls/", Status: 403, Scope: "access_control:read", Reason: "missing scope access_control:read"}}
 	rep := checkBindings(t, eng, "access_matrix:\n  g:\n    staging_project: {}\n", s)

@@ -41,6 +41,7 @@ func builtinRegoFiles(t *testing.T) []string {
 // RunTests (what `hogaudit policies test` runs), one Go subtest per Rego
 // test.
 func TestRegoBuiltin(t *testing.T) {
+	t.Parallel()
 	results, err := RunTests(context.Background(), nil, "")
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +73,7 @@ func TestRegoBuiltin(t *testing.T) {
 // here; a rule deleted with its file fails TestRulesDocCurrent (docs/rules.md
 // lists it), TestBuiltinScopesGolden and the end-to-end test of every rule.
 func TestBuiltinMetadata(t *testing.T) {
+	t.Parallel()
 	src, err := loadSources(nil, false)
 	if err != nil {
 		t.Fatal(err)
@@ -123,6 +125,7 @@ func TestBuiltinMetadata(t *testing.T) {
 // TestBuiltinTestsBeside checks that every policy file has its _test.rego
 // beside it.
 func TestBuiltinTestsBeside(t *testing.T) {
+	t.Parallel()
 	files := builtinRegoFiles(t)
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.rego") {
@@ -138,6 +141,7 @@ func TestBuiltinTestsBeside(t *testing.T) {
 // TestRegoFormatted checks that OPA's formatter leaves every built-in Rego
 // file unchanged. With -rego-fmt it rewrites the files that differ.
 func TestRegoFormatted(t *testing.T) {
+	t.Parallel()
 	for _, f := range builtinRegoFiles(t) {
 		src, err := fs.ReadFile(builtinFS, f)
 		if err != nil {

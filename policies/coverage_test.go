@@ -44,10 +44,7 @@ func coverageCheck(t *testing.T, mutate func(*snapshot.Snapshot), labels ...stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := policies.New(context.Background(), policies.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := policies.SharedBuiltinEngine(t)
 	rep, err := eng.Check(context.Background(), policies.CheckInput{Snapshot: s, Matrix: m, GeneratedAt: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +54,7 @@ func coverageCheck(t *testing.T, mutate func(*snapshot.Snapshot), labels ...stri
 }
 
 func TestUnauditedDeclaredKeyMakesTheReportIncomplete(t *testing.T) {
+	t.Parallel()
 	rep := coverageCheck(t, nil, "exporter")
 	if k := rep.Coverage.Keys; k.Declared != 2 || k.Audited != 1 || len(k.Unaudited) != 1 || k.Unaudited[0] != "ci-deploy" {
 		t.Errorf("coverage %+v", k)
@@ -81,6 +79,7 @@ func TestUnauditedDeclaredKeyMakesTheReportIncomplete(t *testing.T) {
 }
 
 func TestNotEvaluatedNamesTheTrueRemedy(t *testing.T) {
+	t.Parallel()
 	reason := func(rep *report.Report, rule string) (report.NotEvaluated, bool) {
 		for _, n := range rep.NotEvaluated {
 			if n.Rule == rule {

@@ -100,6 +100,7 @@ var crosscheckNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 const crosscheckToken = "phx_crosscheckScannerKey0000000000000000000000"
 
 func TestCrossCheckAccessResolution(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src, err := loadSources(nil, false)
 	if err != nil {

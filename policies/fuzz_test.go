@@ -30,10 +30,7 @@ var writeFuzzSeeds = flag.Bool("write-fuzz-seeds", false, "rewrite testdata/fuzz
 // render, the SARIF must be JSON, every finding must have an id and an
 // identity, and a check of incomplete evidence must exit 2, never 0 or 1.
 func FuzzCheck(f *testing.F) {
-	eng, err := policies.New(context.Background(), policies.Options{})
-	if err != nil {
-		f.Fatal(err)
-	}
+	eng := policies.SharedBuiltinEngine(f)
 	generated := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, matrixYAML, snapshotJSON []byte) {
 		m, err := matrix.Parse("access-matrix.yaml", matrixYAML)
@@ -103,6 +100,7 @@ func fuzzCollect(t *testing.T, org *posthogsim.Org, token string, audit map[stri
 // (complete, on the 2025 deployment, and with a section denied), and small
 // matrices against a small synthetic organization.
 func TestWriteFuzzSeeds(t *testing.T) {
+	t.Parallel()
 	if !*writeFuzzSeeds {
 		t.Skip("run with -write-fuzz-seeds to rewrite testdata/fuzz/FuzzCheck")
 	}

@@ -20,6 +20,7 @@ import (
 // "identity", so that no built-in alert falls back to its names. The Rego
 // tests beside each rule pin the identity's value.
 func TestBuiltinFindingsCarryAnIdentity(t *testing.T) {
+	t.Parallel()
 	checked := 0
 	for _, p := range builtinRegoFiles(t) {
 		if strings.HasSuffix(p, "_test.rego") {
@@ -135,6 +136,7 @@ func identityCheck(t *testing.T, eng *Engine, matrixYAML string) map[string]repo
 // project key binds to (else the key), so renaming a bound matrix key keeps
 // the alert even then.
 func TestCustomRulesIdentity(t *testing.T) {
+	t.Parallel()
 	eng := identityEngine(t, identityRules, identityRule2)
 	const named = "version: 1\nprojects:\n  %s:\n    name: Production\n  ghost:\n    name: Nowhere\n"
 	fs := identityCheck(t, eng, strings.Replace(named, "%s", "production", 1))
@@ -164,6 +166,7 @@ func TestCustomRulesIdentity(t *testing.T) {
 }
 
 func TestCustomRuleProjectKeyRenameKeepsTheFallbackID(t *testing.T) {
+	t.Parallel()
 	// The subject is fixed; only the project key changes: the fallback
 	// names the project by its PostHog id, so the id holds.
 	const rule = `# METADATA
@@ -198,6 +201,7 @@ findings contains f if {
 }
 
 func TestInvalidIdentitiesAreRuleErrors(t *testing.T) {
+	t.Parallel()
 	for name, value := range map[string]string{
 		"empty":      `""`,
 		"blank":      `"  "`,
@@ -206,6 +210,7 @@ func TestInvalidIdentitiesAreRuleErrors(t *testing.T) {
 		"too long":   `concat("", [x | some _ in numbers.range(1, 1025); x := "a"])`,
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			rule := strings.Replace(identityRule2, `"identity": "thing:42"`, `"identity": `+value, 1)
 			eng := identityEngine(t, rule)
 			m, err := matrix.Parse("m.yaml", []byte("version: 1\n"))

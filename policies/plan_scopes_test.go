@@ -19,6 +19,7 @@ import (
 // catalogue and a set of near misses, PH307 reports exactly the scopes the
 // matrix package calls unknown, with the same problem and suggestion.
 func TestPH307AgreesWithTheMatrixPackage(t *testing.T) {
+	t.Parallel()
 	scopes := []string{
 		"*", "event:read", "events:read", "feature_flags:write", "Query:read", "query", "query:delete",
 		"a:b:c", "*:read", "insight:view", "zzzz:read", "signal_scout_internal:write",
@@ -49,10 +50,7 @@ func TestPH307AgreesWithTheMatrixPackage(t *testing.T) {
 
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	snap := &snapshot.Snapshot{SchemaVersion: snapshot.SchemaVersion, Org: snapshot.OrgRef{ID: "o", Name: "O"}, CollectedAt: now, Missing: []snapshot.Missing{}}
-	eng, err := policies.New(context.Background(), policies.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := policies.SharedBuiltinEngine(t)
 	rep, err := eng.Check(context.Background(), policies.CheckInput{Snapshot: snap, Matrix: m, GeneratedAt: now})
 	if err != nil {
 		t.Fatal(err)

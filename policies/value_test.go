@@ -19,6 +19,7 @@ import (
 // equal to what its JSON encoding decodes to, for both deployment shapes
 // and with missing sections.
 func TestToValueEqualsJSONRoundTrip(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	for _, dep := range []posthogsim.Deployment{posthogsim.Newest, posthogsim.Deployment2025} {
 		sim := posthogsim.New(posthogsim.Acme(now), posthogsim.WithDeployment(dep))

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hogaudit/hogaudit/internal/sarifcheck"
 )
 
 const failureCause = "posthog rejected the scanning key: GET /api/users/@me/: 401 authentication_failed: Invalid personal API key"
@@ -25,6 +23,7 @@ func notCompletedReport() *Report {
 }
 
 func TestNotCompletedEveryFormatSaysSo(t *testing.T) {
+	t.Parallel()
 	r := notCompletedReport()
 	if r.ExitCode() != ExitIncomplete {
 		t.Errorf("ExitCode = %d, want %d", r.ExitCode(), ExitIncomplete)
@@ -61,11 +60,12 @@ func TestNotCompletedEveryFormatSaysSo(t *testing.T) {
 }
 
 func TestNotCompletedSARIF(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "failed.sarif")
 	if err := WriteFile(path, notCompletedReport(), FormatSARIF, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	sarifcheck.Validate(t, path)
+	sarifs.Validate(t, path)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -121,6 +121,7 @@ func TestNotCompletedSARIF(t *testing.T) {
 }
 
 func TestNotCompletedKeepsTheCatalogsPH901(t *testing.T) {
+	t.Parallel()
 	rule := Rule{ID: EvidenceMissingRule, Name: "evidence-missing", Title: "From the catalog", Severity: SeverityHigh, Area: "tool"}
 	r := NotCompleted(&Report{}, rule, "", nil, "none")
 	if len(r.Rules) != 1 || r.Rules[0].Title != "From the catalog" {

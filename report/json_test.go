@@ -13,6 +13,7 @@ import (
 // TestJSONRoundTrip decodes the JSON back into a Report: everything but the
 // fields CLI.md keeps out of JSON (the catalog, the matrix lines) survives.
 func TestJSONRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, fx := range fixtures {
 		t.Run(fx.name, func(t *testing.T) {
 			out := render(t, fx.r(), FormatJSON, Options{})
@@ -49,6 +50,7 @@ func TestJSONRoundTrip(t *testing.T) {
 // TestJSONShape checks CLI.md's shape on the clean report, whose lists are
 // all empty or nil: they must be arrays, never null.
 func TestJSONShape(t *testing.T) {
+	t.Parallel()
 	r := cleanReport()
 	r.Snapshot.Missing = nil
 	r.NotEvaluated = []NotEvaluated{{Rule: "PH401"}} // nil sections and scopes
@@ -92,6 +94,7 @@ func TestJSONShape(t *testing.T) {
 // TestJSONFindings checks the finding fields of CLI.md, suppressed ones
 // included.
 func TestJSONFindings(t *testing.T) {
+	t.Parallel()
 	out := render(t, fullReport(), FormatJSON, Options{})
 	var doc struct {
 		Findings []map[string]any `json:"findings"`

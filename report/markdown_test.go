@@ -15,6 +15,9 @@ import (
 	"github.com/yuin/goldmark/text"
 )
 
+// gfm renders the reports as GitHub would. It is one goldmark.Markdown,
+// which does not promise use from many goroutines: this file's tests are
+// not parallel.
 var gfm = goldmark.New(goldmark.WithExtensions(extension.GFM))
 
 // mdTableInfo is a table as goldmark's GFM parser sees it.

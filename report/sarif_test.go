@@ -37,14 +37,14 @@ func str(p *string) string {
 	return *p
 }
 
-// TestSARIFGoldenValid runs the golden files through the schema and
-// Microsoft's SARIF multitool with its GitHub rules: no errors allowed.
+// TestSARIFGoldenValid runs the golden files through the schema, and keeps
+// them for Microsoft's SARIF multitool with its GitHub rules, which
+// TestMain runs over every log at the end: no errors allowed.
 func TestSARIFGoldenValid(t *testing.T) {
+	t.Parallel()
 	for _, fx := range fixtures {
 		t.Run(fx.name, func(t *testing.T) {
-			problems := sarifcheck.Validate(t, filepath.Join("testdata", fx.name+".sarif"))
-			n := sarifcheck.Count(problems)
-			t.Logf("%s.sarif: %d errors, %d warnings", fx.name, n[sarifcheck.LevelError], n[sarifcheck.LevelWarning])
+			sarifs.Validate(t, filepath.Join("testdata", fx.name+".sarif"))
 		})
 	}
 }
@@ -52,6 +52,7 @@ func TestSARIFGoldenValid(t *testing.T) {
 // TestSARIFSchema validates the go-sarif model and the written log against
 // the SARIF 2.1.0 schema, with and without the options that change it.
 func TestSARIFSchema(t *testing.T) {
+	t.Parallel()
 	for _, fx := range fixtures {
 		for _, opts := range []Options{{}, {Category: "hogaudit", MaxResults: 2}} {
 			rep := buildSARIF(fx.r(), opts)
@@ -71,6 +72,7 @@ func TestSARIFSchema(t *testing.T) {
 }
 
 func TestSARIFShape(t *testing.T) {
+	t.Parallel()
 	_, out := sarifLog(t, cleanReport(), Options{})
 	var doc map[string]any
 	if err := json.Unmarshal(out, &doc); err != nil {
@@ -102,6 +104,7 @@ func TestSARIFShape(t *testing.T) {
 }
 
 func TestSARIFDriver(t *testing.T) {
+	t.Parallel()
 	log, _ := sarifLog(t, fullReport(), Options{})
 	d := log.Runs[0].Tool.Driver
 	if str(d.Name) != "hogaudit" || str(d.Version) != "1.4.0" || str(d.SemanticVersion) != "1.4.0" ||
@@ -124,6 +127,7 @@ func TestSARIFDriver(t *testing.T) {
 }
 
 func TestSARIFRules(t *testing.T) {
+	t.Parallel()
 	r := fullReport()
 	long := strings.Repeat("Very long description. ", 60)
 	r.Rules[0].Description = long
@@ -199,6 +203,7 @@ func TestSARIFRules(t *testing.T) {
 // TestSARIFUnknownRule: a finding whose rule the catalog lacks still gets a
 // rule to point to.
 func TestSARIFUnknownRule(t *testing.T) {
+	t.Parallel()
 	log, _ := sarifLog(t, unusualReport(), Options{})
 	run := log.Runs[0]
 	i := run.GetRuleIndex("PH999")
@@ -216,6 +221,7 @@ func TestSARIFUnknownRule(t *testing.T) {
 }
 
 func TestSARIFResults(t *testing.T) {
+	t.Parallel()
 	r := fullReport()
 	log, _ := sarifLog(t, r, Options{})
 	results := log.Runs[0].Results
@@ -255,6 +261,7 @@ func TestSARIFResults(t *testing.T) {
 }
 
 func TestSARIFEveryResultLocated(t *testing.T) {
+	t.Parallel()
 	for _, fx := range fixtures {
 		log, _ := sarifLog(t, fx.r(), Options{})
 		for i, res := range log.Runs[0].Results {
@@ -286,6 +293,7 @@ func TestSARIFEveryResultLocated(t *testing.T) {
 }
 
 func TestSARIFLocationFallback(t *testing.T) {
+	t.Parallel()
 	full := MatrixInfo{RepoPath: "m.yaml", TopLine: 2, GroupsLine: 30, OrganizationLine: 5}
 	tests := []struct {
 		name   string
@@ -317,6 +325,7 @@ func TestSARIFLocationFallback(t *testing.T) {
 }
 
 func TestSARIFLogicalLocations(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		subject, project, fqn, kind string
 	}{
@@ -355,6 +364,7 @@ func fingerprints(t *testing.T, r *Report) []string {
 }
 
 func TestSARIFFingerprints(t *testing.T) {
+	t.Parallel()
 	base := fingerprints(t, fullReport())
 	for _, fp := range base {
 		if len(fp) != 18 || !strings.HasSuffix(fp, ":1") {
@@ -461,6 +471,7 @@ func TestSARIFFingerprints(t *testing.T) {
 // SARIF results' primaryLocationLineHash, finding for finding, and every
 // finding, suppressed ones included, has one and an identity.
 func TestJSONIDsAreTheSARIFFingerprints(t *testing.T) {
+	t.Parallel()
 	r := fullReport()
 	var doc struct {
 		Findings []Finding `json:"findings"`
@@ -486,6 +497,7 @@ func TestJSONIDsAreTheSARIFFingerprints(t *testing.T) {
 }
 
 func TestSARIFCap(t *testing.T) {
+	t.Parallel()
 	r := fullReport()
 	log, _ := sarifLog(t, r, Options{MaxResults: 3})
 	run := log.Runs[0]
@@ -531,6 +543,7 @@ func TestSARIFCap(t *testing.T) {
 }
 
 func TestSARIFCategory(t *testing.T) {
+	t.Parallel()
 	for category, want := range map[string]string{"": "", "hogaudit": "hogaudit/", "posthog/prod/": "posthog/prod/"} {
 		log, _ := sarifLog(t, cleanReport(), Options{Category: category})
 		ad := log.Runs[0].AutomationDetails
@@ -544,6 +557,7 @@ func TestSARIFCategory(t *testing.T) {
 }
 
 func TestSARIFInvocation(t *testing.T) {
+	t.Parallel()
 	log, _ := sarifLog(t, cleanReport(), Options{})
 	inv := log.Runs[0].Invocations
 	if len(inv) != 1 || inv[0].ExecutionSuccessful == nil || !*inv[0].ExecutionSuccessful || len(inv[0].ToolExecutionNotifications) != 0 {
@@ -593,6 +607,7 @@ func TestSARIFInvocation(t *testing.T) {
 }
 
 func TestSARIFMessages(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		f    Finding
 		want string

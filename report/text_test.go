@@ -8,10 +8,12 @@ import (
 // TestTextGoldenColor pins the coloured, narrow layout (the plain one is
 // in TestGolden).
 func TestTextGoldenColor(t *testing.T) {
+	t.Parallel()
 	golden(t, "full.color-60.txt", render(t, fullReport(), FormatText, Options{Color: true, Width: 60}))
 }
 
 func TestTextColor(t *testing.T) {
+	t.Parallel()
 	for _, fx := range fixtures {
 		plain := string(render(t, fx.r(), FormatText, Options{}))
 		if strings.Contains(plain, "\x1b") {
@@ -33,6 +35,7 @@ func TestTextColor(t *testing.T) {
 }
 
 func TestTextWidth(t *testing.T) {
+	t.Parallel()
 	for _, fx := range fixtures {
 		for _, width := range []int{1, 40, 60, 80, 100, 140} {
 			out := string(render(t, fx.r(), FormatText, Options{Width: width}))
@@ -50,6 +53,7 @@ func TestTextWidth(t *testing.T) {
 }
 
 func TestTextContent(t *testing.T) {
+	t.Parallel()
 	// Compare with line breaks and indentation collapsed: wrapping is
 	// TestTextWidth's business.
 	flat := func(b []byte) string { return strings.Join(strings.Fields(string(b)), " ") }
@@ -88,6 +92,7 @@ func TestTextContent(t *testing.T) {
 }
 
 func TestCells(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		s    string
 		want int
@@ -103,6 +108,7 @@ func TestCells(t *testing.T) {
 }
 
 func TestWrap(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		s           string
 		width, frst int

@@ -222,6 +222,7 @@ var goldenExt = map[string]string{FormatText: "txt", FormatJSON: "json", FormatS
 // TestGolden compares every fixture in every format, with the default
 // options, with testdata/<fixture>.<ext>.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, fx := range fixtures {
 		for _, format := range Formats {
 			t.Run(fx.name+"/"+format, func(t *testing.T) {
@@ -232,6 +233,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestWriteUnknownFormat(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"", "yaml", "SARIF"} {
 		err := Write(&bytes.Buffer{}, cleanReport(), format, Options{})
 		if !errors.Is(err, ErrUnknownFormat) {
@@ -244,6 +246,7 @@ func TestWriteUnknownFormat(t *testing.T) {
 }
 
 func TestWriteFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, format := range Formats {
 		path := filepath.Join(dir, "report."+format)
@@ -294,6 +297,7 @@ func TestWriteFile(t *testing.T) {
 
 // TestWriteDoesNotModify checks that no format changes the report it renders.
 func TestWriteDoesNotModify(t *testing.T) {
+	t.Parallel()
 	for _, fx := range fixtures {
 		for _, format := range Formats {
 			r := fx.r()
@@ -307,6 +311,7 @@ func TestWriteDoesNotModify(t *testing.T) {
 
 // TestDeterministic renders every fixture twice in every format.
 func TestDeterministic(t *testing.T) {
+	t.Parallel()
 	for _, fx := range fixtures {
 		for _, format := range Formats {
 			a := render(t, fx.r(), format, Options{})
@@ -319,6 +324,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestOneLine(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"plain", "plain"},
 		{"a\r\nb\nc\rd\te", "a b c d e"},
@@ -336,6 +342,7 @@ func TestOneLine(t *testing.T) {
 }
 
 func TestTruncateBytes(t *testing.T) {
+	t.Parallel()
 	s := strings.Repeat("é", 600) // 1200 bytes
 	got := truncateBytes(s, 1024)
 	if len(got) > 1024 || !strings.HasSuffix(got, "…") || !utf8Valid(got) {

@@ -25,6 +25,7 @@ func explicitMembersRecord(s *snapshot.Snapshot) (snapshot.Missing, bool) {
 }
 
 func TestCollectExplicitMembersAreEvidenceUnderLegacyPermissioning(t *testing.T) {
+	t.Parallel()
 	legacy := func(features ...string) *posthogsim.Org {
 		o := posthogsim.Acme(refNow)
 		o.Features = features
@@ -87,6 +88,7 @@ func mustCollect(t *testing.T, sim *posthogsim.Server, opts ...posthog.Option) *
 }
 
 func TestCollectDecodesMostSpecificResolution(t *testing.T) {
+	t.Parallel()
 	o := posthogsim.Acme(refNow)
 	yes := true
 	o.UsesMostSpecificAccessResolution = &yes

@@ -88,6 +88,7 @@ func missingOf(s *snapshot.Snapshot, section string) []snapshot.Missing {
 }
 
 func TestCollectReadsTheOrganizationWideLog(t *testing.T) {
+	t.Parallel()
 	// The projects receive no org-level rows: only the org endpoint has them.
 	s, sim := collectOrg(t, flagsOff(posthogsim.Acme(refNow)), posthogsim.AcmeScannerToken, posthogsim.WithPageSize(3))
 	if !s.Complete() {
@@ -122,6 +123,7 @@ func TestCollectReadsTheOrganizationWideLog(t *testing.T) {
 }
 
 func TestCollectFallsBackToProjectLogs(t *testing.T) {
+	t.Parallel()
 	t.Run("a member's key, projects that receive org-level rows", func(t *testing.T) {
 		s, _ := collectOrg(t, withDanKey(posthogsim.Acme(refNow)), danToken)
 		if got := missingOf(s, snapshot.SectionOrganizationActivityLog); len(got) != 0 {
@@ -206,6 +208,7 @@ func TestCollectFallsBackToProjectLogs(t *testing.T) {
 }
 
 func TestCollectNamesThePlanFeature(t *testing.T) {
+	t.Parallel()
 	s, _ := collectOrg(t, withoutFeature(posthogsim.Acme(refNow), "audit_logs"), posthogsim.AcmeScannerToken)
 	detail := "Audit logs requires a paid PostHog plan. Please upgrade to access this feature."
 	want := []snapshot.Missing{{
@@ -225,6 +228,7 @@ func TestCollectNamesThePlanFeature(t *testing.T) {
 }
 
 func TestCollectServerErrorIsNotAScope(t *testing.T) {
+	t.Parallel()
 	fault := posthogsim.Fault{Path: "/advanced_activity_logs/", Kind: posthogsim.Fault500, Times: 100}
 	t.Run("no project stands in", func(t *testing.T) {
 		sim := posthogsim.New(flagsOff(posthogsim.Acme(refNow)))
@@ -259,6 +263,7 @@ func TestCollectServerErrorIsNotAScope(t *testing.T) {
 }
 
 func TestLoadWithoutOrganizationActivityIsRefused(t *testing.T) {
+	t.Parallel()
 	// A snapshot that does not say where organization-level rows came from
 	// (the field removed, or written before it existed) and has no record
 	// of why is refused: they are never taken as none.
@@ -310,6 +315,7 @@ func stripTeamID(next http.Handler) http.Handler {
 }
 
 func TestCollectRefusesAnOrganizationLogWithoutTeamIDs(t *testing.T) {
+	t.Parallel()
 	sim := posthogsim.New(posthogsim.Acme(refNow))
 	srv := httptest.NewServer(stripTeamID(sim))
 	t.Cleanup(srv.Close)

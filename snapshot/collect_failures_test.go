@@ -56,6 +56,7 @@ func onlyRecord(t *testing.T, s *snapshot.Snapshot, section string) snapshot.Mis
 }
 
 func TestCollectDeadlineKeepsWhatArrived(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		sim := faulty(posthogsim.Fault{Path: "/12346/access_controls/", Kind: posthogsim.FaultStallHeaders})
 		hc, base, closeFn := sim.InMemory()
@@ -101,6 +102,7 @@ func TestCollectDeadlineKeepsWhatArrived(t *testing.T) {
 }
 
 func TestCollectPastTheDeadlineRecordsEverySection(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ctx, stop := context.WithDeadline(ctx, time.Now().Add(-time.Second))
@@ -142,6 +144,7 @@ func TestCollectPastTheDeadlineRecordsEverySection(t *testing.T) {
 }
 
 func TestCollectThrottleAskingForADay(t *testing.T) {
+	t.Parallel()
 	s, err := collectFrom(t, faulty(posthogsim.Fault{Path: "/members/", Kind: posthogsim.Fault429, Seconds: 86400, Times: 1000}), snapshot.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -154,6 +157,7 @@ func TestCollectThrottleAskingForADay(t *testing.T) {
 }
 
 func TestCollectServerErrorStorm(t *testing.T) {
+	t.Parallel()
 	s, err := collectFrom(t, faulty(posthogsim.Fault{Path: "/roles/", Kind: posthogsim.Fault500, RetryAfter: "0", Times: 1000}),
 		snapshot.Options{}, posthog.WithRetry(3, 0))
 	if err != nil {
@@ -167,6 +171,7 @@ func TestCollectServerErrorStorm(t *testing.T) {
 }
 
 func TestCollectHTMLIsNeverNotApplicable(t *testing.T) {
+	t.Parallel()
 	idp := "/identity_provider_configs/"
 	s, err := collectFrom(t, faulty(posthogsim.Fault{Path: idp, Kind: posthogsim.FaultHTML, Status: 404}), snapshot.Options{})
 	if err != nil {
@@ -187,6 +192,7 @@ func TestCollectHTMLIsNeverNotApplicable(t *testing.T) {
 }
 
 func TestCollectUnreadProjectListBlamesOnlyANamedScope(t *testing.T) {
+	t.Parallel()
 	perProject := []string{snapshot.SectionAccessControls, snapshot.SectionResourceAccessControls, snapshot.SectionUsersWithAccess}
 	t.Run("server error", func(t *testing.T) {
 		s, err := collectFrom(t, faulty(posthogsim.Fault{Path: "/projects/", Kind: posthogsim.Fault500, Times: 1000}),
@@ -217,6 +223,7 @@ func TestCollectUnreadProjectListBlamesOnlyANamedScope(t *testing.T) {
 }
 
 func TestCollectStalledEveryAttempt(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		sim := faulty(posthogsim.Fault{Path: "/invites/", Kind: posthogsim.FaultStallBody, Times: 1000})
 		hc, base, closeFn := sim.InMemory()
@@ -237,6 +244,7 @@ func TestCollectStalledEveryAttempt(t *testing.T) {
 }
 
 func TestCollectHostThatIsNotPostHog(t *testing.T) {
+	t.Parallel()
 	html404 := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusNotFound)
@@ -286,6 +294,7 @@ func TestCollectHostThatIsNotPostHog(t *testing.T) {
 }
 
 func TestCollectRedirectOfMeToAnotherHost(t *testing.T) {
+	t.Parallel()
 	var hits atomic.Int64
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
@@ -302,6 +311,7 @@ func TestCollectRedirectOfMeToAnotherHost(t *testing.T) {
 }
 
 func TestCollectWrongOrganization(t *testing.T) {
+	t.Parallel()
 	other := "0190a1b2-ffff-7000-8000-000000000000"
 	unscoped := posthogsim.Acme(refNow)
 	for i := range unscoped.Keys {
@@ -348,6 +358,7 @@ func TestCollectWrongOrganization(t *testing.T) {
 }
 
 func TestCollectProjectScopedKeyStops(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(posthogsim.New(posthogsim.Acme(refNow)))
 	defer srv.Close()
 	c, _ := posthog.New(srv.URL, posthogsim.AcmeLegacyKeyToken)
@@ -360,6 +371,7 @@ func TestCollectProjectScopedKeyStops(t *testing.T) {
 }
 
 func TestCollectUnidentifiedOrganizationNamesTheCauses(t *testing.T) {
+	t.Parallel()
 	sim := faulty(
 		posthogsim.Fault{Path: "/api/organizations/@current/", Kind: posthogsim.Fault500, Times: 100},
 		posthogsim.Fault{Path: "/api/users/@me/", Kind: posthogsim.Fault500, Times: 100},

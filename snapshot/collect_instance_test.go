@@ -13,6 +13,7 @@ import (
 )
 
 func TestCollectReadsThePreflight(t *testing.T) {
+	t.Parallel()
 	f := startAcme(t)
 	s := f.collect(t, refNow)
 	if s.Instance == nil || !s.Instance.Cloud || !s.Instance.AvailableSocialAuthProviders["google-oauth2"] {
@@ -24,6 +25,7 @@ func TestCollectReadsThePreflight(t *testing.T) {
 // instance is unknown, recorded as missing evidence (never as an instance
 // without providers).
 func TestCollectRecordsAFailedPreflight(t *testing.T) {
+	t.Parallel()
 	f := startAcme(t)
 	f.sim.Inject(posthogsim.Fault{Path: "/_preflight/", Times: 1, Kind: posthogsim.Fault500})
 	c, err := posthog.New(f.srv.URL, posthogsim.AcmeScannerToken, posthog.WithRetry(1, time.Millisecond))
@@ -55,6 +57,7 @@ func TestCollectRecordsAFailedPreflight(t *testing.T) {
 // section and without a record of why (hand-edited, or written before it
 // existed) is refused, never read as an instance without providers.
 func TestLoadRefusesAnAbsentInstance(t *testing.T) {
+	t.Parallel()
 	f := startAcme(t)
 	s := f.collect(t, refNow)
 	s.Instance = nil

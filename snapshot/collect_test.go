@@ -83,6 +83,7 @@ func marshal(t testing.TB, s *snapshot.Snapshot) []byte {
 }
 
 func TestCollectIsDeterministic(t *testing.T) {
+	t.Parallel()
 	// Two organizations in the same state: a collection changes the state
 	// it reads, since PostHog refreshes the keys' last_used_at as it
 	// authenticates them.
@@ -107,6 +108,7 @@ func TestCollectIsDeterministic(t *testing.T) {
 }
 
 func TestCollectAcmeIsComplete(t *testing.T) {
+	t.Parallel()
 	f := startAcme(t, posthogsim.WithPageSize(3))
 	s := f.collect(t, refNow)
 	if !s.Complete() {
@@ -157,6 +159,7 @@ func TestCollectAcmeIsComplete(t *testing.T) {
 }
 
 func TestCollectMatchesSchema(t *testing.T) {
+	t.Parallel()
 	schema, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(snapshot.Schema))
 	if err != nil {
 		t.Fatalf("the shipped schema does not compile: %v", err)
@@ -175,6 +178,7 @@ func TestCollectMatchesSchema(t *testing.T) {
 }
 
 func TestCollectRedactsEverySecret(t *testing.T) {
+	t.Parallel()
 	for _, dep := range []posthogsim.Deployment{posthogsim.Newest, posthogsim.Deployment2025} {
 		f := startAcme(t, posthogsim.WithDeployment(dep))
 		b := marshal(t, f.collect(t, refNow))
@@ -191,6 +195,7 @@ func TestCollectRedactsEverySecret(t *testing.T) {
 }
 
 func TestCollectRecordsMissingScope(t *testing.T) {
+	t.Parallel()
 	f := startAcme(t)
 	f.sim.DenyScope(posthogsim.AcmeScannerToken, "activity_log:read")
 	s := f.collect(t, refNow)
@@ -230,6 +235,7 @@ func TestCollectRecordsMissingScope(t *testing.T) {
 }
 
 func TestCollectOlderDeploymentIsComplete(t *testing.T) {
+	t.Parallel()
 	f := startAcme(t, posthogsim.WithDeployment(posthogsim.Deployment2025))
 	s := f.collect(t, refNow)
 	if !s.Complete() {
@@ -255,6 +261,7 @@ func TestCollectOlderDeploymentIsComplete(t *testing.T) {
 }
 
 func TestCollectStopsOnInvalidKey(t *testing.T) {
+	t.Parallel()
 	f := startAcme(t)
 	_, err := snapshot.Collect(context.Background(), f.client(t, "phx_notAKeyTheSimulatorKnows0000000000000000"), snapshot.Options{})
 	var fe *snapshot.FatalError
@@ -264,6 +271,7 @@ func TestCollectStopsOnInvalidKey(t *testing.T) {
 }
 
 func TestCollectInvalidAuditKeyIsRecorded(t *testing.T) {
+	t.Parallel()
 	f := startAcme(t)
 	bad := f.client(t, "phx_revokedServiceAccountKey0000000000000000")
 	s, err := snapshot.Collect(context.Background(), f.client(t, posthogsim.AcmeScannerToken), snapshot.Options{
@@ -279,6 +287,7 @@ func TestCollectInvalidAuditKeyIsRecorded(t *testing.T) {
 }
 
 func TestCollectRespectsConcurrency(t *testing.T) {
+	t.Parallel()
 	f := startAcme(t, posthogsim.WithLatency(5*time.Millisecond), posthogsim.WithPageSize(2))
 	for _, n := range []int{1, 3} {
 		f.sim.ResetStats()
@@ -294,6 +303,7 @@ func TestCollectRespectsConcurrency(t *testing.T) {
 }
 
 func TestWriteLoadRoundTrip(t *testing.T) {
+	t.Parallel()
 	f := startAcme(t)
 	s := f.collect(t, refNow)
 	path := filepath.Join(t.TempDir(), "snap.json")
@@ -321,6 +331,7 @@ func TestWriteLoadRoundTrip(t *testing.T) {
 }
 
 func TestLoadRejectsBadFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cases := []struct {
 		name, content, want string
@@ -350,6 +361,7 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 }
 
 func TestLoadRefusesAbsentSections(t *testing.T) {
+	t.Parallel()
 	// A null section or project part without a record of why is refused,
 	// naming it: it can never pass for an empty one (issue 8).
 	f := startAcme(t)

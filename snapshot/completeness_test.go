@@ -41,6 +41,7 @@ func decodeEdited(t *testing.T, s *snapshot.Snapshot, edit func(*snapshot.Snapsh
 func pid(id int64) *int64 { return &id }
 
 func TestVerifyRules(t *testing.T) {
+	t.Parallel()
 	newest := startAcme(t).collect(t, refNow)
 	older := startAcme(t, posthogsim.WithDeployment(posthogsim.Deployment2025)).collect(t, refNow)
 	if !newest.Complete() || !older.Complete() {
@@ -182,6 +183,7 @@ func TestVerifyRules(t *testing.T) {
 // holds data is not a record without a hole: the data is kept, and the
 // snapshot is incomplete.
 func TestAnApplicableRecordOnDataMarksItPartial(t *testing.T) {
+	t.Parallel()
 	s := startAcme(t).collect(t, refNow)
 	s.Missing = append(s.Missing, snapshot.Missing{Section: snapshot.SectionRoles, Endpoint: "/api/organizations/x/roles/r1/role_memberships/", Status: 500, Reason: "server error 500 after retries"})
 	got, err := snapshot.Decode(marshal(t, s))
@@ -245,6 +247,7 @@ func recordOf(s *snapshot.Snapshot, section string, project int64) (snapshot.Mis
 // left out of a project's users_with_access, a project detail without
 // created_at) are recorded as partial evidence, never taken as the whole.
 func TestCollectRecordsContradictions(t *testing.T) {
+	t.Parallel()
 	sim := posthogsim.New(posthogsim.Acme(refNow))
 	s := collectVia(t, rewrite(sim, "/12345/users_with_access/", func(b map[string]any) {
 		b["users"], b["total_count"] = []any{}, 0
@@ -268,6 +271,7 @@ func TestCollectRecordsContradictions(t *testing.T) {
 // TestCollectRecordsWhichLogsWereRead: the activity log says where it came
 // from, so that a project's missing log cannot be edited away.
 func TestCollectRecordsWhichLogsWereRead(t *testing.T) {
+	t.Parallel()
 	s := startAcme(t).collect(t, refNow)
 	if src := s.ActivityLogSource; src == nil || src.Source != snapshot.ActivitySourceOrganization {
 		t.Errorf("newest: %+v", src)

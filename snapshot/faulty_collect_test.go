@@ -38,6 +38,7 @@ type faultyCollection struct {
 // 5,000 members and 300 projects five times (-large-org) and logs the
 // figures.
 func TestCollectUnderRandomFaults(t *testing.T) {
+	t.Parallel()
 	cfg := faultyCollection{members: 300, projects: 20, runs: 2, concurrency: 8, rate: 60}
 	if *largeOrg {
 		cfg.members, cfg.projects, cfg.runs, cfg.rate = 5000, 300, 5, 400
@@ -154,6 +155,7 @@ func maxInWindow(times []time.Time, per time.Duration) int {
 }
 
 func TestMaxInWindow(t *testing.T) {
+	t.Parallel()
 	at := func(secs ...float64) []time.Time {
 		var out []time.Time
 		for _, s := range secs {

@@ -55,6 +55,7 @@ func FuzzDecode(f *testing.F) {
 // -write-fuzz-seeds, from snapshots of the simulated Acme: complete on the
 // newest and the 2025 deployment, and with a section missing.
 func TestWriteFuzzSeeds(t *testing.T) {
+	t.Parallel()
 	if !*writeFuzzSeeds {
 		t.Skip("run with -write-fuzz-seeds to rewrite testdata/fuzz/FuzzDecode")
 	}

@@ -31,6 +31,7 @@ func collection(start time.Time, lastUsed *time.Time, use *snapshot.KeyUse) *sna
 func at(t time.Time) *time.Time { return &t }
 
 func TestKeyUses(t *testing.T) {
+	t.Parallel()
 	t1 := refNow.AddDate(0, 0, -20) // the previous collection
 	t2 := refNow                    // this one
 	realUse := t1.AddDate(0, 0, -15)
@@ -98,6 +99,7 @@ func TestKeyUses(t *testing.T) {
 }
 
 func TestKeyUsesIgnoresKeysThePreviousDidNotIntrospect(t *testing.T) {
+	t.Parallel()
 	t1 := refNow.AddDate(0, 0, -20)
 	inPrev := t1.Add(time.Second)
 	cur := collection(refNow, at(inPrev), nil)
@@ -116,6 +118,7 @@ func TestKeyUsesIgnoresKeysThePreviousDidNotIntrospect(t *testing.T) {
 }
 
 func TestWithKeyUsesRecordsAndLeavesTheOriginal(t *testing.T) {
+	t.Parallel()
 	t1 := refNow.AddDate(0, 0, -20)
 	cur := collection(refNow, at(t1.Add(time.Second)), nil)
 	prev := collection(t1, at(t1.AddDate(0, 0, -15)), nil)
@@ -134,6 +137,7 @@ func TestWithKeyUsesRecordsAndLeavesTheOriginal(t *testing.T) {
 }
 
 func TestCheckPrevious(t *testing.T) {
+	t.Parallel()
 	cur := collection(refNow, nil, nil)
 	if err := snapshot.CheckPrevious(cur, collection(refNow.Add(-time.Hour), nil, nil)); err != nil {
 		t.Errorf("an older snapshot of the same org: %v", err)
@@ -151,6 +155,7 @@ func TestCheckPrevious(t *testing.T) {
 }
 
 func TestRecordedKeyUsesMatchTheSchema(t *testing.T) {
+	t.Parallel()
 	schema, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(snapshot.Schema))
 	if err != nil {
 		t.Fatal(err)

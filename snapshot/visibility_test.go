@@ -94,6 +94,7 @@ func hideMembers(o *posthogsim.Org) {
 }
 
 func TestCollectMemberKeyRecordsHiddenProjects(t *testing.T) {
+	t.Parallel()
 	f := startAcmeWith(t, nil, nil)
 	s := f.collectWith(t, memberScannerToken)
 	if s.Complete() {
@@ -131,6 +132,7 @@ func TestCollectMemberKeyRecordsHiddenProjects(t *testing.T) {
 }
 
 func TestCollectMemberKeyWithHiddenMembers(t *testing.T) {
+	t.Parallel()
 	f := startAcmeWith(t, hideMembers, nil)
 	s := f.collectWith(t, memberScannerToken)
 	recs, secs := causes(s)
@@ -152,6 +154,7 @@ func TestCollectMemberKeyWithHiddenMembers(t *testing.T) {
 }
 
 func TestCollectUnknownLevelIsNotAdmin(t *testing.T) {
+	t.Parallel()
 	f := startAcmeWith(t, nil, func(org map[string]any) { org["membership_level"] = nil })
 	s := f.collectWith(t, posthogsim.AcmeScannerToken)
 	recs, _ := causes(s)
@@ -176,6 +179,7 @@ func TestCollectUnknownLevelIsNotAdmin(t *testing.T) {
 }
 
 func TestCollectUnreadableOrganizationConfirmsNothing(t *testing.T) {
+	t.Parallel()
 	f := startAcmeWith(t, nil, nil)
 	f.sim.DenyScope(posthogsim.AcmeScannerToken, "organization:read")
 	s := f.collectWith(t, posthogsim.AcmeScannerToken)
@@ -195,6 +199,7 @@ func TestCollectUnreadableOrganizationConfirmsNothing(t *testing.T) {
 }
 
 func TestCollectPartialSnapshotMatchesSchema(t *testing.T) {
+	t.Parallel()
 	schema, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(snapshot.Schema))
 	if err != nil {
 		t.Fatal(err)
@@ -216,6 +221,7 @@ func TestCollectPartialSnapshotMatchesSchema(t *testing.T) {
 }
 
 func TestLoadRestoresWhatAnOlderWriterLeftOut(t *testing.T) {
+	t.Parallel()
 	f := startAcmeWith(t, hideMembers, nil)
 	s := f.collectWith(t, memberScannerToken)
 	want := append([]snapshot.Missing{}, s.Missing...)

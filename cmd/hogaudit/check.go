@@ -39,17 +39,17 @@ type outputFlags struct {
 const defaultMatrix = "access-matrix.yaml"
 
 // loadMatrix reads the matrix and reports its errors as file:line:col lines.
-func (f *policyFlags) loadMatrix() (*matrix.Matrix, error) {
+func (f *policyFlags) loadMatrix(e *env) (*matrix.Matrix, error) {
 	path := f.Matrix
 	if path == "" {
-		if _, err := os.Stat(defaultMatrix); err != nil {
+		if _, err := os.Stat(e.path(defaultMatrix)); err != nil {
 			return nil, fail(errors.New("no access matrix: --matrix is not set and there is no access-matrix.yaml here"),
 				"pass --matrix FILE (or set HOGAUDIT_MATRIX)",
 				"'hogaudit demo' shows an example matrix at work; the format is in docs/matrix.md of hogaudit's repository")
 		}
 		path = defaultMatrix
 	}
-	m, err := matrix.Load(path)
+	m, err := readMatrix(e, path)
 	if err != nil {
 		var errs matrix.Errors
 		if errors.As(err, &errs) {
@@ -60,11 +60,25 @@ func (f *policyFlags) loadMatrix() (*matrix.Matrix, error) {
 	return m, nil
 }
 
-// engine builds the policy engine.
-func (f *policyFlags) engine(ctx context.Context) (*policies.Engine, error) {
-	eng, err := policies.New(ctx, policies.Options{PolicyDirs: f.PolicyDir, Disable: f.Disable})
+// readMatrix is matrix.Load of path in e's working directory, the matrix
+// and its errors naming path as given.
+func readMatrix(e *env, path string) (*matrix.Matrix, error) {
+	data, err := os.ReadFile(e.path(path))
 	if err != nil {
-		return nil, fail(err)
+		return nil, fmt.Errorf("read matrix: %w", e.asGiven(err, path))
+	}
+	return matrix.Parse(path, data)
+}
+
+// engine builds the policy engine.
+func (f *policyFlags) engine(ctx context.Context, e *env) (*policies.Engine, error) {
+	build := e.newEngine
+	if build == nil {
+		build = policies.New
+	}
+	eng, err := build(ctx, policies.Options{PolicyDirs: e.paths(f.PolicyDir), Disable: f.Disable})
+	if err != nil {
+		return nil, fail(e.asGiven(err, f.PolicyDir...))
 	}
 	return eng, nil
 }
@@ -72,12 +86,12 @@ func (f *policyFlags) engine(ctx context.Context) (*policies.Engine, error) {
 // prepare does everything a check can get wrong offline — the matrix, the
 // rules; the output paths are planOutputs' — so that it fails before any
 // request or file read.
-func prepare(ctx context.Context, p *policyFlags) (*matrix.Matrix, *policies.Engine, error) {
-	m, err := p.loadMatrix()
+func prepare(ctx context.Context, e *env, p *policyFlags) (*matrix.Matrix, *policies.Engine, error) {
+	m, err := p.loadMatrix(e)
 	if err != nil {
 		return nil, nil, err
 	}
-	eng, err := p.engine(ctx)
+	eng, err := p.engine(ctx, e)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -90,11 +104,11 @@ type previousFlag struct {
 }
 
 // load reads the --previous snapshot; nil when the flag is not given.
-func (f *previousFlag) load() (*snapshot.Snapshot, error) {
+func (f *previousFlag) load(e *env) (*snapshot.Snapshot, error) {
 	if f.Previous == "" {
 		return nil, nil
 	}
-	prev, err := snapshot.Load(f.Previous)
+	prev, err := loadSnapshot(e, f.Previous)
 	if err != nil {
 		return nil, fail(fmt.Errorf("--previous: %w", err), "pass the snapshot an earlier run kept with --snapshot-out (or wrote with 'hogaudit snapshot -o FILE')")
 	}
@@ -118,6 +132,13 @@ func (f *previousFlag) fits(cur, prev *snapshot.Snapshot) error {
 // staleAfter is how old a checked snapshot may be before hogaudit warns that
 // its verdict is the one of its collection day.
 const staleAfter = 7 * 24 * time.Hour
+
+// loadSnapshot is snapshot.Load of path in e's working directory, its
+// errors naming path as given.
+func loadSnapshot(e *env, path string) (*snapshot.Snapshot, error) {
+	s, err := snapshot.Load(e.path(path))
+	return s, e.asGiven(err, path)
+}
 
 // warnIfStale warns when snap was collected more than staleAfter ago by the
 // real clock: the check judges the organization as it was then.
@@ -148,11 +169,11 @@ func (c *checkCmd) Run(ctx context.Context, g *globals, e *env) error {
 }
 
 func (c *checkCmd) check(ctx context.Context, g *globals, e *env, plan *outputPlan) error {
-	m, eng, err := prepare(ctx, &c.policyFlags)
+	m, eng, err := prepare(ctx, e, &c.policyFlags)
 	if err != nil {
 		return err
 	}
-	snap, err := snapshot.Load(c.Snapshot)
+	snap, err := loadSnapshot(e, c.Snapshot)
 	if err != nil {
 		hint := "produce one with 'hogaudit snapshot -o FILE'"
 		switch {
@@ -166,7 +187,7 @@ func (c *checkCmd) check(ctx context.Context, g *globals, e *env, plan *outputPl
 	// A snapshot written by another tool or edited by hand may hold
 	// something shaped like a secret: no report shows it.
 	e.secrets.Scrub(snap)
-	prev, err := c.load()
+	prev, err := c.load(e)
 	if err != nil {
 		return err
 	}
@@ -287,7 +308,7 @@ func bindingHints(g *globals, e *env, m *matrix.Matrix, snap *snapshot.Snapshot)
 // the working directory, else (a file elsewhere) its base name. SARIF
 // locations must be relative references.
 func repoPath(e *env, path string) string {
-	abs, err := filepath.Abs(path)
+	abs, err := filepath.Abs(e.path(path))
 	if err != nil {
 		return filepath.ToSlash(filepath.Base(path))
 	}
@@ -314,7 +335,7 @@ func repoPath(e *env, path string) string {
 			break
 		}
 	}
-	if wd, err := os.Getwd(); err == nil {
+	if wd, err := e.workDir(); err == nil {
 		if rel, ok := within(wd); ok {
 			return rel
 		}
@@ -340,11 +361,11 @@ func (c *scanCmd) Run(ctx context.Context, g *globals, e *env) error {
 }
 
 func (c *scanCmd) scan(ctx context.Context, g *globals, e *env, plan *outputPlan) error {
-	m, eng, err := prepare(ctx, &c.policyFlags)
+	m, eng, err := prepare(ctx, e, &c.policyFlags)
 	if err != nil {
 		return err
 	}
-	prev, err := c.load()
+	prev, err := c.load(e)
 	if err != nil {
 		return err
 	}

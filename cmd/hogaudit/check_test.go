@@ -54,6 +54,7 @@ func demoSnapshot(t *testing.T, h *harness) string {
 }
 
 func TestCheckDemoSnapshotFindsExactlyTheDeliberateViolations(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	snap := demoSnapshot(t, h)
 	res := h.run("check", "--snapshot", snap, "--matrix", h.path("access-matrix.yaml"), "--format", "json")
@@ -81,6 +82,7 @@ func TestCheckDemoSnapshotFindsExactlyTheDeliberateViolations(t *testing.T) {
 }
 
 func TestCheckWithoutASectionIsIncomplete(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	path := demoSnapshot(t, h)
 	s, err := snapshot.Load(path)
@@ -148,6 +150,7 @@ func TestCheckWithoutASectionIsIncomplete(t *testing.T) {
 }
 
 func TestMatrixErrorsPointAtTheirLine(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	bad := strings.Replace(string(examples.Matrix), "  max_owners: 2\n", "  max_owners: 2\n  max_ownerz: 3\n", 1)
 	bad = strings.Replace(bad, "      role: admin\n      can_create_flags: true\n      can_delete_flags: true\n", "      role: superuser\n      can_create_flags: true\n      can_delete_flags: true\n", 1)

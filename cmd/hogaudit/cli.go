@@ -13,6 +13,7 @@ import (
 
 	"github.com/hogaudit/hogaudit/internal/redact"
 	"github.com/hogaudit/hogaudit/internal/version"
+	"github.com/hogaudit/hogaudit/policies"
 )
 
 // cli is the whole command-line grammar. Each command is a struct of flags
@@ -46,14 +47,22 @@ API failure, or missing evidence), 130 interrupted (SIGINT or SIGTERM).
 Try it without an account:   hogaudit demo`
 
 // env is what a run may touch of its process: arguments aside, the
-// environment, the standard streams, the clock, and whether the streams are
-// terminals. Tests substitute it.
+// environment, the working directory, the standard streams, the clock, and
+// whether the streams are terminals. Tests substitute it, so that runs can
+// go on side by side in one process.
 type env struct {
-	stdout, stderr    io.Writer
-	getenv            func(string) string
+	stdout, stderr io.Writer
+	// lookupEnv is the run's environment and its only one: hogaudit's own
+	// variables and the flags' env:"…" ones (envseam.go) are read from it.
+	lookupEnv         func(string) (string, bool)
 	stdoutTTY, errTTY bool
 	now               func() time.Time
-	workDir           func() (string, error)
+	// wd is the directory relative paths resolve against; "" is the
+	// process's working directory, paths then used as given (env.path).
+	wd string
+	// newEngine builds the policy engine of a check; nil is policies.New.
+	// Tests share engines through it.
+	newEngine func(context.Context, policies.Options) (*policies.Engine, error)
 	// secrets are the run's key values: stdout and stderr mask them (run
 	// wraps both), and so does everything written to a file; so is anything
 	// shaped like a PostHog secret.
@@ -64,7 +73,7 @@ func newEnv() *env {
 	return &env{
 		stdout:    os.Stdout,
 		stderr:    os.Stderr,
-		getenv:    os.Getenv,
+		lookupEnv: os.LookupEnv,
 		stdoutTTY: isTerminal(os.Stdout),
 		errTTY:    isTerminal(os.Stderr),
 		now:       time.Now,
@@ -117,11 +126,13 @@ func run(ctx context.Context, args []string, e *env) int {
 		connVars(),
 		kong.Bind(e),
 		kong.BindTo(ctx, (*context.Context)(nil)),
+		envFlags(e),
 	)
 	if err != nil {
 		printErr(e, err)
 		return 2
 	}
+	hideProcessEnv(parser)
 	kctx, perr := parser.Parse(args)
 	if exited {
 		return exitWith

@@ -7,12 +7,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hogaudit/hogaudit/examples"
-	"github.com/hogaudit/hogaudit/internal/sarifcheck"
 	"github.com/hogaudit/hogaudit/snapshot"
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
 )
@@ -47,6 +45,7 @@ func readFile(t *testing.T, path string) string {
 }
 
 func TestSnapshotCommandWritesCompleteSnapshot(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	res := h.run("snapshot", "-v", "-o", "snap.json", "--audit-key-env", "ACME_BI_KEY", "--audit-key-env", "ACME_LEGACY_KEY")
 	if res.code != 0 {
@@ -71,6 +70,7 @@ func TestSnapshotCommandWritesCompleteSnapshot(t *testing.T) {
 }
 
 func TestNoSecretReachesAnyOutput(t *testing.T) {
+	t.Parallel()
 	for _, dep := range []posthogsim.Deployment{posthogsim.Newest, posthogsim.Deployment2025} {
 		h := newHarness(t, nil, posthogsim.WithDeployment(dep))
 		// A throttled and a failing request put retry messages on stderr too.
@@ -109,6 +109,7 @@ func writeTemp(t *testing.T, dir, name, content string) string {
 }
 
 func TestSnapshotWithoutActivityLogScope(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.sim.DenyScope(posthogsim.AcmeScannerToken, "activity_log:read")
 	res := h.run("snapshot", "-o", "snap.json")
@@ -142,6 +143,7 @@ func TestSnapshotWithoutActivityLogScope(t *testing.T) {
 }
 
 func TestSnapshotFailsWithoutWritingOnBadKey(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.vars["POSTHOG_PERSONAL_API_KEY"] = "phx_thisKeyDoesNotExist000000000000000000000"
 	res := h.run("snapshot", "-o", "snap.json")
@@ -162,6 +164,7 @@ func TestSnapshotFailsWithoutWritingOnBadKey(t *testing.T) {
 }
 
 func TestSnapshotFailsWithoutWritingWhenUnreachable(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.vars["POSTHOG_HOST"] = "http://127.0.0.1:1"
 	res := h.run("snapshot", "-o", "snap.json")
@@ -174,6 +177,7 @@ func TestSnapshotFailsWithoutWritingWhenUnreachable(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	cases := []struct {
 		name string
@@ -194,17 +198,8 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			saved := map[string]string{}
-			for k, v := range c.vars {
-				saved[k] = h.vars[k]
-				h.vars[k] = v
-			}
-			defer func() {
-				for k, v := range saved {
-					h.vars[k] = v
-				}
-			}()
-			res := h.run(c.args...)
+			t.Parallel()
+			res := h.runEnv(c.vars, c.args...)
 			if res.code != 2 {
 				t.Errorf("exit %d, want 2", res.code)
 			}
@@ -241,6 +236,7 @@ func checkVoice(t *testing.T, stderr string) {
 }
 
 func TestHelpTeaches(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	res := h.run("--help")
 	if res.code != 0 {
@@ -260,6 +256,7 @@ func TestHelpTeaches(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	res := h.run("version")
 	if res.code != 0 || !strings.HasPrefix(res.stdout, "hogaudit ") || !strings.Contains(res.stdout, "opa ") {
@@ -268,6 +265,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestScanExitCodes(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	cases := []struct {
 		failOn string
@@ -303,6 +301,7 @@ func TestScanExitCodes(t *testing.T) {
 }
 
 func TestDemoRunsAndItsSARIFValidates(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	res := h.run("demo", "--sarif", "demo.sarif", "--json", "demo.json", "--markdown", "demo.md", "--snapshot-out", "demo-snapshot.json")
 	if res.code != 0 {
@@ -313,7 +312,7 @@ func TestDemoRunsAndItsSARIFValidates(t *testing.T) {
 			t.Errorf("the demo table lacks %q:\n%s", w, res.stdout)
 		}
 	}
-	sarifcheck.Validate(t, h.path("demo.sarif"))
+	sarifs.Validate(t, h.path("demo.sarif"))
 	sarif := readFile(t, h.path("demo.sarif"))
 	if !strings.Contains(sarif, `"uri": "`+examples.MatrixPath+`"`) {
 		t.Errorf("demo SARIF locations should point at %s", examples.MatrixPath)
@@ -330,6 +329,7 @@ func TestDemoRunsAndItsSARIFValidates(t *testing.T) {
 }
 
 func TestRepoPath(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	repo := filepath.Join(root, "repo")
 	if err := os.MkdirAll(filepath.Join(repo, ".git"), 0o755); err != nil {
@@ -340,11 +340,6 @@ func TestRepoPath(t *testing.T) {
 	}
 	inRepo := filepath.Join(repo, "compliance", "access-matrix.yaml")
 	outside := filepath.Join(root, "elsewhere", "m.yaml")
-	wd, _ := os.Getwd()
-	defer os.Chdir(wd)
-	if err := os.Chdir(root); err != nil {
-		t.Fatal(err)
-	}
 	cases := []struct {
 		name, workspace, path, want string
 	}{
@@ -356,26 +351,31 @@ func TestRepoPath(t *testing.T) {
 		{"outside everything", "", "/nonexistent-dir/m.yaml", "m.yaml"},
 	}
 	for _, c := range cases {
-		e := &env{getenv: func(k string) string {
-			if k == "GITHUB_WORKSPACE" {
-				return c.workspace
-			}
-			return ""
-		}}
+		e := &env{wd: root, lookupEnv: lookupIn(map[string]string{"GITHUB_WORKSPACE": c.workspace})}
 		if got := repoPath(e, c.path); got != c.want {
 			t.Errorf("%s: repoPath(%s) = %q, want %q", c.name, c.path, got, c.want)
 		}
 	}
+	// Without a working directory of its own, a run's is the process's:
+	// the binary's case.
+	cwd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	none := lookupIn()
+	rel := filepath.Join("testdata", "m.yaml")
+	if got, want := repoPath(&env{lookupEnv: none}, rel), repoPath(&env{wd: cwd, lookupEnv: none}, rel); got != want || !strings.HasSuffix(got, "testdata/m.yaml") {
+		t.Errorf("repoPath(%s) in the process's directory = %q, want %q", rel, got, want)
+	}
 }
 
 func TestProgressOnATerminal(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
-	for k, v := range h.vars {
-		t.Setenv(k, v)
-	}
 	run1 := func(errTTY bool, args ...string) string {
 		var out, errb strings.Builder
-		e := &env{stdout: &out, stderr: &errb, getenv: os.Getenv, errTTY: errTTY, now: func() time.Time { return refNow }}
+		e := h.env(&out, &errb, nil)
+		e.errTTY = errTTY
 		if code := run(context.Background(), args, e); code != 0 {
 			t.Fatalf("exit %d:\n%s", code, errb.String())
 		}
@@ -399,13 +399,12 @@ func TestProgressOnATerminal(t *testing.T) {
 }
 
 func TestTextColourOnlyOnATerminal(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
-	for k, v := range h.vars {
-		t.Setenv(k, v)
-	}
 	scan := func(tty bool) string {
 		var out, errb strings.Builder
-		e := &env{stdout: &out, stderr: &errb, getenv: os.Getenv, stdoutTTY: tty, now: func() time.Time { return refNow }}
+		e := h.env(&out, &errb, nil)
+		e.stdoutTTY = tty
 		if code := run(context.Background(), scanArgs("-q", "--matrix", h.path("access-matrix.yaml")), e); code != 1 || !strings.Contains(out.String(), "PH212") {
 			t.Fatalf("scan exit %d, want 1 with findings:\n%s%s", code, out.String(), errb.String())
 		}
@@ -417,7 +416,7 @@ func TestTextColourOnlyOnATerminal(t *testing.T) {
 	if coloured := scan(true); !strings.Contains(coloured, "\033[") {
 		t.Error("colour on a terminal")
 	}
-	t.Setenv("NO_COLOR", "1")
+	h.vars["NO_COLOR"] = "1"
 	if noColour := scan(true); strings.Contains(noColour, "\033[") {
 		t.Error("NO_COLOR turns colour off")
 	}

@@ -74,9 +74,9 @@ func (f *connFlags) validate() error {
 func (f *connFlags) scanningKey(g *globals, e *env) (string, error) {
 	if f.APIKeyFile != "" {
 		checkKeyFileMode(g, e, f.APIKeyFile)
-		b, err := os.ReadFile(f.APIKeyFile)
+		b, err := os.ReadFile(e.path(f.APIKeyFile))
 		if err != nil {
-			return "", fail(fmt.Errorf("read --api-key-file: %w", err))
+			return "", fail(fmt.Errorf("read --api-key-file: %w", e.asGiven(err, f.APIKeyFile)))
 		}
 		key := strings.TrimSpace(string(b))
 		if key == "" {

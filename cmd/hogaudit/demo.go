@@ -35,7 +35,7 @@ func (c *demoCmd) demo(ctx context.Context, g *globals, e *env, plan *outputPlan
 	if err != nil {
 		return fail(fmt.Errorf("the built-in example matrix does not parse: %w", err))
 	}
-	eng, err := (&policyFlags{}).engine(ctx)
+	eng, err := (&policyFlags{}).engine(ctx, e)
 	if err != nil {
 		return err
 	}

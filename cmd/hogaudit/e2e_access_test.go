@@ -68,6 +68,7 @@ func requireAbsent(t *testing.T, rep jsonReport, w want) {
 // Item 1: an explicit none is a denial, even under an everyone rule of
 // member; and PH206 does not judge the resources of a member kept out.
 func TestE2EExplicitNoneDeniesUnderAnEveryoneMember(t *testing.T) {
+	t.Parallel()
 	// Production (protected) opens to every member and drops the Product
 	// role's rule (product members reach it through the everyone rule);
 	// zoe belongs to no group (allowed none); product's feature_flag rule is
@@ -85,6 +86,7 @@ func TestE2EExplicitNoneDeniesUnderAnEveryoneMember(t *testing.T) {
 	}
 	for _, dep := range bothDeployments {
 		t.Run(dep.String(), func(t *testing.T) {
+			t.Parallel()
 			rep, _ := scanOrg(t, dep, denied)
 			requireAbsent(t, rep, want{"PH212", "member:zoe@acme.example", "production_project"})
 			requireAbsent(t, rep, want{"PH206", "member:frank@acme.example/resource/feature_flag", "production_project"})
@@ -105,6 +107,7 @@ func TestE2EExplicitNoneDeniesUnderAnEveryoneMember(t *testing.T) {
 // Item 1 on an unprotected project, through a role: a role's none denies its
 // members under an everyone admin.
 func TestE2ERoleNoneDeniesUnderAnEveryoneAdmin(t *testing.T) {
+	t.Parallel()
 	// On Staging product may be member: an everyone admin is above that.
 	open := func(o *posthogsim.Org) {
 		setProjectRule(o, "Staging", "", "", "admin")
@@ -112,6 +115,7 @@ func TestE2ERoleNoneDeniesUnderAnEveryoneAdmin(t *testing.T) {
 	}
 	for _, dep := range bothDeployments {
 		t.Run(dep.String(), func(t *testing.T) {
+			t.Parallel()
 			miss, _ := scanOrg(t, dep, open)
 			requireFinding(t, miss, want{"PH204", "member:frank@acme.example", "staging_project"})
 			rep, _ := scanOrg(t, dep, func(o *posthogsim.Org) {
@@ -129,6 +133,7 @@ func TestE2ERoleNoneDeniesUnderAnEveryoneAdmin(t *testing.T) {
 // role's, for projects and resources; a legacy organization takes the
 // highest.
 func TestE2EMostSpecificOrganizations(t *testing.T) {
+	t.Parallel()
 	yes := true
 	// dan: own rule none on Production, his role (Engineering) admin.
 	// frank: everyone editor on flags, his role (Product) viewer.
@@ -150,6 +155,7 @@ func TestE2EMostSpecificOrganizations(t *testing.T) {
 	// Near miss: the same rules in a legacy organization.
 	for _, dep := range bothDeployments {
 		t.Run("legacy "+dep.String(), func(t *testing.T) {
+			t.Parallel()
 			miss, _ := scanOrg(t, dep, shape(nil))
 			f := requireFinding(t, miss, want{"PH212", "member:dan@acme.example", "production_project"})
 			if f.Evidence["effective"] != "admin" {
@@ -170,6 +176,7 @@ func TestE2EMostSpecificOrganizations(t *testing.T) {
 // with the legacy access_control flag admits only its explicit members and
 // organization admins.
 func TestE2ELegacyPrivateProjectsAdmitTheirExplicitMembers(t *testing.T) {
+	t.Parallel()
 	legacy := func(explicit ...string) orgChange {
 		return func(o *posthogsim.Org) {
 			o.Features = []string{"project_based_permissioning", "role_based_access", "audit_logs"}
@@ -243,6 +250,7 @@ func TestE2ELegacyPrivateProjectsAdmitTheirExplicitMembers(t *testing.T) {
 // Item 11: the protected case has its own rule, so GitHub shows it as
 // critical; unprotected projects stay PH204 (high).
 func TestE2EProtectedProjectAccessIsItsOwnCriticalRule(t *testing.T) {
+	t.Parallel()
 	// dan: admin on Production (protected) as in the demo; bi-bot: member on
 	// Staging, where its groups allow nothing.
 	change := func(o *posthogsim.Org) { setProjectRule(o, "Staging", "bi-bot@acme.example", "", "member") }

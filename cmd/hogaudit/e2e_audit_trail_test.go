@@ -129,6 +129,7 @@ func (r auditReport) requireNotEvaluated(t *testing.T, res result) {
 }
 
 func TestAuditTrailFromTheOrganizationEndpoint(t *testing.T) {
+	t.Parallel()
 	// No project receives org-level rows: only the organization-wide log
 	// shows erin's grant.
 	h := newHarness(t, all(receiveNoOrgRows, raiseDan("erin@acme.example")))
@@ -157,6 +158,7 @@ func TestAuditTrailFromTheOrganizationEndpoint(t *testing.T) {
 }
 
 func TestAuditTrailWithoutThePlanFeature(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, all(noAuditLogs, raiseDan("erin@acme.example")))
 	rep, res := h.auditScan(t)
 	rep.requireNotEvaluated(t, res)
@@ -188,6 +190,7 @@ func TestAuditTrailWithoutThePlanFeature(t *testing.T) {
 }
 
 func TestAuditTrailOnAnOlderDeployment(t *testing.T) {
+	t.Parallel()
 	// 2025 PostHog: no organization-wide log (404); the projects' logs carry
 	// org-level rows with include_organization_scoped=1, whatever the flag.
 	h := newHarness(t, all(receiveNoOrgRows, raiseDan("erin@acme.example")), posthogsim.WithDeployment(posthogsim.Deployment2025))
@@ -204,6 +207,7 @@ func TestAuditTrailOnAnOlderDeployment(t *testing.T) {
 }
 
 func TestAuditTrailWhenNoSourceShowsOrgRows(t *testing.T) {
+	t.Parallel()
 	// A member's key: the organization-wide log is refused (admins only),
 	// and no project receives organization-level rows.
 	h := newHarness(t, all(danScans, receiveNoOrgRows, raiseDan("erin@acme.example")))
@@ -253,6 +257,7 @@ func failOrgActivity(next http.Handler) http.Handler {
 }
 
 func TestAuditTrailServerErrorIsNotAScope(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, all(receiveNoOrgRows, raiseDan("erin@acme.example")))
 	srv := httptest.NewServer(failOrgActivity(h.sim))
 	t.Cleanup(srv.Close)

@@ -57,6 +57,7 @@ func secondProject(id int64, name string) orgChange {
 var projectRuleIDs = []string{"PH204", "PH205", "PH206", "PH210", "PH211", "PH212", "PH302", "PH303", "PH401"}
 
 func TestE2ETwoProductionsLeaveTheProtectedProjectUnevaluated(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, secondProject(12399, "Production"))
 	rep, res := h.scanJSON()
 	if res.code != 2 {
@@ -115,6 +116,7 @@ func TestE2ETwoProductionsLeaveTheProtectedProjectUnevaluated(t *testing.T) {
 }
 
 func TestE2EProtectedProjectRenamedAway(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(o *posthogsim.Org) { project(o, "Production").Name = "Production EU" })
 	rep, res := h.scanJSON()
 	if res.code != 2 {
@@ -142,6 +144,7 @@ func TestE2EProtectedProjectRenamedAway(t *testing.T) {
 // is not guessed either: which project the matrix governs is unknown, so
 // the project rules are not evaluated, and PH903 names both.
 func TestE2ETwoStagingsFailClosed(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, secondProject(12400, "staging"))
 	rep, res := h.scanJSON()
 	if res.code != 2 {
@@ -173,6 +176,7 @@ func TestE2ETwoStagingsFailClosed(t *testing.T) {
 // and the check exits 2 — the repeated project is never judged twice, and
 // the list is never taken for the whole.
 func TestE2EDuplicatedProjectList(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(o *posthogsim.Org) { o.Projects = append(o.Projects, *project(o, "Production")) })
 	_, res := h.scanJSON("--snapshot-out", "dup.json")
 	if res.code != 2 {

@@ -154,6 +154,7 @@ func (r faultRun) check(t *testing.T, collectBound time.Duration, files ...strin
 }
 
 func TestFaultsTransientEndInACorrectReport(t *testing.T) {
+	t.Parallel()
 	want, wantCode := baseline(t)
 	for _, tt := range []struct {
 		name  string
@@ -167,6 +168,7 @@ func TestFaultsTransientEndInACorrectReport(t *testing.T) {
 		{"a truncated body once", posthogsim.Fault{Path: "/invites/", Kind: posthogsim.FaultTruncate}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r := failureRun(t, []posthogsim.Fault{tt.fault}, "",
 				scanArgs("--format", "json", "--request-timeout", "300ms", "--snapshot-out", "kept.json")...)
 			r.check(t, slack, "kept.json")
@@ -187,6 +189,7 @@ func TestFaultsTransientEndInACorrectReport(t *testing.T) {
 }
 
 func TestFaultsPersistentAreNamedInTheReport(t *testing.T) {
+	t.Parallel()
 	orgPath := "/api/organizations/" + posthogsim.AcmeOrgID + "/"
 	staging := posthogsim.AcmeStagingID
 	for _, tt := range []struct {
@@ -271,6 +274,7 @@ func TestFaultsPersistentAreNamedInTheReport(t *testing.T) {
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			args := scanArgs(append([]string{"--format", "json", "--sarif", "r.sarif", "--snapshot-out", "kept.json"}, tt.args...)...)
 			r := failureRun(t, tt.faults, "", args...)
 			r.check(t, tt.bound, "r.sarif", "kept.json")
@@ -326,6 +330,7 @@ func TestFaultsPersistentAreNamedInTheReport(t *testing.T) {
 }
 
 func TestFaultsTimeoutWritesThePartialSnapshot(t *testing.T) {
+	t.Parallel()
 	r := failureRun(t, []posthogsim.Fault{{Path: "/12346/users_with_access/", Kind: posthogsim.FaultStallBody}}, "",
 		"snapshot", "-o", "partial.json", "--timeout", "2s")
 	r.check(t, 2*time.Second+slack, "partial.json")
@@ -357,6 +362,7 @@ func TestFaultsTimeoutWritesThePartialSnapshot(t *testing.T) {
 }
 
 func TestFaultsThatStopTheRunNameTheirCause(t *testing.T) {
+	t.Parallel()
 	other := "0190a1b2-ffff-7000-8000-000000000000"
 	for _, tt := range []struct {
 		name   string
@@ -410,6 +416,7 @@ func TestFaultsThatStopTheRunNameTheirCause(t *testing.T) {
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			args := []string{"scan", "--format", "json", "--sarif", "r.sarif"}
 			if tt.token == "" {
 				args = scanArgs("--format", "json", "--sarif", "r.sarif")
@@ -441,6 +448,7 @@ func TestFaultsThatStopTheRunNameTheirCause(t *testing.T) {
 }
 
 func TestFaultsRequestTimeoutFlag(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	for _, v := range []string{"0s", "-1s"} {
 		res := h.run(scanArgs("--request-timeout=" + v)...)

@@ -89,6 +89,7 @@ func comparable(t *testing.T, s *snapshot.Snapshot) []byte {
 }
 
 func TestFaultsListsEndToEnd(t *testing.T) {
+	t.Parallel()
 	mid := "/api/organizations/" + posthogsim.AcmeOrgID + "/"
 	production := fmt.Sprintf("/api/projects/%d/", posthogsim.AcmeProductionID)
 	access2025 := func(o *posthogsim.Org) {
@@ -212,6 +213,7 @@ func TestFaultsListsEndToEnd(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			name := tt.setup
 			if name == "" {
 				name = "newest"

@@ -18,7 +18,9 @@ import (
 // --api-key-file warns when others may read the file.
 
 // countDNS makes the Go resolver count its attempts to reach a DNS server,
-// failing each, for the rest of the test.
+// failing each, for the rest of the test. It changes the process's
+// net.DefaultResolver: a test that calls it must not be parallel (serial
+// tests run before the parallel ones start).
 func countDNS(t *testing.T) *atomic.Int32 {
 	t.Helper()
 	var n atomic.Int32
@@ -43,6 +45,7 @@ var (
 	legacyKey = strings.Repeat("aB3dE", 9)
 )
 
+// Not parallel, nor its subtests: countDNS swaps the process's resolver.
 func TestKeysAsFlagValuesAreRefused(t *testing.T) {
 	for _, c := range []struct {
 		name  string
@@ -96,6 +99,7 @@ func TestKeysAsFlagValuesAreRefused(t *testing.T) {
 	}
 }
 
+// Not parallel: countDNS swaps the process's resolver.
 func TestFlagValuesNearKeysAreUsed(t *testing.T) {
 	dns := countDNS(t)
 	h := newHarness(t, nil)
@@ -127,6 +131,7 @@ func TestFlagValuesNearKeysAreUsed(t *testing.T) {
 }
 
 func TestAPIKeyFileMode(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		mode os.FileMode
 		warn bool

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/hogaudit/hogaudit/examples"
-	"github.com/hogaudit/hogaudit/internal/sarifcheck"
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
 )
 
@@ -47,7 +46,7 @@ func scanIdentity(t *testing.T, h *harness, matrix string, extra ...string) iden
 	if res := h.run(args...); res.code != 1 {
 		t.Fatalf("scan exit %d:\n%s", res.code, res.stderr)
 	}
-	sarifcheck.Validate(t, h.path("scan.sarif"))
+	sarifs.Validate(t, h.path("scan.sarif"))
 	var log struct {
 		Runs []struct {
 			Results []sarifResult `json:"results"`
@@ -107,6 +106,7 @@ func renamedAcme(o *posthogsim.Org) {
 }
 
 func TestRenamesKeepEveryAlert(t *testing.T) {
+	t.Parallel()
 	matrix := string(examples.Matrix)
 	before := scanIdentity(t, newHarness(t, nil), matrix)
 	if len(before.results) != len(acmeViolations) {
@@ -165,6 +165,7 @@ func TestRenamesKeepEveryAlert(t *testing.T) {
 // under the same label is another key, so its alerts are new ones and the
 // old key's close; everything else keeps its fingerprint.
 func TestANewKeyIsANewAlert(t *testing.T) {
+	t.Parallel()
 	matrix := string(examples.Matrix)
 	before := scanIdentity(t, newHarness(t, nil), matrix).fingerprintSet()
 	after := scanIdentity(t, newHarness(t, func(o *posthogsim.Org) {

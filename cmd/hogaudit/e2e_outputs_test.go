@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hogaudit/hogaudit/internal/sarifcheck"
 	"github.com/hogaudit/hogaudit/report"
 )
 
@@ -31,6 +30,7 @@ func mode(t *testing.T, path string) os.FileMode {
 }
 
 func TestOutputsAreWrittenOwnerOnly(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	// Last week's reports, readable by everyone, are tightened; one already
 	// 0600 is not mentioned.
@@ -63,6 +63,7 @@ func TestOutputsAreWrittenOwnerOnly(t *testing.T) {
 }
 
 func TestStepSummaryIsAppendedToNotReplaced(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	summary := h.path("step_summary.md")
 	if err := os.WriteFile(summary, []byte("earlier step\n"), 0o644); err != nil {
@@ -95,6 +96,7 @@ func TestStepSummaryIsAppendedToNotReplaced(t *testing.T) {
 }
 
 func TestUnwritableOutputFailsBeforeAnyRequest(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		// args and want are given the harness directory.
@@ -123,6 +125,7 @@ func TestUnwritableOutputFailsBeforeAnyRequest(t *testing.T) {
 			func(string) string { return "--sarif: the directory of nodir/demo.sarif does not exist" }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHarness(t, nil)
 			res := h.run(c.args(h.dir)...)
 			if res.code != 2 {
@@ -139,6 +142,7 @@ func TestUnwritableOutputFailsBeforeAnyRequest(t *testing.T) {
 }
 
 func TestUnwritableOutputStillReplacesTheOthers(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	if err := os.WriteFile(h.path("scan.json"), []byte(`{"findings":[]}`), 0o600); err != nil {
 		t.Fatal(err)
@@ -180,7 +184,7 @@ type sarifOutcome struct {
 
 func readSARIF(t *testing.T, path string) sarifOutcome {
 	t.Helper()
-	sarifcheck.Validate(t, path)
+	sarifs.Validate(t, path)
 	var log struct {
 		Runs []struct {
 			Invocations []struct {
@@ -209,6 +213,7 @@ func readSARIF(t *testing.T, path string) sarifOutcome {
 }
 
 func TestFailedRunReplacesLastRunsReports(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	// Last week's run: complete evidence, findings.
 	res := h.run(scanArgs(reportArgs...)...)
@@ -252,6 +257,7 @@ func TestFailedRunReplacesLastRunsReports(t *testing.T) {
 }
 
 func TestOtherFailuresReplaceReportsToo(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name  string
 		args  []string
@@ -262,6 +268,7 @@ func TestOtherFailuresReplaceReportsToo(t *testing.T) {
 		{"missing snapshot", []string{"check", "--snapshot", "absent.json"}, "read snapshot"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHarness(t, nil)
 			if err := os.WriteFile(h.path("bad.yaml"), []byte("version: 1\ngroups: [\n"), 0o600); err != nil {
 				t.Fatal(err)
@@ -286,6 +293,7 @@ func TestOtherFailuresReplaceReportsToo(t *testing.T) {
 }
 
 func TestStaleTemporaryFileRemovedOnNextRun(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	stale := h.path(".scan.sarif.hogaudit-tmp-4242")
 	keep := h.path(".scan.json.hogaudit-tmp-4242") // another output's, not written this run

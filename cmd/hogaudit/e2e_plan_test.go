@@ -28,6 +28,7 @@ var allSocial = []string{"github", "gitlab", "google-oauth2"}
 var requireGoogle = matrixEdit{{"enforce_sso: saml", "enforce_sso: google-oauth2"}}
 
 func TestPlanGatedSSOEnforcementEndToEnd(t *testing.T) {
+	t.Parallel()
 	domainFinding := want{"PH101", "domain:acme.example", ""}
 	cases := []struct {
 		name         string
@@ -71,6 +72,7 @@ func TestPlanGatedSSOEnforcementEndToEnd(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			rep := c.fires.scan(t)
 			f, ok := rep.find(domainFinding)
 			if !ok {
@@ -97,6 +99,7 @@ func TestPlanGatedSSOEnforcementEndToEnd(t *testing.T) {
 // challenge for members of a domain whose SSO enforcement takes effect, and
 // only then.
 func TestPH106ExemptsEffectivelySSOEnforcedDomains(t *testing.T) {
+	t.Parallel()
 	erin := want{"PH106", "member:erin@acme.example", ""}
 	noTOTP := func(o *posthogsim.Org) { member(o, "erin@acme.example").Is2FAEnabled = false }
 
@@ -124,6 +127,7 @@ func TestPH106ExemptsEffectivelySSOEnforcedDomains(t *testing.T) {
 }
 
 func TestPlanGatedMemberSettingsEndToEnd(t *testing.T) {
+	t.Parallel()
 	const org = "org:Acme Analytics"
 	forbidKeys := matrixEdit{{"members_can_use_personal_api_keys: true", "members_can_use_personal_api_keys: false"}}
 	noKeys := func(o *posthogsim.Org) { o.MembersCanUsePersonalAPIKeys = false }
@@ -150,6 +154,7 @@ func TestPlanGatedMemberSettingsEndToEnd(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.rule, func(t *testing.T) {
+			t.Parallel()
 			rep := c.fires.scan(t)
 			f, ok := rep.find(want{c.rule, org, ""})
 			if !ok {
@@ -170,6 +175,7 @@ func TestPlanGatedMemberSettingsEndToEnd(t *testing.T) {
 }
 
 func TestScopeCatalogueEndToEnd(t *testing.T) {
+	t.Parallel()
 	const base = "matrix:access_matrix.bi_service_account.production_project.api_key_scopes."
 	scopes := matrixEdit{{
 		"api_key_scopes: [insight:read, dashboard:read, query:read, event:read]",
@@ -226,6 +232,7 @@ func TestScopeCatalogueEndToEnd(t *testing.T) {
 // enforcement takes effect, so PH101 and PH106 are not evaluated (exit 2),
 // never passed; PH107 and PH108 do not need it.
 func TestUnknownInstanceLeavesSSORulesUnevaluated(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	snap := demoSnapshot(t, h)
 	raw, err := os.ReadFile(snap)

@@ -53,6 +53,7 @@ func shortProjectList(drop func(id float64) bool) func(http.Handler) http.Handle
 // scan exits 2 and the record names the projects left out. Near miss: the
 // whole list.
 func TestScanOfAShortProjectListIsIncomplete(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		drop func(id float64) bool
@@ -62,6 +63,7 @@ func TestScanOfAShortProjectListIsIncomplete(t *testing.T) {
 		{"without Production", func(id float64) bool { return id == float64(posthogsim.AcmeProductionID) }, `projects does not list 12345 "Production",`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newWrappedHarness(t, nil, shortProjectList(tc.drop))
 			res := h.run(scanArgs("--format", "json", "--snapshot-out", "snap.json")...)
 			if res.code != 2 {
@@ -91,6 +93,7 @@ func TestScanOfAShortProjectListIsIncomplete(t *testing.T) {
 		})
 	}
 	t.Run("near miss: the whole list", func(t *testing.T) {
+		t.Parallel()
 		h := newWrappedHarness(t, nil, shortProjectList(func(float64) bool { return false }))
 		rep, res := h.scanJSON()
 		if res.code == 2 || !rep.Snapshot.Complete {
@@ -103,6 +106,7 @@ func TestScanOfAShortProjectListIsIncomplete(t *testing.T) {
 // lacks, with no record saying so, is refused (exit 2) — and the project's
 // name, server-controlled, carries no key into the message.
 func TestCheckRefusesAProjectListShorterThanTheOrganization(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	if res := h.run(scanArgs("--snapshot-out", "snap.json", "-q")...); res.code != 1 {
 		t.Fatalf("scan: exit %d:\n%s", res.code, res.stderr)

@@ -139,6 +139,7 @@ func assertNoKeys(t *testing.T, res result, dir string) {
 func unescapeMD(s string) string { return strings.ReplaceAll(s, `\_`, "_") }
 
 func TestServerStringsNeverShowKeys(t *testing.T) {
+	t.Parallel()
 	h := newWrappedHarness(t, withKeysInData, leakyServer, posthogsim.WithPageSize(2))
 	res := h.run(scanArgs("-v", "--sarif", "scan.sarif", "--json", "scan.json", "--markdown", "scan.md",
 		"-o", "scan.txt", "--snapshot-out", "snap.json")...)
@@ -179,6 +180,7 @@ func TestServerStringsNeverShowKeys(t *testing.T) {
 }
 
 func TestKeysInStdoutFormats(t *testing.T) {
+	t.Parallel()
 	// The main report on stdout, in each format, and the snapshot on stdout.
 	for _, format := range []string{"text", "json", "sarif", "markdown"} {
 		h := newWrappedHarness(t, withKeysInData, leakyServer)
@@ -200,6 +202,7 @@ func TestKeysInStdoutFormats(t *testing.T) {
 }
 
 func TestFailedRunNeverShowsKeys(t *testing.T) {
+	t.Parallel()
 	// A 401 whose detail quotes the key: the message on stderr and the
 	// reports saying the check did not complete mask it.
 	echo401 := func(next http.Handler) http.Handler {
@@ -237,6 +240,7 @@ func TestFailedRunNeverShowsKeys(t *testing.T) {
 }
 
 func TestCheckMasksKeyShapesInASnapshot(t *testing.T) {
+	t.Parallel()
 	// check has no keys of its own: a snapshot that holds something shaped
 	// like a PostHog secret (a project secret token an older tool stored, a
 	// hand edit) still never shows it.

@@ -138,6 +138,7 @@ func verdictOf(r jsonReport, d time.Duration) verdict {
 // absolute dates, so the shifted world's matrix has them shifted too;
 // TestExceptionExpiryIsJudgedAtCollection checks an unshifted matrix.
 func TestCheckOfTheDemoSnapshotShifted100DaysBackGivesTheSameFindings(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	orig := demoSnapshot(t, h)
 	shifted := shiftSnapshotFile(t, h, orig, "shifted.json", shift)
@@ -208,6 +209,7 @@ func TestCheckOfTheDemoSnapshotShifted100DaysBackGivesTheSameFindings(t *testing
 // collection applies an exception that was valid then, and reports one that
 // had expired then.
 func TestExceptionExpiryIsJudgedAtCollection(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	snap := demoSnapshot(t, h) // collected at refNow
 	exception := func(expires time.Time) string {
@@ -246,6 +248,7 @@ exceptions:
 }
 
 func TestCheckOfAnOldSnapshotWarns(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	snap := demoSnapshot(t, h) // collected at refNow
 	check := func() result {
@@ -337,6 +340,7 @@ func firstScan(t *testing.T) *harness {
 // key was used 20 days ago — by hogaudit. With --previous, PH304 counts the
 // 35 days since the real use.
 func TestPH304DiscountsThePreviousRunsIntrospection(t *testing.T) {
+	t.Parallel()
 	h := firstScan(t)
 	if res := h.run(append([]string{"snapshot", "-o", "cur.json"}, auditArgs...)...); res.code != 0 {
 		t.Fatalf("snapshot exit %d:\n%s", res.code, res.stderr)
@@ -383,6 +387,7 @@ func TestPH304DiscountsThePreviousRunsIntrospection(t *testing.T) {
 // Near miss: someone used the key after the previous collection; that is a
 // use, --previous or not.
 func TestPH304CountsAUseAfterThePreviousRun(t *testing.T) {
+	t.Parallel()
 	h := firstScan(t)
 	h.setNow(refNow.AddDate(0, 0, 1))
 	h.useKey(posthogsim.AcmeBIKeyToken)
@@ -397,6 +402,7 @@ func TestPH304CountsAUseAfterThePreviousRun(t *testing.T) {
 // through hogaudit's own uses goes as far as the chain: 10 days apart, a key
 // last used 15 days before the first scan is 35 days unused at the third.
 func TestPH304WalksBackThroughTheRecordedReadings(t *testing.T) {
+	t.Parallel()
 	// chain scans Acme at refNow, +10 and +20 days, the second time with
 	// second (after the clock), and returns the third's check against the
 	// second's snapshot.
@@ -432,6 +438,7 @@ func TestPH304WalksBackThroughTheRecordedReadings(t *testing.T) {
 // PostHog before the queryset update answered @current with the
 // last_used_at its own request had just written: that is never a use.
 func TestPH304OnPostHogThatShowsItsOwnRefresh(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil, posthogsim.WithDeployment(posthogsim.Deployment2025))
 	rep, _ := h.scanJSON()
 	f, ok := rep.find(want{"PH304", "key:flag-service", ""})
@@ -455,6 +462,7 @@ func TestPH304OnPostHogThatShowsItsOwnRefresh(t *testing.T) {
 }
 
 func TestPreviousMustBeOlderAndOfTheSameOrganization(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	h.scanJSON("--snapshot-out", "prev.json")
 	h.setNow(refNow.AddDate(0, 0, 1))
@@ -494,6 +502,7 @@ func TestPreviousMustBeOlderAndOfTheSameOrganization(t *testing.T) {
 			"hogaudit: --previous cur.json was collected at 2026-11-28T12:00:00Z, not before now",
 		}},
 	} {
+		// Not parallel: the cases share h, its clock and its statistics.
 		t.Run(tt.name, func(t *testing.T) {
 			if strings.HasSuffix(tt.name, "future") {
 				h.setNow(refNow)
@@ -521,6 +530,7 @@ func TestPreviousMustBeOlderAndOfTheSameOrganization(t *testing.T) {
 }
 
 func TestHelpTeachesPrevious(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	for _, cmd := range []string{"check", "scan"} {
 		res := h.run(cmd, "--help")

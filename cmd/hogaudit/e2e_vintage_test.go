@@ -35,6 +35,7 @@ var openProduction = want{"PH205", "project:production_project", "production_pro
 // advanced_permissions: Production's default none is inert, and PH205 says
 // the newest code needs access_control.
 func TestE2ENewestPostHogNeedsAccessControl(t *testing.T) {
+	t.Parallel()
 	rep, res := scanOrg(t, posthogsim.Newest, withAccessKeys("advanced_permissions"))
 	if res.code < 1 {
 		t.Errorf("exit %d, want at least 1", res.code)
@@ -74,6 +75,7 @@ func TestE2ENewestPostHogNeedsAccessControl(t *testing.T) {
 // that key gets no rule enforced there; and with no key at all no
 // deployment enforces any.
 func TestE2EOlderPostHogIgnoresAccessControl(t *testing.T) {
+	t.Parallel()
 	rep, _ := scanOrg(t, posthogsim.Deployment2025, withAccessKeys("access_control"))
 	f := requireFinding(t, rep, openProduction)
 	if !strings.Contains(f.Message, "lacks advanced_permissions") || !strings.Contains(f.Message, "it lists access_control, which only the newest PostHog checks") {
@@ -98,6 +100,7 @@ func TestE2EOlderPostHogIgnoresAccessControl(t *testing.T) {
 // identity_provider_configs both failed), every key counts — and the run is
 // incomplete, so that belief can never make a clean pass.
 func TestE2EUnknownVintageIsNeverAPass(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withAccessKeys("advanced_permissions"))
 	for _, path := range []string{"/users_with_access/", "/identity_provider_configs/"} {
 		h.sim.Inject(posthogsim.Fault{Path: path, Times: 100, Kind: posthogsim.Fault429, Seconds: 3600})

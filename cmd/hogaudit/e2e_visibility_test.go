@@ -89,6 +89,7 @@ func (r visibilityReport) notEvaluated(rule string) (string, bool) {
 }
 
 func TestScanWithAMembersKeyIsIncompleteAndNamesTheCause(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withMemberKey)
 	h.vars["POSTHOG_PERSONAL_API_KEY"] = memberKeyToken
 	rep, res := h.scanJSON()
@@ -148,6 +149,7 @@ func TestScanWithAMembersKeyIsIncompleteAndNamesTheCause(t *testing.T) {
 }
 
 func TestScanWithAMembersKeyWhenMembersAreHidden(t *testing.T) {
+	t.Parallel()
 	hidden := func(o *posthogsim.Org) {
 		withMemberKey(o)
 		no := false
@@ -197,6 +199,7 @@ func TestScanWithAMembersKeyWhenMembersAreHidden(t *testing.T) {
 }
 
 func TestDeclaredKeyNotAuditedExitsIncomplete(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	// flag-service is declared under flag_service_account's keys: but not
 	// handed over.
@@ -253,6 +256,7 @@ func TestDeclaredKeyNotAuditedExitsIncomplete(t *testing.T) {
 }
 
 func TestCheckOfASnapshotCountsDeclaredKeys(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	res := h.run("snapshot", "-o", "partial-keys.json", "--audit-key-env", "ACME_BI_KEY")
 	if res.code != 0 {
@@ -278,6 +282,7 @@ func TestCheckOfASnapshotCountsDeclaredKeys(t *testing.T) {
 }
 
 func TestDemoAuditsEveryDeclaredKey(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	res := h.run("demo", "--format", "json")
 	if res.code != 0 {

@@ -4,16 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hogaudit/hogaudit/examples"
+	"github.com/hogaudit/hogaudit/policies"
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
 )
 
@@ -101,31 +105,60 @@ type result struct {
 // directory.
 func (h *harness) run(args ...string) result {
 	h.t.Helper()
+	return h.runEnv(nil, args...)
+}
+
+// runEnv is run with the variables of vars over the harness's ("" unsets
+// one), for this run only.
+func (h *harness) runEnv(vars map[string]string, args ...string) result {
+	h.t.Helper()
 	var out, errb bytes.Buffer
-	// kong reads flags' environment variables from the process, so the
-	// harness's variables are set there (and restored after the test).
-	for k, v := range h.vars {
-		h.t.Setenv(k, v)
-		if v == "" {
-			os.Unsetenv(k)
-		}
-	}
-	e := &env{
-		stdout: &out,
-		stderr: &errb,
-		getenv: os.Getenv,
-		now:    h.now,
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if err := os.Chdir(h.dir); err != nil {
-		h.t.Fatal(err)
-	}
-	defer os.Chdir(wd)
-	code := run(context.Background(), args, e)
+	code := run(context.Background(), args, h.env(&out, &errb, vars))
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+// env is the env of one run: the harness's variables — and none of the
+// process's: runs are hermetic and go on side by side — with vars over
+// them ("" unsets one), the harness directory as the working directory,
+// and the harness clock.
+func (h *harness) env(stdout, stderr io.Writer, vars map[string]string) *env {
+	e := &env{stdout: stdout, stderr: stderr, now: h.now, wd: h.dir, newEngine: sharedEngine}
+	e.lookupEnv = lookupIn(h.vars, vars)
+	return e
+}
+
+// sharedEngines holds, by --disable list, the engines of the runs without
+// custom rules: compiling the rules is most of a scan's work, and an
+// Engine serves many checks at once. Runs with --policy-dir build their
+// own, as the binary does; TestSharedEngineChangesNoFinding holds the two
+// equal.
+var sharedEngines sync.Map // string → func() (*policies.Engine, error)
+
+// sharedEngine is env.newEngine for harness runs.
+func sharedEngine(ctx context.Context, o policies.Options) (*policies.Engine, error) {
+	if len(o.PolicyDirs) > 0 {
+		return policies.New(ctx, o)
+	}
+	key := strings.Join(o.Disable, "\x00")
+	build, _ := sharedEngines.LoadOrStore(key, sync.OnceValues(func() (*policies.Engine, error) {
+		// Not the run's context: a cancelled run must not leave a
+		// cancelled build behind for the others.
+		return policies.New(context.Background(), o)
+	}))
+	return build.(func() (*policies.Engine, error))()
+}
+
+// lookupIn is an environment made of layers, later ones winning; a
+// variable whose value is "" is not set.
+func lookupIn(layers ...map[string]string) func(string) (string, bool) {
+	vars := map[string]string{}
+	for _, l := range layers {
+		maps.Copy(vars, l)
+	}
+	return func(name string) (string, bool) {
+		v := vars[name]
+		return v, v != ""
+	}
 }
 
 // scanArgs are the flags of a scan with every audit key.

@@ -92,7 +92,7 @@ func planOutputs(e *env, o *outputFlags, extra ...outputTarget) (*outputPlan, er
 	}
 	seen := map[string]string{}
 	for _, t := range p.targets {
-		abs, err := filepath.Abs(t.path)
+		abs, err := filepath.Abs(e.path(t.path))
 		if err != nil {
 			abs = t.path
 		}
@@ -118,7 +118,7 @@ func planOutputs(e *env, o *outputFlags, extra ...outputTarget) (*outputPlan, er
 // check tests that t can be written and notes how.
 func (t *outputTarget) check(e *env) error {
 	if t.format == report.FormatMarkdown && isStepSummary(e, t.path) {
-		f, err := os.OpenFile(t.path, os.O_WRONLY|os.O_APPEND, 0)
+		f, err := os.OpenFile(e.path(t.path), os.O_WRONLY|os.O_APPEND, 0)
 		if err != nil {
 			return fmt.Errorf("%s is not writable: %w", t.path, unwrapPath(err))
 		}
@@ -126,10 +126,10 @@ func (t *outputTarget) check(e *env) error {
 		t.appendTo = true
 		return nil
 	}
-	if err := atomicfile.Check(t.path); err != nil {
-		return err
+	if err := atomicfile.Check(e.path(t.path)); err != nil {
+		return e.asGiven(err, t.path)
 	}
-	if fi, err := os.Stat(t.path); err == nil && fi.Mode().IsRegular() && runtime.GOOS != "windows" {
+	if fi, err := os.Stat(e.path(t.path)); err == nil && fi.Mode().IsRegular() && runtime.GOOS != "windows" {
 		t.oldPerm = fi.Mode().Perm()
 	}
 	return nil
@@ -149,11 +149,11 @@ func isStepSummary(e *env, path string) bool {
 	if summary == "" {
 		return false
 	}
-	a, err := os.Stat(path)
+	a, err := os.Stat(e.path(path))
 	if err != nil {
 		return false
 	}
-	b, err := os.Stat(summary)
+	b, err := os.Stat(e.path(summary))
 	return err == nil && os.SameFile(a, b)
 }
 
@@ -163,15 +163,15 @@ func (t *outputTarget) write(g *globals, e *env, perm os.FileMode, data []byte) 
 	data = e.secrets.Bytes(data)
 	var err error
 	if t.appendTo {
-		err = atomicfile.Append(t.path, func(w io.Writer) error {
+		err = atomicfile.Append(e.path(t.path), func(w io.Writer) error {
 			_, err := w.Write(data)
 			return err
 		})
 	} else {
-		err = atomicfile.WriteBytes(t.path, perm, data)
+		err = atomicfile.WriteBytes(e.path(t.path), perm, data)
 	}
 	if err != nil {
-		return fail(fmt.Errorf("%s: %w", t.flag, err))
+		return fail(fmt.Errorf("%s: %w", t.flag, e.asGiven(err, t.path)))
 	}
 	if t.oldPerm&0o077 != 0 && !t.appendTo {
 		g.infof(e, "%s was accessible to users other than its owner (mode %04o); it is now %04o, like every file hogaudit writes: it names the organization's people", t.path, t.oldPerm, perm)

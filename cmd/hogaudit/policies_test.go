@@ -57,43 +57,64 @@ func writePolicyDir(t *testing.T, dir string, files map[string]string) string {
 }
 
 func TestCustomPolicies(t *testing.T) {
-	h := newHarness(t, nil)
-	dir := writePolicyDir(t, h.path("policies"), map[string]string{
-		"temporary.rego":      customRule,
-		"temporary_test.rego": customRuleTest,
-		"README.md":           "not Rego, ignored",
-	})
+	t.Parallel()
+	// Each step builds its engine with the custom rules, as the binary
+	// does: the steps run side by side, each in a harness of its own.
+	custom := func(t *testing.T) (*harness, string) {
+		h := newHarness(t, nil)
+		return h, writePolicyDir(t, h.path("policies"), map[string]string{
+			"temporary.rego":      customRule,
+			"temporary_test.rego": customRuleTest,
+			"README.md":           "not Rego, ignored",
+		})
+	}
 
 	// Listed beside the built-in rules, explained, and their tests run.
-	res := h.run("policies", "list", "--policy-dir", dir)
-	if res.code != 0 || !strings.Contains(res.stdout, "ACME001") || !strings.Contains(res.stdout, "(custom)") || !strings.Contains(res.stdout, "PH204") {
-		t.Errorf("policies list: exit %d\n%s%s", res.code, res.stdout, res.stderr)
-	}
-	res = h.run("explain", "temporary-account", "--policy-dir", dir)
-	if res.code != 0 || !strings.Contains(res.stdout, "ACME001 temporary-account") || !strings.Contains(res.stdout, "organization_member:read") {
-		t.Errorf("explain: exit %d\n%s%s", res.code, res.stdout, res.stderr)
-	}
-	res = h.run("policies", "test", dir)
-	if res.code != 0 || !strings.Contains(res.stdout, " 0 failed") {
-		t.Errorf("policies test: exit %d\n%s%s", res.code, res.stdout, res.stderr)
-	}
+	t.Run("list", func(t *testing.T) {
+		t.Parallel()
+		h, dir := custom(t)
+		res := h.run("policies", "list", "--policy-dir", dir)
+		if res.code != 0 || !strings.Contains(res.stdout, "ACME001") || !strings.Contains(res.stdout, "(custom)") || !strings.Contains(res.stdout, "PH204") {
+			t.Errorf("policies list: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+		}
+	})
+	t.Run("explain", func(t *testing.T) {
+		t.Parallel()
+		h, dir := custom(t)
+		res := h.run("explain", "temporary-account", "--policy-dir", dir)
+		if res.code != 0 || !strings.Contains(res.stdout, "ACME001 temporary-account") || !strings.Contains(res.stdout, "organization_member:read") {
+			t.Errorf("explain: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+		}
+	})
+	t.Run("test", func(t *testing.T) {
+		t.Parallel()
+		h, dir := custom(t)
+		res := h.run("policies", "test", dir)
+		if res.code != 0 || !strings.Contains(res.stdout, " 0 failed") {
+			t.Errorf("policies test: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+		}
+		// A failing Rego test fails `policies test` with exit 1 and names it.
+		writePolicyDir(t, dir, map[string]string{"temporary_test.rego": strings.Replace(customRuleTest, "== 1", "== 2", 1)})
+		res = h.run("policies", "test", dir)
+		if res.code != 1 || !strings.Contains(res.stdout, "FAIL acme.temporary_test.test_fires") {
+			t.Errorf("a failing test: exit %d\n%s", res.code, res.stdout)
+		}
+	})
 
 	// Evaluated in a scan, beside the built-in rules.
-	h.org.Members[0].User.Email = "temp-contractor@acme.example"
-	rep, _ := h.scanJSON("--policy-dir", dir)
-	if !rep.has("ACME001", "member:temp-contractor@acme.example", "") {
-		t.Errorf("the custom rule did not fire:\n%s", listFindings(rep))
-	}
-
-	// A failing Rego test fails `policies test` with exit 1 and names it.
-	writePolicyDir(t, dir, map[string]string{"temporary_test.rego": strings.Replace(customRuleTest, "== 1", "== 2", 1)})
-	res = h.run("policies", "test", dir)
-	if res.code != 1 || !strings.Contains(res.stdout, "FAIL acme.temporary_test.test_fires") {
-		t.Errorf("a failing test: exit %d\n%s", res.code, res.stdout)
-	}
+	t.Run("scan", func(t *testing.T) {
+		t.Parallel()
+		h, dir := custom(t)
+		h.org.Members[0].User.Email = "temp-contractor@acme.example"
+		rep, _ := h.scanJSON("--policy-dir", dir)
+		if !rep.has("ACME001", "member:temp-contractor@acme.example", "") {
+			t.Errorf("the custom rule did not fire:\n%s", listFindings(rep))
+		}
+	})
 }
 
 func TestCustomPolicyErrorsNameTheFile(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	cases := []struct {
 		name, rule string
@@ -109,6 +130,7 @@ func TestCustomPolicyErrorsNameTheFile(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			dir := writePolicyDir(t, h.path("bad-"+strings.ReplaceAll(c.name, " ", "-")), map[string]string{"temporary.rego": c.rule})
 			res := h.run("scan", "--policy-dir", dir)
 			if res.code != 2 {
@@ -134,6 +156,7 @@ func TestCustomPolicyErrorsNameTheFile(t *testing.T) {
 }
 
 func TestDisableRules(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	rep, _ := h.scanJSON("--disable", "PH212", "--disable", "dormant-member")
 	if len(rep.byRule("PH212")) != 0 || len(rep.byRule("PH208")) != 0 {
@@ -149,6 +172,7 @@ func TestDisableRules(t *testing.T) {
 }
 
 func TestExceptions(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	matrix := strings.Replace(string(examples.Matrix), "# exceptions:\n", `exceptions:
   - rule: PH212
@@ -209,6 +233,7 @@ func TestExceptions(t *testing.T) {
 }
 
 func TestCustomPolicyTypeErrorsPointAtTheLine(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	bad := strings.Replace(customRule, `startswith(m.user.email, "temp-")`, `startswith(m.user.email, 42)`, 1)
 	dir := writePolicyDir(t, h.path("typed"), map[string]string{"temporary.rego": bad})

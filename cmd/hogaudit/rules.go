@@ -23,7 +23,7 @@ type matrixValidateCmd struct {
 }
 
 func (c *matrixValidateCmd) Run(g *globals, e *env) error {
-	m, err := matrix.Load(c.File)
+	m, err := readMatrix(e, c.File)
 	if err != nil {
 		var errs matrix.Errors
 		if errors.As(err, &errs) {
@@ -59,9 +59,9 @@ type policiesListCmd struct {
 }
 
 func (c *policiesListCmd) Run(ctx context.Context, e *env) error {
-	eng, err := policies.New(ctx, policies.Options{PolicyDirs: c.PolicyDir})
+	eng, err := policies.New(ctx, policies.Options{PolicyDirs: e.paths(c.PolicyDir)})
 	if err != nil {
-		return fail(err)
+		return fail(e.asGiven(err, c.PolicyDir...))
 	}
 	rules := eng.Rules()
 	if c.Format == "markdown" {
@@ -95,9 +95,9 @@ type policiesTestCmd struct {
 }
 
 func (c *policiesTestCmd) Run(ctx context.Context, g *globals, e *env) error {
-	results, err := policies.RunTests(ctx, c.Dirs, c.Filter)
+	results, err := policies.RunTests(ctx, e.paths(c.Dirs), c.Filter)
 	if err != nil {
-		return fail(err)
+		return fail(e.asGiven(err, c.Dirs...))
 	}
 	passed, failed, skipped := 0, 0, 0
 	for _, r := range results {
@@ -112,9 +112,9 @@ func (c *policiesTestCmd) Run(ctx context.Context, g *globals, e *env) error {
 		default:
 			failed++
 			if r.Err != nil {
-				fmt.Fprintf(e.stdout, "ERROR %s.%s (%s): %v\n", r.Package, r.Name, r.Location, r.Err)
+				fmt.Fprintf(e.stdout, "ERROR %s.%s (%s): %v\n", r.Package, r.Name, e.shown(r.Location, c.Dirs...), e.asGiven(r.Err, c.Dirs...))
 			} else {
-				fmt.Fprintf(e.stdout, "FAIL %s.%s (%s)\n", r.Package, r.Name, r.Location)
+				fmt.Fprintf(e.stdout, "FAIL %s.%s (%s)\n", r.Package, r.Name, e.shown(r.Location, c.Dirs...))
 			}
 		}
 	}
@@ -135,9 +135,9 @@ type explainCmd struct {
 }
 
 func (c *explainCmd) Run(ctx context.Context, e *env) error {
-	eng, err := policies.New(ctx, policies.Options{PolicyDirs: c.PolicyDir})
+	eng, err := policies.New(ctx, policies.Options{PolicyDirs: e.paths(c.PolicyDir)})
 	if err != nil {
-		return fail(err)
+		return fail(e.asGiven(err, c.PolicyDir...))
 	}
 	r, ok := eng.Rule(c.Rule)
 	if !ok {
@@ -165,7 +165,7 @@ func (c *explainCmd) Run(ctx context.Context, e *env) error {
 	for _, u := range r.RelatedResources {
 		fmt.Fprintf(w, "See: %s\n", u.URL)
 	}
-	fmt.Fprintf(w, "Defined in: %s\n", r.File)
+	fmt.Fprintf(w, "Defined in: %s\n", e.shown(r.File, c.PolicyDir...))
 	return nil
 }
 

@@ -150,6 +150,7 @@ func (r jsonReport) find(w want) (jsonFinding, bool) {
 }
 
 func TestEveryRuleEndToEnd(t *testing.T) {
+	t.Parallel()
 	const org = "org:Acme Analytics"
 	cases := []struct {
 		rule     string
@@ -481,6 +482,7 @@ func TestEveryRuleEndToEnd(t *testing.T) {
 	for _, c := range cases {
 		covered[c.rule] = true
 		t.Run(c.rule, func(t *testing.T) {
+			t.Parallel()
 			rep := c.fires.scan(t)
 			f, ok := rep.find(c.want)
 			if !ok {
@@ -505,7 +507,7 @@ func TestEveryRuleEndToEnd(t *testing.T) {
 // catalogIDs lists the ids of the built-in rules.
 func catalogIDs(t *testing.T) []string {
 	t.Helper()
-	eng, err := policies.New(context.Background(), policies.Options{})
+	eng, err := sharedEngine(context.Background(), policies.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

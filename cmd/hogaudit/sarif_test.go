@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hogaudit/hogaudit/examples"
-	"github.com/hogaudit/hogaudit/internal/sarifcheck"
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
 )
 
@@ -47,7 +46,7 @@ func scanSARIF(t *testing.T, h *harness, matrix string) []sarifResult {
 	if res.code != 1 {
 		t.Fatalf("scan exit %d:\n%s", res.code, res.stderr)
 	}
-	sarifcheck.Validate(t, h.path("scan.sarif"))
+	sarifs.Validate(t, h.path("scan.sarif"))
 	var log struct {
 		Runs []struct {
 			Results []sarifResult `json:"results"`
@@ -117,6 +116,7 @@ func assertLocations(t *testing.T, rs []sarifResult, matrix string) {
 }
 
 func TestSARIFLocationsAndFingerprints(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	matrix := string(examples.Matrix)
 	first := scanSARIF(t, h, matrix)

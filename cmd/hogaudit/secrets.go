@@ -112,7 +112,7 @@ func checkKeyFileMode(g *globals, e *env, path string) {
 	if runtime.GOOS == "windows" {
 		return
 	}
-	fi, err := os.Stat(path)
+	fi, err := os.Stat(e.path(path))
 	if err != nil || fi.Mode().Perm()&0o077 == 0 {
 		return
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hogaudit/hogaudit/examples"
+	"github.com/hogaudit/hogaudit/internal/sarifcheck"
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
 )
 
@@ -24,23 +25,29 @@ import (
 // os.Exit included — as a child process.
 const runMainEnv = "HOGAUDIT_TEST_RUN_MAIN"
 
+// sarifs are the SARIF logs the tests write, validated by one multitool
+// run after them all (sarifcheck.Batch).
+var sarifs sarifcheck.Batch
+
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	os.Exit(sarifs.Run(m))
 }
 
 // TestSignalsExitLikeEachOther stops a scan that waits on a stalled server
 // with SIGINT, then another with SIGTERM: both exit 130, say so, and leave
 // reports that say the check did not complete.
 func TestSignalsExitLikeEachOther(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGTERM on Windows")
 	}
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
 			// A request that arrives proves main's signal handling is
 			// installed; the server then stalls until the client goes.
 			arrived := make(chan struct{}, 64)
@@ -96,19 +103,12 @@ func TestSignalsExitLikeEachOther(t *testing.T) {
 // cancellation caused (a plain failure once exited 2) maps to 130, while a
 // command that finished its reports despite it keeps its own code.
 func TestCancelledRunExits130(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out, errb bytes.Buffer
-	wd, _ := os.Getwd()
-	if err := os.Chdir(h.dir); err != nil {
-		t.Fatal(err)
-	}
-	defer os.Chdir(wd)
-	for k, v := range h.vars {
-		t.Setenv(k, v)
-	}
-	code := run(ctx, scanArgs("--json", "r.json"), &env{stdout: &out, stderr: &errb, getenv: os.Getenv, now: h.now})
+	code := run(ctx, scanArgs("--json", "r.json"), h.env(&out, &errb, nil))
 	if code != exitInterrupted || !strings.Contains(errb.String(), "hogaudit: interrupted") {
 		t.Errorf("cancelled scan: exit %d:\n%s", code, errb.String())
 	}

@@ -382,7 +382,8 @@ func checkExit(t *testing.T, eng *policies.Engine, m *matrix.Matrix, b []byte, f
 }
 
 func TestTamperedSnapshotsNeverPass(t *testing.T) {
-	eng, err := policies.New(context.Background(), policies.Options{})
+	t.Parallel()
+	eng, err := sharedEngine(context.Background(), policies.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,6 +393,8 @@ func TestTamperedSnapshotsNeverPass(t *testing.T) {
 	}
 	total := 0
 	for _, base := range tamperBases {
+		// Not parallel: each base checks its tamperings on every core
+		// already, and they add to total.
 		t.Run(base.name, func(t *testing.T) {
 			if raceEnabled && !base.underRace {
 				t.Skip("under the race detector only the bases marked underRace run")
@@ -460,56 +463,62 @@ func TestTamperedSnapshotsNeverPass(t *testing.T) {
 // schema cannot see across fields (a record against the data it explains);
 // Load is the gate.
 func TestSchemaAgreesWithTheLoader(t *testing.T) {
-	schema, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(snapshot.Schema))
-	if err != nil {
-		t.Fatal(err)
-	}
-	validate := func(b []byte) *gojsonschema.Result {
-		res, err := schema.Validate(gojsonschema.NewBytesLoader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res
-	}
+	t.Parallel()
 	optional := map[string]bool{"identity_provider_configs": true, "users_with_access": true, "explicit_members": true}
 	for _, base := range tamperBases {
-		raw := base.collect(t)
-		var doc map[string]any
-		if err := json.Unmarshal(raw, &doc); err != nil {
-			t.Fatal(err)
-		}
-		if res := validate(raw); !res.Valid() {
-			t.Fatalf("%s: the collected snapshot does not match the schema: %v", base.name, res.Errors())
-		}
-		for _, tm := range tamperings(doc) {
-			var d map[string]any
-			_ = json.Unmarshal(raw, &d)
-			tm.edit(d)
-			b, _ := json.Marshal(d)
-			s, loadErr := snapshot.Decode(b)
-			if loadErr == nil {
-				read, err := snapshot.Marshal(s)
+		t.Run(base.name, func(t *testing.T) {
+			t.Parallel()
+			// A schema of its own: gojsonschema does not promise that one
+			// may validate from many goroutines.
+			schema, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(snapshot.Schema))
+			if err != nil {
+				t.Fatal(err)
+			}
+			validate := func(b []byte) *gojsonschema.Result {
+				res, err := schema.Validate(gojsonschema.NewBytesLoader(b))
 				if err != nil {
 					t.Fatal(err)
 				}
-				if res := validate(read); !res.Valid() {
-					t.Errorf("%s / %s: Load accepts it, the schema refuses: %v", base.name, tm.name, res.Errors())
+				return res
+			}
+			raw := base.collect(t)
+			var doc map[string]any
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if res := validate(raw); !res.Valid() {
+				t.Fatalf("%s: the collected snapshot does not match the schema: %v", base.name, res.Errors())
+			}
+			for _, tm := range tamperings(doc) {
+				var d map[string]any
+				_ = json.Unmarshal(raw, &d)
+				tm.edit(d)
+				b, _ := json.Marshal(d)
+				s, loadErr := snapshot.Decode(b)
+				if loadErr == nil {
+					read, err := snapshot.Marshal(s)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if res := validate(read); !res.Valid() {
+						t.Errorf("%s / %s: Load accepts it, the schema refuses: %v", base.name, tm.name, res.Errors())
+					}
+				}
+				// A not_applicable the loader refuses for its section or status
+				// the schema refuses too.
+				valid := validate(b).Valid()
+				for _, r := range recordsOf(d) {
+					rec := r.(map[string]any)
+					if rec["not_applicable"] != true {
+						continue
+					}
+					sec, _ := rec["section"].(string)
+					if (!optional[sec] || rec["status"] != float64(404) && rec["status"] != 404) && (valid || loadErr == nil) {
+						t.Errorf("%s / %s: a not_applicable %s record with status %v: load error %v, schema valid %v", base.name, tm.name, sec, rec["status"], loadErr, valid)
+					}
 				}
 			}
-			// A not_applicable the loader refuses for its section or status
-			// the schema refuses too.
-			valid := validate(b).Valid()
-			for _, r := range recordsOf(d) {
-				rec := r.(map[string]any)
-				if rec["not_applicable"] != true {
-					continue
-				}
-				sec, _ := rec["section"].(string)
-				if (!optional[sec] || rec["status"] != float64(404) && rec["status"] != 404) && (valid || loadErr == nil) {
-					t.Errorf("%s / %s: a not_applicable %s record with status %v: load error %v, schema valid %v", base.name, tm.name, sec, rec["status"], loadErr, valid)
-				}
-			}
-		}
+		})
 	}
 }
 
@@ -517,6 +526,7 @@ func TestSchemaAgreesWithTheLoader(t *testing.T) {
 // file exits 2 with a message naming the record or the section, and the
 // hint to collect again; the untouched file checks as before.
 func TestCheckRefusesADoctoredSnapshot(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil)
 	path := demoSnapshot(t, h)
 	raw := readFile(t, path)
@@ -535,6 +545,7 @@ func TestCheckRefusesADoctoredSnapshot(t *testing.T) {
 		{"a list emptied", func(d map[string]any) { d["members"] = []any{} },
 			"members does not list the scanning key's own user alice@acme.example"},
 	} {
+		// Not parallel: the cases write one doctored.json in h.dir.
 		t.Run(c.name, func(t *testing.T) {
 			var d map[string]any
 			if err := json.Unmarshal([]byte(raw), &d); err != nil {

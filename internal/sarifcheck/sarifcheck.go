@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,6 +66,10 @@ type Problem struct {
 	Message string
 	// Line is the line of the log the problem is on, 0 when unknown.
 	Line int
+	// File is the log the multitool tied the problem to, as the absolute
+	// path it was given; "" when it named none (its notifications, a run
+	// that did not complete) and for schema problems.
+	File string
 }
 
 // String formats p as "multitool error GH1001/Name (line 12): message".
@@ -235,22 +240,27 @@ func FindMultitool(start string) (string, error) {
 // 10 MB default limit) or could not read. The error is for a multitool that
 // could not run or whose output cannot be read.
 func Multitool(ctx context.Context, bin, path string) ([]Problem, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	return runMultitool(ctx, bin, []string{abs})
+}
+
+// runMultitool runs the multitool once over the logs at paths (absolute) and
+// returns what it reports, as Multitool describes. It names no log it
+// cannot read, so the caller checks that they exist.
+func runMultitool(ctx context.Context, bin string, paths []string) ([]Problem, error) {
 	tmp, err := os.MkdirTemp("", "sarifcheck-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 	out := filepath.Join(tmp, "validation.sarif")
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, err
-	}
 
-	cmd := exec.CommandContext(ctx, bin, "validate", abs,
-		"--rule-kind", "Sarif;Gh",
-		"-o", out,
-		"--log", "ForceOverwrite",
-		"--quiet", "true")
+	args := append([]string{"validate"}, paths...)
+	args = append(args, "--rule-kind", "Sarif;Gh", "-o", out, "--log", "ForceOverwrite", "--quiet", "true")
+	cmd := exec.CommandContext(ctx, bin, args...)
 	var output bytes.Buffer
 	cmd.Stdout = &output
 	cmd.Stderr = &output
@@ -291,20 +301,38 @@ type multitoolLog struct {
 			ToolConfigurationNotifications []multitoolNotification `json:"toolConfigurationNotifications"`
 		} `json:"invocations"`
 		Results []struct {
-			RuleID    string           `json:"ruleId"`
-			RuleIndex *int             `json:"ruleIndex"`
-			Kind      string           `json:"kind"`
-			Level     string           `json:"level"`
-			Message   multitoolMessage `json:"message"`
-			Locations []struct {
-				PhysicalLocation struct {
-					Region struct {
-						StartLine int `json:"startLine"`
-					} `json:"region"`
-				} `json:"physicalLocation"`
-			} `json:"locations"`
+			RuleID    string              `json:"ruleId"`
+			RuleIndex *int                `json:"ruleIndex"`
+			Kind      string              `json:"kind"`
+			Level     string              `json:"level"`
+			Message   multitoolMessage    `json:"message"`
+			Locations []multitoolLocation `json:"locations"`
 		} `json:"results"`
 	} `json:"runs"`
+}
+
+type multitoolLocation struct {
+	PhysicalLocation struct {
+		ArtifactLocation struct {
+			URI string `json:"uri"`
+		} `json:"artifactLocation"`
+		Region struct {
+			StartLine int `json:"startLine"`
+		} `json:"region"`
+	} `json:"physicalLocation"`
+}
+
+// file returns the local path the location's URI names: a file: URI or a
+// plain path, as the multitool writes either; "" for none.
+func (l multitoolLocation) file() string {
+	uri := l.PhysicalLocation.ArtifactLocation.URI
+	if rest, ok := strings.CutPrefix(uri, "file://"); ok {
+		if u, err := url.Parse(uri); err == nil && u.Path != "" {
+			return filepath.FromSlash(u.Path)
+		}
+		return filepath.FromSlash(rest)
+	}
+	return filepath.FromSlash(uri)
 }
 
 type multitoolRule struct {
@@ -325,8 +353,9 @@ type multitoolMessage struct {
 }
 
 type multitoolNotification struct {
-	Level      string           `json:"level"`
-	Message    multitoolMessage `json:"message"`
+	Level      string              `json:"level"`
+	Message    multitoolMessage    `json:"message"`
+	Locations  []multitoolLocation `json:"locations"`
 	Descriptor struct {
 		ID string `json:"id"`
 	} `json:"descriptor"`
@@ -373,6 +402,7 @@ func parseMultitool(data []byte) ([]Problem, error) {
 			p.Message = fillArguments(msg, res.Message)
 			if len(res.Locations) > 0 {
 				p.Line = res.Locations[0].PhysicalLocation.Region.StartLine
+				p.File = res.Locations[0].file()
 			}
 			problems = append(problems, p)
 		}
@@ -380,8 +410,12 @@ func parseMultitool(data []byte) ([]Problem, error) {
 			for _, n := range append(inv.ToolExecutionNotifications, inv.ToolConfigurationNotifications...) {
 				level := cmp.Or(n.Level, LevelWarning) // SARIF's default
 				if level == LevelError || level == LevelWarning {
-					problems = append(problems, Problem{Check: "multitool", Rule: n.Descriptor.ID, Level: level,
-						Message: "multitool notification: " + fillArguments(n.Message.Text, n.Message)})
+					p := Problem{Check: "multitool", Rule: n.Descriptor.ID, Level: level,
+						Message: "multitool notification: " + fillArguments(n.Message.Text, n.Message)}
+					if len(n.Locations) > 0 {
+						p.File = n.Locations[0].file()
+					}
+					problems = append(problems, p)
 				}
 			}
 			if inv.ExecutionSuccessful != nil && !*inv.ExecutionSuccessful {

@@ -70,6 +70,7 @@ func writeLog(t *testing.T, content string) string {
 }
 
 func TestSchema(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		old, new string // replace old with new in validLog
@@ -151,6 +152,7 @@ const multitoolOutput = `{
 }`
 
 func TestParseMultitool(t *testing.T) {
+	t.Parallel()
 	problems, err := parseMultitool([]byte(multitoolOutput))
 	if err != nil {
 		t.Fatal(err)
@@ -177,6 +179,8 @@ func TestParseMultitool(t *testing.T) {
 	}
 }
 
+// TestFindMultitool is not parallel: it sets $HOGAUDIT_SARIF_MULTITOOL,
+// which the parallel tests read.
 func TestFindMultitool(t *testing.T) {
 	t.Setenv(EnvMultitool, "")
 	root := t.TempDir()
@@ -268,7 +272,9 @@ func runValidate(t *testing.T, path string) *fakeTB {
 }
 
 // TestValidateWithoutMultitool: no multitool means skip, or fail in CI; the
-// schema check runs either way.
+// schema check runs either way. Not parallel: it sets $CI,
+// $HOGAUDIT_SARIF_MULTITOOL and the working directory, which the parallel
+// tests read.
 func TestValidateWithoutMultitool(t *testing.T) {
 	root := t.TempDir()
 	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module x\n"), 0o644); err != nil {
@@ -322,6 +328,7 @@ func multitool(t *testing.T) string {
 }
 
 func TestMultitool(t *testing.T) {
+	t.Parallel()
 	bin := multitool(t)
 
 	problems, err := Multitool(t.Context(), bin, writeLog(t, validLog))
@@ -377,6 +384,7 @@ func TestMultitool(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	multitool(t) // skips when absent
 	f := runValidate(t, writeLog(t, validLog))
 	if f.fatal != "" || f.skipped != "" || len(f.errors) > 0 {
