@@ -107,6 +107,16 @@ type exitCode int
 
 func (c exitCode) Error() string { return fmt.Sprintf("exit %d", int(c)) }
 
+// interpolations are the values the flags' tags interpolate (${version},
+// the collection defaults and limits): every parser of the cli takes them.
+func interpolations() kong.Vars {
+	vars := kong.Vars{"version": version.String()}
+	for k, v := range connVars() {
+		vars[k] = v
+	}
+	return vars
+}
+
 // run parses args, runs the command and returns the process exit code. It is
 // the one place where errors become exit codes and messages.
 func run(ctx context.Context, args []string, e *env) int {
@@ -122,8 +132,7 @@ func run(ctx context.Context, args []string, e *env) int {
 		kong.Writers(e.stdout, e.stderr),
 		kong.Exit(func(code int) { exited, exitWith = true, code }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, Summary: true, WrapUpperBound: 100}),
-		kong.Vars{"version": version.String()},
-		connVars(),
+		interpolations(),
 		kong.Bind(e),
 		kong.BindTo(ctx, (*context.Context)(nil)),
 		envFlags(e),

@@ -89,7 +89,7 @@ func TestFlagsReadTheRunsEnvironment(t *testing.T) {
 func TestKongReadsNoProcessEnvironment(t *testing.T) {
 	t.Parallel()
 	e := &env{lookupEnv: lookupIn()}
-	parser, err := kong.New(&cli{}, envFlags(e))
+	parser, err := kong.New(&cli{}, interpolations(), envFlags(e))
 	if err != nil {
 		t.Fatal(err)
 	}
