@@ -16,7 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// The keys each mapping of the format accepts, in the order MATRIX.md lists
+// The keys each mapping of the format accepts, in the order docs/matrix.md lists
 // them.
 var (
 	topKeys = []string{"version", "organization", "api_keys", "audit", "projects", "groups", "access_matrix", "exceptions"}

@@ -5,7 +5,7 @@ import (
 	"io"
 )
 
-// writeJSON renders r as the JSON document of CLI.md: the Report's JSON
+// writeJSON renders r as the JSON document of docs/cli.md: the Report's JSON
 // fields, indented by two spaces, with a trailing newline. Lists are always
 // arrays (never null), every severity appears in summary.by_severity, and
 // suppressed findings are kept with their "suppressed" object. HTML

@@ -11,7 +11,7 @@ import (
 )
 
 // TestJSONRoundTrip decodes the JSON back into a Report: everything but the
-// fields CLI.md keeps out of JSON (the catalog, the matrix lines) survives.
+// fields docs/cli.md keeps out of JSON (the catalog, the matrix lines) survives.
 func TestJSONRoundTrip(t *testing.T) {
 	t.Parallel()
 	for _, fx := range fixtures {
@@ -47,7 +47,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	}
 }
 
-// TestJSONShape checks CLI.md's shape on the clean report, whose lists are
+// TestJSONShape checks docs/cli.md's shape on the clean report, whose lists are
 // all empty or nil: they must be arrays, never null.
 func TestJSONShape(t *testing.T) {
 	t.Parallel()
@@ -91,7 +91,7 @@ func TestJSONShape(t *testing.T) {
 	}
 }
 
-// TestJSONFindings checks the finding fields of CLI.md, suppressed ones
+// TestJSONFindings checks the finding fields of docs/cli.md, suppressed ones
 // included.
 func TestJSONFindings(t *testing.T) {
 	t.Parallel()

@@ -38,7 +38,7 @@ const (
 )
 
 // SecuritySeverity is the security-severity score a SARIF rule of the
-// given severity carries (RULES.md): "9.5" for critical, "8.0" high, "5.5"
+// given severity carries (docs/rules.md): "9.5" for critical, "8.0" high, "5.5"
 // medium, "3.0" low, and "" for anything else. GitHub buckets the score
 // back into the same four severities (above 9.0 critical, 7.0 to 8.9 high,
 // 4.0 to 6.9 medium, below 4.0 low).

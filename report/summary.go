@@ -22,7 +22,7 @@ func (r *Report) Finalize(failOn string) Summary {
 	return s
 }
 
-// Exit codes of a check, as CLI.md defines them.
+// Exit codes of a check, as docs/cli.md defines them.
 const (
 	ExitClean      = 0
 	ExitFindings   = 1

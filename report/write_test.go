@@ -65,7 +65,7 @@ var (
 
 func int64p(n int64) *int64 { return &n }
 
-// catalog is a slice of the built-in rule catalog (RULES.md).
+// catalog is a slice of the built-in rule catalog (docs/rules.md).
 func catalog() []Rule {
 	return []Rule{
 		{ID: "PH101", Name: "sso-not-enforced", Title: "SSO is not enforced on a verified domain", Severity: SeverityHigh, Area: "organization",

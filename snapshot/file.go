@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/hogaudit/hogaudit/internal/atomicfile"
@@ -21,16 +20,6 @@ var Schema []byte
 // member of the organization and their access, so only the owner may read
 // them.
 const FileMode = 0o600
-
-// Encode writes s as indented JSON with a trailing newline.
-func Encode(w io.Writer, s *Snapshot) error {
-	b, err := Marshal(s)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(b)
-	return err
-}
 
 // Marshal returns s as indented JSON with a trailing newline. Two snapshots
 // of the same organization state marshal identically except for

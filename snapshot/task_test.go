@@ -50,9 +50,9 @@ func (dialFails) RoundTrip(*http.Request) (*http.Response, error) {
 
 // fetchOnce runs one fetch of Acme's member list, recorded as src, against
 // h in a testing/synctest bubble (retry waits cost no time), and returns
-// the collector, the task's error and the members kept (nil when keep was
-// not called). keep fails the test when it runs without col.mu held.
-func fetchOnce(t *testing.T, h http.Handler, src source, ctxFor func(context.Context) context.Context, copts ...posthog.Option) (*collector, error, []posthog.Member) {
+// the collector, the members kept (nil when keep was not called) and the
+// task's error. keep fails the test when it runs without col.mu held.
+func fetchOnce(t *testing.T, h http.Handler, src source, ctxFor func(context.Context) context.Context, copts ...posthog.Option) (*collector, []posthog.Member, error) {
 	t.Helper()
 	var (
 		col  *collector
@@ -79,7 +79,7 @@ func fetchOnce(t *testing.T, h http.Handler, src source, ctxFor func(context.Con
 			kept = nonNil(ms)
 		})(ctx)
 	})
-	return col, err, kept
+	return col, kept, err
 }
 
 func TestFetchRecordsEachFailureWithItsCause(t *testing.T) {
@@ -178,7 +178,7 @@ func TestFetchRecordsEachFailureWithItsCause(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			src := source{section: c.section, projectID: &pid, endpoint: "/api/organizations/" + posthogsim.AcmeOrgID + "/members/"}
-			col, err, kept := fetchOnce(t, c.h, src, c.ctx)
+			col, kept, err := fetchOnce(t, c.h, src, c.ctx)
 			if err != nil {
 				t.Fatalf("err = %v, want the failure recorded", err)
 			}
@@ -227,7 +227,7 @@ func TestFetchReturnsFatalFailuresAndRecordsNothing(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			src := source{section: SectionMembers, endpoint: "/api/organizations/" + posthogsim.AcmeOrgID + "/members/"}
-			col, err, kept := fetchOnce(t, c.h, src, c.ctx, c.copts...)
+			col, kept, err := fetchOnce(t, c.h, src, c.ctx, c.copts...)
 			if !errors.Is(err, c.want) {
 				t.Fatalf("err = %v, want %v", err, c.want)
 			}
@@ -241,7 +241,7 @@ func TestFetchReturnsFatalFailuresAndRecordsNothing(t *testing.T) {
 func TestFetchStoresTheValue(t *testing.T) {
 	pid := int64(12345)
 	src := source{section: SectionMembers, projectID: &pid, endpoint: "/api/organizations/" + posthogsim.AcmeOrgID + "/members/"}
-	col, err, kept := fetchOnce(t, acme(), src, nil)
+	col, kept, err := fetchOnce(t, acme(), src, nil)
 	if err != nil || len(col.snap.Missing) != 0 {
 		t.Fatalf("err = %v, missing %+v", err, col.snap.Missing)
 	}
@@ -250,7 +250,7 @@ func TestFetchStoresTheValue(t *testing.T) {
 		t.Errorf("kept %d members (%+v), want Acme's %d", len(kept), kept, want)
 	}
 	// Near miss: the same list one fault away is recorded, not kept.
-	col, err, kept = fetchOnce(t, acme(posthogsim.Fault{Path: "/members/", Kind: posthogsim.FaultDropField, Field: "user.email", Times: 10}), src, nil)
+	col, kept, err = fetchOnce(t, acme(posthogsim.Fault{Path: "/members/", Kind: posthogsim.FaultDropField, Field: "user.email", Times: 10}), src, nil)
 	if err != nil || kept != nil || len(col.snap.Missing) != 1 {
 		t.Errorf("err = %v, kept %d, missing %+v: want one record and nothing kept", err, len(kept), col.snap.Missing)
 	}

@@ -6,7 +6,8 @@ import (
 )
 
 // The types below are PostHog's response shapes as hogaudit reads them
-// (shared/posthog-api/CONTRACT.md). They model only fields hogaudit uses and
+// (posthog/api/*.py and ee/api/*.py serializers; snapshot/posthog/endpoints.go names the
+// endpoints hogaudit calls). They model only fields hogaudit uses and
 // deliberately omit every secret a response may carry (project secret
 // tokens, live-events tokens, SCIM tokens, verification challenges, key
 // values), so decoding into them is the first line of redaction. Unknown

@@ -11,7 +11,8 @@ import (
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
 )
 
-// The field sets below are those of shared/posthog-api/examples.
+// The field sets below are those of PostHog's serializers for each endpoint
+// (snapshot/posthog/types.go reads a subset of them).
 func TestShapesMatchTheExamples(t *testing.T) {
 	sim := newAcme()
 	tests := []struct {

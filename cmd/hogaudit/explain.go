@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hogaudit/hogaudit/policies"
+	"github.com/hogaudit/hogaudit/snapshot"
+)
+
+// explainCmd is `hogaudit explain RULE`.
+type explainCmd struct {
+	Rule      string   `arg:"" placeholder:"RULE" help:"Rule id (PH204) or name (project-access-exceeds-matrix)."`
+	PolicyDir []string `placeholder:"DIR" help:"Also look among the custom rules in DIR."`
+}
+
+func (c *explainCmd) Run(ctx context.Context, e *env) error {
+	eng, err := policies.New(ctx, policies.Options{PolicyDirs: e.paths(c.PolicyDir)})
+	if err != nil {
+		return fail(e.asGiven(err, c.PolicyDir...))
+	}
+	r, ok := eng.Rule(c.Rule)
+	if !ok {
+		return fail(fmt.Errorf("no rule %q", c.Rule), "'hogaudit policies list' shows the catalog")
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "%s %s — %s\n\n", r.ID, r.Name, r.Title)
+	fmt.Fprintf(w, "Severity: %s    Area: %s\n\n", r.Severity, r.Area)
+	fmt.Fprintf(w, "%s\n\n", wrap(r.Description, 100))
+	fmt.Fprintf(w, "How to fix:\n%s\n\n", indent(wrap(r.Remediation, 96), "  "))
+	if len(r.Requires) > 0 {
+		fmt.Fprintln(w, "Evidence it reads (snapshot section → API scope):")
+		for _, s := range r.Requires {
+			scope := snapshot.SectionScopes[s]
+			if scope == "" {
+				scope = "no scope needed"
+			}
+			if f := snapshot.SectionFeatures[s]; f != "" {
+				scope += " (PostHog Cloud: plan feature " + f + ")"
+			}
+			fmt.Fprintf(w, "  %-26s %s\n", s, scope)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, u := range r.RelatedResources {
+		fmt.Fprintf(w, "See: %s\n", u.URL)
+	}
+	fmt.Fprintf(w, "Defined in: %s\n", e.shown(r.File, c.PolicyDir...))
+	return nil
+}
+
+// wrap breaks s into lines of at most width runes at spaces, keeping
+// existing line breaks.
+func wrap(s string, width int) string {
+	var out []string
+	for _, para := range strings.Split(strings.TrimSpace(s), "\n") {
+		line := ""
+		for _, word := range strings.Fields(para) {
+			if line != "" && len([]rune(line))+1+len([]rune(word)) > width {
+				out = append(out, line)
+				line = word
+				continue
+			}
+			if line != "" {
+				line += " "
+			}
+			line += word
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
+}
+
+func indent(s, prefix string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = prefix + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}

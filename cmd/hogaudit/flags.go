@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hogaudit/hogaudit/matrix"
+	"github.com/hogaudit/hogaudit/policies"
+	"github.com/hogaudit/hogaudit/snapshot"
+)
+
+// policyFlags choose the matrix and the rules.
+type policyFlags struct {
+	Matrix    string   `env:"HOGAUDIT_MATRIX" placeholder:"FILE" help:"The access matrix (default: access-matrix.yaml in the current directory)."`
+	PolicyDir []string `placeholder:"DIR" help:"Directory of custom Rego rules evaluated beside the built-in ones (repeatable)."`
+	Disable   []string `placeholder:"RULE" help:"Turn off a rule, by id (PH204) or name (project-access-exceeds-matrix). Repeatable."`
+}
+
+// outputFlags choose the reports a check writes and when it fails.
+type outputFlags struct {
+	Format   string `short:"f" enum:"text,json,sarif,markdown" default:"text" help:"Format of the main report: text, json, sarif or markdown."`
+	Output   string `short:"o" placeholder:"FILE" help:"Write the main report to FILE (atomically) instead of stdout."`
+	SARIF    string `name:"sarif" placeholder:"FILE" help:"Also write a SARIF 2.1.0 report for GitHub code scanning."`
+	JSON     string `name:"json" placeholder:"FILE" help:"Also write a JSON report."`
+	Markdown string `placeholder:"FILE" help:"Also write a Markdown report (for $GITHUB_STEP_SUMMARY)."`
+	FailOn   string `enum:"critical,high,medium,low,none" default:"high" help:"Lowest severity that makes the exit code 1: critical, high, medium, low or none."`
+	Category string `placeholder:"NAME" help:"SARIF runAutomationDetails.id (default: none, so the upload action's category applies)."`
+}
+
+// defaultMatrix is the matrix file used when --matrix is not given.
+const defaultMatrix = "access-matrix.yaml"
+
+// loadMatrix reads the matrix and reports its errors as file:line:col lines.
+func (f *policyFlags) loadMatrix(e *env) (*matrix.Matrix, error) {
+	path := f.Matrix
+	if path == "" {
+		if _, err := os.Stat(e.path(defaultMatrix)); err != nil {
+			return nil, fail(errors.New("no access matrix: --matrix is not set and there is no access-matrix.yaml here"),
+				"pass --matrix FILE (or set HOGAUDIT_MATRIX)",
+				"'hogaudit demo' shows an example matrix at work; the format is in docs/matrix.md of hogaudit's repository")
+		}
+		path = defaultMatrix
+	}
+	m, err := readMatrix(e, path)
+	if err != nil {
+		var errs matrix.Errors
+		if errors.As(err, &errs) {
+			return nil, fail(err, fmt.Sprintf("fix the %d problem(s) above; 'hogaudit matrix validate %s' checks the file alone", len(errs), path))
+		}
+		return nil, fail(err)
+	}
+	return m, nil
+}
+
+// readMatrix is matrix.Load of path in e's working directory, the matrix
+// and its errors naming path as given.
+func readMatrix(e *env, path string) (*matrix.Matrix, error) {
+	data, err := os.ReadFile(e.path(path))
+	if err != nil {
+		return nil, fmt.Errorf("read matrix: %w", e.asGiven(err, path))
+	}
+	return matrix.Parse(path, data)
+}
+
+// engine builds the policy engine.
+func (f *policyFlags) engine(ctx context.Context, e *env) (*policies.Engine, error) {
+	build := e.newEngine
+	if build == nil {
+		build = policies.New
+	}
+	eng, err := build(ctx, policies.Options{PolicyDirs: e.paths(f.PolicyDir), Disable: f.Disable})
+	if err != nil {
+		return nil, fail(e.asGiven(err, f.PolicyDir...))
+	}
+	return eng, nil
+}
+
+// prepare does everything a check can get wrong offline — the matrix, the
+// rules; the output paths are planOutputs' — so that it fails before any
+// request or file read.
+func prepare(ctx context.Context, e *env, p *policyFlags) (*matrix.Matrix, *policies.Engine, error) {
+	m, err := p.loadMatrix(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := p.engine(ctx, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, eng, nil
+}
+
+// previousFlag names the snapshot of the run before this one.
+type previousFlag struct {
+	Previous string `placeholder:"FILE" help:"The previous run's snapshot (kept with --snapshot-out), of the same organization: hogaudit's own reading of a key in that run refreshed the key's last_used_at, and with this flag it is not counted as use (PH304). Without it a key used only by scheduled scans looks used."`
+}
+
+// load reads the --previous snapshot; nil when the flag is not given.
+func (f *previousFlag) load(e *env) (*snapshot.Snapshot, error) {
+	if f.Previous == "" {
+		return nil, nil
+	}
+	prev, err := loadSnapshot(e, f.Previous)
+	if err != nil {
+		return nil, fail(fmt.Errorf("--previous: %w", err), "pass the snapshot an earlier run kept with --snapshot-out (or wrote with 'hogaudit snapshot -o FILE')")
+	}
+	return prev, nil
+}
+
+// fits checks that prev can be cur's previous snapshot.
+func (f *previousFlag) fits(cur, prev *snapshot.Snapshot) error {
+	err := snapshot.CheckPrevious(cur, prev)
+	switch {
+	case errors.Is(err, snapshot.ErrPreviousOtherOrg):
+		return fail(fmt.Errorf("--previous %s: %w", f.Previous, err), "pass a snapshot of the organization being checked, or leave out --previous")
+	case errors.Is(err, snapshot.ErrPreviousNotOlder):
+		return fail(fmt.Errorf("--previous %s: %w", f.Previous, err), "--previous takes the snapshot of an earlier run; are --snapshot and --previous swapped?")
+	case err != nil:
+		return fail(err)
+	}
+	return nil
+}
+
+// staleAfter is how old a checked snapshot may be before hogaudit warns that
+// its verdict is the one of its collection day.
+const staleAfter = 7 * 24 * time.Hour
+
+// loadSnapshot is snapshot.Load of path in e's working directory, its
+// errors naming path as given.
+func loadSnapshot(e *env, path string) (*snapshot.Snapshot, error) {
+	s, err := snapshot.Load(e.path(path))
+	return s, e.asGiven(err, path)
+}
+
+// warnIfStale warns when snap was collected more than staleAfter ago by the
+// real clock: the check judges the organization as it was then.
+func warnIfStale(g *globals, e *env, snap *snapshot.Snapshot) {
+	age := e.now().Sub(snap.CollectedAt)
+	if age <= staleAfter {
+		return
+	}
+	g.warnf(e, "the snapshot was collected %d days ago (%s); every time-based rule judges the organization as it was then",
+		int(age/(24*time.Hour)), snap.CollectedAt.UTC().Format(time.DateOnly))
+	g.hintf(e, "for its state today, collect a new snapshot ('hogaudit snapshot -o FILE') or run 'hogaudit scan'")
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hogaudit/hogaudit/snapshot"
+)
+
+// scanCmd is `hogaudit scan`.
+type scanCmd struct {
+	connFlags
+	previousFlag
+	policyFlags
+	outputFlags
+	SnapshotOut string `placeholder:"FILE" help:"Also keep the snapshot (for 'hogaudit check' later, or the next scan's --previous)."`
+}
+
+func (c *scanCmd) Run(ctx context.Context, g *globals, e *env) error {
+	plan, err := planOutputs(e, &c.outputFlags, outputTarget{flag: "--snapshot-out", path: c.SnapshotOut})
+	if err == nil {
+		err = c.scan(ctx, g, e, plan)
+	}
+	return plan.finish(ctx, g, e, err, failedRun{host: c.Host, org: c.Org, matrix: c.Matrix, failOn: c.FailOn, category: c.Category})
+}
+
+func (c *scanCmd) scan(ctx context.Context, g *globals, e *env, plan *outputPlan) error {
+	m, eng, err := prepare(ctx, e, &c.policyFlags)
+	if err != nil {
+		return err
+	}
+	prev, err := c.load(e)
+	if err != nil {
+		return err
+	}
+	if prev != nil {
+		e.secrets.Scrub(prev)
+		if !prev.CollectedAt.Before(e.now()) {
+			return fail(fmt.Errorf("--previous %s was collected at %s, not before now", c.Previous, prev.CollectedAt.UTC().Format(time.RFC3339)),
+				"--previous takes the snapshot of an earlier run; check this machine's clock")
+		}
+		if c.Org != "@current" && c.Org != "" && c.Org != prev.Org.ID {
+			return fail(fmt.Errorf("--previous %s: %w: it describes %s, --org names %s", c.Previous, snapshot.ErrPreviousOtherOrg, prev.Org.ID, c.Org),
+				"pass a snapshot of the organization being checked, or leave out --previous")
+		}
+	}
+	s, err := c.connect(g, e)
+	if err != nil {
+		return err
+	}
+	snap, err := c.collect(ctx, g, e, s, m.LookbackDays())
+	if err != nil {
+		return err
+	}
+	if prev != nil {
+		if err := c.fits(snap, prev); err != nil {
+			return err
+		}
+		// The kept snapshot records each key's reading, which the next
+		// run's --previous walks back through.
+		snap = snap.WithKeyUses(prev)
+	}
+	if t := plan.target("--snapshot-out"); t != nil {
+		if err := t.writeSnapshot(g, e, snap); err != nil {
+			return err
+		}
+	}
+	missingHints(g, e, snap)
+	return evaluate(ctx, g, e, eng, m, snap, prev, &c.outputFlags, plan)
+}
