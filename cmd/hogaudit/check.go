@@ -86,6 +86,7 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 	}
 	rep.Finalize(o.FailOn)
 
+	plan.report = rep
 	if err := writeReports(g, e, rep, o, plan); err != nil {
 		return err
 	}

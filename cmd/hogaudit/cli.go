@@ -173,12 +173,47 @@ func run(ctx context.Context, args []string, e *env) int {
 // despite the signal (its reports written, err nil or an exitCode) keeps
 // its own code, so that the code always matches the reports.
 func exitAfter(ctx context.Context, e *env, err error) int {
-	var code exitCode
-	if ctx.Err() != nil && err != nil && !errors.As(err, &code) {
+	if interrupted(ctx, err) {
 		fmt.Fprintln(e.stderr, "hogaudit: interrupted")
 		return exitInterrupted
 	}
 	return exitFor(e, err)
+}
+
+// interrupted reports whether a signal stopped a command that returned err
+// before it finished its work.
+func interrupted(ctx context.Context, err error) bool {
+	var code exitCode
+	return ctx != nil && ctx.Err() != nil && err != nil && !errors.As(err, &code)
+}
+
+// exitCodeOf is the exit code exitAfter gives a command that returned err,
+// without printing anything: the --github-output file states it before
+// the process exits.
+func exitCodeOf(ctx context.Context, err error) int {
+	if interrupted(ctx, err) {
+		return exitInterrupted
+	}
+	return codeFor(err)
+}
+
+// codeFor is exitFor's exit code for err.
+func codeFor(err error) int {
+	if err == nil {
+		return 0
+	}
+	var code exitCode
+	if errors.As(err, &code) {
+		return int(code)
+	}
+	var xe *exitError
+	if errors.As(err, &xe) {
+		return xe.code
+	}
+	if errors.Is(err, context.Canceled) {
+		return exitInterrupted
+	}
+	return 2
 }
 
 // exitInterrupted is the exit code of a run stopped by SIGINT or SIGTERM:
@@ -214,12 +249,8 @@ func exitFor(e *env, err error) int {
 		for _, h := range xe.hints {
 			fmt.Fprintf(e.stderr, "hogaudit: hint: %s\n", h)
 		}
-		return xe.code
 	}
-	if errors.Is(err, context.Canceled) {
-		return exitInterrupted
-	}
-	return 2
+	return codeFor(err)
 }
 
 // printErr writes an error in hogaudit's voice: each line prefixed, first

@@ -28,6 +28,8 @@ type outputFlags struct {
 	Markdown string `placeholder:"FILE" help:"Also write a Markdown report (for $GITHUB_STEP_SUMMARY)."`
 	FailOn   string `enum:"critical,high,medium,low,none" default:"high" help:"Lowest severity that makes the exit code 1: critical, high, medium, low or none."`
 	Category string `placeholder:"NAME" help:"SARIF runAutomationDetails.id (default: none, so the upload action's category applies)."`
+	// GitHub Actions step outputs (github_output.go).
+	GitHubOutput string `name:"github-output" placeholder:"FILE" help:"After the run, append the step outputs (exit-code, findings, counts per severity, complete, report paths) to FILE as key=value lines: pass \"$GITHUB_OUTPUT\"."`
 }
 
 // defaultMatrix is the matrix file used when --matrix is not given.

@@ -39,11 +39,17 @@ type outputTarget struct {
 	oldPerm os.FileMode
 	// ok is set once path passed the check.
 	ok bool
+	// written is set once this run wrote path.
+	written bool
 }
 
 // outputPlan is every file a run writes, checked.
 type outputPlan struct {
 	targets []*outputTarget
+	// github is the --github-output file, nil without one.
+	github *githubOutput
+	// report is the report the run wrote, nil before it wrote one.
+	report *report.Report
 }
 
 // target returns the plan's target for flag, or nil.
@@ -77,11 +83,15 @@ func (o *outputFlags) reportTargets() []*outputTarget {
 
 // planOutputs checks the files a run will write: the reports of o (nil for
 // none) and extra (snapshots; those with an empty path are left out). Two
-// flags naming one file are an error, and the plan is nil: nothing is
-// written then. A path that cannot be written is an error naming it, with a
-// plan whose other targets are usable.
+// flags naming one file are an error, and the plan has no targets: nothing
+// but the --github-output lines is written then. A path that cannot be
+// written is an error naming it, with a plan whose other targets are usable.
 func planOutputs(e *env, o *outputFlags, extra ...outputTarget) (*outputPlan, error) {
 	p := &outputPlan{}
+	// --sarif-dir (i10-sarifsplit) becomes this call's third argument at
+	// the merge: planGitHubOutput(e, o, o.SARIFDir).
+	gh, ghErr := planGitHubOutput(e, o, "")
+	p.github = gh
 	if o != nil {
 		p.targets = o.reportTargets()
 	}
@@ -97,11 +107,14 @@ func planOutputs(e *env, o *outputFlags, extra ...outputTarget) (*outputPlan, er
 			abs = t.path
 		}
 		if prev, ok := seen[abs]; ok {
-			return nil, fail(fmt.Errorf("%s and %s both write %s", prev, t.flag, t.path), "give each report its own file")
+			return &outputPlan{github: gh}, fail(fmt.Errorf("%s and %s both write %s", prev, t.flag, t.path), "give each report its own file")
 		}
 		seen[abs] = t.flag
 	}
 	var bad []error
+	if ghErr != nil {
+		bad = append(bad, ghErr)
+	}
 	for _, t := range p.targets {
 		if err := t.check(e); err != nil {
 			bad = append(bad, fmt.Errorf("%s: %w", t.flag, err))
@@ -173,6 +186,7 @@ func (t *outputTarget) write(g *globals, e *env, perm os.FileMode, data []byte) 
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", t.flag, e.asGiven(err, t.path)))
 	}
+	t.written = true
 	if t.oldPerm&0o077 != 0 && !t.appendTo {
 		g.infof(e, "%s was accessible to users other than its owner (mode %04o); it is now %04o, like every file hogaudit writes: it names the organization's people", t.path, t.oldPerm, perm)
 		t.oldPerm = perm
@@ -209,9 +223,19 @@ type failedRun struct {
 // report target that passed its check gets a report saying the check did
 // not complete and why. It returns err.
 func (p *outputPlan) finish(ctx context.Context, g *globals, e *env, err error, run failedRun) error {
-	var code exitCode
-	if err == nil || errors.As(err, &code) || p == nil {
+	if p == nil {
 		return err
+	}
+	p.finishReports(ctx, g, e, err, run)
+	p.github.write(ctx, e, p, p.report, err)
+	return err
+}
+
+// finishReports writes, for a run that failed, the reports saying so.
+func (p *outputPlan) finishReports(ctx context.Context, g *globals, e *env, err error, run failedRun) {
+	var code exitCode
+	if err == nil || errors.As(err, &code) {
+		return
 	}
 	cause, hints := describeFailure(ctx, e, err)
 	base := &report.Report{
@@ -232,6 +256,7 @@ func (p *outputPlan) finish(ctx context.Context, g *globals, e *env, err error, 
 	}
 	base.Matrix = report.MatrixInfo{Path: matrixPath, RepoPath: repoPath(e, matrixPath)}
 	rep := report.NotCompleted(base, report.Rule{}, cause, hints, run.failOn)
+	p.report = rep
 	for _, t := range p.targets {
 		if !t.ok || t.format == "" {
 			continue
@@ -240,7 +265,6 @@ func (p *outputPlan) finish(ctx context.Context, g *globals, e *env, err error, 
 			printErr(e, werr)
 		}
 	}
-	return err
 }
 
 // describeFailure returns err as its message and hints, the way hogaudit
