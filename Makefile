@@ -41,11 +41,16 @@ fuzz: ## run each fuzz target for FUZZTIME (default 10s), one after the other
 		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s $${t%%:*}; \
 	done
 
+# ACTIONLINT is run through the module proxy (go run pkg@version: go.mod is
+# left alone).
+ACTIONLINT ?= $(GO) run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
 .PHONY: lint
-lint: ## gofmt, go vet and the Rego formatter check
+lint: ## gofmt, go vet, the Rego formatter check and actionlint (the workflows, shipped examples included)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt would change the files above"; exit 1; }
 	$(GO) vet $(PKGS)
 	$(GO) test -run 'TestRegoFormatted' ./policies/
+	$(ACTIONLINT) .github/workflows/*.yml examples/workflows/*.yml
 
 .PHONY: bench
 bench: ## run the benchmarks (collection speedup, policy evaluation, a 5,000-member org collected five times under random faults)
