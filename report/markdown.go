@@ -52,7 +52,7 @@ func renderMarkdown(r *Report, opts Options) string {
 	if suppTotal > 0 {
 		fixed += len(mdSuppressedHeading)
 	}
-	l := layoutMarkdown(rules, supp, fixed, maxBytes-noteReserve)
+	l := layoutMarkdown(rules, supp, mdSuppressedOmitted(suppTotal), fixed, maxBytes-noteReserve)
 
 	var b strings.Builder
 	b.WriteString(head)
@@ -71,8 +71,7 @@ func renderMarkdown(r *Report, opts Options) string {
 		if l.suppressed {
 			b.WriteString(supp)
 		} else {
-			fmt.Fprintf(&b, "%s not shown, to keep this summary within its size limit: the JSON report lists every finding.\n\n",
-				plural(suppTotal, "finding", "findings"))
+			b.WriteString(mdSuppressedOmitted(suppTotal))
 		}
 	}
 	out := b.String()

@@ -258,6 +258,13 @@ func mdSuppressedBlock(r *Report, perRule int) (block string, total, shown int) 
 	return b.String(), total, len(rows)
 }
 
+// mdSuppressedOmitted stands for the suppressed findings' block when it is
+// left out.
+func mdSuppressedOmitted(total int) string {
+	return fmt.Sprintf("%s not shown, to keep this summary within its size limit: the JSON report lists every finding.\n\n",
+		plural(total, "finding", "findings"))
+}
+
 // mdLayout is what the Markdown shows of the findings.
 type mdLayout struct {
 	// shown[i] is the number of rows of rules[i] shown.
@@ -267,10 +274,11 @@ type mdLayout struct {
 }
 
 // layoutMarkdown decides what fits in budget bytes besides fixed: every
-// rule's rows (at most the per-rule cap); if that is too big, no suppressed findings; then
-// no rows for one rule after the other, from the last (least severe) up;
-// the last rule so emptied gets back as many rows as the room left takes.
-func layoutMarkdown(rules []mdRule, suppBlock string, fixed, budget int) mdLayout {
+// rule's rows (at most the per-rule cap); if that is too big, suppOmitted
+// instead of suppBlock (the suppressed findings); then no rows for one rule
+// after the other, from the last (least severe) up; the last rule so
+// emptied gets back as many rows as the room left takes.
+func layoutMarkdown(rules []mdRule, suppBlock, suppOmitted string, fixed, budget int) mdLayout {
 	l := mdLayout{shown: make([]int, len(rules)), suppressed: suppBlock != ""}
 	sizes := make([]int, len(rules))
 	size := fixed + len(suppBlock)
@@ -284,7 +292,7 @@ func layoutMarkdown(rules []mdRule, suppBlock string, fixed, budget int) mdLayou
 	}
 	if l.suppressed {
 		l.suppressed = false
-		size -= len(suppBlock)
+		size += len(suppOmitted) - len(suppBlock)
 	}
 	last := -1
 	for i := len(rules) - 1; i >= 0 && size > budget; i-- {
@@ -304,8 +312,9 @@ func layoutMarkdown(rules []mdRule, suppBlock string, fixed, budget int) mdLayou
 }
 
 // mdLeftOut is the note under the counts saying what the Markdown left
-// out, "" when it lists everything. It is the one place where the report
-// says what it does not show.
+// out, "" when it lists everything. It is the one place where the Markdown
+// says what a report does not show: what SARIF left out (--max-results)
+// belongs here too, read from the report model, never "SARIF lists all".
 func mdLeftOut(rules []mdRule, l mdLayout, perRule, suppTotal, suppShown int) string {
 	total, shown, capped, cut := 0, 0, false, 0
 	for i, g := range rules {

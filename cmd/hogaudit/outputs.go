@@ -124,7 +124,9 @@ func planOutputs(e *env, o *outputFlags, extra ...outputTarget) (*outputPlan, er
 
 // check tests that t can be written and notes how.
 func (t *outputTarget) check(e *env) error {
-	if t.format == report.FormatMarkdown && isStepSummary(e, t.path) {
+	// GitHub's step summary is never replaced, whatever the format: the
+	// steps before this one wrote to it.
+	if t.format != "" && isStepSummary(e, t.path) {
 		t.appendTo, t.stepSummary = true, true
 	}
 	if t.appendTo {
