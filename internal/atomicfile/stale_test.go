@@ -139,4 +139,3 @@ func TestCheckReadOnlyDirectory(t *testing.T) {
 		t.Errorf("Check in a read-only directory = %v", err)
 	}
 }
-
