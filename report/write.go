@@ -30,9 +30,10 @@ const (
 	DefaultWidth = 100
 	// DefaultMaxResults is GitHub code scanning's limit of results per run.
 	DefaultMaxResults = 25000
-	// DefaultMaxBytes keeps Markdown under GitHub's 1 MiB limit for a step
-	// summary, with a margin for anything a workflow appends.
-	DefaultMaxBytes = 1<<20 - 16<<10
+	// DefaultMaxBytes keeps Markdown under 100 KB, a tenth of GitHub's
+	// 1 MiB limit for a step summary: a summary is read, not searched (the
+	// JSON report holds everything), and other steps append to the file.
+	DefaultMaxBytes = 100_000 - 4_000
 )
 
 // ErrUnknownFormat is returned (wrapped) by Write and WriteFile for a format
@@ -63,6 +64,13 @@ type Options struct {
 	// DefaultMaxBytes. Findings are cut first, with a note saying how many
 	// were left out.
 	MaxBytes int
+	// MaxPerRule is the number of findings per rule the Markdown report
+	// lists; values below 1 mean DefaultMaxPerRule. The counts per rule
+	// are always complete.
+	MaxPerRule int
+	// Links, when complete, link the Markdown's findings to their matrix
+	// lines on GitHub.
+	Links LineLinks
 }
 
 func (o Options) width() int {
@@ -77,6 +85,13 @@ func (o Options) maxResults() int {
 		return DefaultMaxResults
 	}
 	return o.MaxResults
+}
+
+func (o Options) maxPerRule() int {
+	if o.MaxPerRule < 1 {
+		return DefaultMaxPerRule
+	}
+	return o.MaxPerRule
 }
 
 func (o Options) maxBytes() int {

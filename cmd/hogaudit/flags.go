@@ -28,6 +28,10 @@ type outputFlags struct {
 	Markdown string `placeholder:"FILE" help:"Also write a Markdown report (for $GITHUB_STEP_SUMMARY)."`
 	FailOn   string `enum:"critical,high,medium,low,none" default:"high" help:"Lowest severity that makes the exit code 1: critical, high, medium, low or none."`
 	Category string `placeholder:"NAME" help:"SARIF runAutomationDetails.id (default: none, so the upload action's category applies)."`
+
+	// The Markdown job summary: appended rather than replaced, findings per rule.
+	MarkdownAppend     bool `help:"Append the Markdown report to the --markdown file instead of replacing it; automatic when the file is $GITHUB_STEP_SUMMARY."`
+	MarkdownMaxPerRule int  `placeholder:"N" default:"20" help:"Findings per rule the Markdown report lists (the counts per rule are always complete)."`
 }
 
 // defaultMatrix is the matrix file used when --matrix is not given.
