@@ -177,7 +177,7 @@ const mdNoFindings = "No findings.\n\n"
 // omittedNote says that omitted of total items are not shown.
 func omittedNote(omitted, total int, what string) string {
 	return fmt.Sprintf("> [!NOTE]\n> %d of %d %s are not shown, to keep this summary within GitHub's size limit. "+
-		"The SARIF and JSON reports list all of them.\n\n", omitted, total, what)
+		"The JSON report lists all of them.\n\n", omitted, total, what)
 }
 
 // cutMarkdown is the last resort when the fixed sections alone exceed
