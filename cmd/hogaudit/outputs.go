@@ -83,6 +83,9 @@ func (o *outputFlags) reportTargets() []*outputTarget {
 func planOutputs(e *env, o *outputFlags, extra ...outputTarget) (*outputPlan, error) {
 	p := &outputPlan{}
 	if o != nil {
+		if o.MaxResults < 0 {
+			return nil, fail(fmt.Errorf("--max-results %d: want a number of results, or 0 for no cap", o.MaxResults))
+		}
 		p.targets = o.reportTargets()
 	}
 	for _, x := range extra {
