@@ -456,8 +456,11 @@ func omissionNotification(o SARIFOmission, limit int) *sarif.Notification {
 // keep the run within 5000 results."
 func OmissionSentence(o SARIFOmission, limit int) string {
 	var what string
-	switch o.Mode {
-	case OmissionAggregated:
+	switch {
+	case o.Results == 0:
+		return fmt.Sprintf("%s: %s left out, no result: more rules have findings than the run's %d results can hold, and the most severe rules got one each.",
+			o.Rule, plural(o.Findings, "finding", "findings"), limit)
+	case o.Mode == OmissionAggregated:
 		what = fmt.Sprintf("%s aggregated into %s (one per project, access source and resource, listing the members)",
 			plural(o.Findings, "finding", "findings"), plural(o.Results, "result", "results"))
 		if o.Omitted > 0 {

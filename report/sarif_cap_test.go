@@ -361,6 +361,7 @@ func TestOmissionSentence(t *testing.T) {
 	for o, want := range map[SARIFOmission]string{
 		{Rule: "PH204", Findings: 95601, Results: 412, Mode: OmissionAggregated}:        "PH204: 95601 findings aggregated into 412 results (one per project, access source and resource, listing the members), to keep the run within 5000 results.",
 		{Rule: "PH204", Findings: 10, Results: 1, Mode: OmissionAggregated, Omitted: 5}: "PH204: 10 findings aggregated into 1 result (one per project, access source and resource, listing the members); the least severe groups, 5 findings, left out, to keep the run within 5000 results.",
+		{Rule: "PH201", Findings: 1, Results: 0, Mode: OmissionTruncated, Omitted: 1}:   "PH201: 1 finding left out, no result: more rules have findings than the run's 5000 results can hold, and the most severe rules got one each.",
 		{Rule: "PH208", Findings: 6, Results: 3, Mode: OmissionTruncated, Omitted: 3}:   "PH208: 3 of 6 findings listed, the most severe; 3 left out, to keep the run within 5000 results.",
 	} {
 		if got := OmissionSentence(o, 5000); got != want {
