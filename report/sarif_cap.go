@@ -337,8 +337,9 @@ func aggregateKey(f Finding) string {
 }
 
 // aggregateMessage is an aggregated result's message: the rule's title,
-// how many of what, where and through what, the first members, and the
-// rule's remediation.
+// how many of what, where and through what ("Project access exceeds the
+// matrix for 25 members (project p7, source access_controls)."), the first
+// members ("Members: a@x.io, … and 15 more."), and the rule's remediation.
 func aggregateMessage(rule Rule, it sarifItem) string {
 	f := it.finding
 	title := strings.TrimRight(oneLine(cmp.Or(rule.Title, f.Name, f.Rule)), ".")
@@ -351,10 +352,13 @@ func aggregateMessage(rule Rule, it sarifItem) string {
 			where = append(where, k+" "+oneLine(v))
 		}
 	}
-	msg := fmt.Sprintf("%s: %s", title, plural(len(it.members), subjectNoun(it.members, false), subjectNoun(it.members, true)))
+	// The first sentence, GitHub's alert title, holds no names: an email's
+	// dots would end it early.
+	msg := fmt.Sprintf("%s for %s", title, plural(len(it.members), subjectNoun(it.members, false), subjectNoun(it.members, true)))
 	if len(where) > 0 {
 		msg += " (" + strings.Join(where, ", ") + ")"
 	}
+	msg += ". " + strings.ToUpper(subjectNoun(it.members, true)[:1]) + subjectNoun(it.members, true)[1:]
 	names := make([]string, 0, aggregateMembersShown)
 	for _, m := range it.members[:min(len(it.members), aggregateMembersShown)] {
 		names = append(names, subjectName(m.Subject))
