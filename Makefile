@@ -48,9 +48,10 @@ lint: ## gofmt, go vet and the Rego formatter check
 	$(GO) test -run 'TestRegoFormatted' ./policies/
 
 .PHONY: bench
-bench: ## run the benchmarks (collection speedup, policy evaluation, a 5,000-member org collected five times under random faults)
+bench: ## run the benchmarks (collection speedup, policy evaluation, a 5,000-member org collected five times under random faults, its SARIF capped and validated)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./snapshot/ ./policies/
 	$(GO) test -count=1 -v -run '^TestCollectUnderRandomFaults$$' ./snapshot/ -large-org
+	$(GO) test -count=1 -v -run '^TestSARIFCapLargeOrg$$' ./cmd/hogaudit/ -large-org
 
 .PHONY: clean
 clean: ## remove build output

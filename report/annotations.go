@@ -57,18 +57,18 @@ func WriteAnnotations(w io.Writer, r *Report) error {
 		}
 		var props []string
 		if p := r.Matrix.RepoPath; p != "" {
-			props = append(props, "file="+escapeProperty(p), fmt.Sprintf("line=%d", findingLine(*f, rule.Area, r.Matrix)))
+			props = append(props, "file="+WorkflowProperty(p), fmt.Sprintf("line=%d", findingLine(*f, rule.Area, r.Matrix)))
 		}
 		title := id
 		if t := cmp.Or(rule.Title, rule.Name, f.Name); t != "" {
 			title += " " + t
 		}
-		props = append(props, "title="+escapeProperty(title))
+		props = append(props, "title="+WorkflowProperty(title))
 		msg := findingMessage(*f)
 		if g.n > 1 {
 			msg += fmt.Sprintf(" (and %s of %s)", plural(g.n-1, "more finding", "more findings"), id)
 		}
-		fmt.Fprintf(&b, "::%s %s::%s\n", cmd, strings.Join(props, ","), escapeData(msg))
+		fmt.Fprintf(&b, "::%s %s::%s\n", cmd, strings.Join(props, ","), WorkflowData(msg))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -89,8 +89,10 @@ var (
 	propertyEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
 )
 
-// escapeData escapes a workflow command's message.
-func escapeData(s string) string { return dataEscaper.Replace(commandText(s)) }
+// WorkflowData escapes a GitHub workflow command's message (as
+// actions/toolkit's escapeData does, control characters made visible).
+func WorkflowData(s string) string { return dataEscaper.Replace(commandText(s)) }
 
-// escapeProperty escapes a workflow command's property value.
-func escapeProperty(s string) string { return propertyEscaper.Replace(commandText(s)) }
+// WorkflowProperty escapes a GitHub workflow command's property value
+// (actions/toolkit's escapeProperty).
+func WorkflowProperty(s string) string { return propertyEscaper.Replace(commandText(s)) }

@@ -44,8 +44,9 @@ func renderMarkdown(r *Report, opts Options) string {
 	counts := mdRuleCounts(rules)
 	tail := mdNotEvaluated(r) + mdMissing(r) + mdExpiring(r)
 	supp, suppTotal, suppShown := mdSuppressedBlock(r, perRule)
+	sarifNote := mdSARIFLeftOut(r, opts.maxResults())
 
-	fixed := len(head) + len(counts) + len(mdFindingsHeading) + len(tail)
+	fixed := len(head) + len(counts) + len(sarifNote) + len(mdFindingsHeading) + len(tail)
 	if nFindings == 0 {
 		fixed += len(mdNoFindings)
 	}
@@ -58,6 +59,7 @@ func renderMarkdown(r *Report, opts Options) string {
 	b.WriteString(head)
 	b.WriteString(counts)
 	b.WriteString(mdLeftOut(rules, l, perRule, suppTotal, suppShown))
+	b.WriteString(sarifNote)
 	b.WriteString(mdFindingsHeading)
 	if nFindings == 0 {
 		b.WriteString(mdNoFindings)
@@ -270,3 +272,31 @@ func cellCodeList(items []string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// mdSARIFLeftOut says what the SARIF result cap of limit results left out
+// of the SARIF report (Report.SARIFOmissions, set when one was written):
+// never that SARIF lists every finding. At most mdMaxSARIFRules rules are
+// named; the rest are counted.
+func mdSARIFLeftOut(r *Report, limit int) string {
+	if len(r.SARIFOmissions) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("> [!NOTE]\n> The SARIF report does not hold every finding as a result of its own:\n")
+	for i, o := range r.SARIFOmissions {
+		if i == mdMaxSARIFRules {
+			n, word := len(r.SARIFOmissions)-i, "rules"
+			if n == 1 {
+				word = "rule"
+			}
+			fmt.Fprintf(&b, "> - and %d more %s.\n", n, word)
+			break
+		}
+		fmt.Fprintf(&b, "> - %s\n", mdText(OmissionSentence(o, limit)))
+	}
+	b.WriteString(">\n> The JSON report lists every finding.\n\n")
+	return b.String()
+}
+
+// mdMaxSARIFRules bounds the rules mdSARIFLeftOut names.
+const mdMaxSARIFRules = 10

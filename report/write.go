@@ -28,8 +28,9 @@ var Formats = []string{FormatText, FormatJSON, FormatSARIF, FormatMarkdown}
 const (
 	// DefaultWidth is the text width used when Options.Width is zero.
 	DefaultWidth = 100
-	// DefaultMaxResults is GitHub code scanning's limit of results per run.
-	DefaultMaxResults = 25000
+	// DefaultMaxResults is how many results of a run GitHub code scanning
+	// shows (it accepts 25,000 but displays 5,000).
+	DefaultMaxResults = 5000
 	// DefaultMaxBytes keeps Markdown under 100 KB, a tenth of GitHub's
 	// 1 MiB limit for a step summary: a summary is read, not searched (the
 	// JSON report holds everything), and other steps append to the file.
@@ -56,9 +57,10 @@ type Options struct {
 	// category; "" leaves the id out so that the upload action's category
 	// applies.
 	Category string
-	// MaxResults caps the SARIF results; values below 1 mean
-	// DefaultMaxResults. The most severe findings are kept and a
-	// notification says how many were dropped.
+	// MaxResults caps the SARIF results: 0 means DefaultMaxResults,
+	// NoMaxResults (any negative value) no cap. The results are shared
+	// fairly among the rules and aggregated where a rule exceeds its
+	// share (sarif_cap.go); a notification says what was left out.
 	MaxResults int
 	// MaxBytes caps the size of the Markdown report; values below 1 mean
 	// DefaultMaxBytes. Findings are cut first, with a note saying how many
@@ -80,9 +82,13 @@ func (o Options) width() int {
 	return o.Width
 }
 
+// maxResults is the SARIF result cap, -1 for none.
 func (o Options) maxResults() int {
-	if o.MaxResults < 1 {
+	switch {
+	case o.MaxResults == 0:
 		return DefaultMaxResults
+	case o.MaxResults < 0:
+		return NoMaxResults
 	}
 	return o.MaxResults
 }

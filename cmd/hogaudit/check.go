@@ -103,11 +103,12 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 // writeReports writes the main report (to stdout without --output) and the
 // extra ones, to the plan's checked targets.
 func writeReports(g *globals, e *env, rep *report.Report, o *outputFlags, plan *outputPlan) error {
-	base := report.Options{Category: o.Category, MaxPerRule: o.MarkdownMaxPerRule, Links: report.LineLinks{
+	base := report.Options{Category: o.Category, MaxResults: o.resultCap(), MaxPerRule: o.MarkdownMaxPerRule, Links: report.LineLinks{
 		ServerURL:  e.getenv("GITHUB_SERVER_URL"),
 		Repository: e.getenv("GITHUB_REPOSITORY"),
 		SHA:        e.getenv("GITHUB_SHA"),
 	}}
+	noteSARIFOmissions(g, e, rep, o, base)
 	if o.Output == "" {
 		opts := base
 		opts.Color = o.Format == "text" && e.stdoutTTY && e.getenv("NO_COLOR") == ""

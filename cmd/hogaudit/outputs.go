@@ -90,6 +90,9 @@ func planOutputs(e *env, o *outputFlags, extra ...outputTarget) (*outputPlan, er
 			return nil, fail(fmt.Errorf("--markdown-max-per-rule %d: want at least 1", o.MarkdownMaxPerRule),
 				"the counts per rule are always complete; N only limits the findings listed under each rule")
 		}
+		if o.MaxResults < 0 {
+			return nil, fail(fmt.Errorf("--max-results %d: want a number of results, or 0 for no cap", o.MaxResults))
+		}
 		p.targets = o.reportTargets()
 	}
 	for _, x := range extra {
