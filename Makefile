@@ -53,9 +53,10 @@ lint: ## gofmt, go vet, the Rego formatter check and actionlint (the workflows, 
 	$(ACTIONLINT) .github/workflows/*.yml examples/workflows/*.yml
 
 .PHONY: bench
-bench: ## run the benchmarks (collection speedup, policy evaluation, a 5,000-member org collected five times under random faults)
+bench: ## run the benchmarks (collection speedup, policy evaluation, a 5,000-member org collected five times under random faults, its SARIF capped and validated)
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./snapshot/ ./policies/
 	$(GO) test -count=1 -v -run '^TestCollectUnderRandomFaults$$' ./snapshot/ -large-org
+	$(GO) test -count=1 -v -run '^TestSARIFCapLargeOrg$$' ./cmd/hogaudit/ -large-org
 
 # Release: static (CGO_ENABLED=0), trimmed binaries for every RELEASE_TARGETS
 # entry, archived as hogaudit_<version>_<os>_<arch>.tar.gz (.zip for

@@ -1,6 +1,7 @@
 package matrix
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -38,42 +39,15 @@ func mustDate(t *testing.T, s string) time.Time {
 	return d
 }
 
-const bindMatrix = `projects:
-  by_id:
-    id: 7
-    name: Ignored Because Id Wins
-  by_name:
-    name: "Web  App"
-  gone_project:
-    id: 99
-  declared_plain_project:
-    protected: true
-  renamed:
-    name: Old Name
-groups:
-  platform:
-    role: Platform-Team
-  contractors:
-    members: ["*@Contractor.example", "Dan@acme.example"]
-  bots:
-    keys: [ci-deploy]
-  ops: {org_level: admin}
-  ghosts:
-    role: Nobody
-access_matrix:
-  platform:
-    by_id: {role: admin}
-    by_name: {}
-    staging-project: {}
-    eu_west_project: {}
-    data-science: {}
-  contractors:
-    dup_project: {}
-  data_science:
-    by_name: {}
-  bots:
-    by_id: {api_key_scopes: [insight:read]}
-`
+// bindMatrix is the matrix the binding tests (and policies' document
+// tests) bind: testdata/bind.yaml.
+var bindMatrix = func() string {
+	b, err := os.ReadFile("testdata/bind.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 func TestBind(t *testing.T) {
 	m := mustParse(t, bindMatrix)

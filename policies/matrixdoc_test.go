@@ -2,6 +2,7 @@ package policies
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -279,42 +280,14 @@ func TestMatrixDocExceptions(t *testing.T) {
 	}
 }
 
-const docBindMatrix = `projects:
-  by_id:
-    id: 7
-    name: Ignored Because Id Wins
-  by_name:
-    name: "Web  App"
-  gone_project:
-    id: 99
-  declared_plain_project:
-    protected: true
-  renamed:
-    name: Old Name
-groups:
-  platform:
-    role: Platform-Team
-  contractors:
-    members: ["*@Contractor.example", "Dan@acme.example"]
-  bots:
-    keys: [ci-deploy]
-  ops: {org_level: admin}
-  ghosts:
-    role: Nobody
-access_matrix:
-  platform:
-    by_id: {role: admin}
-    by_name: {}
-    staging-project: {}
-    eu_west_project: {}
-    data-science: {}
-  contractors:
-    dup_project: {}
-  data_science:
-    by_name: {}
-  bots:
-    by_id: {api_key_scopes: [insight:read]}
-`
+// docBindMatrix is the matrix of matrix's binding tests.
+var docBindMatrix = func() string {
+	b, err := os.ReadFile("../matrix/testdata/bind.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // TestMatrixDocBindings: how project and group bindings show, bound or not.
 func TestMatrixDocBindings(t *testing.T) {

@@ -14,71 +14,23 @@ const maxCell = 500
 // writeMarkdown renders r as GitHub-flavoured Markdown for
 // $GITHUB_STEP_SUMMARY and pull-request comments: a heading naming the
 // organization, host, collection time and evidence status; a summary table
-// by severity; the unsuppressed findings grouped by rule (a heading, a table
-// of subject, project and message, the remediation once); the rules not
-// evaluated; the missing evidence; the exceptions expiring within 14 days;
-// and the suppressed findings in a <details> block, the only raw HTML.
+// by severity; the counts per rule and severity; the unsuppressed findings
+// grouped by rule (a heading, at most opts.MaxPerRule rows of subject,
+// project, matrix line and message inside a <details> block, the
+// remediation once); the rules not evaluated; the missing evidence; the
+// exceptions expiring within 14 days; and the suppressed findings in a
+// <details> block. <details> and <summary> are the only raw HTML.
 //
-// The output is at most opts.MaxBytes long. When the whole report does not
-// fit, findings keep the room the summary and the other sections leave
-// (the first, most severe ones stay), suppressed findings get what is left
-// after them, and each cut list ends with a note saying how many were left
-// out. Only if the summary and the other sections alone are too big is the
-// document cut at a line, with a note.
+// The output is at most opts.MaxBytes long (see markdown_summary.go for
+// what is left out first). Only if the counts and the other sections alone
+// are too big is the document cut at a line, with a note.
 func writeMarkdown(w io.Writer, r *Report, opts Options) error {
-	_, err := io.WriteString(w, renderMarkdown(r, opts.maxBytes()))
+	_, err := io.WriteString(w, renderMarkdown(r, opts))
 	return err
 }
 
-// mdTable is a table whose rows can be cut to fit: head and foot are
-// written whenever at least one row is.
-type mdTable struct {
-	head string
-	rows []string
-	foot string
-}
-
-func (t mdTable) size(rows int) int {
-	n := len(t.head) + len(t.foot)
-	for _, r := range t.rows[:rows] {
-		n += len(r)
-	}
-	return n
-}
-
-func (t mdTable) render(b *strings.Builder, rows int) {
-	b.WriteString(t.head)
-	for _, r := range t.rows[:rows] {
-		b.WriteString(r)
-	}
-	b.WriteString(t.foot)
-}
-
-// fit decides how many rows of each table fit in budget bytes, taking
-// tables and rows in order and stopping at the first row that does not
-// fit; a table's head and foot count once it has a row.
-func fit(tables []mdTable, budget int) []int {
-	rows := make([]int, len(tables))
-	for i, t := range tables {
-		if len(t.rows) == 0 || budget < t.size(1) {
-			break
-		}
-		budget -= t.size(0)
-		for _, r := range t.rows {
-			if len(r) > budget {
-				break
-			}
-			budget -= len(r)
-			rows[i]++
-		}
-		if rows[i] < len(t.rows) {
-			break
-		}
-	}
-	return rows
-}
-
-func renderMarkdown(r *Report, maxBytes int) string {
+func renderMarkdown(r *Report, opts Options) string {
+	maxBytes := opts.maxBytes()
 	if r.Failure != nil {
 		out := mdFailure(r)
 		if len(out) > maxBytes {
@@ -86,85 +38,49 @@ func renderMarkdown(r *Report, maxBytes int) string {
 		}
 		return out
 	}
+	perRule := opts.maxPerRule()
 	head := mdHead(r)
-	groups, nFindings := mdFindingGroups(r, ruleIndex(r))
+	rules, nFindings := mdRules(r, opts.Links, perRule)
+	counts := mdRuleCounts(rules)
 	tail := mdNotEvaluated(r) + mdMissing(r) + mdExpiring(r)
-	supp, nSupp := mdSuppressed(r)
+	supp, suppTotal, suppShown := mdSuppressedBlock(r, perRule)
+	sarifNote := mdSARIFLeftOut(r, opts.maxResults())
 
-	fixed := len(head) + len(mdFindingsHeading) + len(tail)
+	fixed := len(head) + len(counts) + len(sarifNote) + len(mdFindingsHeading) + len(tail)
 	if nFindings == 0 {
 		fixed += len(mdNoFindings)
 	}
-	if nSupp > 0 {
+	if suppTotal > 0 {
 		fixed += len(mdSuppressedHeading)
 	}
-	findingRows, suppRows := allRows(groups), allRows(supp)
-	if fixed+tablesSize(groups, findingRows)+tablesSize(supp, suppRows) > maxBytes {
-		// Findings first, then suppressed findings, each with room for its
-		// note; the suppressed block keeps room for its frame.
-		fixed += len(omittedNote(nFindings, nFindings, "findings")) +
-			len(omittedNote(nSupp, nSupp, "suppressed findings"))
-		frame := 0
-		for _, t := range supp {
-			frame += t.size(0)
-		}
-		findingRows = fit(groups, maxBytes-fixed-frame)
-		suppRows = fit(supp, maxBytes-fixed-tablesSize(groups, findingRows))
-	}
+	l := layoutMarkdown(rules, supp, mdSuppressedOmitted(suppTotal), fixed, maxBytes-noteReserve)
 
 	var b strings.Builder
 	b.WriteString(head)
+	b.WriteString(counts)
+	b.WriteString(mdLeftOut(rules, l, perRule, suppTotal, suppShown))
+	b.WriteString(sarifNote)
 	b.WriteString(mdFindingsHeading)
 	if nFindings == 0 {
 		b.WriteString(mdNoFindings)
 	}
-	renderTables(&b, groups, findingRows, nFindings, "findings")
-	b.WriteString(tail)
-	if nSupp > 0 {
-		b.WriteString(mdSuppressedHeading)
+	for i, g := range rules {
+		b.WriteString(g.render(l.shown[i]))
 	}
-	renderTables(&b, supp, suppRows, nSupp, "suppressed findings")
+	b.WriteString(tail)
+	if suppTotal > 0 {
+		b.WriteString(mdSuppressedHeading)
+		if l.suppressed {
+			b.WriteString(supp)
+		} else {
+			b.WriteString(mdSuppressedOmitted(suppTotal))
+		}
+	}
 	out := b.String()
 	if len(out) > maxBytes {
 		out = cutMarkdown(out, maxBytes)
 	}
 	return out
-}
-
-// allRows returns the number of rows of each table.
-func allRows(tables []mdTable) []int {
-	n := make([]int, len(tables))
-	for i, t := range tables {
-		n[i] = len(t.rows)
-	}
-	return n
-}
-
-// tablesSize is the size of what renderTables writes for tables with
-// rows[i] rows each, the omitted-rows note aside.
-func tablesSize(tables []mdTable, rows []int) int {
-	n := 0
-	for i, t := range tables {
-		if rows[i] > 0 {
-			n += t.size(rows[i])
-		}
-	}
-	return n
-}
-
-// renderTables writes each table with its rows[i] rows (none when 0) and,
-// when fewer than total rows made it, a note saying how many were left out.
-func renderTables(b *strings.Builder, tables []mdTable, rows []int, total int, what string) {
-	shown := 0
-	for i, t := range tables {
-		if rows[i] > 0 {
-			t.render(b, rows[i])
-			shown += rows[i]
-		}
-	}
-	if shown < total {
-		b.WriteString(omittedNote(total-shown, total, what))
-	}
 }
 
 const (
@@ -174,17 +90,11 @@ const (
 
 const mdNoFindings = "No findings.\n\n"
 
-// omittedNote says that omitted of total items are not shown.
-func omittedNote(omitted, total int, what string) string {
-	return fmt.Sprintf("> [!NOTE]\n> %d of %d %s are not shown, to keep this summary within GitHub's size limit. "+
-		"The SARIF and JSON reports list all of them.\n\n", omitted, total, what)
-}
-
 // cutMarkdown is the last resort when the fixed sections alone exceed
 // maxBytes: it cuts at the last line break that leaves room for a note,
 // closes an open <details> block, and says that the report was cut.
 func cutMarkdown(s string, maxBytes int) string {
-	const note = "\n> [!NOTE]\n> This summary was cut to fit GitHub's size limit; see the SARIF and JSON reports.\n"
+	const note = "\n> [!NOTE]\n> This summary was cut to fit its size limit; the JSON report lists everything.\n"
 	const closeDetails = "\n</details>\n"
 	budget := maxBytes - len(note) - len(closeDetails)
 	if budget <= 0 {
@@ -241,58 +151,6 @@ func mdHead(r *Report) string {
 	return b.String()
 }
 
-// mdFindingGroups returns one table per rule of the unsuppressed findings,
-// in the order the rules first appear, and the number of findings.
-func mdFindingGroups(r *Report, rules map[string]Rule) ([]mdTable, int) {
-	var order []string
-	byRule := map[string][]Finding{}
-	n := 0
-	for _, f := range r.Findings {
-		if f.Suppressed != nil {
-			continue
-		}
-		if _, ok := byRule[f.Rule]; !ok {
-			order = append(order, f.Rule)
-		}
-		byRule[f.Rule] = append(byRule[f.Rule], f)
-		n++
-	}
-	groups := make([]mdTable, 0, len(order))
-	for _, id := range order {
-		fs := byRule[id]
-		rule, known := rules[id]
-		sev := fs[0].Severity
-		for _, f := range fs[1:] {
-			if SeverityRank(f.Severity) > SeverityRank(sev) {
-				sev = f.Severity
-			}
-		}
-		var h strings.Builder
-		fmt.Fprintf(&h, "#### %s %s · %s\n\n", mdText(id), codeSpan(cmp.Or(rule.Name, fs[0].Name, id)), mdText(sev))
-		if known && rule.Title != "" {
-			fmt.Fprintf(&h, "%s\n\n", mdText(rule.Title))
-		}
-		h.WriteString("| subject | project | message |\n|---|---|---|\n")
-		rows := make([]string, len(fs))
-		for i, f := range fs {
-			msg := mdCell(findingMessage(f))
-			if f.Severity != sev {
-				msg = "**" + mdText(f.Severity) + ":** " + msg
-			}
-			if f.Advisory {
-				msg = "_advisory:_ " + msg
-			}
-			rows[i] = fmt.Sprintf("| %s | %s | %s |\n", cellCode(f.Subject), cellCode(f.Project), msg)
-		}
-		foot := "\n"
-		if rem := cmp.Or(rule.Remediation, fs[0].Remediation); rem != "" {
-			foot = fmt.Sprintf("\n**Remediation:** %s\n\n", mdText(rem))
-		}
-		groups = append(groups, mdTable{head: h.String(), rows: rows, foot: foot})
-	}
-	return groups, n
-}
-
 func mdNotEvaluated(r *Report) string {
 	if len(r.NotEvaluated) == 0 {
 		return ""
@@ -317,7 +175,7 @@ func mdMissing(r *Report) string {
 	}
 	var b strings.Builder
 	b.WriteString("### Missing evidence\n\n")
-	for _, m := range r.Snapshot.Missing {
+	for _, m := range r.Snapshot.Missing[:min(len(r.Snapshot.Missing), maxListItems)] {
 		fmt.Fprintf(&b, "- %s", sectionLabel(m, codeSpan))
 		if st := missingStatus(m, codeSpan, mdCell); st != "" {
 			b.WriteString(": " + st)
@@ -327,6 +185,9 @@ func mdMissing(r *Report) string {
 			fmt.Fprintf(&b, " **Fix:** %s.", fix)
 		}
 		b.WriteString("\n")
+	}
+	if n := len(r.Snapshot.Missing); n > maxListItems {
+		fmt.Fprintf(&b, "- and %d more: the JSON report lists every one.\n", n-maxListItems)
 	}
 	b.WriteString("\n")
 	return b.String()
@@ -339,37 +200,15 @@ func mdExpiring(r *Report) string {
 	var b strings.Builder
 	b.WriteString("### Exceptions expiring within 14 days\n\n")
 	b.WriteString("| rule | subject | project | expires | days left | reason |\n|---|---|---|---|---:|---|\n")
-	for _, e := range r.ExpiringExceptions {
+	for _, e := range r.ExpiringExceptions[:min(len(r.ExpiringExceptions), maxListItems)] {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %s |\n",
 			mdText(e.Rule), cellCode(e.Subject), cellCode(e.Project), mdText(e.Expires), e.DaysLeft, mdCell(withTicket(e.Reason, e.Ticket)))
 	}
 	b.WriteString("\n")
+	if n := len(r.ExpiringExceptions); n > maxListItems {
+		fmt.Fprintf(&b, "%d more expiring exceptions not shown: the JSON report lists every one.\n\n", n-maxListItems)
+	}
 	return b.String()
-}
-
-// mdSuppressed returns the suppressed findings as one table inside a
-// <details> block (nil when there are none) and their number.
-func mdSuppressed(r *Report) ([]mdTable, int) {
-	var rows []string
-	for _, f := range r.Findings {
-		s := f.Suppressed
-		if s == nil {
-			continue
-		}
-		exc := withTicket(s.Reason, s.Ticket)
-		if s.Expires != "" {
-			exc += " (until " + s.Expires + ")"
-		}
-		rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s | %s | %s |\n",
-			mdText(f.Rule), mdText(f.Severity), cellCode(f.Subject), cellCode(f.Project), mdCell(f.Message), mdCell(exc)))
-	}
-	if len(rows) == 0 {
-		return nil, 0
-	}
-	head := fmt.Sprintf("<details>\n<summary>%s covered by matrix exceptions</summary>\n\n",
-		plural(len(rows), "finding", "findings")) +
-		"| rule | severity | subject | project | message | exception |\n|---|---|---|---|---|---|\n"
-	return []mdTable{{head: head, rows: rows, foot: "\n</details>\n\n"}}, len(rows)
 }
 
 // withTicket appends an exception's ticket to its reason.
@@ -433,3 +272,31 @@ func cellCodeList(items []string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// mdSARIFLeftOut says what the SARIF result cap of limit results left out
+// of the SARIF report (Report.SARIFOmissions, set when one was written):
+// never that SARIF lists every finding. At most mdMaxSARIFRules rules are
+// named; the rest are counted.
+func mdSARIFLeftOut(r *Report, limit int) string {
+	if len(r.SARIFOmissions) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("> [!NOTE]\n> The SARIF report does not hold every finding as a result of its own:\n")
+	for i, o := range r.SARIFOmissions {
+		if i == mdMaxSARIFRules {
+			n, word := len(r.SARIFOmissions)-i, "rules"
+			if n == 1 {
+				word = "rule"
+			}
+			fmt.Fprintf(&b, "> - and %d more %s.\n", n, word)
+			break
+		}
+		fmt.Fprintf(&b, "> - %s\n", mdText(OmissionSentence(o, limit)))
+	}
+	b.WriteString(">\n> The JSON report lists every finding.\n\n")
+	return b.String()
+}
+
+// mdMaxSARIFRules bounds the rules mdSARIFLeftOut names.
+const mdMaxSARIFRules = 10

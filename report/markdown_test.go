@@ -114,12 +114,13 @@ func TestMarkdownTables(t *testing.T) {
 	type shape struct{ columns, rows int }
 	want := []shape{
 		{2, 7}, // summary: four severities, total, suppressed, not evaluated
-		{3, 2}, // PH204
-		{3, 1}, // PH101
-		{3, 1}, // PH301
-		{3, 1}, // PH201
-		{3, 1}, // PH208
-		{3, 1}, // PH902
+		{6, 6}, // findings by rule: rule, four severities, total
+		{4, 2}, // PH204
+		{4, 1}, // PH101
+		{4, 1}, // PH301
+		{4, 1}, // PH201
+		{4, 1}, // PH208
+		{4, 1}, // PH902
 		{4, 1}, // not evaluated
 		{6, 1}, // expiring exceptions
 		{6, 2}, // suppressed
@@ -143,15 +144,24 @@ func TestMarkdownTables(t *testing.T) {
 			t.Errorf("summary row %d = %q, want %q", i, summary[i], w)
 		}
 	}
-	if got := tables[1].rows[0]; got[0] != "member:bob@acme.io" || got[1] != "payments" {
+	if got := tables[1].rows[0]; fmt.Sprint(got) != fmt.Sprint([]string{"PH204 project-access-exceeds-matrix", "1", "1", "0", "0", "2"}) {
+		t.Errorf("first rule count row %q", got)
+	}
+	if got := tables[2].rows[0]; got[0] != "member:bob@acme.io" || got[1] != "payments" || got[2] != "line 41" {
 		t.Errorf("first finding row %q", got)
 	}
-	if got := tables[9].rows[0][5]; got != "Data migration contract (SEC-142) (until 2026-12-01)" {
+	if got := tables[2].rows[1][2]; got != "line 24" {
+		t.Errorf("a finding without a line is at %q, want the groups: line 24 as in SARIF", got)
+	}
+	if got := tables[10].rows[0][5]; got != "Data migration contract (SEC-142) (until 2026-12-01)" {
 		t.Errorf("suppressed exception cell %q", got)
 	}
-	wantHTML := []string{"<details>\n<summary>2 findings covered by matrix exceptions</summary>", "</details>"}
+	var wantHTML []string
+	for _, n := range []string{"2 findings", "1 finding", "1 finding", "1 finding", "1 finding", "1 finding", "2 findings covered by matrix exceptions"} {
+		wantHTML = append(wantHTML, "<details>\n<summary>"+n+"</summary>", "</details>")
+	}
 	if fmt.Sprint(rawHTML) != fmt.Sprint(wantHTML) {
-		t.Errorf("raw HTML %q, want only the details block %q", rawHTML, wantHTML)
+		t.Errorf("raw HTML %q, want only the details blocks %q", rawHTML, wantHTML)
 	}
 }
 
@@ -191,8 +201,10 @@ func TestMarkdownSections(t *testing.T) {
 func TestMarkdownEscaping(t *testing.T) {
 	out := render(t, unusualReport(), FormatMarkdown, Options{})
 	tables, rawHTML, doc := parseMarkdown(t, out)
-	if len(rawHTML) != 0 {
-		t.Errorf("raw HTML in the output: %q", rawHTML)
+	for _, h := range rawHTML {
+		if h != "</details>" && !regexp.MustCompile(`^<details>\n<summary>[0-9]+ findings?</summary>$`).MatchString(h) {
+			t.Errorf("raw HTML in the output: %q", h)
+		}
 	}
 	// Only plain text and code spans in cells. (A bare URL in the data
 	// still becomes a link by GFM's autolink extension: it shows as what it
@@ -204,13 +216,14 @@ func TestMarkdownEscaping(t *testing.T) {
 			t.Errorf("%d %s nodes in table cells: data turned into markup", n, kind)
 		}
 	}
-	ph204, acme := tables[1].rows[0], tables[2].rows[0]
+	ph204, acme := tables[2].rows[0], tables[3].rows[0]
 	want := [][2]string{
+		{tables[1].rows[1][0], "ACME001 no-interns-in-prod"},
 		{ph204[0], "member:zoë|o'brien@exämple.com"},
 		{ph204[1], "prod|eu"},
-		{ph204[2], "zoë|o'brien@exämple.com has `admin` on prod|eu; the matrix allows *viewer* — see [docs](https://evil.example)."},
+		{ph204[3], "zoë|o'brien@exämple.com has `admin` on prod|eu; the matrix allows *viewer* — see [docs](https://evil.example)."},
 		{acme[0], "member:``weird`` name@例え.jp"},
-		{acme[2], `Intern 李小龍 <script>alert(1)</script> can reach prod with \x1b[31mred\x1b[0m text and a tab here.`},
+		{acme[3], `Intern 李小龍 <script>alert(1)</script> can reach prod with \x1b[31mred\x1b[0m text and a tab here.`},
 	}
 	for _, w := range want {
 		if w[0] != w[1] {
@@ -280,53 +293,60 @@ func countRows(tables []mdTableInfo, columns int) int {
 func TestMarkdownSizeCap(t *testing.T) {
 	const limit = 20000
 	r := manyFindings(2000, 0)
-	out := render(t, r, FormatMarkdown, Options{MaxBytes: limit})
+	// No per-rule cap to speak of: the byte budget alone cuts.
+	out := render(t, r, FormatMarkdown, Options{MaxBytes: limit, MaxPerRule: 5000})
 	if len(out) > limit {
 		t.Fatalf("%d bytes, over the %d limit", len(out), limit)
 	}
 	s := string(out)
-	for _, want := range []string{"### Summary", "| **total** | **2007** |", "### Not evaluated", "### Missing evidence",
-		"### Exceptions expiring within 14 days", "### Suppressed findings"} {
+	for _, want := range []string{"### Summary", "| **total** | **2007** |", "### Findings by rule", "| PH208 `dormant-member` | 0 | 0 | 0 | 2001 | 2001 |",
+		"### Not evaluated", "### Missing evidence", "### Exceptions expiring within 14 days", "### Suppressed findings"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("capped report lost %q", want)
 		}
 	}
-	m := regexp.MustCompile(`(\d+) of 2007 findings are not shown`).FindStringSubmatch(s)
+	m := regexp.MustCompile(`(\d+) of 2007 findings are not listed below: to keep this summary within its size limit, the findings of 2 rules are left out, the least severe first\.`).FindStringSubmatch(s)
 	if m == nil {
 		t.Fatalf("no note about omitted findings in:\n%s", s)
 	}
 	tables, _, _ := parseMarkdown(t, out)
-	shown := countRows(tables, 3)
+	shown := countRows(tables, 4) - 1 // the not-evaluated table has 4 columns too
 	var omitted int
 	fmt.Sscan(m[1], &omitted)
 	if shown+omitted != 2007 || shown < 7 {
-		t.Errorf("%d findings shown + %d omitted, want 2007 with the 7 most severe shown", shown, omitted)
+		t.Errorf("%d findings shown + %d omitted, want 2007 with the 6 most severe shown", shown, omitted)
 	}
 	if !strings.Contains(s, "member:bob@acme.io") || strings.Contains(s, "user01999") {
 		t.Error("the cut did not keep the first (most severe) findings")
 	}
-	if len(out) < limit-1000 {
-		t.Errorf("%d bytes: the cut wasted more than 1000 of the %d allowed", len(out), limit)
+	if len(out) < limit-2000 {
+		t.Errorf("%d bytes: the cut wasted more than 2000 of the %d allowed", len(out), limit)
 	}
-	// Findings come first: the suppressed ones had no room left.
-	if !strings.Contains(s, "2 of 2 suppressed findings are not shown") || strings.Contains(s, "<details>") {
+	// The last rule lost its details, the one before it kept what fits.
+	if !strings.Contains(s, "1 finding not shown, to keep this summary within its size limit") ||
+		!regexp.MustCompile(`<summary>\d+ of 2001 findings</summary>`).MatchString(s) {
+		t.Error("the least severe rules were not cut last first")
+	}
+	// Suppressed findings go before any finding.
+	if !strings.Contains(s, "The 2 findings covered by matrix exceptions are not listed") || strings.Contains(s, "covered by matrix exceptions</summary>") {
 		t.Error("suppressed findings kept room the findings needed")
 	}
 
-	// Too many suppressed findings: every finding stays, the suppressed
-	// ones are cut.
+	// Many suppressed findings: at most MaxPerRule of each rule, and the
+	// findings keep theirs.
 	out = render(t, manyFindings(100, 3000), FormatMarkdown, Options{MaxBytes: limit})
-	if len(out) > limit || !regexp.MustCompile(`\d+ of 3002 suppressed findings are not shown`).Match(out) {
-		t.Errorf("%d bytes, suppressed note missing", len(out))
+	if len(out) > limit || !bytes.Contains(out, []byte("<summary>21 of 3002 findings covered by matrix exceptions</summary>")) ||
+		!bytes.Contains(out, []byte("21 of 3002 findings covered by matrix exceptions are listed.")) {
+		t.Errorf("%d bytes, suppressed cap missing:\n%s", len(out), out)
 	}
-	if bytes.Count(out, []byte("are not shown")) != 1 {
-		t.Error("findings were cut although only the suppressed ones needed to be")
-	}
-	if tables, _, _ := parseMarkdown(t, out); countRows(tables, 6) == 0 || !bytes.Contains(out, []byte("</details>")) {
-		t.Error("suppressed table gone or details block not closed")
+	// 6-column tables: the counts (6 rules), the expiring exceptions (1)
+	// and the suppressed findings; 4-column ones: the findings and the
+	// rule not evaluated.
+	if tables, _, _ := parseMarkdown(t, out); countRows(tables, 6) != 6+1+21 || countRows(tables, 4) != 6+20+1 {
+		t.Errorf("%d 6-column rows, %d 4-column rows; want 6+1+21 and 6+20+1", countRows(tables, 6), countRows(tables, 4))
 	}
 
-	// Absurdly small limits still hold, and the details block is closed.
+	// Absurdly small limits still hold, and the details blocks are closed.
 	for _, tiny := range []int{200, 900, 1500, 2500, 4000} {
 		out := render(t, fullReport(), FormatMarkdown, Options{MaxBytes: tiny})
 		if len(out) > tiny {
@@ -340,11 +360,11 @@ func TestMarkdownSizeCap(t *testing.T) {
 	// The default limit applies when MaxBytes is 0.
 	big := manyFindings(12000, 0)
 	out = render(t, big, FormatMarkdown, Options{})
-	if len(out) > DefaultMaxBytes || !bytes.Contains(out, []byte("findings are not shown")) {
+	if len(out) > DefaultMaxBytes || !bytes.Contains(out, []byte("findings are not listed below")) {
 		t.Errorf("default limit: %d bytes (limit %d)", len(out), DefaultMaxBytes)
 	}
 	// Under the limit nothing is cut.
-	if out := render(t, fullReport(), FormatMarkdown, Options{}); bytes.Contains(out, []byte("not shown")) {
+	if out := render(t, fullReport(), FormatMarkdown, Options{}); bytes.Contains(out, []byte("not shown")) || bytes.Contains(out, []byte("not listed")) {
 		t.Error("small report was cut")
 	}
 }

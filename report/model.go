@@ -55,6 +55,11 @@ type Report struct {
 	Rules []Rule `json:"-"`
 	// GeneratedAt is when the check ran.
 	GeneratedAt time.Time `json:"generated_at"`
+	// SARIFOmissions is what the SARIF result cap left out of the SARIF
+	// log (SARIFOmissions), by rule; nil when it lists every unsuppressed
+	// finding or when no SARIF is written. The CLI sets it before writing
+	// the reports, so that the Markdown can say so.
+	SARIFOmissions []SARIFOmission `json:"-"`
 	// Failure is set when the check did not complete (see NotCompleted):
 	// the report then holds no verdict, only the PH901 finding saying so.
 	Failure *Failure `json:"failure,omitempty"`

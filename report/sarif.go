@@ -93,7 +93,8 @@ func writeSARIF(w io.Writer, r *Report, opts Options) error {
 // buildSARIF turns r into a go-sarif log. The run lists every rule of
 // r.Rules (sorted by id, plus any rule a finding names that the catalog
 // lacks) so that GitHub closes fixed alerts; one result per unsuppressed
-// finding, at most opts.MaxResults of them, the most severe kept; one
+// finding, or fewer under the result cap (sarif_cap.go), with a warning
+// notification per rule the cap aggregated or truncated; one
 // invocation whose executionSuccessful says whether the evidence was
 // complete, with an error notification per missing section.
 func buildSARIF(r *Report, opts Options) *sarif.Report {
@@ -118,29 +119,28 @@ func buildSARIF(r *Report, opts Options) *sarif.Report {
 		areas[rule.ID] = rule.Area
 	}
 
-	kept, dropped := capResults(findingsWithIDs(r), opts.maxResults())
-	for _, f := range kept {
+	rulesByID := ruleIndex(r)
+	plan := planSARIF(findingsWithIDs(r), r.Snapshot.Org.ID, opts.maxResults())
+	for _, it := range plan.items {
+		f := it.finding
 		res := run.CreateResultForRule(f.Rule)
 		level := sarifLevel(f.Severity)
 		if f.Advisory {
 			level = sarif.LevelNote
 		}
+		msg := resultMessage(f)
+		if it.members != nil {
+			msg = aggregateMessage(rulesByID[f.Rule], it)
+		}
 		res.WithLevel(level).
-			WithMessage(sarif.NewTextMessage(resultMessage(f))).
-			AddLocation(resultLocation(r, f, areas[f.Rule]))
+			WithMessage(sarif.NewTextMessage(msg)).
+			AddLocation(resultLocation(r, f, areas[f.Rule], it.members != nil))
 
 		// The finding's ID: its fingerprint and occurrence count, from
-		// its stable identity (Finding.Identity), never its names.
+		// its stable identity (Finding.Identity), never its names; an
+		// aggregated result's from its group's key (aggregateKey).
 		res.WithPartialFingerprints(map[string]string{FingerprintKey: f.ID})
-
-		props := sarif.NewPropertyBag().
-			Add("subject", f.Subject).
-			Add("project", f.Project).
-			Add("severity", f.Severity)
-		if f.Advisory {
-			props.Add("advisory", true)
-		}
-		res.WithProperties(props)
+		res.WithProperties(resultProperties(it))
 	}
 
 	inv := sarif.NewInvocation().WithExecutionSuccessful(r.Snapshot.Complete)
@@ -160,12 +160,8 @@ func buildSARIF(r *Report, opts Options) *sarif.Report {
 			inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, missingNotification(m, ph901))
 		}
 	}
-	if dropped > 0 {
-		msg := fmt.Sprintf("%s left out: the run is limited to %d results, so only the most severe are listed. "+
-			"The JSON report has every finding.", plural(dropped, "finding was", "findings were"), opts.maxResults())
-		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications,
-			sarif.NewNotification().WithLevel(sarif.LevelWarning).WithMessage(sarif.NewTextMessage(msg)).
-				WithProperties(sarif.NewPropertyBag().Add("dropped", dropped).Add("limit", opts.maxResults())))
+	for _, o := range plan.omissions {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, omissionNotification(o, opts.maxResults()))
 	}
 	run.AddInvocation(inv)
 	if k := r.Coverage.Keys; k.Declared > 0 {
@@ -296,43 +292,6 @@ func ruleHelp(rule Rule, markdown bool) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// capResults returns the unsuppressed findings, at most limit of them: when
-// there are more, the most severe are kept (advisory findings count as the
-// least severe; ties keep their order) and listed in their original order.
-// dropped counts the findings left out.
-func capResults(findings []Finding, limit int) (kept []Finding, dropped int) {
-	for _, f := range findings {
-		if f.Suppressed == nil {
-			kept = append(kept, f)
-		}
-	}
-	if len(kept) <= limit {
-		return kept, 0
-	}
-	rank := func(f Finding) int {
-		if f.Advisory {
-			return 0
-		}
-		return SeverityRank(f.Severity)
-	}
-	order := make([]int, len(kept))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return rank(kept[b]) - rank(kept[a]) })
-	keep := make([]bool, len(kept))
-	for _, i := range order[:limit] {
-		keep[i] = true
-	}
-	out := make([]Finding, 0, limit)
-	for i, f := range kept {
-		if keep[i] {
-			out = append(out, f)
-		}
-	}
-	return out, len(kept) - limit
-}
-
 // resultMessage is a result's message.text: the finding's message as its
 // first sentence (GitHub's alert title), then the remediation.
 func resultMessage(f Finding) string {
@@ -356,8 +315,13 @@ func sentence(s string) string {
 // resultLocation points a finding at the matrix: its own line, else the
 // organization: line (organization-area rules) or the groups: line (the
 // others), else the document's first line, and never before line 1. A
-// logical location names the subject.
-func resultLocation(r *Report, f Finding, area string) *sarif.Location {
+// logical location names the subject; group set, the finding stands for an
+// aggregated result, whose logical location is its project (else the
+// organization).
+func resultLocation(r *Report, f Finding, area string, group bool) *sarif.Location {
+	if group {
+		f.Subject = groupSubject(r.Snapshot.Org, f)
+	}
 	loc := sarif.NewLocation()
 	if uri := matrixURI(r.Matrix); uri != "" {
 		loc.WithPhysicalLocation(sarif.NewPhysicalLocation().

@@ -28,11 +28,13 @@ var Formats = []string{FormatText, FormatJSON, FormatSARIF, FormatMarkdown}
 const (
 	// DefaultWidth is the text width used when Options.Width is zero.
 	DefaultWidth = 100
-	// DefaultMaxResults is GitHub code scanning's limit of results per run.
-	DefaultMaxResults = 25000
-	// DefaultMaxBytes keeps Markdown under GitHub's 1 MiB limit for a step
-	// summary, with a margin for anything a workflow appends.
-	DefaultMaxBytes = 1<<20 - 16<<10
+	// DefaultMaxResults is how many results of a run GitHub code scanning
+	// shows (it accepts 25,000 but displays 5,000).
+	DefaultMaxResults = 5000
+	// DefaultMaxBytes keeps Markdown under 100 KB, a tenth of GitHub's
+	// 1 MiB limit for a step summary: a summary is read, not searched (the
+	// JSON report holds everything), and other steps append to the file.
+	DefaultMaxBytes = 100_000 - 4_000
 )
 
 // ErrUnknownFormat is returned (wrapped) by Write and WriteFile for a format
@@ -55,14 +57,22 @@ type Options struct {
 	// category; "" leaves the id out so that the upload action's category
 	// applies.
 	Category string
-	// MaxResults caps the SARIF results; values below 1 mean
-	// DefaultMaxResults. The most severe findings are kept and a
-	// notification says how many were dropped.
+	// MaxResults caps the SARIF results: 0 means DefaultMaxResults,
+	// NoMaxResults (any negative value) no cap. The results are shared
+	// fairly among the rules and aggregated where a rule exceeds its
+	// share (sarif_cap.go); a notification says what was left out.
 	MaxResults int
 	// MaxBytes caps the size of the Markdown report; values below 1 mean
 	// DefaultMaxBytes. Findings are cut first, with a note saying how many
 	// were left out.
 	MaxBytes int
+	// MaxPerRule is the number of findings per rule the Markdown report
+	// lists; values below 1 mean DefaultMaxPerRule. The counts per rule
+	// are always complete.
+	MaxPerRule int
+	// Links, when complete, link the Markdown's findings to their matrix
+	// lines on GitHub.
+	Links LineLinks
 }
 
 func (o Options) width() int {
@@ -72,11 +82,22 @@ func (o Options) width() int {
 	return o.Width
 }
 
+// maxResults is the SARIF result cap, -1 for none.
 func (o Options) maxResults() int {
-	if o.MaxResults < 1 {
+	switch {
+	case o.MaxResults == 0:
 		return DefaultMaxResults
+	case o.MaxResults < 0:
+		return NoMaxResults
 	}
 	return o.MaxResults
+}
+
+func (o Options) maxPerRule() int {
+	if o.MaxPerRule < 1 {
+		return DefaultMaxPerRule
+	}
+	return o.MaxPerRule
 }
 
 func (o Options) maxBytes() int {

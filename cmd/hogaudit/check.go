@@ -90,6 +90,9 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 	if err := writeReports(g, e, rep, o, plan); err != nil {
 		return err
 	}
+	if err := annotate(e, rep, o); err != nil {
+		return err
+	}
 	summarize(g, e, rep)
 	bindingHints(g, e, m, snap)
 	if code := rep.ExitCode(); code != 0 {
@@ -101,7 +104,12 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 // writeReports writes the main report (to stdout without --output) and the
 // extra ones, to the plan's checked targets.
 func writeReports(g *globals, e *env, rep *report.Report, o *outputFlags, plan *outputPlan) error {
-	base := report.Options{Category: o.Category}
+	base := report.Options{Category: o.Category, MaxResults: o.resultCap(), MaxPerRule: o.MarkdownMaxPerRule, Links: report.LineLinks{
+		ServerURL:  e.getenv("GITHUB_SERVER_URL"),
+		Repository: e.getenv("GITHUB_REPOSITORY"),
+		SHA:        e.getenv("GITHUB_SHA"),
+	}}
+	noteSARIFOmissions(g, e, rep, o, base)
 	if o.Output == "" {
 		opts := base
 		opts.Color = o.Format == "text" && e.stdoutTTY && e.getenv("NO_COLOR") == ""
@@ -120,6 +128,29 @@ func writeReports(g *globals, e *env, rep *report.Report, o *outputFlags, plan *
 		if err := t.writeReport(g, e, rep, base); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// annotate writes, in a GitHub Actions job (GITHUB_ACTIONS=true), one
+// workflow command per rule with findings, which GitHub shows as an
+// annotation on the matrix: to stdout, where the runner reads them, unless
+// the main report is there in a machine format (JSON, SARIF, Markdown),
+// which the lines would corrupt; to stderr then.
+func annotate(e *env, rep *report.Report, o *outputFlags) error {
+	if e.getenv("GITHUB_ACTIONS") != "true" {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := report.WriteAnnotations(&buf, rep); err != nil {
+		return fail(fmt.Errorf("write annotations: %w", err))
+	}
+	w := e.stdout
+	if o.Output == "" && o.Format != report.FormatText {
+		w = e.stderr
+	}
+	if _, err := w.Write(e.secrets.Bytes(buf.Bytes())); err != nil {
+		return fail(fmt.Errorf("write annotations: %w", err))
 	}
 	return nil
 }

@@ -238,8 +238,9 @@ func TestGitHubOutputAreasFromManifest(t *testing.T) {
 		}
 	}
 	e := guard(&env{wd: dir})
-	g := &githubOutput{path: "out", sarifDir: "."}
-	got := parseGitHubOutput(t, g.render(e, &outputPlan{}, nil, 2))
+	g := &githubOutput{path: "out"}
+	plan := &outputPlan{targets: []*outputTarget{{flag: "--sarif-dir", path: ".", ok: true}}}
+	got := parseGitHubOutput(t, g.render(e, plan, nil, 2))
 	want := map[string]string{
 		"sarif-dir":               dir,
 		"sarif-access-file":       filepath.Join(dir, "access.sarif"),
@@ -264,7 +265,7 @@ func TestGitHubOutputAreasFromManifest(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "manifest.json")); err != nil {
 		t.Fatal(err)
 	}
-	got = parseGitHubOutput(t, g.render(e, &outputPlan{}, nil, 2))
+	got = parseGitHubOutput(t, g.render(e, plan, nil, 2))
 	for k := range got {
 		if strings.HasPrefix(k, "sarif-") && strings.HasSuffix(k, "-file") && k != "sarif-file" {
 			t.Errorf("without a manifest, %s = %q", k, got[k])

@@ -21,13 +21,19 @@ type policyFlags struct {
 
 // outputFlags choose the reports a check writes and when it fails.
 type outputFlags struct {
-	Format   string `short:"f" enum:"text,json,sarif,markdown" default:"text" help:"Format of the main report: text, json, sarif or markdown."`
-	Output   string `short:"o" placeholder:"FILE" help:"Write the main report to FILE (atomically) instead of stdout."`
-	SARIF    string `name:"sarif" placeholder:"FILE" help:"Also write a SARIF 2.1.0 report for GitHub code scanning."`
-	JSON     string `name:"json" placeholder:"FILE" help:"Also write a JSON report."`
-	Markdown string `placeholder:"FILE" help:"Also write a Markdown report (for $GITHUB_STEP_SUMMARY)."`
-	FailOn   string `enum:"critical,high,medium,low,none" default:"high" help:"Lowest severity that makes the exit code 1: critical, high, medium, low or none."`
-	Category string `placeholder:"NAME" help:"SARIF runAutomationDetails.id (default: none, so the upload action's category applies)."`
+	Format     string `short:"f" enum:"text,json,sarif,markdown" default:"text" help:"Format of the main report: text, json, sarif or markdown."`
+	Output     string `short:"o" placeholder:"FILE" help:"Write the main report to FILE (atomically) instead of stdout."`
+	SARIF      string `name:"sarif" placeholder:"FILE" help:"Also write a SARIF 2.1.0 report for GitHub code scanning."`
+	JSON       string `name:"json" placeholder:"FILE" help:"Also write a JSON report."`
+	Markdown   string `placeholder:"FILE" help:"Also write a Markdown report (for $GITHUB_STEP_SUMMARY)."`
+	FailOn     string `enum:"critical,high,medium,low,none" default:"high" help:"Lowest severity that makes the exit code 1: critical, high, medium, low or none."`
+	Category   string `placeholder:"NAME" help:"SARIF runAutomationDetails.id (default: none, so the upload action's category applies)."`
+	MaxResults int    `placeholder:"N" default:"5000" help:"Cap on SARIF results per run (per file with --sarif-dir), shared fairly among the rules: a rule over its share gets one result per project and access source, listing the members. 0: no cap."`
+
+	// The Markdown job summary: appended rather than replaced, findings per rule.
+	MarkdownAppend     bool `help:"Append the Markdown report to the --markdown file instead of replacing it; automatic when the file is $GITHUB_STEP_SUMMARY."`
+	MarkdownMaxPerRule int  `placeholder:"N" default:"20" help:"Findings per rule the Markdown report lists (the counts per rule are always complete)."`
+
 	// GitHub Actions step outputs (github_output.go).
 	GitHubOutput string `name:"github-output" placeholder:"FILE" help:"After the run, append the step outputs (exit-code, findings, counts per severity, complete, report paths) to FILE as key=value lines: pass \"$GITHUB_OUTPUT\"."`
 }

@@ -43,8 +43,6 @@ import (
 // githubOutput is the --github-output file of a run.
 type githubOutput struct {
 	path string
-	// sarifDir is the --sarif-dir directory, "" without one.
-	sarifDir string
 	// ok is set once path passed the check.
 	ok bool
 }
@@ -52,11 +50,11 @@ type githubOutput struct {
 // planGitHubOutput checks that o's --github-output file (nil without one)
 // can be appended to, creating it (0600) when it does not exist, as
 // GitHub's runner does.
-func planGitHubOutput(e *env, o *outputFlags, sarifDir string) (*githubOutput, error) {
+func planGitHubOutput(e *env, o *outputFlags) (*githubOutput, error) {
 	if o == nil || o.GitHubOutput == "" {
 		return nil, nil
 	}
-	g := &githubOutput{path: o.GitHubOutput, sarifDir: sarifDir}
+	g := &githubOutput{path: o.GitHubOutput}
 	f, err := os.OpenFile(e.path(g.path), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return g, fmt.Errorf("--github-output: %s is not writable: %w", g.path, unwrapPath(err))
@@ -117,9 +115,11 @@ func (g *githubOutput) render(e *env, p *outputPlan, rep *report.Report, code in
 		}
 		set(x.key, v)
 	}
+	// The --sarif-dir target (a directory) is the plan's like every
+	// output; its manifest says which area files the run wrote.
 	dir := ""
-	if g.sarifDir != "" {
-		dir = absPath(e, g.sarifDir)
+	if t := p.target("--sarif-dir"); t != nil && t.ok {
+		dir = absPath(e, t.path)
 	}
 	set("sarif-dir", dir)
 	if dir != "" {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -31,9 +30,13 @@ type outputTarget struct {
 	flag, path string
 	// format is the report format, "" for a snapshot.
 	format string
-	// appendTo is set for GitHub's step summary: others write to it too,
-	// so the report is appended and the file's mode is left alone.
+	// appendTo is set for GitHub's step summary (others write to it too)
+	// and for --markdown-append: the report is appended to the existing
+	// file, whose content and mode are left alone. check clears it when
+	// the file does not exist yet: it is then written like any report.
 	appendTo bool
+	// stepSummary is set when path is $GITHUB_STEP_SUMMARY's file.
+	stepSummary bool
 	// oldPerm is the permission of the regular file path named when the
 	// run began (0: no such file), to say when a write tightened it.
 	oldPerm os.FileMode
@@ -75,7 +78,7 @@ func (o *outputFlags) reportTargets() []*outputTarget {
 		{"--sarif", o.SARIF, report.FormatSARIF}, {"--json", o.JSON, report.FormatJSON}, {"--markdown", o.Markdown, report.FormatMarkdown},
 	} {
 		if x.path != "" {
-			out = append(out, &outputTarget{flag: x.flag, path: x.path, format: x.format})
+			out = append(out, &outputTarget{flag: x.flag, path: x.path, format: x.format, appendTo: x.flag == "--markdown" && o.MarkdownAppend})
 		}
 	}
 	return out
@@ -88,11 +91,16 @@ func (o *outputFlags) reportTargets() []*outputTarget {
 // written is an error naming it, with a plan whose other targets are usable.
 func planOutputs(e *env, o *outputFlags, extra ...outputTarget) (*outputPlan, error) {
 	p := &outputPlan{}
-	// --sarif-dir (i10-sarifsplit) becomes this call's third argument at
-	// the merge: planGitHubOutput(e, o, o.SARIFDir).
-	gh, ghErr := planGitHubOutput(e, o, "")
+	gh, ghErr := planGitHubOutput(e, o)
 	p.github = gh
 	if o != nil {
+		if o.MarkdownMaxPerRule < 1 {
+			return &outputPlan{github: gh}, fail(fmt.Errorf("--markdown-max-per-rule %d: want at least 1", o.MarkdownMaxPerRule),
+				"the counts per rule are always complete; N only limits the findings listed under each rule")
+		}
+		if o.MaxResults < 0 {
+			return &outputPlan{github: gh}, fail(fmt.Errorf("--max-results %d: want a number of results, or 0 for no cap", o.MaxResults))
+		}
 		p.targets = o.reportTargets()
 	}
 	for _, x := range extra {
@@ -130,14 +138,27 @@ func planOutputs(e *env, o *outputFlags, extra ...outputTarget) (*outputPlan, er
 
 // check tests that t can be written and notes how.
 func (t *outputTarget) check(e *env) error {
-	if t.format == report.FormatMarkdown && isStepSummary(e, t.path) {
-		f, err := os.OpenFile(e.path(t.path), os.O_WRONLY|os.O_APPEND, 0)
-		if err != nil {
-			return fmt.Errorf("%s is not writable: %w", t.path, unwrapPath(err))
+	// GitHub's step summary is never replaced, whatever the format: the
+	// steps before this one wrote to it.
+	if t.format != "" && isStepSummary(e, t.path) {
+		t.appendTo, t.stepSummary = true, true
+	}
+	if t.appendTo {
+		fi, err := os.Stat(e.path(t.path))
+		if err == nil && fi.Mode().IsRegular() {
+			f, err := os.OpenFile(e.path(t.path), os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				return fmt.Errorf("%s is not writable: %w", t.path, unwrapPath(err))
+			}
+			f.Close()
+			if runtime.GOOS != "windows" {
+				t.oldPerm = fi.Mode().Perm()
+			}
+			return nil
 		}
-		f.Close()
-		t.appendTo = true
-		return nil
+		// Nothing to append to (or a device or pipe, written in place):
+		// written like any report.
+		t.appendTo = false
 	}
 	if err := atomicfile.Check(e.path(t.path)); err != nil {
 		return e.asGiven(err, t.path)
@@ -176,10 +197,7 @@ func (t *outputTarget) write(g *globals, e *env, perm os.FileMode, data []byte) 
 	data = e.secrets.Bytes(data)
 	var err error
 	if t.appendTo {
-		err = atomicfile.Append(e.path(t.path), func(w io.Writer) error {
-			_, err := w.Write(data)
-			return err
-		})
+		err = atomicfile.AppendBytes(e.path(t.path), data)
 	} else {
 		err = atomicfile.WriteBytes(e.path(t.path), perm, data)
 	}
@@ -187,7 +205,11 @@ func (t *outputTarget) write(g *globals, e *env, perm os.FileMode, data []byte) 
 		return fail(fmt.Errorf("%s: %w", t.flag, e.asGiven(err, t.path)))
 	}
 	t.written = true
-	if t.oldPerm&0o077 != 0 && !t.appendTo {
+	switch {
+	case t.oldPerm&0o077 != 0 && t.appendTo && !t.stepSummary:
+		g.warnf(e, "%s: appended to %s, which users other than its owner can read (mode %04o): the report names the organization's people", t.flag, t.path, t.oldPerm)
+		t.oldPerm = 0
+	case t.oldPerm&0o077 != 0 && !t.appendTo:
 		g.infof(e, "%s was accessible to users other than its owner (mode %04o); it is now %04o, like every file hogaudit writes: it names the organization's people", t.path, t.oldPerm, perm)
 		t.oldPerm = perm
 	}

@@ -87,7 +87,7 @@ func removeStale(dir, prefix string) {
 	}
 }
 
-// Check reports whether Write (or Append) could write path, without
+// Check reports whether Write (or AppendBytes) could write path, without
 // changing it: a device or pipe must be writable by this process; anything
 // else must not be a directory, and its directory must exist and accept a
 // new file (Check creates and removes a temporary file there, the only test
@@ -133,11 +133,38 @@ func Check(path string) error {
 	return nil
 }
 
-// Append calls fill with a writer that appends to path, which must exist,
-// keeping its mode and its content: for files that others write to as well,
-// such as GitHub's step summary. It is not atomic.
-func Append(path string, fill func(w io.Writer) error) error {
-	return writeOpen(path, os.O_WRONLY|os.O_APPEND, fill)
+// AppendBytes appends data to the existing path with a single write,
+// keeping the file's mode and its content byte for byte. Readers may see
+// part of data while it is written, never less of the old content. If the
+// write or the sync fails, the file is cut back to its size before the
+// write, so that no part of data stays, unless the size shows that another
+// process appended meanwhile; a failure never touches the old content.
+func AppendBytes(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	var before int64 = -1
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		before = fi.Size()
+	}
+	n, err := f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
+		if before >= 0 {
+			if fi, serr := f.Stat(); serr == nil && fi.Size() == before+int64(n) {
+				f.Truncate(before)
+			}
+		}
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 // writeInPlace writes to a device or pipe, which cannot be replaced.

@@ -139,25 +139,3 @@ func TestCheckReadOnlyDirectory(t *testing.T) {
 		t.Errorf("Check in a read-only directory = %v", err)
 	}
 }
-
-func TestAppendKeepsContentAndMode(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "step_summary")
-	if err := os.WriteFile(path, []byte("earlier step output\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	err := Append(path, func(w io.Writer) error {
-		_, err := io.WriteString(w, "## hogaudit\n")
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := os.ReadFile(path)
-	fi, _ := os.Stat(path)
-	if string(b) != "earlier step output\n## hogaudit\n" || fi.Mode().Perm() != 0o644 {
-		t.Errorf("content %q mode %v", b, fi.Mode().Perm())
-	}
-	if err := Append(filepath.Join(t.TempDir(), "absent"), func(io.Writer) error { return nil }); err == nil {
-		t.Error("Append to a missing file must fail, not create it")
-	}
-}

@@ -240,17 +240,29 @@ func FindMultitool(start string) (string, error) {
 // 10 MB default limit) or could not read. The error is for a multitool that
 // could not run or whose output cannot be read.
 func Multitool(ctx context.Context, bin, path string) ([]Problem, error) {
+	return MultitoolSized(ctx, bin, path, 0)
+}
+
+// MultitoolSized is Multitool with the multitool's file size limit set to
+// maxKB kilobytes (--max-file-size-in-kb), for logs larger than its 10 MB
+// default; 0 keeps the default.
+func MultitoolSized(ctx context.Context, bin, path string, maxKB int) ([]Problem, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
 	}
-	return runMultitool(ctx, bin, []string{abs})
+	var extra []string
+	if maxKB > 0 {
+		extra = []string{"--max-file-size-in-kb", strconv.Itoa(maxKB)}
+	}
+	return runMultitool(ctx, bin, []string{abs}, extra...)
 }
 
-// runMultitool runs the multitool once over the logs at paths (absolute) and
-// returns what it reports, as Multitool describes. It names no log it
-// cannot read, so the caller checks that they exist.
-func runMultitool(ctx context.Context, bin string, paths []string) ([]Problem, error) {
+// runMultitool runs the multitool once over the logs at paths (absolute),
+// with extra arguments, and returns what it reports, as Multitool
+// describes. It names no log it cannot read, so the caller checks that
+// they exist.
+func runMultitool(ctx context.Context, bin string, paths []string, extra ...string) ([]Problem, error) {
 	tmp, err := os.MkdirTemp("", "sarifcheck-")
 	if err != nil {
 		return nil, err
@@ -260,6 +272,7 @@ func runMultitool(ctx context.Context, bin string, paths []string) ([]Problem, e
 
 	args := append([]string{"validate"}, paths...)
 	args = append(args, "--rule-kind", "Sarif;Gh", "-o", out, "--log", "ForceOverwrite", "--quiet", "true")
+	args = append(args, extra...)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	var output bytes.Buffer
 	cmd.Stdout = &output
