@@ -72,7 +72,7 @@ func catalog() []Rule {
 			Description: "Members of a verified domain can sign in with a password instead of the identity provider, bypassing its MFA and offboarding.",
 			Remediation: "In Organization settings → Authentication domains, set SSO enforcement on the domain to the provider the matrix names.",
 			Requires:    []string{"domains"}, Scopes: []string{"organization:read"},
-			HelpURI:     "https://github.com/hogaudit/hogaudit/blob/v1.4.0/docs/rules.md#ph101-sso-not-enforced"},
+			HelpURI: "https://github.com/hogaudit/hogaudit/blob/v1.4.0/docs/rules.md#ph101-sso-not-enforced"},
 		{ID: "PH105", Name: "two-factor-not-enforced", Title: "Two-factor authentication is not enforced", Severity: SeverityHigh, Area: "organization",
 			Description: "The matrix requires 2FA but the organization lets members sign in without a second factor.",
 			Remediation: "Turn on \"Enforce 2FA\" in Organization settings → Members.",
