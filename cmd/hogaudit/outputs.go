@@ -30,6 +30,9 @@ type outputTarget struct {
 	flag, path string
 	// format is the report format, "" for a snapshot.
 	format string
+	// dir is set for --sarif-dir: path is a directory that gets the
+	// split SARIF report (report.SplitSARIF).
+	dir bool
 	// appendTo is set for GitHub's step summary (others write to it too)
 	// and for --markdown-append: the report is appended to the existing
 	// file, whose content and mode are left alone. check clears it when
@@ -47,6 +50,8 @@ type outputTarget struct {
 // outputPlan is every file a run writes, checked.
 type outputPlan struct {
 	targets []*outputTarget
+	// matrix is where the run's matrix is (placeMatrix), nil until known.
+	matrix *matrixPlace
 }
 
 // target returns the plan's target for flag, or nil.
@@ -74,6 +79,9 @@ func (o *outputFlags) reportTargets() []*outputTarget {
 		if x.path != "" {
 			out = append(out, &outputTarget{flag: x.flag, path: x.path, format: x.format, appendTo: x.flag == "--markdown" && o.MarkdownAppend})
 		}
+	}
+	if o.SARIFDir != "" {
+		out = append(out, &outputTarget{flag: "--sarif-dir", path: o.SARIFDir, format: report.FormatSARIF, dir: true})
 	}
 	return out
 }
@@ -127,6 +135,9 @@ func planOutputs(e *env, o *outputFlags, extra ...outputTarget) (*outputPlan, er
 
 // check tests that t can be written and notes how.
 func (t *outputTarget) check(e *env) error {
+	if t.dir {
+		return t.checkDir(e)
+	}
 	// GitHub's step summary is never replaced, whatever the format: the
 	// steps before this one wrote to it.
 	if t.format != "" && isStepSummary(e, t.path) {
@@ -206,6 +217,9 @@ func (t *outputTarget) write(g *globals, e *env, perm os.FileMode, data []byte) 
 
 // writeReport renders rep in t's format and writes it.
 func (t *outputTarget) writeReport(g *globals, e *env, rep *report.Report, opts report.Options) error {
+	if t.dir {
+		return t.writeSARIFDir(e, rep, opts)
+	}
 	var buf bytes.Buffer
 	if err := report.Write(&buf, rep, t.format, opts); err != nil {
 		return fail(fmt.Errorf("write %s: %w", t.path, err))
@@ -254,7 +268,8 @@ func (p *outputPlan) finish(ctx context.Context, g *globals, e *env, err error, 
 	if matrixPath == "" {
 		matrixPath = defaultMatrix
 	}
-	base.Matrix = report.MatrixInfo{Path: matrixPath, RepoPath: repoPath(e, matrixPath)}
+	place := p.matrixPlace(e, matrixPath)
+	base.Matrix = report.MatrixInfo{Path: matrixPath, RepoPath: place.rel, Root: place.root}
 	rep := report.NotCompleted(base, report.Rule{}, cause, hints, run.failOn)
 	for _, t := range p.targets {
 		if !t.ok || t.format == "" {
