@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -61,8 +62,24 @@ func (r Rule) Report() report.Rule {
 		ID: r.ID, Name: r.Name, Title: r.Title, Severity: r.Severity,
 		Description: r.Description, Remediation: r.Remediation, Area: r.Area,
 		Requires: append([]string{}, r.Requires...), Scopes: append([]string{}, r.Scopes...),
-		Custom: r.Custom,
+		Custom: r.Custom, HelpURI: r.HelpURI(),
 	}
+}
+
+// HelpURI is the rule's documentation address: its section of
+// docs/rules.md (report.RulesDocURL, with the anchor CatalogMarkdown
+// gives it) for a built-in rule, the first related_resources link of a
+// custom one, or "" when a custom rule has none.
+func (r Rule) HelpURI() string {
+	if !r.Custom {
+		return report.RulesDocURL(ruleAnchor(r))
+	}
+	if len(r.RelatedResources) > 0 {
+		if u, err := url.Parse(r.RelatedResources[0].URL); err == nil && u.IsAbs() && u.Host != "" {
+			return u.String()
+		}
+	}
+	return ""
 }
 
 // Matches reports whether s names the rule, by id (any case) or by name.

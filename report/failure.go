@@ -33,6 +33,9 @@ var notCompletedRule = Rule{
 	Description: "The evidence could not be collected or checked, so hogaudit gives no verdict.",
 	Remediation: "Fix the cause the message names and run hogaudit again.",
 	Area:        "tool",
+	// The anchor policies' catalog gives PH901 in docs/rules.md
+	// (TestNotCompletedHelpURI in policies holds them equal).
+	HelpURI: RulesDocURL("ph901-evidence-missing"),
 }
 
 // NotCompleted returns the report of a check that did not complete: base's

@@ -128,6 +128,10 @@ type MatrixInfo struct {
 	// RepoPath is Path relative to the repository root (slash-separated),
 	// the form SARIF locations use.
 	RepoPath string `json:"repo_path"`
+	// Root is the absolute directory RepoPath is relative to (the git top
+	// level of the matrix), or "" when unknown; SARIF names it as the
+	// %SRCROOT% of its originalUriBaseIds.
+	Root string `json:"-"`
 	// TopLine is the first line of the matrix document; GroupsLine and
 	// OrganizationLine are the lines of those keys (0 when absent). They are
 	// the fallback locations of findings without a finer line.
@@ -246,6 +250,10 @@ type Rule struct {
 	Scopes   []string `json:"scopes"`
 	// Custom is true for rules loaded with --policy-dir.
 	Custom bool `json:"custom,omitempty"`
+	// HelpURI is the rule's documentation: its section of docs/rules.md
+	// for a built-in rule, the first related_resources link of a custom
+	// one, or "" for none. SARIF's helpUri.
+	HelpURI string `json:"help_uri,omitempty"`
 }
 
 // Failing reports whether f counts toward a non-zero exit at threshold

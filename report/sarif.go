@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -114,9 +115,14 @@ func buildSARIF(r *Report, opts Options) *sarif.Report {
 	// Every rule goes in before any result, so that ruleIndex is right.
 	rules := sarifRules(r)
 	areas := make(map[string]string, len(rules))
+	remediations := make(map[string]string, len(rules))
 	for _, rule := range rules {
 		driver.AddRule(ruleDescriptor(rule))
 		areas[rule.ID] = rule.Area
+		remediations[rule.ID] = rule.Remediation
+	}
+	if base := srcRoot(r.Matrix); base != nil {
+		run.WithOriginalUriBaseIds(map[string]sarif.ArtifactLocation{SARIFURIBaseID: *base})
 	}
 
 	rulesByID := ruleIndex(r)
@@ -128,7 +134,7 @@ func buildSARIF(r *Report, opts Options) *sarif.Report {
 		if f.Advisory {
 			level = sarif.LevelNote
 		}
-		msg := resultMessage(f)
+		msg := resultMessage(f, remediations[f.Rule])
 		if it.members != nil {
 			msg = aggregateMessage(rulesByID[f.Rule], it)
 		}
@@ -225,6 +231,9 @@ func ruleDescriptor(rule Rule) *sarif.ReportingDescriptor {
 	if rule.Name != "" {
 		d.WithName(rule.Name)
 	}
+	if rule.HelpURI != "" {
+		d.WithHelpURI(rule.HelpURI)
+	}
 
 	tags := []string{"security"}
 	if rule.Area != "" {
@@ -292,11 +301,13 @@ func ruleHelp(rule Rule, markdown bool) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// resultMessage is a result's message.text: the finding's message as its
-// first sentence (GitHub's alert title), then the remediation.
-func resultMessage(f Finding) string {
+// resultMessage is a result's message.text: the finding's sentence (its
+// message, GitHub's alert title). The remediation is the rule's help; only
+// a finding whose remediation differs from its rule's (ruleRemediation),
+// such as the hints of a check that did not complete, has it appended.
+func resultMessage(f Finding, ruleRemediation string) string {
 	msg := sentence(oneLine(findingMessage(f)))
-	if rem := sentence(oneLine(f.Remediation)); rem != "" {
+	if rem := sentence(oneLine(f.Remediation)); rem != "" && rem != sentence(oneLine(ruleRemediation)) {
 		msg += " " + rem
 	}
 	return msg
@@ -345,6 +356,29 @@ func matrixURI(m MatrixInfo) string {
 		return ""
 	}
 	return (&url.URL{Path: strings.TrimPrefix(p, "./")}).EscapedPath()
+}
+
+// srcRoot is the originalUriBaseIds entry of %SRCROOT%, the base of every
+// matrix location: the repository's top level as an absolute file URI
+// ending in "/" when m.Root is known, else a description alone (the
+// upload's checkout is the base); nil when no location has a matrix URI.
+func srcRoot(m MatrixInfo) *sarif.ArtifactLocation {
+	if matrixURI(m) == "" {
+		return nil
+	}
+	loc := sarif.NewArtifactLocation().
+		WithDescription(sarif.NewTextMessage("The top level of the git repository that holds the access matrix."))
+	if m.Root != "" {
+		p := filepath.ToSlash(m.Root)
+		if !strings.HasPrefix(p, "/") {
+			p = "/" + p // a Windows drive: file:///C:/...
+		}
+		if !strings.HasSuffix(p, "/") {
+			p += "/"
+		}
+		loc.WithURI((&url.URL{Scheme: "file", Path: p}).String())
+	}
+	return loc
 }
 
 // findingLine is the matrix line a finding is reported at (see

@@ -368,7 +368,8 @@ func aggregateMessage(rule Rule, it sarifItem) string {
 		list += fmt.Sprintf(" and %d more", more)
 	}
 	msg += ": " + list + "."
-	if rem := sentence(oneLine(f.Remediation)); rem != "" {
+	// The remediation is the rule's help, as for a single finding's result.
+	if rem := sentence(oneLine(f.Remediation)); rem != "" && rem != sentence(oneLine(rule.Remediation)) {
 		msg += " " + rem
 	}
 	return msg

@@ -609,18 +609,25 @@ func TestSARIFInvocation(t *testing.T) {
 
 func TestSARIFMessages(t *testing.T) {
 	t.Parallel()
+	// The message is the finding's sentence; the remediation is the
+	// rule's help, and only one of the finding's own reaches the message.
 	tests := []struct {
-		f    Finding
-		want string
+		f       Finding
+		ruleRem string
+		want    string
 	}{
-		{Finding{Message: "A is too high.", Remediation: "Lower it"}, "A is too high. Lower it."},
-		{Finding{Message: "A is too high", Remediation: ""}, "A is too high."},
-		{Finding{Message: "line\nbreak?"}, "line break?"},
-		{Finding{Rule: "PH101", Name: "sso-not-enforced", Subject: "domain:x"}, "PH101 sso-not-enforced: domain:x."},
+		{Finding{Message: "A is too high.", Remediation: "Lower it"}, "Lower it", "A is too high."},
+		{Finding{Message: "A is too high.", Remediation: "Lower it"}, "Lower it.", "A is too high."},
+		// near miss: a remediation of the finding's own (a failed run's hints)
+		{Finding{Message: "A is too high.", Remediation: "Lower it"}, "Fix the cause", "A is too high. Lower it."},
+		{Finding{Message: "A is too high.", Remediation: "Lower it"}, "", "A is too high. Lower it."},
+		{Finding{Message: "A is too high", Remediation: ""}, "Lower it", "A is too high."},
+		{Finding{Message: "line\nbreak?"}, "", "line break?"},
+		{Finding{Rule: "PH101", Name: "sso-not-enforced", Subject: "domain:x"}, "", "PH101 sso-not-enforced: domain:x."},
 	}
 	for _, tt := range tests {
-		if got := resultMessage(tt.f); got != tt.want {
-			t.Errorf("resultMessage(%+v) = %q, want %q", tt.f, got, tt.want)
+		if got := resultMessage(tt.f, tt.ruleRem); got != tt.want {
+			t.Errorf("resultMessage(%+v, %q) = %q, want %q", tt.f, tt.ruleRem, got, tt.want)
 		}
 	}
 }

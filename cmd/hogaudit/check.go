@@ -37,6 +37,9 @@ func (c *checkCmd) check(ctx context.Context, g *globals, e *env, plan *outputPl
 	if err != nil {
 		return err
 	}
+	if err := plan.placeMatrix(g, e, m.Path, &c.outputFlags); err != nil {
+		return err
+	}
 	snap, err := loadSnapshot(e, c.Snapshot)
 	if err != nil {
 		hint := "produce one with 'hogaudit snapshot -o FILE'"
@@ -73,7 +76,7 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 		Snapshot:       snap,
 		Previous:       prev,
 		Matrix:         m,
-		MatrixRepoPath: repoPath(e, m.Path),
+		MatrixRepoPath: plan.matrixPlace(e, m.Path).rel,
 		GeneratedAt:    e.now(),
 		Tool: report.Tool{
 			Name:           "hogaudit",
@@ -84,6 +87,7 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 	if err != nil {
 		return fail(err)
 	}
+	rep.Matrix.Root = plan.matrixPlace(e, m.Path).root
 	rep.Finalize(o.FailOn)
 
 	plan.report = rep
@@ -198,15 +202,35 @@ func bindingHints(g *globals, e *env, m *matrix.Matrix, snap *snapshot.Snapshot)
 	}
 }
 
-// repoPath returns the matrix path relative to the repository root, the form
-// GitHub code scanning needs: relative to $GITHUB_WORKSPACE when the file is
-// inside it, else to the nearest directory above it that holds .git, else to
-// the working directory, else (a file elsewhere) its base name. SARIF
-// locations must be relative references.
-func repoPath(e *env, path string) string {
+// matrixPlace is where the matrix file is, as SARIF locations name it.
+type matrixPlace struct {
+	// rel is the file's path relative to root, slash-separated: the URI of
+	// every SARIF location. Outside any repository it is a best guess
+	// (relative to the working directory when the file is inside it, else
+	// its base name) that reports show but SARIF must not rely on.
+	rel string
+	// root is the git top level holding the file, "" outside any.
+	root string
+}
+
+// inRepo reports whether the matrix is in a git repository.
+func (p matrixPlace) inRepo() bool { return p.root != "" }
+
+// locateMatrix finds the git top level that contains the matrix file at
+// path: the nearest directory above the file, its symlinks resolved, that
+// holds .git (a directory, or the file of a worktree or submodule), found
+// without git. GitHub code scanning maps a SARIF location against the
+// analyzed repository's root, which is that top level; $GITHUB_WORKSPACE is
+// not a root of its own (a workspace that is the top level is found as
+// such, and a matrix in a repository checked out below it is relative to
+// that repository).
+func locateMatrix(e *env, path string) matrixPlace {
 	abs, err := filepath.Abs(e.path(path))
 	if err != nil {
-		return filepath.ToSlash(filepath.Base(path))
+		return matrixPlace{rel: filepath.ToSlash(filepath.Base(path))}
+	}
+	if resolved, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = resolved
 	}
 	within := func(root string) (string, bool) {
 		rel, err := filepath.Rel(root, abs)
@@ -215,15 +239,10 @@ func repoPath(e *env, path string) string {
 		}
 		return filepath.ToSlash(rel), true
 	}
-	if ws := e.getenv("GITHUB_WORKSPACE"); ws != "" {
-		if rel, ok := within(ws); ok {
-			return rel
-		}
-	}
 	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
 			if rel, ok := within(dir); ok {
-				return rel
+				return matrixPlace{rel: rel, root: dir}
 			}
 			break
 		}
@@ -232,9 +251,44 @@ func repoPath(e *env, path string) string {
 		}
 	}
 	if wd, err := e.workDir(); err == nil {
-		if rel, ok := within(wd); ok {
-			return rel
+		if wd, err := filepath.EvalSymlinks(wd); err == nil {
+			if rel, ok := within(wd); ok {
+				return matrixPlace{rel: rel}
+			}
 		}
 	}
-	return filepath.Base(abs)
+	return matrixPlace{rel: filepath.ToSlash(filepath.Base(abs))}
+}
+
+// wantsSARIF reports whether o writes SARIF: --sarif, --sarif-dir or a
+// main report in the sarif format.
+func (o *outputFlags) wantsSARIF() bool {
+	return o.SARIF != "" || o.SARIFDir != "" || o.Format == report.FormatSARIF
+}
+
+// placeMatrix locates the matrix at path for the run's reports, before
+// anything is collected: a matrix in no git repository has no location
+// GitHub can map, which is an error when the run writes SARIF and a
+// warning otherwise.
+func (p *outputPlan) placeMatrix(g *globals, e *env, path string, o *outputFlags) error {
+	place := locateMatrix(e, path)
+	p.matrix = &place
+	if place.inRepo() {
+		return nil
+	}
+	if o.wantsSARIF() {
+		return fail(fmt.Errorf("the matrix %s is in no git repository, so SARIF cannot locate findings in it: GitHub code scanning maps locations relative to the repository's top level", path),
+			"keep the matrix in the repository the workflow checks out (a directory above it holds .git), or write no SARIF (--sarif, --sarif-dir, --format sarif)")
+	}
+	g.warnf(e, "the matrix %s is in no git repository: reports name it %s", path, place.rel)
+	return nil
+}
+
+// matrixPlace is where the run's matrix is: the place placeMatrix found,
+// else (a run that failed before it) path located now.
+func (p *outputPlan) matrixPlace(e *env, path string) matrixPlace {
+	if p != nil && p.matrix != nil {
+		return *p.matrix
+	}
+	return locateMatrix(e, path)
 }

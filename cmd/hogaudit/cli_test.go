@@ -328,32 +328,61 @@ func TestDemoRunsAndItsSARIFValidates(t *testing.T) {
 	}
 }
 
+// TestRepoPath: the matrix is located relative to the git top level that
+// holds the file its path resolves to (symlinks followed); a .git file (a
+// worktree, a submodule) marks a top level too; $GITHUB_WORKSPACE is no
+// root of its own. Outside any repository the place is a best guess with
+// no root.
 func TestRepoPath(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	repo := filepath.Join(root, "repo")
-	if err := os.MkdirAll(filepath.Join(repo, ".git"), 0o755); err != nil {
-		t.Fatal(err)
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		root = r
 	}
-	if err := os.MkdirAll(filepath.Join(repo, "compliance"), 0o755); err != nil {
-		t.Fatal(err)
+	repo := filepath.Join(root, "repo")
+	worktree := filepath.Join(root, "worktree")
+	for _, d := range []string{filepath.Join(repo, ".git"), filepath.Join(repo, "compliance"), filepath.Join(worktree, "sec"), filepath.Join(root, "elsewhere"), filepath.Join(root, "links")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	inRepo := filepath.Join(repo, "compliance", "access-matrix.yaml")
 	outside := filepath.Join(root, "elsewhere", "m.yaml")
+	for _, f := range []string{inRepo, outside, filepath.Join(worktree, ".git"), filepath.Join(worktree, "sec", "m.yaml")} {
+		if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A link outside the repository to the matrix inside it, and one
+	// inside the repository to a matrix outside.
+	linkIn := filepath.Join(root, "links", "matrix.yaml")
+	linkOut := filepath.Join(repo, "compliance", "elsewhere.yaml")
+	if err := os.Symlink(inRepo, linkIn); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	if err := os.Symlink(outside, linkOut); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
-		name, workspace, path, want string
+		name, workspace, path, want, wantRoot string
 	}{
-		{"git root", "", inRepo, "compliance/access-matrix.yaml"},
-		{"relative in git root", "", "repo/compliance/access-matrix.yaml", "compliance/access-matrix.yaml"},
-		{"github workspace", repo, inRepo, "compliance/access-matrix.yaml"},
-		{"workspace elsewhere", filepath.Join(root, "other"), inRepo, "compliance/access-matrix.yaml"},
-		{"working directory", "", outside, "elsewhere/m.yaml"},
-		{"outside everything", "", "/nonexistent-dir/m.yaml", "m.yaml"},
+		{"git root", "", inRepo, "compliance/access-matrix.yaml", repo},
+		{"relative in git root", "", "repo/compliance/access-matrix.yaml", "compliance/access-matrix.yaml", repo},
+		{"git file of a worktree", "", filepath.Join(worktree, "sec", "m.yaml"), "sec/m.yaml", worktree},
+		{"symlink into the repository", "", linkIn, "compliance/access-matrix.yaml", repo},
+		{"github workspace at the top level", repo, inRepo, "compliance/access-matrix.yaml", repo},
+		// near misses: a workspace that is not the top level is no root
+		{"workspace below the top level", filepath.Join(repo, "compliance"), inRepo, "compliance/access-matrix.yaml", repo},
+		{"workspace elsewhere", filepath.Join(root, "other"), inRepo, "compliance/access-matrix.yaml", repo},
+		{"workspace holding a file outside any repository", filepath.Join(root, "elsewhere"), outside, "elsewhere/m.yaml", ""},
+		{"symlink out of the repository", "", linkOut, "elsewhere/m.yaml", ""},
+		{"working directory", "", outside, "elsewhere/m.yaml", ""},
+		{"outside everything", "", "/nonexistent-dir/m.yaml", "m.yaml", ""},
 	}
 	for _, c := range cases {
 		e := &env{wd: root, lookupEnv: lookupIn(map[string]string{"GITHUB_WORKSPACE": c.workspace})}
-		if got := repoPath(e, c.path); got != c.want {
-			t.Errorf("%s: repoPath(%s) = %q, want %q", c.name, c.path, got, c.want)
+		if got := locateMatrix(e, c.path); got.rel != c.want || got.root != c.wantRoot {
+			t.Errorf("%s: locateMatrix(%s) = %q in %q, want %q in %q", c.name, c.path, got.rel, got.root, c.want, c.wantRoot)
 		}
 	}
 	// Without a working directory of its own, a run's is the process's:
@@ -364,8 +393,8 @@ func TestRepoPath(t *testing.T) {
 	}
 	none := lookupIn()
 	rel := filepath.Join("testdata", "m.yaml")
-	if got, want := repoPath(&env{lookupEnv: none}, rel), repoPath(&env{wd: cwd, lookupEnv: none}, rel); got != want || !strings.HasSuffix(got, "testdata/m.yaml") {
-		t.Errorf("repoPath(%s) in the process's directory = %q, want %q", rel, got, want)
+	if got, want := locateMatrix(&env{lookupEnv: none}, rel), locateMatrix(&env{wd: cwd, lookupEnv: none}, rel); got != want || !strings.HasSuffix(got.rel, "testdata/m.yaml") {
+		t.Errorf("locateMatrix(%s) in the process's directory = %+v, want %+v", rel, got, want)
 	}
 }
 

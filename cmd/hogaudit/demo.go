@@ -35,6 +35,9 @@ func (c *demoCmd) demo(ctx context.Context, g *globals, e *env, plan *outputPlan
 	if err != nil {
 		return fail(fmt.Errorf("the built-in example matrix does not parse: %w", err))
 	}
+	// The demo's matrix is the example in hogaudit's repository, not a
+	// file here.
+	plan.matrix = &matrixPlace{rel: examples.MatrixPath}
 	eng, err := (&policyFlags{}).engine(ctx, e)
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ type outputFlags struct {
 	Format     string `short:"f" enum:"text,json,sarif,markdown" default:"text" help:"Format of the main report: text, json, sarif or markdown."`
 	Output     string `short:"o" placeholder:"FILE" help:"Write the main report to FILE (atomically) instead of stdout."`
 	SARIF      string `name:"sarif" placeholder:"FILE" help:"Also write a SARIF 2.1.0 report for GitHub code scanning."`
+	SARIFDir   string `name:"sarif-dir" placeholder:"DIR" help:"Also write SARIF split by rule area into DIR (created if missing): <area>.sarif for each area whose evidence is complete (category hogaudit/<org id>/<area>/), evidence.sarif (PH901) and manifest.json. Upload only these, so that missing evidence never closes an alert."`
 	JSON       string `name:"json" placeholder:"FILE" help:"Also write a JSON report."`
 	Markdown   string `placeholder:"FILE" help:"Also write a Markdown report (for $GITHUB_STEP_SUMMARY)."`
 	FailOn     string `enum:"critical,high,medium,low,none" default:"high" help:"Lowest severity that makes the exit code 1: critical, high, medium, low or none."`

@@ -62,6 +62,11 @@ func newWrappedHarness(t *testing.T, mutate func(*posthogsim.Org), wrap func(htt
 		mutate(org)
 	}
 	h := &harness{t: t, org: org, dir: t.TempDir()}
+	// The working directory is a checkout's top level, as in a workflow:
+	// SARIF locates the matrix relative to it.
+	if err := os.Mkdir(filepath.Join(h.dir, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	h.setNow(refNow)
 	// PostHog's clock is the collector's: it stamps the keys' last_used_at.
 	sim := posthogsim.New(org, append([]posthogsim.Option{posthogsim.WithClock(h.now)}, opts...)...)

@@ -30,6 +30,9 @@ type outputTarget struct {
 	flag, path string
 	// format is the report format, "" for a snapshot.
 	format string
+	// dir is set for --sarif-dir: path is a directory that gets the
+	// split SARIF report (report.SplitSARIF).
+	dir bool
 	// appendTo is set for GitHub's step summary (others write to it too)
 	// and for --markdown-append: the report is appended to the existing
 	// file, whose content and mode are left alone. check clears it when
@@ -53,6 +56,8 @@ type outputPlan struct {
 	github *githubOutput
 	// report is the report the run wrote, nil before it wrote one.
 	report *report.Report
+	// matrix is where the run's matrix is (placeMatrix), nil until known.
+	matrix *matrixPlace
 }
 
 // target returns the plan's target for flag, or nil.
@@ -80,6 +85,9 @@ func (o *outputFlags) reportTargets() []*outputTarget {
 		if x.path != "" {
 			out = append(out, &outputTarget{flag: x.flag, path: x.path, format: x.format, appendTo: x.flag == "--markdown" && o.MarkdownAppend})
 		}
+	}
+	if o.SARIFDir != "" {
+		out = append(out, &outputTarget{flag: "--sarif-dir", path: o.SARIFDir, format: report.FormatSARIF, dir: true})
 	}
 	return out
 }
@@ -138,6 +146,9 @@ func planOutputs(e *env, o *outputFlags, extra ...outputTarget) (*outputPlan, er
 
 // check tests that t can be written and notes how.
 func (t *outputTarget) check(e *env) error {
+	if t.dir {
+		return t.checkDir(e)
+	}
 	// GitHub's step summary is never replaced, whatever the format: the
 	// steps before this one wrote to it.
 	if t.format != "" && isStepSummary(e, t.path) {
@@ -218,6 +229,9 @@ func (t *outputTarget) write(g *globals, e *env, perm os.FileMode, data []byte) 
 
 // writeReport renders rep in t's format and writes it.
 func (t *outputTarget) writeReport(g *globals, e *env, rep *report.Report, opts report.Options) error {
+	if t.dir {
+		return t.writeSARIFDir(e, rep, opts)
+	}
 	var buf bytes.Buffer
 	if err := report.Write(&buf, rep, t.format, opts); err != nil {
 		return fail(fmt.Errorf("write %s: %w", t.path, err))
@@ -276,7 +290,8 @@ func (p *outputPlan) finishReports(ctx context.Context, g *globals, e *env, err 
 	if matrixPath == "" {
 		matrixPath = defaultMatrix
 	}
-	base.Matrix = report.MatrixInfo{Path: matrixPath, RepoPath: repoPath(e, matrixPath)}
+	place := p.matrixPlace(e, matrixPath)
+	base.Matrix = report.MatrixInfo{Path: matrixPath, RepoPath: place.rel, Root: place.root}
 	rep := report.NotCompleted(base, report.Rule{}, cause, hints, run.failOn)
 	p.report = rep
 	for _, t := range p.targets {

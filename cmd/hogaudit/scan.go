@@ -30,6 +30,9 @@ func (c *scanCmd) scan(ctx context.Context, g *globals, e *env, plan *outputPlan
 	if err != nil {
 		return err
 	}
+	if err := plan.placeMatrix(g, e, m.Path, &c.outputFlags); err != nil {
+		return err
+	}
 	prev, err := c.load(e)
 	if err != nil {
 		return err

@@ -95,6 +95,11 @@ func newActionRun(t *testing.T, inputs map[string]string, env map[string]string,
 	if err := os.WriteFile(filepath.Join(r.workspace, "access-matrix.yaml"), examples.Matrix, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The workspace is a checkout, as actions/checkout leaves it: SARIF
+	// locates the matrix relative to its git top level.
+	if out, err := exec.Command("git", "init", "-q", r.workspace).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
 	r.summary = filepath.Join(r.temp, "step_summary")
 	if err := os.WriteFile(r.summary, []byte(priorSummary), 0o644); err != nil {
 		t.Fatal(err)
