@@ -183,6 +183,17 @@ func TestShippedWorkflows(t *testing.T) {
 			t.Errorf("ci.yml lacks %q", want)
 		}
 	}
+	readme := readFile(t, root(t)+"/README.md")
+	for _, bad := range []string{"@latest", "upload-sarif@v", "|| echo"} {
+		if strings.Contains(readme, bad) {
+			t.Errorf("README.md still holds %q", bad)
+		}
+	}
+	for _, want := range []string{"uses: hogaudit/hogaudit@", "/releases/download/", "sha256sum -c"} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README.md lacks %q", want)
+		}
+	}
 	rel := readFile(t, root(t)+"/.github/workflows/release.yml")
 	for _, want := range []string{"make release", "sha256sum -c SHA256SUMS", "gh release create", "contents: write"} {
 		if !strings.Contains(rel, want) {
