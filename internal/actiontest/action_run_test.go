@@ -406,3 +406,48 @@ func TestActionFailsClosedOnAChecksumMismatch(t *testing.T) {
 		}
 	}
 }
+
+// TestActionChecksASnapshotWithoutAKey: the pull-request path. A scan with
+// snapshot-artifact keeps its snapshot (the artifact step's path); the
+// action given that snapshot runs `hogaudit check` with no PostHog key in
+// its environment and reaches the same verdict, uploads included. Near
+// miss: the scan without snapshot-artifact (and previous-snapshot off)
+// keeps none.
+func TestActionChecksASnapshotWithoutAKey(t *testing.T) {
+	t.Parallel()
+	dir := release(t)
+	requireSplitFlags(t, dir)
+	url := serveRelease(t, dir)
+	_, host, env := simulated(t)
+	base := map[string]string{"version": testVersion, "release-url": url, "host": host, "audit-key-envs": auditKeyEnvs()}
+
+	plain := newActionRun(t, base, env, false)
+	plain.run()
+	if s := plain.outputs["scan"]["snapshot"]; s != "" {
+		t.Errorf("a scan without snapshot-artifact kept %s", s)
+	}
+
+	withArtifact := map[string]string{"snapshot-artifact": "true"}
+	maps.Copy(withArtifact, base)
+	scan := newActionRun(t, withArtifact, env, false)
+	scan.run()
+	snap := scan.outputs["scan"]["snapshot"]
+	if snap == "" || scan.outputs["scan"]["code"] != "1" {
+		t.Fatalf("scan outputs %v:\n%s", scan.outputs["scan"], scan.stdout["scan"])
+	}
+	for _, s := range scan.steps {
+		if strings.HasPrefix(s.Uses, "actions/upload-artifact@") && scan.eval(s.With["path"]) != snap {
+			t.Errorf("the artifact step uploads %q, not the snapshot %q", scan.eval(s.With["path"]), snap)
+		}
+	}
+
+	check := newActionRun(t, map[string]string{"version": testVersion, "release-url": url, "snapshot": snap}, nil, true)
+	check.run()
+	out := check.outputs["scan"]
+	if out["code"] != "1" || out["findings"] != scan.outputs["scan"]["findings"] || out["sarif-access-file"] == "" {
+		t.Errorf("check of the snapshot: %v\n%s", out, check.stdout["scan"])
+	}
+	if check.codes["Result"] != 1 {
+		t.Errorf("result exit %d, want 1", check.codes["Result"])
+	}
+}
