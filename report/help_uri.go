@@ -2,6 +2,7 @@ package report
 
 import (
 	"regexp"
+	"strings"
 
 	"github.com/hogaudit/hogaudit/internal/version"
 )
@@ -28,7 +29,9 @@ func rulesDocURL(v, anchor string) string {
 	case m != nil:
 		ref = m[1]
 	case v != "" && v != version.Dev:
-		ref = "v" + v
+		// A tagged build of a modified tree is v1.2.3+dirty: its ref is
+		// the tag, without the build metadata.
+		ref = "v" + strings.TrimPrefix(strings.SplitN(v, "+", 2)[0], "v")
 	}
 	return rulesDocBase + ref + "/docs/rules.md#" + anchor
 }

@@ -7,6 +7,7 @@ func TestRulesDocURL(t *testing.T) {
 	const doc = "/docs/rules.md#ph204-project-access-exceeds-matrix"
 	for _, c := range []struct{ version, ref string }{
 		{"1.4.0", "v1.4.0"},
+		{"1.4.0+dirty", "v1.4.0"},
 		{"1.5.0-rc.1", "v1.5.0-rc.1"},
 		{"0.0.0-dev", "main"},
 		{"", "main"},

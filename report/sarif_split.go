@@ -101,33 +101,12 @@ func SplitSARIF(r *Report, opts Options) ([]SplitFile, Manifest, error) {
 		return nil
 	}
 
-	byArea := map[string][]Rule{}
-	for _, rule := range sarifRules(r) {
-		if rule.ID == EvidenceMissingRule {
+	for _, a := range splitAreas(r) {
+		if a.reason != "" {
+			man.Areas = append(man.Areas, ManifestArea{Area: a.area, Category: SARIFCategory(r.Snapshot.Org.ID, a.area), Reason: a.reason})
 			continue
 		}
-		a := rule.Area
-		if !slices.Contains(SARIFAreas, a) {
-			a = "custom"
-		}
-		byArea[a] = append(byArea[a], rule)
-	}
-	for _, area := range SARIFAreas {
-		rules := byArea[area]
-		if r.Failure != nil && area != "custom" {
-			// No rule ran: every built-in area's alerts stay open.
-			man.Areas = append(man.Areas, ManifestArea{Area: area, Category: SARIFCategory(r.Snapshot.Org.ID, area),
-				Reason: "the check did not complete: " + oneLine(r.Failure.Cause)})
-			continue
-		}
-		if len(rules) == 0 {
-			continue
-		}
-		if reason := incompleteReason(r, rules); reason != "" {
-			man.Areas = append(man.Areas, ManifestArea{Area: area, Category: SARIFCategory(r.Snapshot.Org.ID, area), Reason: reason})
-			continue
-		}
-		if err := add(area, areaReport(r, rules)); err != nil {
+		if err := add(a.area, a.sub); err != nil {
 			return nil, Manifest{}, err
 		}
 	}
@@ -141,6 +120,63 @@ func SplitSARIF(r *Report, opts Options) ([]SplitFile, Manifest, error) {
 	}
 	files = append(files, SplitFile{Name: ManifestFile, Data: append(data, '\n')})
 	return files, man, nil
+}
+
+// splitArea is one rule area of a split SARIF report: the report cut down
+// to its rules (sub), or why it is left out (reason).
+type splitArea struct {
+	area   string
+	sub    *Report
+	reason string
+}
+
+// splitAreas returns r's rule areas in SARIFAreas order, the evidence area
+// excepted: each area with a rule, cut down to its rules when its evidence
+// is complete, else with the reason it is not. When the check did not
+// complete (r.Failure) every built-in area, and the custom one when custom
+// rules were loaded, is left out: no rule ran.
+func splitAreas(r *Report) []splitArea {
+	byArea := map[string][]Rule{}
+	for _, rule := range sarifRules(r) {
+		if rule.ID == EvidenceMissingRule {
+			continue
+		}
+		a := rule.Area
+		if !slices.Contains(SARIFAreas, a) {
+			a = "custom"
+		}
+		byArea[a] = append(byArea[a], rule)
+	}
+	var out []splitArea
+	for _, area := range SARIFAreas {
+		rules := byArea[area]
+		if r.Failure != nil && (area != "custom" || len(rules) > 0) {
+			out = append(out, splitArea{area: area, reason: "the check did not complete: " + oneLine(r.Failure.Cause)})
+			continue
+		}
+		if len(rules) == 0 {
+			continue
+		}
+		if reason := incompleteReason(r, rules); reason != "" {
+			out = append(out, splitArea{area: area, reason: reason})
+			continue
+		}
+		out = append(out, splitArea{area: area, sub: areaReport(r, rules)})
+	}
+	return out
+}
+
+// SplitSARIFOmissions is SARIFOmissions for the files SplitSARIF writes:
+// what the result cap of opts, applied to each area file on its own, leaves
+// out, by rule (a rule is in one area only).
+func SplitSARIFOmissions(r *Report, opts Options) []SARIFOmission {
+	var out []SARIFOmission
+	for _, a := range splitAreas(r) {
+		if a.sub != nil {
+			out = append(out, SARIFOmissions(a.sub, opts)...)
+		}
+	}
+	return out
 }
 
 // incompleteReason says why the evidence of rules is incomplete in r: the

@@ -25,7 +25,7 @@ type connFlags struct {
 	APIKeyFile     string        `placeholder:"FILE" help:"Read the scanning key from FILE instead of $POSTHOG_PERSONAL_API_KEY (the key is never accepted as a flag value)."`
 	AuditKeyEnv    []string      `placeholder:"NAME" help:"Name of an environment variable holding another personal API key (a service account's); hogaudit reads only that key's own description (GET /api/personal_api_keys/@current/). Repeatable: PostHog lets a key read only itself, so hand over every key the matrix lists under keys:."`
 	Concurrency    int           `default:"${concurrency}" help:"Parallel API requests (1-${max_concurrency})."`
-	Rate           int           `default:"${rate}" help:"Request budget per minute, shared by all keys (PostHog allows ${max_rate}/min and ${max_rate_hour}/h per organization)."`
+	Rate           int           `default:"${rate}" help:"Request budget per minute, shared by all the keys hogaudit uses (PostHog allows ${max_rate}/min and ${max_rate_hour}/h per personal API key)."`
 	Timeout        time.Duration `default:"10m" help:"Deadline for the whole collection. When it passes, the sections that arrived are kept, the rest are recorded as missing, and the reports are written (exit 2)."`
 	RequestTimeout time.Duration `default:"60s" help:"Deadline for one attempt of one request, from sending it to the end of its body: a stalled response is abandoned (and retried) after it."`
 	InsecureHTTP   bool          `name:"insecure-http" help:"Allow plain http:// to a non-loopback host (the key travels unencrypted)."`

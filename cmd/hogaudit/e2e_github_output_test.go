@@ -239,7 +239,7 @@ func TestGitHubOutputAreasFromManifest(t *testing.T) {
 	}
 	e := guard(&env{wd: dir})
 	g := &githubOutput{path: "out"}
-	plan := &outputPlan{targets: []*outputTarget{{flag: "--sarif-dir", path: ".", ok: true}}}
+	plan := &outputPlan{targets: []*outputTarget{{flag: "--sarif-dir", path: ".", ok: true, written: true}}}
 	got := parseGitHubOutput(t, g.render(e, plan, nil, 2))
 	want := map[string]string{
 		"sarif-dir":               dir,
@@ -259,6 +259,14 @@ func TestGitHubOutputAreasFromManifest(t *testing.T) {
 	for _, k := range []string{"sarif-audit-file", "sarif-keys-file", "sarif-tool-file"} {
 		if _, ok := got[k]; ok {
 			t.Errorf("%s is set for an area without a file: %v", k, got)
+		}
+	}
+	// Near miss: a manifest this run did not write (its writes failed; an
+	// earlier run's is left in the directory) announces no upload.
+	stale := &outputPlan{targets: []*outputTarget{{flag: "--sarif-dir", path: ".", ok: true}}}
+	for k, v := range parseGitHubOutput(t, g.render(e, stale, nil, 2)) {
+		if (k == "sarif-dir" && v != "") || (strings.HasPrefix(k, "sarif-") && strings.HasSuffix(k, "-file") && k != "sarif-file") {
+			t.Errorf("with a stale manifest, %s = %q", k, v)
 		}
 	}
 	// Near miss: no manifest (the split failed) uploads no area.

@@ -339,3 +339,35 @@ func TestSARIFCapFlag(t *testing.T) {
 		t.Error("--max-results -1 collected")
 	}
 }
+
+// TestSARIFCapNoticeWithSARIFDir: with --sarif-dir alone (what the action
+// uploads), a cap that cuts an area file (Acme's access area has five
+// rules with findings, over a cap of 2) is named on stderr and in the
+// Markdown, rule by rule; near miss: a cap every
+// area file fits says nothing.
+func TestSARIFCapNoticeWithSARIFDir(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	res := h.run(scanArgs("--fail-on", "none", "-f", "json", "-o", "all.json", "--sarif-dir", "sarif", "--markdown", "out.md", "--max-results", "2")...)
+	if res.code != 0 {
+		t.Fatalf("exit %d:\n%s", res.code, res.stderr)
+	}
+	if !strings.Contains(res.stderr, "warning: sarif: PH2") {
+		t.Errorf("stderr does not name the cut of an access rule in its area file:\n%s", res.stderr)
+	}
+	md, err := os.ReadFile(h.path("out.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), "The SARIF report does not hold every finding") || !strings.Contains(string(md), "the run's 2 results can hold") {
+		t.Errorf("the Markdown does not say what the area files left out:\n%s", md)
+	}
+
+	res = h.run(scanArgs("--fail-on", "none", "-f", "json", "-o", "all.json", "--sarif-dir", "sarif", "--markdown", "out.md")...)
+	if res.code != 0 || strings.Contains(res.stderr, "sarif: ") {
+		t.Errorf("exit %d, a cut reported without one:\n%s", res.code, res.stderr)
+	}
+	if md, _ := os.ReadFile(h.path("out.md")); strings.Contains(string(md), "SARIF report does not hold") {
+		t.Errorf("the Markdown reports a cut without one")
+	}
+}

@@ -25,6 +25,10 @@ import (
 //	exit-code        the process's exit code (0, 1, 2 or 130)
 //	findings         unsuppressed findings, advisory ones included
 //	critical … low   unsuppressed findings per severity
+//	checked          true when the check ran to its report (evidence
+//	                 complete or not); false for a run that failed (a bad
+//	                 matrix, a rejected key, an unreachable host …) or was
+//	                 interrupted
 //	complete         true only for a finished check on complete evidence
 //	org-id           the organization checked ("" when not known)
 //	sarif-file       absolute path of the --sarif report, "" when not written
@@ -96,8 +100,9 @@ func (g *githubOutput) render(e *env, p *outputPlan, rep *report.Report, code in
 	set("exit-code", strconv.Itoa(code))
 	var total int
 	bySev := map[string]int{}
-	complete, orgID := false, ""
+	complete, checked, orgID := false, false, ""
 	if rep != nil {
+		checked = rep.Failure == nil && code != exitInterrupted
 		total, bySev = rep.Summary.Total, rep.Summary.BySeverity
 		complete = rep.Failure == nil && code != exitInterrupted && rep.ExitCode() != report.ExitIncomplete
 		orgID = rep.Snapshot.Org.ID
@@ -106,6 +111,7 @@ func (g *githubOutput) render(e *env, p *outputPlan, rep *report.Report, code in
 	for _, sev := range report.Severities {
 		set(sev, strconv.Itoa(bySev[sev]))
 	}
+	set("checked", strconv.FormatBool(checked))
 	set("complete", strconv.FormatBool(complete))
 	set("org-id", orgID)
 	for _, x := range []struct{ key, flag string }{{"sarif-file", "--sarif"}, {"json-file", "--json"}, {"markdown-file", "--markdown"}} {
@@ -118,7 +124,7 @@ func (g *githubOutput) render(e *env, p *outputPlan, rep *report.Report, code in
 	// The --sarif-dir target (a directory) is the plan's like every
 	// output; its manifest says which area files the run wrote.
 	dir := ""
-	if t := p.target("--sarif-dir"); t != nil && t.ok {
+	if t := p.target("--sarif-dir"); t != nil && t.written {
 		dir = absPath(e, t.path)
 	}
 	set("sarif-dir", dir)

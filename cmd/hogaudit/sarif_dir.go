@@ -64,5 +64,8 @@ func (t *outputTarget) writeSARIFDir(e *env, rep *report.Report, opts report.Opt
 			return fail(fmt.Errorf("%s: %w", t.flag, e.asGiven(err, t.path)))
 		}
 	}
+	// Only now is the manifest this run's: --github-output names the
+	// areas it lists only when it is (a stale one would announce uploads).
+	t.written = true
 	return nil
 }

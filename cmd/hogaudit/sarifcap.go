@@ -15,13 +15,10 @@ func (o *outputFlags) resultCap() int {
 	return o.MaxResults
 }
 
-// writesSARIF reports whether the run writes a SARIF report.
-func (o *outputFlags) writesSARIF() bool {
-	return o.SARIF != "" || o.Format == report.FormatSARIF
-}
-
 // noteSARIFOmissions records in rep what the SARIF result cap of opts
-// leaves out of the SARIF report, when one is written, so that the other
+// leaves out of the SARIF the run writes — with --sarif-dir the area files
+// (the ones uploaded, each capped on its own), else the --sarif or main
+// SARIF report; nothing when no SARIF is written — so that the other
 // formats can say so, and tells the user: a warning per rule on stderr and,
 // in GitHub Actions (GITHUB_ACTIONS=true), a ::warning:: workflow command
 // per rule, on stdout when the main report does not go there as JSON,
@@ -29,10 +26,16 @@ func (o *outputFlags) writesSARIF() bool {
 // stderr. The workflow commands are written even with --quiet: they are
 // how the job's page learns of the cut.
 func noteSARIFOmissions(g *globals, e *env, rep *report.Report, o *outputFlags, opts report.Options) {
-	if !o.writesSARIF() {
+	switch {
+	case o.SARIFDir != "":
+		// The files the action uploads are the area files, each capped
+		// on its own: say what they leave out, not the single log.
+		rep.SARIFOmissions = report.SplitSARIFOmissions(rep, opts)
+	case o.SARIF != "" || o.Format == report.FormatSARIF:
+		rep.SARIFOmissions = report.SARIFOmissions(rep, opts)
+	default:
 		return
 	}
-	rep.SARIFOmissions = report.SARIFOmissions(rep, opts)
 	if len(rep.SARIFOmissions) == 0 {
 		return
 	}

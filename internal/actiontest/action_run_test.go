@@ -353,7 +353,35 @@ func TestActionScansAndMapsTheExitCode(t *testing.T) {
 			if r.codes["Result"] != c.result {
 				t.Errorf("result step exit %d, want %d:\n%s", r.codes["Result"], c.result, r.stdout["Result"])
 			}
+			// The job log of a public repository is world-readable: the
+			// report (and its annotations) name people, so they stay in
+			// files there.
+			if !c.private && strings.Contains(r.stdout["scan"], "@acme.example") {
+				t.Errorf("a public repository's job log names members:\n%s", r.stdout["scan"])
+			}
 		})
+	}
+}
+
+// TestActionNeverPassesARunThatDidNotCheck: the opt-outs for exit 2
+// (fail-on-incomplete: false, allow-failure) pass an incomplete check, never
+// a run that checked nothing — here a matrix that does not exist; near
+// miss: the same opt-outs on an incomplete check pass (the table above).
+func TestActionNeverPassesARunThatDidNotCheck(t *testing.T) {
+	t.Parallel()
+	dir := release(t)
+	url := serveRelease(t, dir)
+	_, host, env := simulated(t)
+	inputs := map[string]string{"version": testVersion, "release-url": url, "host": host, "audit-key-envs": auditKeyEnvs(),
+		"matrix": "no-such-matrix.yaml", "fail-on-incomplete": "false", "allow-failure": "true"}
+	r := newActionRun(t, inputs, env, true)
+	r.run()
+	out := r.outputs["scan"]
+	if out["code"] != "2" || out["checked"] != "false" {
+		t.Fatalf("outputs %v, want code 2 and checked false:\n%s", out, r.stdout["scan"])
+	}
+	if r.codes["Result"] != 2 {
+		t.Errorf("result step exit %d, want 2 (nothing was checked):\n%s", r.codes["Result"], r.stdout["Result"])
 	}
 }
 
