@@ -212,6 +212,17 @@ func TestSplitSARIFFailedRun(t *testing.T) {
 	if want := []string{"organization", "access", "keys", "audit", "tool", "evidence"}; !slices.Equal(areas, want) {
 		t.Errorf("manifest areas %v, want %v", areas, want)
 	}
+	// A failure report that kept a custom rule in its catalog leaves the
+	// custom area out too: no rule ran, so its alerts must stay open.
+	custom := *r
+	custom.Rules = append(slices.Clone(r.Rules), Rule{ID: "ACME001", Name: "acme-rule", Severity: SeverityLow, Area: "custom", Custom: true})
+	logs, man = splitLogs(t, &custom)
+	if got := fileNames(logs); !slices.Equal(got, []string{"evidence.sarif"}) {
+		t.Errorf("with a custom rule, files %v, want evidence.sarif alone", got)
+	}
+	if a := man.Areas[len(man.Areas)-2]; a.Area != "custom" || a.File != nil || a.Complete {
+		t.Errorf("custom area of a failed run %+v, want listed as not written", a)
+	}
 	// An organization not known: a category that still names the area.
 	r.Snapshot.Org.ID = ""
 	_, man = splitLogs(t, r)
