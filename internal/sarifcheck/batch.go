@@ -2,7 +2,6 @@ package sarifcheck
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,29 +39,8 @@ type batchLog struct {
 // unless $CI is set, where it fails t instead — as Validate does.
 func (b *Batch) Validate(t testing.TB, path string) []Problem {
 	t.Helper()
-	problems, err := Schema(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		switch p.Level {
-		case LevelError:
-			t.Errorf("%s: %s", path, p)
-		case LevelWarning:
-			t.Logf("%s: %s", path, p)
-		}
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := FindMultitool(wd); err != nil {
-		msg := fmt.Sprintf("SARIF multitool unavailable (%v); run `make tools` to install it", err)
-		if inCI() || !errors.Is(err, ErrNoMultitool) {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	problems := checkSchema(t, path)
+	requireMultitool(t)
 	if err := b.keep(t.Name(), path); err != nil {
 		t.Fatal(err)
 	}

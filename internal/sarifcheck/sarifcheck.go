@@ -475,23 +475,47 @@ func inCI() bool {
 // "false"), where a missing validator fails the test instead.
 func Validate(t testing.TB, path string) []Problem {
 	t.Helper()
+	problems := checkSchema(t, path)
+	bin := requireMultitool(t)
+	mt, err := Multitool(t.Context(), bin, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportProblems(t, path, mt)
+	return append(problems, mt...)
+}
+
+// checkSchema runs Schema on the log at path, failing t with every
+// error-level problem and logging the warnings, and returns the problems.
+func checkSchema(t testing.TB, path string) []Problem {
+	t.Helper()
 	problems, err := Schema(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	report := func(ps []Problem) {
-		t.Helper()
-		for _, p := range ps {
-			switch p.Level {
-			case LevelError:
-				t.Errorf("%s: %s", path, p)
-			case LevelWarning:
-				t.Logf("%s: %s", path, p)
-			}
+	reportProblems(t, path, problems)
+	return problems
+}
+
+// reportProblems fails t with ps's error-level problems and logs the
+// warnings, each prefixed with path.
+func reportProblems(t testing.TB, path string, ps []Problem) {
+	t.Helper()
+	for _, p := range ps {
+		switch p.Level {
+		case LevelError:
+			t.Errorf("%s: %s", path, p)
+		case LevelWarning:
+			t.Logf("%s: %s", path, p)
 		}
 	}
-	report(problems)
+}
 
+// requireMultitool returns the multitool binary, or skips t with a hint to
+// run `make tools` when it is not installed — failing t instead under $CI,
+// or when it is there but unusable.
+func requireMultitool(t testing.TB) string {
+	t.Helper()
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
@@ -504,10 +528,5 @@ func Validate(t testing.TB, path string) []Problem {
 		}
 		t.Skip(msg)
 	}
-	mt, err := Multitool(t.Context(), bin, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	report(mt)
-	return append(problems, mt...)
+	return bin
 }
