@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,21 +143,32 @@ func writeReports(g *globals, e *env, rep *report.Report, o *outputFlags, plan *
 // the main report is there in a machine format (JSON, SARIF, Markdown),
 // which the lines would corrupt; to stderr then.
 func annotate(e *env, rep *report.Report, o *outputFlags) error {
-	if e.getenv("GITHUB_ACTIONS") != "true" {
+	w := workflowCommands(e, o)
+	if w == nil {
 		return nil
 	}
 	var buf bytes.Buffer
 	if err := report.WriteAnnotations(&buf, rep); err != nil {
 		return fail(fmt.Errorf("write annotations: %w", err))
 	}
-	w := e.stdout
-	if o.Output == "" && o.Format != report.FormatText {
-		w = e.stderr
-	}
 	if _, err := w.Write(e.secrets.Bytes(buf.Bytes())); err != nil {
 		return fail(fmt.Errorf("write annotations: %w", err))
 	}
 	return nil
+}
+
+// workflowCommands is where GitHub workflow commands (::error, ::warning)
+// go, nil outside GitHub Actions (GITHUB_ACTIONS=true): stdout, where
+// GitHub reads them, unless stdout carries the main report as JSON, SARIF
+// or Markdown, whose readers they would break; stderr then.
+func workflowCommands(e *env, o *outputFlags) io.Writer {
+	if e.getenv("GITHUB_ACTIONS") != "true" {
+		return nil
+	}
+	if o.Output == "" && o.Format != report.FormatText {
+		return e.stderr
+	}
+	return e.stdout
 }
 
 // summarize tells stderr what the exit code will mean.

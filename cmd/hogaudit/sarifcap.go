@@ -44,12 +44,9 @@ func noteSARIFOmissions(g *globals, e *env, rep *report.Report, o *outputFlags, 
 		g.warnf(e, "sarif: %s", lowerFirst(report.OmissionSentence(om, limit)))
 	}
 	g.hintf(e, "the JSON report has every finding; --max-results N raises the cap (GitHub shows 5000 results of a run and accepts at most 25000), 0 removes it")
-	if e.getenv("GITHUB_ACTIONS") != "true" {
+	w := workflowCommands(e, o)
+	if w == nil {
 		return
-	}
-	w := e.stderr
-	if o.Output != "" || o.Format == report.FormatText {
-		w = e.stdout
 	}
 	for _, om := range rep.SARIFOmissions {
 		fmt.Fprintf(w, "::warning title=hogaudit SARIF results capped (%s)::%s\n",
