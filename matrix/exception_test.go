@@ -1,28 +1,22 @@
 package matrix
 
 import (
+	"os"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-const exceptionsMatrix = `access_matrix:
-  eng:
-    production_project: {}
-exceptions:
-  - rule: PH204
-    subject: "member:carol@acme.com"
-    project: production_project
-    reason: incident commander rotation
-    ticket: SEC-123
-    expires: 2027-01-31
-  - rule: key-not-rotated
-    subject: "key:*-readonly"
-    reason: rotated by the vault job
-    expires: "2026-12-10"
-  - {rule: ph201, subject: "*", reason: merger, expires: 2026-11-01}
-`
+// exceptionsMatrix is the matrix of the exception tests (and of policies'
+// document tests): testdata/exceptions.yaml.
+var exceptionsMatrix = func() string {
+	b, err := os.ReadFile("testdata/exceptions.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 func TestExceptions(t *testing.T) {
 	m := mustParse(t, exceptionsMatrix)

@@ -232,22 +232,14 @@ func TestMatrixDocExample(t *testing.T) {
 	}
 }
 
-const docExceptionsMatrix = `access_matrix:
-  eng:
-    production_project: {}
-exceptions:
-  - rule: PH204
-    subject: "member:carol@acme.com"
-    project: production_project
-    reason: incident commander rotation
-    ticket: SEC-123
-    expires: 2027-01-31
-  - rule: key-not-rotated
-    subject: "key:*-readonly"
-    reason: rotated by the vault job
-    expires: "2026-12-10"
-  - {rule: ph201, subject: "*", reason: merger, expires: 2026-11-01}
-`
+// docExceptionsMatrix is the matrix of matrix's exception tests.
+var docExceptionsMatrix = func() string {
+	b, err := os.ReadFile("../matrix/testdata/exceptions.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // TestMatrixDocExceptions: each exception evaluated at the binding time,
 // project and ticket only when written.
