@@ -141,12 +141,23 @@ func unescapeMD(s string) string { return strings.ReplaceAll(s, `\_`, "_") }
 func TestServerStringsNeverShowKeys(t *testing.T) {
 	t.Parallel()
 	h := newWrappedHarness(t, withKeysInData, leakyServer, posthogsim.WithPageSize(2))
-	res := h.run(scanArgs("-v", "--sarif", "scan.sarif", "--json", "scan.json", "--markdown", "scan.md",
-		"-o", "scan.txt", "--snapshot-out", "snap.json")...)
+	// Every output, the GitHub ones included: the split SARIF, the step
+	// outputs, annotations (GITHUB_ACTIONS) and aggregated SARIF results
+	// (a cap of 3), whose messages list subjects.
+	res := h.runEnv(map[string]string{"GITHUB_ACTIONS": "true"}, scanArgs("-v", "--sarif", "scan.sarif", "--json", "scan.json", "--markdown", "scan.md",
+		"-o", "scan.txt", "--snapshot-out", "snap.json", "--sarif-dir", "sarif", "--github-output", "gh.out", "--max-results", "3")...)
 	if res.code != 2 {
 		t.Fatalf("exit %d, want 2 (roles and invites are missing):\n%s", res.code, res.stderr)
 	}
 	assertNoKeys(t, res, h.dir)
+	for _, f := range []string{"sarif/manifest.json", "sarif/evidence.sarif", "gh.out"} {
+		if _, err := os.Stat(h.path(f)); err != nil {
+			t.Errorf("%s was not written, so not checked: %v", f, err)
+		}
+	}
+	if !strings.Contains(res.stdout, "::") {
+		t.Errorf("no workflow command reached stdout, so none was checked:\n%s", res.stdout)
+	}
 
 	// Near miss: the strings did arrive, masked, not dropped — the member
 	// name, the refused request's detail, the next links' paths.
