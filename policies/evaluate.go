@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hogaudit/hogaudit/drift"
+
 	"github.com/hogaudit/hogaudit/matrix"
 	"github.com/hogaudit/hogaudit/report"
 	"github.com/hogaudit/hogaudit/snapshot"
@@ -44,6 +46,10 @@ type CheckInput struct {
 	GeneratedAt time.Time
 	// Tool describes hogaudit in the report.
 	Tool report.Tool
+	// Drift is the drift from Previous to Snapshot (drift.Compare), or nil
+	// without Previous. The report carries it and rules read it as
+	// input.drift.
+	Drift *drift.Report
 }
 
 // Check evaluates every enabled rule whose evidence is present and returns

@@ -1,6 +1,10 @@
 package report
 
-import "time"
+import (
+	"time"
+
+	"github.com/hogaudit/hogaudit/drift"
+)
 
 // Severities, from most to least severe.
 const (
@@ -63,6 +67,9 @@ type Report struct {
 	// Failure is set when the check did not complete (see NotCompleted):
 	// the report then holds no verdict, only the PH901 finding saying so.
 	Failure *Failure `json:"failure,omitempty"`
+	// Drift is the access drift since the previous run's snapshot
+	// (scan or check --previous); nil without one.
+	Drift *drift.Report `json:"drift,omitempty"`
 }
 
 // Tool identifies hogaudit in a report.
