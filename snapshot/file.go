@@ -82,14 +82,12 @@ func Decode(b []byte) (*Snapshot, error) {
 	switch {
 	case head.SchemaVersion == nil:
 		return nil, errors.New("not a hogaudit snapshot: no schema_version field")
-	case *head.SchemaVersion != SchemaVersion:
-		newer := "an older"
-		if *head.SchemaVersion > SchemaVersion {
-			newer = "a newer"
-		}
-		return nil, fmt.Errorf("%w %d (written by %s hogaudit; this one reads version %d)", ErrSchemaVersion, *head.SchemaVersion, newer, SchemaVersion)
 	case head.Org == nil || head.Org.ID == "":
 		return nil, errors.New("not a hogaudit snapshot: no org.id")
+	}
+	b, err := upgrade(b, *head.SchemaVersion)
+	if err != nil {
+		return nil, err
 	}
 	var s Snapshot
 	if err := json.Unmarshal(b, &s); err != nil {

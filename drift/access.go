@@ -1,0 +1,310 @@
+package drift
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/hogaudit/hogaudit/access"
+	"github.com/hogaudit/hogaudit/snapshot"
+	"github.com/hogaudit/hogaudit/snapshot/posthog"
+)
+
+// access compares the two access tables, member by member, on the
+// projects both snapshots list (see Compare for what counts as a change),
+// and joins each change to its cause among the changes found before it.
+func (c *comparer) access() {
+	if c.oldAccess == nil || c.newAccess == nil {
+		or := func(t *access.Table) string {
+			if t == nil {
+				return "no access table was computed"
+			}
+			return ""
+		}
+		c.gap(KindProjectAccess, nil, or(c.oldAccess), or(c.newAccess))
+		return
+	}
+	// Without both member lists or project lists the tables cannot be
+	// read as a whole; those sections' gaps say why.
+	ml := func(s *snapshot.Snapshot) string { return lack(s, snapshot.SectionMembers, s.Members != nil) }
+	pl := func(s *snapshot.Snapshot) string { return lack(s, snapshot.SectionProjects, s.Projects != nil) }
+	if c.gap(KindProjectAccess, nil, prefix("members: ", ml(c.old)), prefix("members: ", ml(c.new))) ||
+		c.gap(KindProjectAccess, nil, prefix("projects: ", pl(c.old)), prefix("projects: ", pl(c.new))) {
+		return
+	}
+	inOld := map[int64]bool{}
+	for _, p := range c.old.Projects {
+		inOld[p.ID] = true
+	}
+	causes := slices.Clone(c.changes)
+	for _, p := range c.new.Projects {
+		if !inOld[p.ID] {
+			continue
+		}
+		id := p.ID
+		op, np := c.oldAccess.Projects[id], c.newAccess.Projects[id]
+		unknown := func(t *access.Project) string {
+			if t == nil || !t.Known {
+				return "the access table cannot tell this project's access (its rules or explicit members are missing)"
+			}
+			return ""
+		}
+		if c.gap(KindProjectAccess, &id, unknown(op), unknown(np)) {
+			continue
+		}
+		c.grants(causes, id, "", op.Members, np.Members)
+
+		resUnknown := func(t *access.Project) string {
+			if !t.ResourcesKnown {
+				return "the access table cannot tell this project's resource access (its resource rules are missing)"
+			}
+			return ""
+		}
+		if c.gap(KindResourceAccess, &id, resUnknown(op), resUnknown(np)) {
+			continue
+		}
+		for _, res := range slices.Sorted(maps.Keys(union(op.Resources, np.Resources))) {
+			ob, okOld := op.Resources[res]
+			nb, okNew := np.Resources[res]
+			notAsked := func(ok bool) string {
+				if !ok {
+					return "resource " + res + " is not in this table"
+				}
+				return ""
+			}
+			if c.gap(KindResourceAccess, &id, notAsked(okOld), notAsked(okNew)) {
+				continue
+			}
+			c.grants(causes, id, res, ob, nb)
+		}
+	}
+}
+
+func prefix(p, s string) string {
+	if s == "" {
+		return ""
+	}
+	return p + s
+}
+
+func union[V any](a, b map[string]V) map[string]bool {
+	out := map[string]bool{}
+	for k := range a {
+		out[k] = true
+	}
+	for k := range b {
+		out[k] = true
+	}
+	return out
+}
+
+// grants compares every member's grant on project (resource "" for the
+// project itself).
+func (c *comparer) grants(causes []Change, project int64, resource string, before, after map[string]access.Grant) {
+	kind := KindProjectAccess
+	if resource != "" {
+		kind = KindResourceAccess
+	}
+	for _, mid := range slices.Sorted(maps.Keys(union(before, after))) {
+		og, okOld := before[mid]
+		ng, okNew := after[mid]
+		ol, nl := access.LevelNone, access.LevelNone
+		if resource != "" {
+			ol, nl = access.ResourceNone, access.ResourceNone
+		}
+		var op, np *access.Path
+		if okOld {
+			ol, op = og.Level, &og.Path
+		}
+		if okNew {
+			nl, np = ng.Level, &ng.Path
+		}
+		if ol == nl && (!okOld || !okNew || samePath(og.Path, ng.Path)) {
+			continue
+		}
+		if ol == access.LevelNone && !okOld {
+			op = nil
+		}
+		email := c.email(mid)
+		ch := Change{Kind: kind, Subject: "member:" + email, Project: c.project(project), Resource: resource,
+			Before: ol, After: nl, BeforePath: clonePath(op), AfterPath: clonePath(np)}
+		c.joinCause(&ch, causes, mid, email)
+		verb := "changed"
+		switch r := rank(nl) - rank(ol); {
+		case r > 0:
+			verb = "granted"
+		case r < 0:
+			verb = "revoked"
+		}
+		where := c.projectName(project)
+		if resource != "" {
+			where += " " + resource
+		}
+		ch.Message = fmt.Sprintf("%s: %s %s → %s%s", email, where, c.pathWords(ol, op), c.pathWords(nl, np), byPhrase(ch.By, verb))
+		c.add(ch)
+	}
+}
+
+func clonePath(p *access.Path) *access.Path {
+	if p == nil {
+		return nil
+	}
+	q := *p
+	q.Roles = slices.Clone(p.Roles)
+	return &q
+}
+
+// samePath reports whether two paths grant the same way (Via and Roles;
+// OrgLevel's changes are member_level's).
+func samePath(a, b access.Path) bool {
+	return a.Via == b.Via && slices.Equal(sortedCopy(a.Roles), sortedCopy(b.Roles))
+}
+
+func sortedCopy(xs []string) []string {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s
+}
+
+var levelRank = map[string]int{
+	access.LevelNone: 0, access.LevelMember: 1, access.LevelAdmin: 2,
+	access.ResourceViewer: 1, access.ResourceEditor: 2, access.ResourceManager: 3,
+}
+
+func rank(level string) int { return levelRank[level] }
+
+// pathWords is a level and how it is granted, in words: "admin via role
+// Finance", "member by default", "none".
+func (c *comparer) pathWords(level string, p *access.Path) string {
+	if p == nil {
+		return level
+	}
+	switch p.Via {
+	case access.ViaOrgAdmin:
+		return level + " as organization " + orNone(p.OrgLevel)
+	case access.ViaMemberRule:
+		return level + " via a member rule"
+	case access.ViaRoleRule:
+		names := make([]string, len(p.Roles))
+		for i, r := range p.Roles {
+			names[i] = c.roleName(r)
+		}
+		slices.Sort(names)
+		word := "role"
+		if len(names) > 1 {
+			word = "roles"
+		}
+		return level + " via " + word + " " + strings.Join(names, ", ")
+	case access.ViaEveryoneRule:
+		return level + " via the rule for everyone"
+	case access.ViaDefault:
+		return level + " by default"
+	case access.ViaNoAccessControl:
+		return level + " by default (access control not on the plan)"
+	case access.ViaExplicitMember:
+		return level + " as an explicit member"
+	case access.ViaNotExplicitMember:
+		return level + " (not an explicit member of the private project)"
+	}
+	return level + " via " + p.Via
+}
+
+// joinCause sets ch.By and ch.Detail from the one change among causes that
+// explains it: the member's joining, leaving or level change; a rule on
+// the project (and resource) for the member, one of its roles, or
+// everyone; the member's joining or leaving a role whose rules are on the
+// project or in either path; a change of how the organization resolves
+// access. With several candidates nothing is attributed: Detail counts
+// them.
+func (c *comparer) joinCause(ch *Change, causes []Change, membershipID, email string) {
+	subject := "member:" + email
+	roles := c.memberRoles(membershipID)
+	ruleRes := "project"
+	if ch.Resource != "" {
+		ruleRes = ch.Resource
+	}
+	pathRoles := map[string]bool{}
+	for _, p := range []*access.Path{ch.BeforePath, ch.AfterPath} {
+		if p != nil {
+			for _, r := range p.Roles {
+				pathRoles[c.roleName(r)] = true
+			}
+		}
+	}
+	rulesFor := c.ruleRoles(ch.Project.ID, ruleRes)
+	var found []Change
+	for _, k := range causes {
+		switch k.Kind {
+		case KindMemberJoined, KindMemberLeft, KindMemberLevel:
+			if k.Subject == subject {
+				found = append(found, k)
+			}
+		case KindRuleAdded, KindRuleRemoved, KindRuleChanged:
+			if k.Project == nil || k.Project.ID != ch.Project.ID || k.Resource != ruleRes || k.Field != "" {
+				continue
+			}
+			role, isRole := strings.CutPrefix(k.Subject, "role:")
+			if k.Subject == subject || k.Subject == "everyone" || (isRole && roles[role]) {
+				found = append(found, k)
+			}
+		case KindRoleMemberAdded, KindRoleMemberRemoved:
+			role := strings.TrimPrefix(k.Subject, "role:")
+			if k.Member == email && (pathRoles[role] || rulesFor[role]) {
+				found = append(found, k)
+			}
+		case KindOrgSetting:
+			if k.Field == "uses_most_specific_access_resolution" || k.Field == "available_product_features" {
+				found = append(found, k)
+			}
+		}
+	}
+	switch len(found) {
+	case 0:
+	case 1:
+		ch.By = found[0].By
+		ch.Detail = "cause: " + found[0].Message
+	default:
+		ch.Detail = fmt.Sprintf("%d changes may explain it; none is attributed", len(found))
+	}
+}
+
+// memberRoles are the names of the roles membershipID holds in either
+// snapshot.
+func (c *comparer) memberRoles(membershipID string) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range []*snapshot.Snapshot{c.old, c.new} {
+		for _, r := range s.Roles {
+			for _, m := range r.Members {
+				if m.MembershipID == membershipID {
+					out[r.Name] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// ruleRoles are the names of the roles with a rule on project's resource
+// in either snapshot.
+func (c *comparer) ruleRoles(project int64, resource string) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range []*snapshot.Snapshot{c.old, c.new} {
+		for _, p := range s.Projects {
+			if p.ID != project {
+				continue
+			}
+			for _, l := range []*posthog.AccessControlList{p.AccessControls, p.ResourceAccessControls} {
+				if l == nil {
+					continue
+				}
+				for _, r := range l.AccessControls {
+					if r.Resource == resource && r.Role != nil {
+						out[c.roleName(*r.Role)] = true
+					}
+				}
+			}
+		}
+	}
+	return out
+}

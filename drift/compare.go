@@ -1,0 +1,342 @@
+package drift
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hogaudit/hogaudit/access"
+	"github.com/hogaudit/hogaudit/snapshot"
+)
+
+// Options are Compare's inputs beyond the two snapshots.
+type Options struct {
+	// OldFile and NewFile are the paths the snapshots were read from ("" for
+	// a snapshot collected in this run); they are copied to Report.Old.File
+	// and Report.New.File.
+	OldFile, NewFile string
+}
+
+// ErrOtherOrg is returned by Compare when the snapshots describe different
+// organizations.
+var ErrOtherOrg = errors.New("the snapshots describe different organizations")
+
+// ErrNotOlder is returned by Compare when the new snapshot was not collected
+// after the old one.
+var ErrNotOlder = errors.New("the new snapshot was not collected after the old one")
+
+// Compare returns the drift from old to new, two snapshots of one
+// organization, new collected after old, with oldAccess and newAccess their
+// access tables (policies.Engine.Access; a nil table is a gap in the access
+// group, never "no change").
+//
+// The report is evidence: a section either snapshot lacks (nil, with an
+// applicable Missing record, or partial) is a Gap, and no change is claimed
+// in it; so is a project whose access either table cannot tell (Known
+// false), or whose rules either snapshot lacks. Changes are joined to the
+// new snapshot's activity-log entries inside (old.CollectedAt,
+// new.CollectedAt] where one entry unambiguously records them (see
+// attribution.go); an actor is never guessed.
+//
+// Decisions Compare makes:
+//   - project_access and resource_access compare the projects both
+//     snapshots list (a project added or removed is project_added or
+//     project_removed, not one access change per member). A member whose
+//     level is the same on both sides is a change only when the path's way
+//     (Path.Via) or roles differ; then Before equals After and both paths
+//     are set. A change of Path.OrgLevel alone (an admin made owner) is the
+//     member_level change, not an access change.
+//   - A member absent from a table (joined after, or left before) has level
+//     none there, with no path.
+//   - A role added or removed shows each of its members as
+//     role_member_added or role_member_removed too.
+//   - Keys are the keys both collections introspected, matched by id. A
+//     key seen on one side only is key_added or key_removed when the other
+//     side read the same --audit-key-env variable (it now holds, or held,
+//     another key); when the other side did not audit that variable, it is
+//     a Gap. The scanning key is compared only when both sides scanned with
+//     the same key: a different scanning key is no drift in PostHog.
+//   - Invites compared are the pending ones (not expired): an invite that
+//     expired, was accepted or was deleted is invite_removed, Detail saying
+//     which where the snapshots or the activity log tell.
+func Compare(old, new *snapshot.Snapshot, oldAccess, newAccess *access.Table, opt Options) (*Report, error) {
+	if old == nil || new == nil {
+		return nil, errors.New("compare: a snapshot is nil")
+	}
+	if old.Org.ID != new.Org.ID {
+		return nil, fmt.Errorf("%w: old is %s (%s), new is %s (%s)", ErrOtherOrg, old.Org.Name, old.Org.ID, new.Org.Name, new.Org.ID)
+	}
+	if !new.CollectedAt.After(old.CollectedAt) {
+		return nil, fmt.Errorf("%w: old collected %s, new %s", ErrNotOlder,
+			old.CollectedAt.UTC().Format(time.RFC3339), new.CollectedAt.UTC().Format(time.RFC3339))
+	}
+	c := newComparer(old, new, oldAccess, newAccess)
+	c.members()
+	c.roles()
+	c.rules()
+	c.keys()
+	c.orgSettings()
+	c.domains()
+	c.projects()
+	c.invites()
+	// Access last: its changes are joined to the causes found above.
+	c.access()
+
+	r := &Report{
+		SchemaVersion: SchemaVersion,
+		Org:           Org{ID: new.Org.ID, Name: new.Org.Name},
+		Old:           side(old, opt.OldFile),
+		New:           side(new, opt.NewFile),
+		Changes:       c.changes,
+		Gaps:          c.gaps,
+		Counts:        map[string]int{},
+	}
+	if r.Changes == nil {
+		r.Changes = []Change{}
+	}
+	if r.Gaps == nil {
+		r.Gaps = []Gap{}
+	}
+	for i := range r.Changes {
+		ch := &r.Changes[i]
+		ch.Group = KindGroup[ch.Kind]
+	}
+	SortChanges(r.Changes)
+	SortGaps(r.Gaps)
+	for _, g := range Groups {
+		r.Counts[g] = 0
+	}
+	for _, ch := range r.Changes {
+		r.Counts[ch.Group]++
+	}
+	return r, nil
+}
+
+func side(s *snapshot.Snapshot, file string) Side {
+	return Side{CollectedAt: s.CollectedAt, SchemaVersion: s.SchemaVersion, ToolVersion: s.Tool.Version, File: file}
+}
+
+// kindOrder is the order of kinds within a group: the order of their
+// declaration in this package.
+var kindOrder = map[string]int{}
+
+func init() {
+	for i, k := range []string{
+		KindMemberJoined, KindMemberLeft, KindMemberLevel, KindMember2FA,
+		KindProjectAccess, KindResourceAccess,
+		KindRoleAdded, KindRoleRemoved, KindRoleRenamed, KindRoleMemberAdded, KindRoleMemberRemoved,
+		KindRuleAdded, KindRuleRemoved, KindRuleChanged,
+		KindKeyAdded, KindKeyRemoved, KindKeyScopes, KindKeyProjects, KindKeyOrgs,
+		KindOrgSetting, KindDomainSetting,
+		KindProjectAdded, KindProjectRemoved, KindProjectRenamed,
+		KindDomainAdded, KindDomainRemoved,
+		KindInviteAdded, KindInviteRemoved,
+	} {
+		kindOrder[k] = i
+	}
+}
+
+var groupOrder = func() map[string]int {
+	m := map[string]int{}
+	for i, g := range Groups {
+		m[g] = i
+	}
+	return m
+}()
+
+// SortChanges sorts changes in report order: group (Groups order), kind
+// (declaration order), subject, project id, resource, field, member, then
+// before and after.
+func SortChanges(cs []Change) {
+	slices.SortStableFunc(cs, func(a, b Change) int {
+		return cmp.Or(
+			cmp.Compare(groupOrder[KindGroup[a.Kind]], groupOrder[KindGroup[b.Kind]]),
+			cmp.Compare(kindOrder[a.Kind], kindOrder[b.Kind]),
+			strings.Compare(a.Subject, b.Subject),
+			cmp.Compare(projectID(a.Project), projectID(b.Project)),
+			strings.Compare(a.Resource, b.Resource),
+			strings.Compare(a.Field, b.Field),
+			strings.Compare(a.Member, b.Member),
+			strings.Compare(a.Before, b.Before),
+			strings.Compare(a.After, b.After),
+		)
+	})
+}
+
+// SortGaps sorts gaps by section, project id (none first), side, reason.
+func SortGaps(gs []Gap) {
+	slices.SortStableFunc(gs, func(a, b Gap) int {
+		pa, pb := int64(-1), int64(-1)
+		if a.ProjectID != nil {
+			pa = *a.ProjectID
+		}
+		if b.ProjectID != nil {
+			pb = *b.ProjectID
+		}
+		return cmp.Or(strings.Compare(a.Section, b.Section), cmp.Compare(pa, pb),
+			strings.Compare(a.Side, b.Side), strings.Compare(a.Reason, b.Reason))
+	})
+}
+
+func projectID(p *Project) int64 {
+	if p == nil {
+		return -1
+	}
+	return p.ID
+}
+
+// comparer holds one comparison's inputs and what it found so far.
+type comparer struct {
+	old, new             *snapshot.Snapshot
+	oldAccess, newAccess *access.Table
+	log                  activityWindow
+	changes              []Change
+	gaps                 []Gap
+	// emails maps membership ids, and users' uuids, to emails, the new
+	// snapshot's over the old one's.
+	emails map[string]string
+	// userEmails maps user ids to emails.
+	userEmails map[int64]string
+	roleNames  map[string]string
+	projNames  map[int64]string
+}
+
+func newComparer(old, new *snapshot.Snapshot, oldAccess, newAccess *access.Table) *comparer {
+	c := &comparer{old: old, new: new, oldAccess: oldAccess, newAccess: newAccess,
+		emails: map[string]string{}, userEmails: map[int64]string{}, roleNames: map[string]string{}, projNames: map[int64]string{}}
+	c.log = newActivityWindow(new, old.CollectedAt, new.CollectedAt)
+	for _, s := range []*snapshot.Snapshot{old, new} {
+		for _, r := range s.Roles {
+			c.roleNames[r.ID] = r.Name
+			for _, m := range r.Members {
+				if m.MembershipID != "" && m.Email != "" {
+					c.emails[m.MembershipID] = m.Email
+				}
+			}
+		}
+		for _, m := range s.Members {
+			c.emails[m.ID] = m.User.Email
+			c.emails[m.User.UUID] = m.User.Email
+			c.userEmails[m.User.ID] = m.User.Email
+		}
+		for _, p := range s.Projects {
+			c.projNames[p.ID] = p.Name
+		}
+	}
+	return c
+}
+
+func (c *comparer) add(ch Change) { c.changes = append(c.changes, ch) }
+
+// email is the email of membership id, or the id itself when neither
+// snapshot names it (a member who left before both).
+func (c *comparer) email(membershipID string) string {
+	if e := c.emails[membershipID]; e != "" {
+		return e
+	}
+	return membershipID
+}
+
+func (c *comparer) roleName(id string) string {
+	if n := c.roleNames[id]; n != "" {
+		return n
+	}
+	return id
+}
+
+func (c *comparer) project(id int64) *Project {
+	return &Project{ID: id, Name: c.projNames[id]}
+}
+
+func (c *comparer) projectName(id int64) string {
+	if n := c.projNames[id]; n != "" {
+		return n
+	}
+	return fmt.Sprintf("project %d", id)
+}
+
+// lack says why s lacks section (has is whether its data is there), or ""
+// when it has all of it: the data nil, an applicable record for the whole
+// section (the data is then partial), or a Partial cause.
+func lack(s *snapshot.Snapshot, section string, has bool) string {
+	for _, m := range s.Missing {
+		if m.Section == section && m.ProjectID == nil && !m.NotApplicable {
+			return m.Reason
+		}
+	}
+	if !has {
+		return "not collected"
+	}
+	return ""
+}
+
+// lackProject is lack for one project's part of a per-project section.
+func lackProject(s *snapshot.Snapshot, section string, projectID int64, has bool) string {
+	if r := lack(s, section, true); r != "" {
+		return r
+	}
+	for _, m := range s.Missing {
+		if m.Section == section && m.ProjectID != nil && *m.ProjectID == projectID && !m.NotApplicable {
+			return m.Reason
+		}
+	}
+	if !has {
+		return "not collected"
+	}
+	return ""
+}
+
+// gap records a gap when either reason is set and reports whether it did.
+func (c *comparer) gap(section string, projectID *int64, oldReason, newReason string) bool {
+	g := Gap{Section: section, ProjectID: projectID}
+	switch {
+	case oldReason == "" && newReason == "":
+		return false
+	case newReason == "":
+		g.Side, g.Reason = "old", oldReason
+	case oldReason == "":
+		g.Side, g.Reason = "new", newReason
+	case oldReason == newReason:
+		g.Side, g.Reason = "both", oldReason
+	default:
+		g.Side, g.Reason = "both", "old: "+oldReason+"; new: "+newReason
+	}
+	c.gaps = append(c.gaps, g)
+	return true
+}
+
+// sectionGap records a gap for section when either snapshot lacks it
+// (hasOld, hasNew: whether each holds its data).
+func (c *comparer) sectionGap(section string, hasOld, hasNew bool) bool {
+	return c.gap(section, nil, lack(c.old, section, hasOld), lack(c.new, section, hasNew))
+}
+
+func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// byPhrase is how a message says who made a change: ", VERB by ACTOR on
+// DAY", ", on DAY" for a time without actor, "" without attribution.
+func byPhrase(by *Attribution, verb string) string {
+	switch {
+	case by == nil:
+		return ""
+	case by.Actor != "":
+		return fmt.Sprintf(", %s by %s on %s", verb, by.Actor, day(by.At))
+	case by.Source == FromActivityLog:
+		return fmt.Sprintf(", %s by the system on %s", verb, day(by.At))
+	default:
+		return fmt.Sprintf(", on %s", day(by.At))
+	}
+}
+
+// orNone shows an empty value as "none".
+func orNone(v string) string {
+	if v == "" {
+		return "none"
+	}
+	return v
+}
+
+func within(t time.Time, from, to time.Time) bool { return t.After(from) && !t.After(to) }
