@@ -84,7 +84,7 @@ func (c *comparer) roleMembers(role string, before, after []snapshot.RoleMember)
 			by = &Attribution{At: m.JoinedAt, Source: FromRoleJoinedAt}
 		}
 		c.add(Change{Kind: KindRoleMemberAdded, Subject: "role:" + role, Member: email, After: role, By: by,
-			Detail: "role memberships are not in PostHog's activity log",
+			Detail:  "role memberships are not in PostHog's activity log",
 			Message: fmt.Sprintf("%s was added to role %s%s", email, role, byPhrase(by, "added"))})
 	}
 	for _, m := range before {
@@ -93,7 +93,7 @@ func (c *comparer) roleMembers(role string, before, after []snapshot.RoleMember)
 		}
 		email := c.roleMemberEmail(m)
 		c.add(Change{Kind: KindRoleMemberRemoved, Subject: "role:" + role, Member: email, Before: role,
-			Detail: "role memberships are not in PostHog's activity log",
+			Detail:  "role memberships are not in PostHog's activity log",
 			Message: fmt.Sprintf("%s was removed from role %s", email, role)})
 	}
 }
