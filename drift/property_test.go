@@ -141,7 +141,7 @@ func (in *injector) inject() bool {
 	switch rng.IntN(23) {
 	case 0: // member level
 		i, ok := pick(rng, b.Members)
-		if !ok || !in.fresh("member:" + b.Members[i].ID) {
+		if !ok || !in.fresh("member:"+b.Members[i].ID) {
 			return false
 		}
 		m := &b.Members[i]
@@ -149,7 +149,7 @@ func (in *injector) inject() bool {
 		in.want = append(in.want, key(KindMemberLevel, "member:"+m.User.Email, 0, "", "level", ""))
 	case 1: // member 2FA
 		i, ok := pick(rng, b.Members)
-		if !ok || !in.fresh("member:" + b.Members[i].ID) {
+		if !ok || !in.fresh("member:"+b.Members[i].ID) {
 			return false
 		}
 		m := &b.Members[i]
@@ -163,7 +163,7 @@ func (in *injector) inject() bool {
 		in.want = append(in.want, key(KindMemberJoined, "member:"+email, 0, "", "", ""))
 	case 3: // member leaves
 		i, ok := pick(rng, b.Members)
-		if !ok || !in.fresh("member:" + b.Members[i].ID) {
+		if !ok || !in.fresh("member:"+b.Members[i].ID) {
 			return false
 		}
 		in.want = append(in.want, key(KindMemberLeft, "member:"+b.Members[i].User.Email, 0, "", "", ""))
@@ -175,7 +175,7 @@ func (in *injector) inject() bool {
 		in.want = append(in.want, key(KindRoleAdded, "role:"+name, 0, "", "", ""))
 	case 5: // role removed
 		i, ok := pick(rng, b.Roles)
-		if !ok || !in.fresh("role:" + b.Roles[i].ID) {
+		if !ok || !in.fresh("role:"+b.Roles[i].ID) {
 			return false
 		}
 		r := b.Roles[i]
@@ -186,7 +186,7 @@ func (in *injector) inject() bool {
 		b.Roles = slices.Delete(b.Roles, i, i+1)
 	case 6: // role renamed
 		i, ok := pick(rng, b.Roles)
-		if !ok || !in.fresh("role:" + b.Roles[i].ID) {
+		if !ok || !in.fresh("role:"+b.Roles[i].ID) {
 			return false
 		}
 		r := &b.Roles[i]
@@ -221,7 +221,7 @@ func (in *injector) inject() bool {
 		return in.rule(n)
 	case 12, 13: // key scopes, key projects
 		i, ok := pick(rng, b.APIKeys)
-		if !ok || !in.fresh("key:" + b.APIKeys[i].ID) {
+		if !ok || !in.fresh("key:"+b.APIKeys[i].ID) {
 			return false
 		}
 		k := &b.APIKeys[i]
@@ -249,7 +249,7 @@ func (in *injector) inject() bool {
 		in.want = append(in.want, key(KindOrgSetting, "org:"+o.Name, 0, "", f, ""))
 	case 15: // a domain setting
 		i, ok := pick(rng, b.Domains)
-		if !ok || !in.fresh("domain:" + b.Domains[i].Domain) {
+		if !ok || !in.fresh("domain:"+b.Domains[i].Domain) {
 			return false
 		}
 		d := &b.Domains[i]
@@ -262,7 +262,7 @@ func (in *injector) inject() bool {
 		in.want = append(in.want, key(KindDomainAdded, "domain:"+name, 0, "", "", ""))
 	case 17: // a project renamed
 		i, ok := pick(rng, b.Projects)
-		if !ok || !in.fresh("project:" + fmt.Sprint(b.Projects[i].ID)) {
+		if !ok || !in.fresh("project:"+fmt.Sprint(b.Projects[i].ID)) {
 			return false
 		}
 		p := &b.Projects[i]
