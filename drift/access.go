@@ -129,7 +129,7 @@ func (c *comparer) grants(causes []Change, project int64, resource string, befor
 		email := c.email(mid)
 		ch := Change{Kind: kind, Subject: "member:" + email, Project: c.project(project), Resource: resource,
 			Before: ol, After: nl, BeforePath: clonePath(op), AfterPath: clonePath(np)}
-		c.joinCause(&ch, causes, mid, email)
+		c.joinCause(&ch, causes, mid, email, !okOld || !okNew)
 		verb := "changed"
 		switch r := rank(nl) - rank(ol); {
 		case r > 0:
@@ -211,13 +211,17 @@ func (c *comparer) pathWords(level string, p *access.Path) string {
 }
 
 // joinCause sets ch.By and ch.Detail from the one change among causes that
-// explains it: the member's joining, leaving or level change; a rule on
-// the project (and resource) for the member, one of its roles, or
-// everyone; the member's joining or leaving a role whose rules are on the
-// project or in either path; a change of how the organization resolves
-// access. With several candidates nothing is attributed: Detail counts
-// them.
-func (c *comparer) joinCause(ch *Change, causes []Change, membershipID, email string) {
+// explains it. Candidates are the member's joining, leaving or level
+// change; a rule on the project (and resource) for the member, one of its
+// roles, or everyone; the member's joining or leaving a role whose rules
+// are on the project or in either path; a change of how the organization
+// resolves access. They are narrowed to the most telling: a member absent
+// from one table joined or left; a path through organization admin came
+// from the level change; else the rules and role memberships that the
+// paths name (a rule added or changed gives the new path, one removed or
+// changed gave the old). With several left, nothing is attributed and
+// Detail counts them.
+func (c *comparer) joinCause(ch *Change, causes []Change, membershipID, email string, absent bool) {
 	subject := "member:" + email
 	roles := c.memberRoles(membershipID)
 	ruleRes := "project"
@@ -232,32 +236,83 @@ func (c *comparer) joinCause(ch *Change, causes []Change, membershipID, email st
 			}
 		}
 	}
+	via := func(p *access.Path) string {
+		if p == nil {
+			return ""
+		}
+		return p.Via
+	}
+	// names reports whether path p is the way subject s grants.
+	names := func(p *access.Path, s string) bool {
+		switch {
+		case p == nil:
+			return false
+		case s == subject:
+			return p.Via == access.ViaMemberRule
+		case s == "everyone":
+			return p.Via == access.ViaEveryoneRule
+		}
+		role, ok := strings.CutPrefix(s, "role:")
+		if !ok || p.Via != access.ViaRoleRule {
+			return false
+		}
+		for _, r := range p.Roles {
+			if c.roleName(r) == role {
+				return true
+			}
+		}
+		return false
+	}
 	rulesFor := c.ruleRoles(ch.Project.ID, ruleRes)
-	var found []Change
+	var all, presence, level, paths []Change
 	for _, k := range causes {
 		switch k.Kind {
-		case KindMemberJoined, KindMemberLeft, KindMemberLevel:
+		case KindMemberJoined, KindMemberLeft:
 			if k.Subject == subject {
-				found = append(found, k)
+				all, presence = append(all, k), append(presence, k)
+			}
+		case KindMemberLevel:
+			if k.Subject == subject {
+				all, level = append(all, k), append(level, k)
 			}
 		case KindRuleAdded, KindRuleRemoved, KindRuleChanged:
 			if k.Project == nil || k.Project.ID != ch.Project.ID || k.Resource != ruleRes || k.Field != "" {
 				continue
 			}
 			role, isRole := strings.CutPrefix(k.Subject, "role:")
-			if k.Subject == subject || k.Subject == "everyone" || (isRole && roles[role]) {
-				found = append(found, k)
+			if k.Subject != subject && k.Subject != "everyone" && (!isRole || !roles[role]) {
+				continue
+			}
+			all = append(all, k)
+			if (k.Kind != KindRuleRemoved && names(ch.AfterPath, k.Subject)) || (k.Kind != KindRuleAdded && names(ch.BeforePath, k.Subject)) {
+				paths = append(paths, k)
 			}
 		case KindRoleMemberAdded, KindRoleMemberRemoved:
-			role := strings.TrimPrefix(k.Subject, "role:")
-			if k.Member == email && (pathRoles[role] || rulesFor[role]) {
-				found = append(found, k)
+			if k.Member != email {
+				continue
+			}
+			role := "role:" + strings.TrimPrefix(k.Subject, "role:")
+			if !pathRoles[role[5:]] && !rulesFor[role[5:]] {
+				continue
+			}
+			all = append(all, k)
+			if (k.Kind == KindRoleMemberAdded && names(ch.AfterPath, role)) || (k.Kind == KindRoleMemberRemoved && names(ch.BeforePath, role)) {
+				paths = append(paths, k)
 			}
 		case KindOrgSetting:
 			if k.Field == "uses_most_specific_access_resolution" || k.Field == "available_product_features" {
-				found = append(found, k)
+				all = append(all, k)
 			}
 		}
+	}
+	found := all
+	switch {
+	case absent && len(presence) > 0:
+		found = presence
+	case (via(ch.BeforePath) == access.ViaOrgAdmin || via(ch.AfterPath) == access.ViaOrgAdmin) && len(level) > 0:
+		found = level
+	case len(paths) > 0:
+		found = paths
 	}
 	switch len(found) {
 	case 0:

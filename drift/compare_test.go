@@ -407,22 +407,36 @@ func TestAccessCause(t *testing.T) {
 	}
 }
 
-func TestAccessAmbiguousCause(t *testing.T) {
+// TestAccessCauseNarrowing: a promotion to organization admin explains an
+// access change through organization admin, though a rule of the
+// member's role changed too; two rules the paths both name are ambiguous.
+func TestAccessCauseNarrowing(t *testing.T) {
+	payments := func(r *Report) Change {
+		for _, ch := range r.Changes {
+			if ch.Kind == KindProjectAccess && ch.Project.ID == 2 {
+				return ch
+			}
+		}
+		t.Fatalf("no access change on Payments: %v", showAll(r.Changes))
+		return Change{}
+	}
 	o := baseSnapshot()
 	n := later(t, o, t1)
 	member(n, "m-bob").Level = posthog.LevelAdmin
 	n.ActivityLog = append(n.ActivityLog, entry("e1", "alice@acme.example", "OrganizationMembership", "updated", "m-bob", tMid, fieldChange("level", 1, 8)))
 	project(n, 2).AccessControls.AccessControls[1].AccessLevel = "admin"
-	r := compare(t, o, n)
-	for _, ch := range r.Changes {
-		if ch.Kind == KindProjectAccess && ch.Project.ID == 2 {
-			if ch.By != nil || !strings.Contains(ch.Detail, "2 changes may explain it") {
-				t.Errorf("ambiguous cause attributed: %s, %q", show(ch), ch.Detail)
-			}
-			return
-		}
+	if ch := payments(compare(t, o, n)); ch.By == nil || ch.By.Actor != "alice@acme.example" || !strings.HasPrefix(ch.Detail, "cause: bob@acme.example: organization member → admin") {
+		t.Errorf("promotion not the cause: %s, %q", show(ch), ch.Detail)
 	}
-	t.Fatalf("no access change on Payments: %v", showAll(r.Changes))
+
+	n = later(t, o, t1)
+	p := project(n, 2)
+	p.AccessControls.AccessControls[1].AccessLevel = "admin"
+	p.AccessControls.AccessControls = append(p.AccessControls.AccessControls, posthog.AccessControl{
+		Resource: "project", ResourceID: ptr("2"), OrganizationMember: ptr("m-bob"), AccessLevel: "admin", CreatedAt: ptr(tMid), CreatedBy: ptr(int64(4))})
+	if ch := payments(compare(t, o, n)); ch.By != nil || ch.Detail != "2 changes may explain it; none is attributed" {
+		t.Errorf("ambiguous cause attributed: %s, %q", show(ch), ch.Detail)
+	}
 }
 
 func TestOrgLevelAloneIsNoAccessChange(t *testing.T) {
