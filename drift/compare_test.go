@@ -469,3 +469,29 @@ func TestErrors(t *testing.T) {
 		t.Errorf("newer: %v", err)
 	}
 }
+
+func TestRuleChangedDetail(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		updated any
+		want    string
+	}{
+		{"updated between the snapshots", tMid, "rule updated 2026-11-30, not in the activity log"},
+		{"near miss: updated_at not moved", nil, "access-rule changes are not in PostHog's activity log"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := baseSnapshot()
+			n := later(t, o, t1)
+			r := &project(n, 2).AccessControls.AccessControls[1]
+			r.AccessLevel = "admin"
+			if tc.updated != nil {
+				r.UpdatedAt = ptr(tMid)
+			}
+			for _, ch := range compare(t, o, n).Changes {
+				if ch.Kind == KindRuleChanged && ch.Detail != tc.want {
+					t.Errorf("detail %q, want %q", ch.Detail, tc.want)
+				}
+			}
+		})
+	}
+}

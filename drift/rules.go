@@ -114,7 +114,7 @@ func (c *comparer) ruleChange(kind string, projectID int64, r posthog.AccessCont
 			}
 		}
 	}
-	if ch.By == nil && kind == KindRuleChanged && r.UpdatedAt != nil {
+	if ch.By == nil && kind == KindRuleChanged && r.UpdatedAt != nil && within(*r.UpdatedAt, c.old.CollectedAt, c.new.CollectedAt) {
 		ch.Detail = "rule updated " + day(*r.UpdatedAt) + ", not in the activity log"
 	}
 	if ch.Detail == "" && ch.By == nil {
