@@ -34,7 +34,9 @@ import (
 // resolution rests on missing: access.resolution_known) has Known false and
 // no Members; likewise ResourcesKnown. Every project of snap.Projects has an
 // entry; a snapshot without a project list has none. resources are
-// resource names (feature_flag, insight, …); duplicates are ignored.
+// resource names (feature_flag, insight, …); duplicates are ignored. The
+// grants of the members sharing a profile share their Path.Roles slice:
+// treat the table as read-only.
 func (e *Engine) Access(ctx context.Context, snap *snapshot.Snapshot, resources []string) (*access.Table, error) {
 	return e.accessTable(ctx, snap, resources, true)
 }
@@ -61,6 +63,10 @@ func (e *Engine) accessTable(ctx context.Context, snap *snapshot.Snapshot, resou
 		return nil, fmt.Errorf("access table: empty matrix: %w", err)
 	}
 	doc := BuildInput(snap, empty.Bind(Inventory(snap), asOf), asOf)
+	// The paths never read PostHog's own resolution (joined below from the
+	// snapshot's rows): leaving it out of the input spares converting a
+	// membership id per member and project.
+	doc.Index.UsersWithAccess = map[string]map[string]map[string][]string{}
 	value, err := toValue(doc)
 	if err != nil {
 		return nil, fmt.Errorf("access table: convert policy input: %w", err)
@@ -92,10 +98,14 @@ func (e *Engine) accessTable(ctx context.Context, snap *snapshot.Snapshot, resou
 		pid := strconv.FormatInt(p.ID, 10)
 		tp := &access.Project{ID: p.ID}
 		if paths, ok := res.Projects[pid]; ok {
+			gs, err := paths.convert(projectLevels)
+			if err != nil {
+				return nil, fmt.Errorf("access table: project %d: %w", p.ID, err)
+			}
 			rows, collected := ph[p.ID]
 			tp.Members = make(map[string]access.Grant, len(snap.Members))
 			for _, m := range snap.Members {
-				g, err := paths.grant(m.ID, doc.Index.Members[m.ID].Profile, projectLevels)
+				g, err := gs.of(m.ID, doc.Index.Members[m.ID].Profile)
 				if err != nil {
 					return nil, fmt.Errorf("access table: project %d: %w", p.ID, err)
 				}
@@ -117,9 +127,13 @@ func (e *Engine) accessTable(ctx context.Context, snap *snapshot.Snapshot, resou
 				if !ok {
 					return nil, fmt.Errorf("access table: project %d: the library gave no paths for resource %s", p.ID, r)
 				}
+				gs, err := paths.convert(resourceLevels)
+				if err != nil {
+					return nil, fmt.Errorf("access table: project %d, resource %s: %w", p.ID, r, err)
+				}
 				grants := make(map[string]access.Grant, len(snap.Members))
 				for _, m := range snap.Members {
-					g, err := paths.grant(m.ID, doc.Index.Members[m.ID].Profile, resourceLevels)
+					g, err := gs.of(m.ID, doc.Index.Members[m.ID].Profile)
 					if err != nil {
 						return nil, fmt.Errorf("access table: project %d, resource %s: %w", p.ID, r, err)
 					}
@@ -189,29 +203,60 @@ var (
 		access.ViaDefault, access.ViaNoAccessControl, access.ViaExplicitMember, access.ViaNotExplicitMember}
 )
 
-// grant is member mid's grant: its own when the library resolved it one by
-// one, else its profile's. A member the library gave neither, or a grant
-// outside the vocabulary, is an error: never a level made up here.
-func (ps regoPaths) grant(mid, profile string, levels []string) (access.Grant, error) {
-	g, ok := ps.Members[mid]
-	if !ok {
-		if g, ok = ps.Profiles[profile]; !ok {
-			return access.Grant{}, fmt.Errorf("the library resolved neither member %s nor its profile %q", mid, profile)
+// grants are a project's (or resource's) grants converted once: per
+// profile key, and for the members the library resolved one by one.
+type grants struct {
+	profiles, members map[string]access.Grant
+}
+
+// convert checks and converts the library's grants. A grant outside the
+// vocabulary is an error: never a level made up here.
+func (ps regoPaths) convert(levels []string) (grants, error) {
+	out := grants{profiles: make(map[string]access.Grant, len(ps.Profiles)), members: make(map[string]access.Grant, len(ps.Members))}
+	for key, rg := range ps.Profiles {
+		gr, err := rg.grant(levels)
+		if err != nil {
+			return grants{}, fmt.Errorf("profile %q: %w", key, err)
 		}
+		out.profiles[key] = gr
 	}
+	for mid, rg := range ps.Members {
+		gr, err := rg.grant(levels)
+		if err != nil {
+			return grants{}, fmt.Errorf("member %s: %w", mid, err)
+		}
+		out.members[mid] = gr
+	}
+	return out, nil
+}
+
+// of is member mid's grant: its own when the library resolved it one by
+// one, else its profile's; a member the library gave neither is an error.
+func (gs grants) of(mid, profile string) (access.Grant, error) {
+	if gr, ok := gs.members[mid]; ok {
+		return gr, nil
+	}
+	if gr, ok := gs.profiles[profile]; ok {
+		return gr, nil
+	}
+	return access.Grant{}, fmt.Errorf("the library resolved neither member %s nor its profile %q", mid, profile)
+}
+
+// grant converts one library grant.
+func (g regoGrant) grant(levels []string) (access.Grant, error) {
 	if !slices.Contains(levels, g.Level) || !slices.Contains(vias, g.Via) {
-		return access.Grant{}, fmt.Errorf("member %s: the library gave level %q via %q", mid, g.Level, g.Via)
+		return access.Grant{}, fmt.Errorf("the library gave level %q via %q", g.Level, g.Via)
 	}
 	path := access.Path{Via: g.Via}
 	switch g.Via {
 	case access.ViaOrgAdmin:
 		if g.OrgLevel != matrix.LevelAdmin && g.OrgLevel != matrix.LevelOwner {
-			return access.Grant{}, fmt.Errorf("member %s: an org_admin grant with organization level %q", mid, g.OrgLevel)
+			return access.Grant{}, fmt.Errorf("an org_admin grant with organization level %q", g.OrgLevel)
 		}
 		path.OrgLevel = g.OrgLevel
 	case access.ViaRoleRule:
 		if len(g.Roles) == 0 {
-			return access.Grant{}, fmt.Errorf("member %s: a role_rule grant without roles", mid)
+			return access.Grant{}, errors.New("a role_rule grant without roles")
 		}
 		path.Roles = slices.Sorted(slices.Values(g.Roles))
 	}
