@@ -478,7 +478,7 @@ func TestCrossCheckAccessTable(t *testing.T) {
 	rng := rand.New(rand.NewPCG(*crosscheckSeed+11, 13))
 	resources := []string{"feature_flag", "session_recording_playlist", "toolbar"}
 	vias := map[string]int{}
-	orgs := 150
+	orgs := 100
 	if testing.Short() {
 		orgs = 40
 	}

@@ -37,9 +37,10 @@
 # values up. Members with the same roles and the same groups (a profile) have
 # the same effective access, unless a rule names them, they are explicit
 # members of a legacy private project, or they are admins, and are allowed
-# the same things; project_excess and resource_excess resolve access per
-# project and profile, and look at single members only for admins, members a
-# rule names, explicit members and findings. They never iterate members x
+# the same things; project_excess and resource_excess (and project_paths and
+# resource_paths, the grants of the access table) resolve access per project
+# and profile, and look at single members only for admins, members a rule
+# names, explicit members and findings. They never iterate members x
 # projects: a rule about access above the matrix should read them rather
 # than effective_project per member.
 #
