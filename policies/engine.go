@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -26,6 +27,10 @@ type Engine struct {
 	disabled map[string]bool
 	queries  map[string]rego.PreparedEvalQuery // by rule id
 	compiler *ast.Compiler
+
+	// accessQueries are Access's prepared queries, per resource list.
+	accessMu      sync.Mutex
+	accessQueries map[string]rego.PreparedEvalQuery
 }
 
 // New loads and compiles the rules. Errors name the file at fault: a Rego

@@ -37,9 +37,10 @@
 # values up. Members with the same roles and the same groups (a profile) have
 # the same effective access, unless a rule names them, they are explicit
 # members of a legacy private project, or they are admins, and are allowed
-# the same things; project_excess and resource_excess resolve access per
-# project and profile, and look at single members only for admins, members a
-# rule names, explicit members and findings. They never iterate members x
+# the same things; project_excess and resource_excess (and project_paths and
+# resource_paths, the grants of the access table) resolve access per project
+# and profile, and look at single members only for admins, members a rule
+# names, explicit members and findings. They never iterate members x
 # projects: a rule about access above the matrix should read them rather
 # than effective_project per member.
 #
@@ -468,53 +469,105 @@ resource_rules_known(pid) if is_object(projects_by_id[pid].resource_access_contr
 # _everyone_project_ranks are the ranks of project pid's everyone rules.
 _everyone_project_ranks(pid) := {project_rank[l] | some l in project_everyone_levels[pid]}
 
-# _role_project_ranks are the ranks of project pid's rules for the given
-# roles (none without role-based access).
-_role_project_ranks(pid, roles) := {project_rank[l] |
+# _role_project_ranks are the highest ranks of project pid's rules per role
+# among the given roles that have one (none without role-based access):
+# {role id: rank}.
+_role_project_ranks(pid, roles) := {role: max({project_rank[l] | some l in levels}) |
 	some role in _rule_roles(roles)
-	some l in _project_role_levels[pid][role]
+	levels := _project_role_levels[pid][role]
 }
 
 # _own_project_ranks are the ranks of project pid's rules naming member mid.
 _own_project_ranks(pid, mid) := {project_rank[l] | some l in _project_member_levels[pid][mid]}
 
+# _decided is a resolution: {rank, source, via, roles}, via the subject
+# that decided (the access.Via* vocabulary of the Go side), roles the role
+# ids whose rules give the rank for via role_rule (sorted), else [].
+_decided(via, rank, roles, source) := {"rank": rank, "source": source, "via": via, "roles": roles}
+
+# _by_roles decides by the roles' rules (by_role: {role id: rank}, not
+# empty): the highest of them, and the roles whose rule gives it.
+_by_roles(by_role, source) := _decided("role_rule", top, sort([role | some role, rank in by_role; rank == top]), source) if {
+	top := max({rank | some rank in by_role})
+}
+
+# _highest_subject decides by the highest of the rules of the member (own),
+# its roles (by_role) and everyone, at least one of them not empty; at a tie
+# the most specific subject is named (member, then roles, then everyone).
+_highest_subject(own, by_role, everyone, source) := _decided("member_rule", max(own), [], source) if {
+	count(own) > 0
+	max(own) >= max((({rank | some rank in by_role} | everyone) | {0}))
+} else := _by_roles(by_role, source) if {
+	count(by_role) > 0
+	max({rank | some rank in by_role}) >= max(everyone | {0})
+} else := _decided("everyone_rule", max(everyone), [], source)
+
 # _pick_project resolves a project level from the ranks of the rules that
-# apply, by subject: explicit-first (the member's own and its roles' rules
-# together) in legacy organizations, the member's own before its roles' in
-# most-specific ones; then the everyone rule; then PostHog's default admin.
-_pick_project(own, roles, everyone) := {"rank": max(own | roles), "source": "access_controls"} if {
+# apply, by subject (own: the member's rules' ranks; by_role: {role id:
+# highest rank}; everyone: the everyone rules' ranks): explicit-first (the
+# member's own and its roles' rules together, the highest of them) in
+# legacy organizations, the member's own before its roles' in most-specific
+# ones; then the everyone rule; then PostHog's default admin. It says which
+# subject decided (_decided).
+_pick_project(own, by_role, everyone) := _highest_subject(own, by_role, set(), "access_controls") if {
 	not most_specific
-	count(own | roles) > 0
-} else := {"rank": max(own), "source": "access_controls"} if {
+	count(own) + count(by_role) > 0
+} else := _decided("member_rule", max(own), [], "access_controls") if {
 	most_specific
 	count(own) > 0
-} else := {"rank": max(roles), "source": "access_controls"} if {
+} else := _by_roles(by_role, "access_controls") if {
 	most_specific
-	count(roles) > 0
-} else := {"rank": max(everyone), "source": "access_controls"} if {
+	count(by_role) > 0
+} else := _decided("everyone_rule", max(everyone), [], "access_controls") if {
 	count(everyone) > 0
-} else := {"rank": 2, "source": "system_default"}
+} else := _decided("default", 2, [], "system_default")
 
-# effective_project is a member's project access as PostHog resolves it:
-# {rank, source}, source one of org_admin, system_default, explicit_members,
-# access_controls; undefined when project_rules_known(pid) is not.
-effective_project(pid, mid) := {"rank": 2, "source": "org_admin"} if {
+# _org_admin_resolution is an organization admin's or owner's resolution at
+# rank (via org_admin, with its organization level).
+_org_admin_resolution(mid, rank) := object.union(
+	_decided("org_admin", rank, [], "org_admin"),
+	{"org_level": org_level_name(input.index.members[mid].level)},
+)
+
+# _explicit_resolution is the legacy private-project gate's resolution for
+# a member with the given explicit rank (0: no explicit member).
+_explicit_resolution(rank) := _decided("explicit_member", rank, [], "explicit_members") if {
+	rank > 0
+} else := _decided("not_explicit_member", 0, [], "explicit_members")
+
+# _project_resolution is a member's project access with the subject that
+# decided it: {rank, source, via, roles}, and org_level for via org_admin;
+# undefined when project_rules_known(pid) is not.
+_project_resolution(pid, mid) := _org_admin_resolution(mid, 2) if {
 	is_org_admin(mid)
-} else := {"rank": 2, "source": "system_default"} if {
+} else := _decided("no_access_control", 2, [], "system_default") if {
 	not access_control_enabled
-} else := {"rank": object.get(object.get(_explicit_member_ranks, pid, {}), mid, 0), "source": "explicit_members"} if {
+} else := _explicit_resolution(object.get(object.get(_explicit_member_ranks, pid, {}), mid, 0)) if {
 	legacy_private(pid)
 	not _explicit_members_missing(pid)
 } else := _pick_project(_own_project_ranks(pid, mid), _role_project_ranks(pid, member_roles(mid)), _everyone_project_ranks(pid)) if {
 	not legacy_private(pid)
 }
 
+# effective_project is a member's project access as PostHog resolves it:
+# {rank, source}, source one of org_admin, system_default, explicit_members,
+# access_controls; undefined when project_rules_known(pid) is not.
+effective_project(pid, mid) := {"rank": x.rank, "source": x.source} if {
+	x := _project_resolution(pid, mid)
+}
+
 # _profile_project is the project access of the members of a profile that are
 # no admins, that no member rule names and that are no explicit members of
-# a legacy private project (undefined when project_rules_known(pid) is not).
-_profile_project(pid, p) := {"rank": 2, "source": "system_default"} if {
+# a legacy private project: {rank, source} (undefined when
+# project_rules_known(pid) is not); _profile_project_resolution the same
+# with the subject that decided (as _project_resolution).
+_profile_project(pid, p) := {"rank": x.rank, "source": x.source} if {
+	x := _profile_project_resolution(pid, p)
+}
+
+_profile_project_resolution(pid, p) := _decided("no_access_control", 2, [], "system_default") if {
 	not access_control_enabled
-} else := {"rank": 0, "source": "explicit_members"} if {
+} else := _explicit_resolution(0) if {
 	legacy_private(pid)
 	not _explicit_members_missing(pid)
 } else := _pick_project(set(), _role_project_ranks(pid, p.roles), _everyone_project_ranks(pid)) if {
@@ -532,42 +585,43 @@ has_users_with_access(pid) if is_object(input.index.users_with_access[pid])
 
 # ---------------------------------------------------------------- effective resource access
 
-# _everyone_resource_ranks, _role_resource_ranks and _own_resource_ranks are the
-# ranks of the project-wide rules on resource r (already mapped to its rule
-# resource) in project pid, by subject.
+# _everyone_resource_ranks and _own_resource_ranks are the ranks of the
+# project-wide rules on resource r (already mapped to its rule resource) in
+# project pid for everyone and for member mid; _role_resource_ranks the
+# highest rank per role among the given roles ({role id: rank}).
 _everyone_resource_ranks(pid, r) := {resource_rank[l] | some l in _resource_everyone_levels[pid][r]}
 
-_role_resource_ranks(pid, roles, r) := {resource_rank[l] |
+_role_resource_ranks(pid, roles, r) := {role: max({resource_rank[l] | some l in levels}) |
 	some role in _rule_roles(roles)
-	some l in _resource_role_levels[pid][r][role]
+	levels := _resource_role_levels[pid][r][role]
 }
 
 _own_resource_ranks(pid, mid, r) := {resource_rank[l] | some l in _resource_member_levels[pid][r][mid]}
 
 # _pick_resource resolves a resource level from the ranks of the rules that
-# apply: the highest of all of them in legacy organizations, the most
-# specific subject's (member, else roles, else everyone) in most-specific
-# ones; without a rule, the default of resource r.
-_pick_resource(own, roles, everyone, r) := {"rank": max(((own | roles) | everyone)), "source": "resource_access_controls"} if {
+# apply (by subject, as _pick_project takes them): the highest of all of
+# them in legacy organizations, the most specific subject's (member, else
+# roles, else everyone) in most-specific ones; without a rule, the default
+# of resource r. It says which subject decided (_decided).
+_pick_resource(own, by_role, everyone, r) := _highest_subject(own, by_role, everyone, "resource_access_controls") if {
 	not most_specific
-	count(((own | roles) | everyone)) > 0
-} else := {"rank": max(own), "source": "resource_access_controls"} if {
+	(count(own) + count(by_role)) + count(everyone) > 0
+} else := _decided("member_rule", max(own), [], "resource_access_controls") if {
 	most_specific
 	count(own) > 0
-} else := {"rank": max(roles), "source": "resource_access_controls"} if {
+} else := _by_roles(by_role, "resource_access_controls") if {
 	most_specific
-	count(roles) > 0
-} else := {"rank": max(everyone), "source": "resource_access_controls"} if {
+	count(by_role) > 0
+} else := _decided("everyone_rule", max(everyone), [], "resource_access_controls") if {
 	most_specific
 	count(everyone) > 0
-} else := {"rank": resource_rank[default_resource_level(r)], "source": "system_default"}
+} else := _decided("default", resource_rank[default_resource_level(r)], [], "system_default")
 
-# effective_resource is a member's level on resource r in project pid:
-# {rank, source}, source one of org_admin, system_default,
-# resource_access_controls.
-effective_resource(pid, mid, r) := {"rank": resource_rank[highest_resource_level(r)], "source": "org_admin"} if {
+# _resource_resolution is a member's level on resource r in project pid with
+# the subject that decided it (as _project_resolution).
+_resource_resolution(pid, mid, r) := _org_admin_resolution(mid, resource_rank[highest_resource_level(r)]) if {
 	is_org_admin(mid)
-} else := {"rank": resource_rank[default_resource_level(r)], "source": "system_default"} if {
+} else := _decided("no_access_control", resource_rank[default_resource_level(r)], [], "system_default") if {
 	not access_control_enabled
 } else := _pick_resource(
 	_own_resource_ranks(pid, mid, rule_resource(r)),
@@ -576,9 +630,22 @@ effective_resource(pid, mid, r) := {"rank": resource_rank[highest_resource_level
 	r,
 )
 
+# effective_resource is a member's level on resource r in project pid:
+# {rank, source}, source one of org_admin, system_default,
+# resource_access_controls.
+effective_resource(pid, mid, r) := {"rank": x.rank, "source": x.source} if {
+	x := _resource_resolution(pid, mid, r)
+}
+
 # _profile_resource is the level on resource r of the members of a profile
-# that are no admins and that no member rule on r names.
-_profile_resource(pid, p, r) := {"rank": resource_rank[default_resource_level(r)], "source": "system_default"} if {
+# that are no admins and that no member rule on r names: {rank, source};
+# _profile_resource_resolution the same with the subject that decided (as
+# _resource_resolution).
+_profile_resource(pid, p, r) := {"rank": x.rank, "source": x.source} if {
+	x := _profile_resource_resolution(pid, p, r)
+}
+
+_profile_resource_resolution(pid, p, r) := _decided("no_access_control", resource_rank[default_resource_level(r)], [], "system_default") if {
 	not access_control_enabled
 } else := _pick_resource(
 	set(),
@@ -590,6 +657,85 @@ _profile_resource(pid, p, r) := {"rank": resource_rank[default_resource_level(r)
 # _resource_individuals are the members whose project access or level on r may
 # differ from their profile's.
 _resource_individuals(pid, r) := _project_individuals(pid) | {mid | some mid, _ in _resource_member_levels[pid][rule_resource(r)]}
+
+# ---------------------------------------------------------------- access paths
+
+# A grant is a level and the path that grants it: {"level": a level name,
+# "via": the subject that decided (org_admin, member_rule, role_rule,
+# everyone_rule, default, no_access_control, explicit_member,
+# not_explicit_member), "roles": for role_rule the role ids whose rules give
+# the level (sorted), else []}, and "org_level" ("admin" or "owner") for
+# org_admin. The Go side's access.Path has the same vocabulary.
+_grant(x, names) := object.union({"level": names[x.rank], "via": x.via, "roles": x.roles}, object.filter(x, ["org_level"]))
+
+# resolution_known is true when the organization-wide facts every member's
+# access rests on were collected: the organization (its plan features and
+# resolution setting), its members and projects, its roles when rules
+# naming roles apply, and the deployment's vintage when the organization
+# lists an access-control feature (the vintage decides which key makes rules
+# count). Without it project_paths and resource_paths are empty, so that no
+# access is told from a guess.
+resolution_known if not _resolution_gap
+
+_resolution_gap if {
+	some s in ["organization", "members", "projects"]
+	input.sections[s] == "missing"
+}
+
+_resolution_gap if {
+	input.sections.roles == "missing"
+	role_based_access_enabled
+}
+
+_resolution_gap if {
+	deployment_vintage == "unknown"
+	count(listed_access_control_features) > 0
+}
+
+# project_path is member mid's grant on project pid (undefined when
+# project_rules_known(pid) is not).
+project_path(pid, mid) := _grant(_project_resolution(pid, mid), project_level_names)
+
+# resource_path is member mid's grant on resource r in project pid.
+resource_path(pid, mid, r) := _grant(_resource_resolution(pid, mid, r), resource_level_names)
+
+# project_paths are the grants on every project whose access can be told
+# (project_rules_known), per project id: {"profiles": {profile key (of
+# input.index.profiles): the grant of its members}, "members": {membership
+# id: grant}}. A member in "members" (an admin, a member a rule names, an
+# explicit member of a legacy private project) has that grant; every other
+# member its profile's. Like project_excess, it resolves per project and
+# profile and looks at single members only for those.
+project_paths[pid] := {"profiles": profs, "members": mems} if {
+	resolution_known
+	some pid, _ in projects_by_id
+	project_rules_known(pid)
+	profs := {key: _grant(_profile_project_resolution(pid, p), project_level_names) | some key, p in input.index.profiles}
+	mems := {mid: _grant(_project_resolution(pid, mid), project_level_names) |
+		some mid in _project_individuals(pid)
+		input.index.members[mid]
+	}
+}
+
+# resource_paths are the grants on each of resources (a list of resource
+# names) in every project whose resource rules can be told
+# (resource_rules_known), per project id and resource, shaped like
+# project_paths' entries: {pid: {r: {"profiles": {...}, "members": {...}}}}.
+# A resource grant does not consult the member's access to the project
+# (PostHog's access_level_for_resource does not).
+resource_paths(resources) := {pid: by_resource |
+	resolution_known
+	some pid, _ in projects_by_id
+	resource_rules_known(pid)
+	by_resource := {r: {"profiles": profs, "members": mems} |
+		some r in resources
+		profs := {key: _grant(_profile_resource_resolution(pid, p, r), resource_level_names) | some key, p in input.index.profiles}
+		mems := {mid: _grant(_resource_resolution(pid, mid, r), resource_level_names) |
+			some mid in _resource_individuals(pid, r)
+			input.index.members[mid]
+		}
+	}
+}
 
 # ---------------------------------------------------------------- access above the matrix
 
