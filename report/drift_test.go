@@ -35,7 +35,9 @@ func inProject(id int64, name string) func(*drift.Change) {
 }
 
 func byActor(actor, source string) func(*drift.Change) {
-	return func(c *drift.Change) { c.By = &drift.Attribution{Actor: actor, At: driftAt, Source: source, EntryID: "e1"} }
+	return func(c *drift.Change) {
+		c.By = &drift.Attribution{Actor: actor, At: driftAt, Source: source, EntryID: "e1"}
+	}
 }
 
 // everyKindReport is a drift report with one change of every kind in
