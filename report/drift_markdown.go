@@ -48,7 +48,7 @@ func mdDriftSection(d *drift.Report, perGroup, budget int) string {
 func mdDriftBody(d *drift.Report, level string, perGroup, budget int) string {
 	var b strings.Builder
 	if len(d.Gaps) > 0 {
-		b.WriteString("> [!WARNING]\n> **Not compared:** drift in these sections is unknown, so this diff is incomplete.\n>\n")
+		b.WriteString("> [!WARNING]\n> **Not compared:** drift in these sections is unknown, so this comparison is incomplete.\n>\n")
 		for _, g := range d.Gaps {
 			fmt.Fprintf(&b, "> - not compared: %s\n", gapLabel(g, codeSpan, mdText))
 		}
