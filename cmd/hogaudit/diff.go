@@ -188,7 +188,7 @@ const (
 // drift, else nil.
 func driftExit(g *globals, e *env, d *drift.Report, f *driftFailFlags, gaps bool) error {
 	if gaps && len(d.Gaps) > 0 {
-		g.warnf(e, "the diff is incomplete: %d section(s) not compared, drift there is unknown", len(d.Gaps))
+		g.warnf(e, "the comparison is incomplete: %d section(s) not compared, drift there is unknown", len(d.Gaps))
 		return exitCode(2)
 	}
 	if groups := f.failing(d); len(groups) > 0 {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"strings"
@@ -104,7 +106,7 @@ func TestDiffNewerSchemaVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := h.run("diff", "old.json", "future.json")
-	if res.code != 2 || !strings.Contains(res.stderr, "unsupported snapshot schema version 999") ||
+	if res.code != 2 || !strings.Contains(res.stderr, "unsupported snapshot schema version") || !strings.Contains(res.stderr, "999") ||
 		!strings.Contains(res.stderr, "hint: read it with the hogaudit version that wrote it") {
 		t.Errorf("exit %d:\n%s", res.code, res.stderr)
 	}
@@ -310,5 +312,54 @@ func TestPreviousPutsDriftInReports(t *testing.T) {
 	}
 	if !complete {
 		t.Errorf("Acme's check is expected complete (exit 0 with --fail-on none), got exit %d:\n%s", res.code, res.stderr)
+	}
+}
+
+// The text diff is coloured only on a terminal without NO_COLOR, and
+// never in the other formats or in a file (needs drift.Compare and
+// Engine.Access).
+func TestDiffColorOnlyOnATerminal(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.snapshotAt("a.json", refNow)
+	h.promoteMember()
+	h.snapshotAt("b.json", refNow.Add(time.Hour))
+	runTTY := func(vars map[string]string, args ...string) result {
+		var out, errb bytes.Buffer
+		e := h.env(&out, &errb, vars)
+		e.stdoutTTY = true
+		code := run(context.Background(), args, e)
+		return result{code: code, stdout: out.String(), stderr: errb.String()}
+	}
+	if res := runTTY(nil, "diff", "a.json", "b.json"); res.code != 0 || !strings.Contains(res.stdout, "\x1b[") {
+		t.Errorf("terminal: exit %d, no colour:\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	for name, res := range map[string]result{
+		"no terminal": h.run("diff", "a.json", "b.json"),
+		"NO_COLOR":    runTTY(map[string]string{"NO_COLOR": "1"}, "diff", "a.json", "b.json"),
+		"markdown":    runTTY(nil, "diff", "a.json", "b.json", "-f", "markdown"),
+		"json":        runTTY(nil, "diff", "a.json", "b.json", "-f", "json"),
+		"-o":          runTTY(nil, "diff", "a.json", "b.json", "-o", "d.txt"),
+	} {
+		if res.code != 0 || strings.Contains(res.stdout, "\x1b") {
+			t.Errorf("%s: exit %d, stdout %q", name, res.code, res.stdout)
+		}
+	}
+	if b, err := os.ReadFile(h.path("d.txt")); err != nil || bytes.Contains(b, []byte("\x1b")) || !bytes.Contains(b, []byte("members (")) {
+		t.Errorf("d.txt (%v):\n%s", err, b)
+	}
+}
+
+func TestDiffHelpTeaches(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	res := h.run("diff", "--help")
+	for _, want := range []string{"Examples:", "hogaudit diff monday.json next-monday.json", "--fail-on-drift-kind=GROUP", "Exit codes: 0", "not compared"} {
+		if res.code != 0 || !strings.Contains(res.stdout, want) {
+			t.Errorf("diff --help lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	if res := h.run("--help"); !strings.Contains(res.stdout, "diff") {
+		t.Errorf("hogaudit --help does not list diff:\n%s", res.stdout)
 	}
 }
