@@ -8,7 +8,8 @@ import (
 // writeJSON renders r as the JSON document of docs/cli.md: the Report's JSON
 // fields, indented by two spaces, with a trailing newline. Lists are always
 // arrays (never null), every severity appears in summary.by_severity, and
-// suppressed findings are kept with their "suppressed" object. HTML
+// suppressed findings are kept with their "suppressed" object; "drift"
+// (with --previous) is the drift document of WriteDrift's JSON. HTML
 // characters are not escaped, so messages read as written.
 func writeJSON(w io.Writer, r *Report) error {
 	doc := jsonReport(r)
@@ -47,6 +48,7 @@ func jsonReport(r *Report) *Report {
 		by[s] = n
 	}
 	c.Summary.BySeverity = by
+	c.Drift = jsonDrift(r.Drift)
 	return &c
 }
 

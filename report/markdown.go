@@ -17,7 +17,8 @@ const maxCell = 500
 // by severity; the counts per rule and severity; the unsuppressed findings
 // grouped by rule (a heading, at most opts.MaxPerRule rows of subject,
 // project, matrix line and message inside a <details> block, the
-// remediation once); the rules not evaluated; the missing evidence; the
+// remediation once); with --previous, the drift since the previous
+// snapshot (mdDrift); the rules not evaluated; the missing evidence; the
 // exceptions expiring within 14 days; and the suppressed findings in a
 // <details> block. <details> and <summary> are the only raw HTML.
 //
@@ -42,7 +43,7 @@ func renderMarkdown(r *Report, opts Options) string {
 	head := mdHead(r)
 	rules, nFindings := mdRules(r, opts.Links, perRule)
 	counts := mdRuleCounts(rules)
-	tail := mdNotEvaluated(r) + mdMissing(r) + mdExpiring(r)
+	tail := mdDrift(r, perRule, maxBytes) + mdNotEvaluated(r) + mdMissing(r) + mdExpiring(r)
 	supp, suppTotal, suppShown := mdSuppressedBlock(r, perRule)
 	sarifNote := mdSARIFLeftOut(r, opts.maxResults())
 
@@ -81,6 +82,17 @@ func renderMarkdown(r *Report, opts Options) string {
 		out = cutMarkdown(out, maxBytes)
 	}
 	return out
+}
+
+// mdDrift is the report's drift section, "" without Report.Drift: the
+// gaps and counts per group always, at most perGroup changes per group, and
+// change rows of at most a quarter of maxBytes, so that the findings keep
+// most of the summary.
+func mdDrift(r *Report, perGroup, maxBytes int) string {
+	if r.Drift == nil {
+		return ""
+	}
+	return mdDriftSection(r.Drift, perGroup, maxBytes/4)
 }
 
 const (

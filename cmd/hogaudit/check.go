@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hogaudit/hogaudit/drift"
 	"github.com/hogaudit/hogaudit/internal/version"
 	"github.com/hogaudit/hogaudit/matrix"
 	"github.com/hogaudit/hogaudit/policies"
@@ -21,6 +22,7 @@ import (
 type checkCmd struct {
 	Snapshot string `required:"" placeholder:"FILE" help:"The snapshot to check (from 'hogaudit snapshot' or 'hogaudit scan --snapshot-out'). Time-based rules judge it as of its collected_at, so an old snapshot gets the verdict of its day."`
 	previousFlag
+	driftFailFlags
 	policyFlags
 	outputFlags
 }
@@ -34,6 +36,9 @@ func (c *checkCmd) Run(ctx context.Context, g *globals, e *env) error {
 }
 
 func (c *checkCmd) check(ctx context.Context, g *globals, e *env, plan *outputPlan) error {
+	if err := planDrift(plan, &c.driftFailFlags, c.Previous, c.Snapshot); err != nil {
+		return err
+	}
 	m, eng, err := prepare(ctx, e, &c.policyFlags)
 	if err != nil {
 		return err
@@ -70,10 +75,21 @@ func (c *checkCmd) check(ctx context.Context, g *globals, e *env, plan *outputPl
 }
 
 // evaluate checks snap (with prev, the previous run's snapshot, or nil)
-// against m and writes every requested report. It returns exitCode 1 or 2
-// when the report calls for it.
+// against m and writes every requested report. With prev, the report
+// carries the drift from prev to snap (plan.drift names the files). It
+// returns exitCode 1 or 2 when the report calls for it, else exitCode 1
+// when the drift fails the run (--fail-on-drift, --fail-on-drift-kind) or
+// 2 when those flags are given and the drift has gaps.
 func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *matrix.Matrix, snap, prev *snapshot.Snapshot, o *outputFlags, plan *outputPlan) error {
+	var d *drift.Report
+	if prev != nil {
+		var err error
+		if d, err = computeDrift(ctx, eng, prev, snap, plan.drift.options); err != nil {
+			return fail(fmt.Errorf("--previous: drift since the previous snapshot: %w", err))
+		}
+	}
 	rep, err := eng.Check(ctx, policies.CheckInput{
+		Drift:          d,
 		Snapshot:       snap,
 		Previous:       prev,
 		Matrix:         m,
@@ -88,6 +104,9 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 	if err != nil {
 		return fail(err)
 	}
+	if rep.Drift == nil {
+		rep.Drift = d
+	}
 	rep.Matrix.Root = plan.matrixPlace(e, m.Path).root
 	rep.Finalize(o.FailOn)
 
@@ -99,9 +118,15 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 		return err
 	}
 	summarize(g, e, rep)
+	if rep.Drift != nil && o.Format == report.FormatText {
+		g.infof(e, "%s; see --json/--markdown or 'hogaudit diff'", report.DriftSummary(rep.Drift))
+	}
 	bindingHints(g, e, m, snap)
 	if code := rep.ExitCode(); code != 0 {
 		return exitCode(code)
+	}
+	if rep.Drift != nil {
+		return driftExit(g, e, rep.Drift, &plan.drift.fail, plan.drift.fail.set())
 	}
 	return nil
 }

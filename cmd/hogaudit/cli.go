@@ -25,6 +25,7 @@ type cli struct {
 	Scan     scanCmd     `cmd:"" help:"Snapshot the organization, then check it against the access matrix: the one-step CI job."`
 	Snapshot snapshotCmd `cmd:"" help:"Collect the organization's access state into a snapshot file, for offline checks."`
 	Check    checkCmd    `cmd:"" help:"Check a saved snapshot against the access matrix; no network."`
+	Diff     diffCmd     `cmd:"" help:"Show the access drift between two snapshots of one organization, with who made each change where PostHog logged it."`
 	Matrix   matrixCmd   `cmd:"" help:"Work with access-matrix files."`
 	Policies policiesCmd `cmd:"" help:"List or test the Rego rules."`
 	Explain  explainCmd  `cmd:"" help:"Explain one rule: what it checks, why, how to fix, which API scope it needs."`

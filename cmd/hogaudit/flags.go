@@ -104,7 +104,7 @@ func prepare(ctx context.Context, e *env, p *policyFlags) (*matrix.Matrix, *poli
 
 // previousFlag names the snapshot of the run before this one.
 type previousFlag struct {
-	Previous string `placeholder:"FILE" help:"The previous run's snapshot (kept with --snapshot-out), of the same organization: hogaudit's own reading of a key in that run refreshed the key's last_used_at, and with this flag it is not counted as use (PH304). Without it a key used only by scheduled scans looks used."`
+	Previous string `placeholder:"FILE" help:"The previous run's snapshot (kept with --snapshot-out), of the same organization: hogaudit's own reading of a key in that run refreshed the key's last_used_at, and with this flag it is not counted as use (PH304). Without it a key used only by scheduled scans looks used. The reports also carry the access drift since it: the JSON report's \"drift\" object and a \"Drift since\" section in the Markdown (see 'hogaudit diff')."`
 }
 
 // load reads the --previous snapshot; nil when the flag is not given.

@@ -58,6 +58,8 @@ type outputPlan struct {
 	report *report.Report
 	// matrix is where the run's matrix is (placeMatrix), nil until known.
 	matrix *matrixPlace
+	// drift is what a run with --previous does with the drift (diff.go).
+	drift driftRun
 }
 
 // target returns the plan's target for flag, or nil.

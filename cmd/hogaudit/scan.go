@@ -12,6 +12,7 @@ import (
 type scanCmd struct {
 	connFlags
 	previousFlag
+	driftFailFlags
 	policyFlags
 	outputFlags
 	SnapshotOut string `placeholder:"FILE" help:"Also keep the snapshot (for 'hogaudit check' later, or the next scan's --previous)."`
@@ -26,6 +27,9 @@ func (c *scanCmd) Run(ctx context.Context, g *globals, e *env) error {
 }
 
 func (c *scanCmd) scan(ctx context.Context, g *globals, e *env, plan *outputPlan) error {
+	if err := planDrift(plan, &c.driftFailFlags, c.Previous, ""); err != nil {
+		return err
+	}
 	m, eng, err := prepare(ctx, e, &c.policyFlags)
 	if err != nil {
 		return err
