@@ -1,5 +1,3 @@
-//go:build drift_compare
-
 package main
 
 import "github.com/hogaudit/hogaudit/drift"
