@@ -69,7 +69,7 @@ func (f *driftFailFlags) check() error {
 // driftRun is what a check with --previous does with the drift: the
 // snapshots' files for the report, and when drift fails the run.
 type driftRun struct {
-	options driftOptions
+	options drift.Options
 	fail    driftFailFlags
 }
 
@@ -83,7 +83,7 @@ func planDrift(plan *outputPlan, f *driftFailFlags, previous, current string) er
 		return fail(errors.New("--fail-on-drift and --fail-on-drift-kind need --previous: drift is measured from the previous run's snapshot"),
 			"pass --previous FILE (the snapshot an earlier run kept with --snapshot-out), or 'hogaudit diff OLD NEW' for two snapshots")
 	}
-	plan.drift = driftRun{options: driftOptions{OldFile: previous, NewFile: current}, fail: *f}
+	plan.drift = driftRun{options: drift.Options{OldFile: previous, NewFile: current}, fail: *f}
 	return nil
 }
 
@@ -152,12 +152,12 @@ func (c *diffCmd) Run(ctx context.Context, g *globals, e *env) error {
 	if err != nil {
 		return err
 	}
-	d, err := computeDrift(ctx, eng, old, cur, driftOptions{OldFile: c.Old, NewFile: c.New})
+	d, err := computeDrift(ctx, eng, old, cur, drift.Options{OldFile: c.Old, NewFile: c.New})
 	if err != nil {
 		switch {
-		case errors.Is(err, errDriftOtherOrg):
+		case errors.Is(err, drift.ErrOtherOrg):
 			return fail(err, diffOtherOrgHint)
-		case errors.Is(err, errDriftNotOlder):
+		case errors.Is(err, drift.ErrNotOlder):
 			return fail(err, diffNotOlderHint)
 		}
 		return fail(err)
@@ -218,7 +218,7 @@ func loadDiffSnapshot(e *env, which, path string) (*snapshot.Snapshot, error) {
 
 // computeDrift resolves both snapshots' access with eng (the same Rego
 // resolution the rules judge) and compares them.
-func computeDrift(ctx context.Context, eng *policies.Engine, old, cur *snapshot.Snapshot, opt driftOptions) (*drift.Report, error) {
+func computeDrift(ctx context.Context, eng *policies.Engine, old, cur *snapshot.Snapshot, opt drift.Options) (*drift.Report, error) {
 	resources := driftResources(old, cur)
 	oldAccess, err := eng.Access(ctx, old, resources)
 	if err != nil {
@@ -228,7 +228,7 @@ func computeDrift(ctx context.Context, eng *policies.Engine, old, cur *snapshot.
 	if err != nil {
 		return nil, fmt.Errorf("resolve the new snapshot's access: %w", err)
 	}
-	return compareDrift(old, cur, oldAccess, newAccess, opt)
+	return drift.Compare(old, cur, oldAccess, newAccess, opt)
 }
 
 // driftResources are the resources whose access the drift compares: every
