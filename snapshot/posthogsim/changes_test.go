@@ -451,3 +451,40 @@ func TestSetEnforce2FALogsTheDisplayName(t *testing.T) {
 		t.Error("a member changed the organization")
 	}
 }
+
+func TestChangeAcmeMakesTheDemosChanges(t *testing.T) {
+	sim := newAcme()
+	before := get(t, sim, scanner, orgActivityPath).results(t)
+	if err := posthogsim.ChangeAcme(sim, now); err != nil {
+		t.Fatal(err)
+	}
+	if l := memberNamed(t, sim, posthogsim.AcmePromoted)["level"]; l != float64(8) {
+		t.Errorf("erin's level = %v, want 8", l)
+	}
+	if r := ruleOf(t, get(t, sim, scanner, prodPath+"access_controls/"), productRole); r == nil || r["access_level"] != "admin" {
+		t.Errorf("Product's rule on Production = %v, want admin", r)
+	}
+	cur := get(t, sim, posthogsim.AcmeBIKeyToken, "/api/personal_api_keys/@current/").obj(t)
+	if !strings.Contains(fmt.Sprint(cur["scopes"]), posthogsim.AcmeWidenedScope) {
+		t.Errorf("scopes = %v", cur["scopes"])
+	}
+	for _, r := range get(t, sim, scanner, orgPath+"domains/").results(t) {
+		if d := r.(map[string]any); d["domain"] == posthogsim.AcmeClearedDomain && d["sso_enforcement"] != "" {
+			t.Errorf("sso_enforcement = %v", d["sso_enforcement"])
+		}
+	}
+	after := get(t, sim, scanner, orgActivityPath).results(t)
+	var scopes []string
+	for _, r := range after[:len(after)-len(before)] {
+		e := r.(map[string]any)
+		scopes = append(scopes, e["scope"].(string))
+		at := e["created_at"].(string)
+		if at >= now.Format("2006-01-02T15:04:05.000000Z") || at < now.Add(-time.Minute).Format("2006-01-02T15:04:05.000000Z") {
+			t.Errorf("%s at %s, want within the minute before %v", e["scope"], at, now)
+		}
+	}
+	// Newest first; the access rule left no row.
+	if want := []string{"OrganizationDomain", "PersonalAPIKey", "OrganizationMembership"}; !slices.Equal(scopes, want) {
+		t.Errorf("new rows %v, want %v", scopes, want)
+	}
+}
