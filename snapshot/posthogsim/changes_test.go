@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -487,4 +488,28 @@ func TestChangeAcmeMakesTheDemosChanges(t *testing.T) {
 	if want := []string{"OrganizationDomain", "PersonalAPIKey", "OrganizationMembership"}; !slices.Equal(scopes, want) {
 		t.Errorf("new rows %v, want %v", scopes, want)
 	}
+}
+
+// TestChangesWhileServing changes the organization while requests are being
+// answered (run under -race: the changes wait for them).
+func TestChangesWhileServing(t *testing.T) {
+	sim := newAcme()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 20 {
+			for _, p := range []string{orgPath + "members/", orgPath + "roles/", prodPath + "access_controls/", orgActivityPath, orgPath + "domains/"} {
+				req := httptest.NewRequest(http.MethodGet, "http://posthog.test"+p, nil)
+				req.Header.Set("Authorization", "Bearer "+scanner)
+				sim.ServeHTTP(httptest.NewRecorder(), req)
+			}
+		}
+	}()
+	if err := posthogsim.ChangeAcme(sim, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.AddRoleMember("carol@acme.example", "Engineering", "frank@acme.example", changedAt); err != nil {
+		t.Fatal(err)
+	}
+	<-done
 }
