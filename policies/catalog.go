@@ -33,6 +33,12 @@ type Rule struct {
 	// by snapshot.ScopesFor (never written in METADATA).
 	Requires []string
 	Scopes   []string
+	// Drift says the rule judges input.drift, the drift since the previous
+	// snapshot (custom.drift: true): without a previous snapshot it has
+	// nothing to judge, runs not and is not counted as not evaluated; with
+	// one, a gap of the drift in a protected project's access keeps it from
+	// running (driftNotEvaluated).
+	Drift bool
 	// Notes is optional Markdown (custom.notes) that docs/rules.md shows
 	// after the description: how PostHog behaves, what the rule does with
 	// it, the PostHog source it follows. Unlike Description it has no
@@ -288,6 +294,13 @@ func ruleFromAnnotations(ann *ast.Annotations, m *ast.Module, file string, custo
 	r.Title = strings.TrimSpace(ann.Title)
 	r.Description = strings.TrimSpace(ann.Description)
 	r.Notes = str("notes")
+	if v, ok := ann.Custom["drift"]; ok && v != nil {
+		b, isBool := v.(bool)
+		if !isBool {
+			problems = append(problems, "custom.drift must be true or false")
+		}
+		r.Drift = b
+	}
 	for _, rr := range ann.RelatedResources {
 		if rr != nil && rr.Ref.String() != "" {
 			r.RelatedResources = append(r.RelatedResources, Link{URL: rr.Ref.String(), Description: strings.TrimSpace(rr.Description)})

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hogaudit/hogaudit/drift"
-
 	"github.com/hogaudit/hogaudit/matrix"
 	"github.com/hogaudit/hogaudit/report"
 	"github.com/hogaudit/hogaudit/snapshot"
@@ -69,6 +68,7 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 	snap := in.Snapshot.WithKeyUses(in.Previous)
 	bound := in.Matrix.Bind(Inventory(snap), asOf)
 	doc := BuildInput(snap, bound, asOf)
+	doc.Drift = in.Drift
 	value, err := toValue(doc)
 	if err != nil {
 		return nil, fmt.Errorf("convert policy input: %w", err)
@@ -82,6 +82,7 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 		NotEvaluated:       []report.NotEvaluated{},
 		ExpiringExceptions: []report.Exception{},
 		GeneratedAt:        in.GeneratedAt.UTC(),
+		Drift:              in.Drift,
 	}
 	keyCoverage(rep, bound)
 
@@ -98,12 +99,25 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 			continue
 		}
 		rep.Rules = append(rep.Rules, r.Report())
+		if r.Drift && in.Drift == nil {
+			continue // no previous snapshot: nothing to judge, no evidence lacking
+		}
 		ne, skip := notEvaluated(r, missing)
 		if g, ok := gaps.notEvaluated(r); ok {
 			if skip {
 				ne.Bindings, ne.Reason = g.Bindings, ne.Reason+"; "+g.Reason
 			} else {
 				ne, skip = g, true
+			}
+		}
+		if r.Drift {
+			if g, ok := driftNotEvaluated(r, in.Drift, bound); ok {
+				if skip {
+					ne.Sections = mergeSorted(ne.Sections, g.Sections)
+					ne.Reason += "; " + g.Reason
+				} else {
+					ne, skip = g, true
+				}
 			}
 		}
 		if skip {

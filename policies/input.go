@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hogaudit/hogaudit/drift"
 	"github.com/hogaudit/hogaudit/matrix"
 	"github.com/hogaudit/hogaudit/snapshot"
 )
@@ -33,6 +34,9 @@ type Input struct {
 	Snapshot *snapshot.Snapshot `json:"snapshot"`
 	Index    Index              `json:"index"`
 	Matrix   MatrixDoc          `json:"matrix"`
+	// Drift is the drift since the previous snapshot (drift.Report's JSON),
+	// absent without one (CheckInput.Drift).
+	Drift *drift.Report `json:"drift,omitempty"`
 }
 
 // InputOrg is input.org: the organization the snapshot describes.

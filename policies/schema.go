@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"path"
 	"reflect"
 	"slices"
 	"strings"
@@ -235,6 +236,8 @@ func (g *schemaGen) of(t reflect.Type) map[string]any {
 	switch {
 	case t == snapshotPtrType:
 		return map[string]any{"$ref": "#/definitions/snapshot"}
+	case t == timeType:
+		return map[string]any{"type": "string", "format": "date-time"}
 	case t.Implements(schemaTyperType):
 		return reflect.Zero(t).Interface().(schemaTyper).jsonSchema()
 	}
@@ -258,13 +261,24 @@ func (g *schemaGen) of(t reflect.Type) map[string]any {
 		if t.Name() == "" {
 			return g.object(t)
 		}
-		if _, ok := g.defs[t.Name()]; !ok {
-			g.defs[t.Name()] = nil // reserve: a type that refers to itself
-			g.defs[t.Name()] = g.object(t)
+		name := defName(t)
+		if _, ok := g.defs[name]; !ok {
+			g.defs[name] = nil // reserve: a type that refers to itself
+			g.defs[name] = g.object(t)
 		}
-		return map[string]any{"$ref": "#/definitions/" + t.Name()}
+		return map[string]any{"$ref": "#/definitions/" + name}
 	}
 	panic(fmt.Sprintf("input schema: no schema for %v", t))
+}
+
+// defName names the definition of a struct type: its name for the types of
+// package policies, else qualified by its package's name ("drift.Report"),
+// so that two packages' types of one name never share a definition.
+func defName(t reflect.Type) string {
+	if t.PkgPath() == reflect.TypeFor[Input]().PkgPath() {
+		return t.Name()
+	}
+	return path.Base(t.PkgPath()) + "." + t.Name()
 }
 
 // object is the schema of a struct: its JSON fields as properties, those

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -17,7 +18,10 @@ import (
 // demoCmd is `hogaudit demo`: a whole scan of a simulated organization.
 type demoCmd struct {
 	outputFlags
+	previousFlag
 	SnapshotOut string        `placeholder:"FILE" help:"Also keep the demo snapshot."`
+	Matrix      string        `placeholder:"FILE" help:"Check the demo organization with this matrix (e.g. one drafted by 'hogaudit matrix init') instead of the built-in example."`
+	Changed     bool          `help:"Serve Acme after the demo's deliberate changes, made a few seconds before the run: carol promotes erin to organization admin, gives role Product admin on the protected Production project by an access rule (not in PostHog's activity log) and clears SSO enforcement on acme.example; bi-bot widens its key bi-dashboard-readonly with feature_flag:write."`
 	Deny        []string      `placeholder:"SCOPE" help:"Deny the scanning key a scope (e.g. activity_log:read) to see how missing evidence is reported. Repeatable."`
 	Latency     time.Duration `default:"0s" help:"Simulated latency of every API request."`
 }
@@ -27,25 +31,55 @@ func (c *demoCmd) Run(ctx context.Context, g *globals, e *env) error {
 	if err == nil {
 		err = c.demo(ctx, g, e, plan)
 	}
-	return plan.finish(ctx, g, e, err, failedRun{matrix: examples.MatrixPath, failOn: c.FailOn, category: c.Category})
+	return plan.finish(ctx, g, e, err, failedRun{matrix: cmp.Or(c.Matrix, examples.MatrixPath), failOn: c.FailOn, category: c.Category})
+}
+
+// matrix is the demo's matrix: --matrix, else the example in hogaudit's
+// repository (not a file here).
+func (c *demoCmd) matrix(g *globals, e *env, plan *outputPlan) (*matrix.Matrix, error) {
+	if c.Matrix != "" {
+		m, err := (&policyFlags{Matrix: c.Matrix}).loadMatrix(e)
+		if err != nil {
+			return nil, err
+		}
+		return m, plan.placeMatrix(g, e, m.Path, &c.outputFlags)
+	}
+	m, err := matrix.Parse(examples.MatrixPath, examples.Matrix)
+	if err != nil {
+		return nil, fail(fmt.Errorf("the built-in example matrix does not parse: %w", err))
+	}
+	plan.matrix = &matrixPlace{rel: examples.MatrixPath}
+	return m, nil
 }
 
 func (c *demoCmd) demo(ctx context.Context, g *globals, e *env, plan *outputPlan) error {
-	m, err := matrix.Parse(examples.MatrixPath, examples.Matrix)
+	m, err := c.matrix(g, e, plan)
 	if err != nil {
-		return fail(fmt.Errorf("the built-in example matrix does not parse: %w", err))
+		return err
 	}
-	// The demo's matrix is the example in hogaudit's repository, not a
-	// file here.
-	plan.matrix = &matrixPlace{rel: examples.MatrixPath}
 	eng, err := (&policyFlags{}).engine(ctx, e)
 	if err != nil {
 		return err
+	}
+	prev, err := c.load(e)
+	if err != nil {
+		return err
+	}
+	if prev != nil {
+		e.secrets.Scrub(prev)
 	}
 
 	// The simulator's clock is the run's, as PostHog's and the collector's
 	// agree: keys' last_used_at is refreshed at the collection's time.
 	sim := posthogsim.New(posthogsim.Acme(e.now()), posthogsim.WithLatency(c.Latency), posthogsim.WithClock(e.now))
+	if c.Changed {
+		if err := posthogsim.ChangeAcme(sim, e.now()); err != nil {
+			return fail(fmt.Errorf("the demo's changes: %w", err))
+		}
+		g.infof(e, "demo: changed a few seconds ago by %s: %s promoted to admin; role %s given admin on Production by an access rule (PostHog does not log it); SSO enforcement cleared on %s; and by %s: key %s widened with %s",
+			posthogsim.AcmeChangeActor, posthogsim.AcmePromoted, posthogsim.AcmeGrantedRole, posthogsim.AcmeClearedDomain,
+			posthogsim.AcmeWidenedKeyOwner, posthogsim.AcmeWidenedKey, posthogsim.AcmeWidenedScope)
+	}
 	for _, scope := range c.Deny {
 		sim.DenyScope(posthogsim.AcmeScannerToken, scope)
 	}
@@ -71,13 +105,20 @@ func (c *demoCmd) demo(ctx context.Context, g *globals, e *env, plan *outputPlan
 	if err != nil {
 		return err
 	}
+	if prev != nil {
+		// As scan's: of the same organization and older.
+		if err := c.fits(snap, prev); err != nil {
+			return err
+		}
+		snap = snap.WithKeyUses(prev)
+	}
 	if t := plan.target("--snapshot-out"); t != nil {
 		if err := t.writeSnapshot(g, e, snap); err != nil {
 			return err
 		}
 	}
 	missingHints(g, e, snap)
-	err = evaluate(ctx, g, e, eng, m, snap, nil, &c.outputFlags, plan)
+	err = evaluate(ctx, g, e, eng, m, snap, prev, &c.outputFlags, plan)
 	if _, ok := err.(exitCode); ok || err == nil {
 		g.hintf(e, "scan your own organization: export POSTHOG_PERSONAL_API_KEY=phx_… (an organization admin's key) and run 'hogaudit scan --matrix access-matrix.yaml --audit-key-env VAR' with one --audit-key-env per key the matrix declares")
 		return nil // the demo ran; its findings are the point

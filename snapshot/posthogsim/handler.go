@@ -103,12 +103,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.foreign, faulty = cmp.Or(f.Target, defaultTarget), false
 	}
 	var resp response
+	// A change (changes.go) waits for the requests being answered; the
+	// answers hold no reference into what a change replaces.
+	s.state.RLock()
 	switch {
 	case faulty && isAnswerFault(f.Kind):
 		resp, faulty = s.faultyAnswer(c, f), false
 	case !faulty || f.Kind == FaultTruncate || f.Kind == FaultStallBody:
 		resp = s.handle(c)
 	}
+	s.state.RUnlock()
 	leave()
 	switch {
 	case !faulty:

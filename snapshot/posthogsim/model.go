@@ -8,8 +8,9 @@ import (
 // Org is the fixture a Server serves: one PostHog organization with its
 // members, projects, access rules, activity and personal API keys. Times are
 // absolute; fixtures such as Acme build them relative to a given now. The
-// Server reads an Org and never modifies it; do not modify it while a Server
-// serves it.
+// Server reads an Org and modifies it only through its change methods
+// (changes.go), the way PostHog's API would; do not modify it otherwise while
+// a Server serves it.
 type Org struct {
 	ID        string
 	Name      string
@@ -73,10 +74,12 @@ type User struct {
 // Member is an organization membership.
 type Member struct {
 	// ID is the membership id, the id access-control rules name.
-	ID            string
-	User          User
-	Level         int // 1 member, 8 admin, 15 owner
-	JoinedAt      time.Time
+	ID       string
+	User     User
+	Level    int // 1 member, 8 admin, 15 owner
+	JoinedAt time.Time
+	// UpdatedAt is the membership's updated_at; zero is served as JoinedAt.
+	UpdatedAt     time.Time
 	LastLogin     *time.Time
 	Is2FAEnabled  bool
 	HasSocialAuth bool
@@ -220,6 +223,8 @@ type AccessRule struct {
 	Level     string
 	CreatedBy int64
 	CreatedAt time.Time
+	// UpdatedAt is the rule's updated_at; zero is served as CreatedAt.
+	UpdatedAt time.Time
 }
 
 // ExplicitMember is a legacy per-project membership.

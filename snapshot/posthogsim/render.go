@@ -1,6 +1,7 @@
 package posthogsim
 
 import (
+	"cmp"
 	"net/url"
 	"slices"
 	"strconv"
@@ -143,7 +144,7 @@ func (s *Server) memberJSON(m *Member) obj {
 		"user":            s.userBasic(m.User),
 		"level":           m.Level,
 		"joined_at":       ts(m.JoinedAt),
-		"updated_at":      ts(m.JoinedAt),
+		"updated_at":      ts(cmp.Or(m.UpdatedAt, m.JoinedAt)),
 		"is_2fa_enabled":  m.Is2FAEnabled,
 		"has_social_auth": m.HasSocialAuth,
 		"last_login":      tsPtr(m.LastLogin),
@@ -540,7 +541,7 @@ func (s *Server) ruleJSON(rule AccessRule, resource string, resourceID any) obj 
 		"role":                orNull(rule.RoleID),
 		"created_by":          createdBy,
 		"created_at":          ts(rule.CreatedAt),
-		"updated_at":          ts(rule.CreatedAt),
+		"updated_at":          ts(cmp.Or(rule.UpdatedAt, rule.CreatedAt)),
 	}
 }
 

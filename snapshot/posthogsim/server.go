@@ -174,6 +174,9 @@ type Server struct {
 	throttlePer time.Duration
 	random      *randomFaults // nil: none
 
+	// state guards org and the indexes below against the changes of
+	// changes.go: requests read under RLock, changes write under Lock.
+	state   sync.RWMutex
 	keys    map[string]*APIKey         // by token
 	members map[int64]*Member          // by user id
 	byMID   map[string]*Member         // by membership id
@@ -196,10 +199,6 @@ func New(org *Org, opts ...Option) *Server {
 		org:      org,
 		pageSize: 100,
 		now:      time.Now,
-		keys:     map[string]*APIKey{},
-		members:  map[int64]*Member{},
-		byMID:    map[string]*Member{},
-		roles:    map[string]map[string]bool{},
 		denied:   map[string]map[string]bool{},
 		history:  map[string][]time.Time{},
 		byPath:   map[string]int{},
@@ -209,6 +208,18 @@ func New(org *Org, opts ...Option) *Server {
 			o(s)
 		}
 	}
+	s.index()
+	return s
+}
+
+// index builds the lookups of keys, members and role memberships from
+// s.org.
+func (s *Server) index() {
+	org := s.org
+	s.keys = map[string]*APIKey{}
+	s.members = map[int64]*Member{}
+	s.byMID = map[string]*Member{}
+	s.roles = map[string]map[string]bool{}
 	for i := range org.Keys {
 		s.keys[org.Keys[i].Token] = &org.Keys[i]
 	}
@@ -225,7 +236,6 @@ func New(org *Org, opts ...Option) *Server {
 			s.roles[rm.MemberID][r.ID] = true
 		}
 	}
-	return s
 }
 
 // Org returns the organization the Server serves.

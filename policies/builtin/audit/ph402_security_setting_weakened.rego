@@ -83,7 +83,14 @@ actor(e) := audit.actor_email(e) if {
 	audit.actor_email(e)
 } else := "the system"
 
+# domain_name is the domain an OrganizationDomain entry is about: PostHog's
+# context.domain (handle_organization_domain_change names the entry "Domain D
+# updated in Org"), else the entry's name, else its item id.
 domain_name(e) := lower(n) if {
+	n := e.detail.context.domain
+	is_string(n)
+	n != ""
+} else := lower(n) if {
 	n := e.detail.name
 	is_string(n)
 	n != ""

@@ -48,6 +48,15 @@ test_fires_when_sso_enforcement_is_cleared if {
 	f.line == 4
 }
 
+# PostHog names a domain entry "Domain D updated in Org" and puts the
+# domain in its context.
+test_the_domain_comes_from_the_context if {
+	c := {"type": "OrganizationDomain", "action": "deleted", "field": "sso_enforcement", "before": "saml"}
+	e := object.union(entry("a-2", "OrganizationDomain", "Domain acme.com updated in Acme", c), {"detail": {"context": {"domain": "Acme.com", "organization_name": "Acme"}}})
+	some f in ph402.findings with input as with_log([e])
+	f.subject == "domain:acme.com/activity/a-2"
+}
+
 test_changing_the_sso_provider_is_not_clearing_it if {
 	e := entry("a-2", "OrganizationDomain", "acme.com", change("sso_enforcement", "saml", "google-oauth2"))
 	count(ph402.findings) == 0 with input as with_log([e])

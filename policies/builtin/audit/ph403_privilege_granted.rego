@@ -9,8 +9,8 @@
 #   them in the organization-wide activity log (organization admins, plan feature audit_logs) and in
 #   a project's log only when the project has receive_org_level_activity_logs; when no source could
 #   show them the rule is not evaluated. Access rules granting admin on a protected project are not
-#   judged here: PostHog writes no activity-log entry for access-control changes, so they are left
-#   to comparing snapshots (PH204 and PH205 judge the rules in force).
+#   judged here: PostHog writes no activity-log entry for access-control changes, so PH404 finds them
+#   by comparing with the previous snapshot (--previous), and PH204 and PH205 judge the rules in force.
 # related_resources:
 #   - ref: https://posthog.com/docs/settings/access-control
 #     description: PostHog access control and organization roles
