@@ -104,9 +104,6 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 	if err != nil {
 		return fail(err)
 	}
-	if rep.Drift == nil {
-		rep.Drift = d
-	}
 	rep.Matrix.Root = plan.matrixPlace(e, m.Path).root
 	rep.Finalize(o.FailOn)
 

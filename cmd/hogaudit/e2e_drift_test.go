@@ -1,9 +1,3 @@
-//go:build drift_e2e
-
-// This test needs the other parts of issue 11 (Engine.Access, drift.Compare,
-// the diff command and scan --previous's drift, matrix init): remove the
-// build tag when they are merged.
-
 package main
 
 import (
