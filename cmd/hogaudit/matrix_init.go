@@ -58,6 +58,9 @@ func (c *matrixInitCmd) Run(ctx context.Context, g *globals, e *env) error {
 	if err != nil {
 		return err
 	}
+	if err := draft.CheckEvidence(snap); err != nil {
+		return incomplete(err)
+	}
 	eng, err := (&policyFlags{}).engine(ctx, e)
 	if err != nil {
 		return err
@@ -68,10 +71,7 @@ func (c *matrixInitCmd) Run(ctx context.Context, g *globals, e *env) error {
 	}
 	out, err := draft.Draft(snap, table, draft.Options{Source: source})
 	if err != nil {
-		if errors.Is(err, draft.ErrIncomplete) {
-			return fail(err, "collect a complete snapshot (the scanning key needs "+strings.Join(snapshot.RequiredScopes, ", ")+", and an organization admin as its owner) and run matrix init again")
-		}
-		return fail(err)
+		return incomplete(err)
 	}
 	// The draft must be a matrix hogaudit reads: a bug here must not reach a file.
 	if _, err := matrix.Parse(c.Output, out); err != nil {
@@ -115,4 +115,14 @@ func (c *matrixInitCmd) load(ctx context.Context, g *globals, e *env) (*snapshot
 	}
 	missingHints(g, e, snap)
 	return snap, "live collection", nil
+}
+
+// incomplete is the failure of a draft refused for missing evidence (exit
+// 2), with the remedy.
+func incomplete(err error) error {
+	if errors.Is(err, draft.ErrIncomplete) {
+		return fail(err, "collect a complete snapshot (the scanning key needs "+strings.Join(snapshot.RequiredScopes, ", ")+
+			", its owner must be an organization admin, and every key the matrix should hold goes in with --audit-key-env) and run matrix init again")
+	}
+	return fail(err)
 }

@@ -124,7 +124,7 @@ func Draft(snap *snapshot.Snapshot, table *access.Table, opt Options) ([]byte, e
 	if snap == nil {
 		return nil, errors.New("draft: no snapshot")
 	}
-	if err := complete(snap, table); err != nil {
+	if err := complete(snap, table, true); err != nil {
 		return nil, err
 	}
 	d, err := plan(snap, table)
@@ -134,8 +134,19 @@ func Draft(snap *snapshot.Snapshot, table *access.Table, opt Options) ([]byte, e
 	return d.render(opt), nil
 }
 
-// complete checks that snap and table hold everything a draft reads.
-func complete(snap *snapshot.Snapshot, table *access.Table) error {
+// CheckEvidence returns an *IncompleteError naming what snap lacks for a
+// draft, or nil: the snapshot half of Draft's checks, for callers that want
+// to fail before resolving the access table.
+func CheckEvidence(snap *snapshot.Snapshot) error {
+	if snap == nil {
+		return errors.New("draft: no snapshot")
+	}
+	return complete(snap, nil, false)
+}
+
+// complete checks that snap (and, withTable, table) hold everything a
+// draft reads.
+func complete(snap *snapshot.Snapshot, table *access.Table, withTable bool) error {
 	ie := &IncompleteError{}
 	add := func(section, problem string) {
 		if !slices.Contains(ie.Sections, section) {
@@ -143,6 +154,8 @@ func complete(snap *snapshot.Snapshot, table *access.Table) error {
 		}
 		ie.Problems = append(ie.Problems, problem)
 	}
+	// table problems name the section whose evidence is short
+	addTable := func(section, problem string) { add(section, "section "+section+": "+problem) }
 	for _, m := range snap.Missing {
 		if m.NotApplicable || !slices.Contains(neededSections, m.Section) {
 			continue
@@ -179,29 +192,31 @@ func complete(snap *snapshot.Snapshot, table *access.Table) error {
 			add(s, fmt.Sprintf("section %s is partial: the scanning key's user cannot see all of it", s))
 		}
 	}
-	if table == nil {
-		add(snapshot.SectionAccessControls, "no access table")
-	} else {
+	switch {
+	case !withTable:
+	case table == nil:
+		addTable(snapshot.SectionAccessControls, "no access table")
+	default:
 		for i := range snap.Projects {
 			p := &snap.Projects[i]
 			tp := table.Projects[p.ID]
 			switch {
 			case tp == nil || !tp.Known:
-				add(snapshot.SectionAccessControls, fmt.Sprintf("the access to project %s (id %d) cannot be told", p.Name, p.ID))
+				addTable(snapshot.SectionAccessControls, fmt.Sprintf("the access to project %s (id %d) cannot be told", p.Name, p.ID))
 				continue
 			case !tp.ResourcesKnown:
-				add(snapshot.SectionResourceAccessControls, fmt.Sprintf("the resource access in project %s (id %d) cannot be told", p.Name, p.ID))
+				addTable(snapshot.SectionResourceAccessControls, fmt.Sprintf("the resource access in project %s (id %d) cannot be told", p.Name, p.ID))
 				continue
 			}
 			for _, m := range snap.Members {
 				if _, ok := tp.Members[m.ID]; !ok {
-					add(snapshot.SectionAccessControls, fmt.Sprintf("the access table has no level for member %s in project %s (id %d)", m.User.Email, p.Name, p.ID))
+					addTable(snapshot.SectionAccessControls, fmt.Sprintf("the access table has no level for member %s in project %s (id %d)", m.User.Email, p.Name, p.ID))
 					break
 				}
 			}
 			for _, r := range ruleResources(p) {
 				if _, ok := tp.Resources[r]; !ok {
-					add(snapshot.SectionResourceAccessControls, fmt.Sprintf("the access table has no levels for resource %s in project %s (id %d)", r, p.Name, p.ID))
+					addTable(snapshot.SectionResourceAccessControls, fmt.Sprintf("the access table has no levels for resource %s in project %s (id %d)", r, p.Name, p.ID))
 				}
 			}
 		}

@@ -319,23 +319,26 @@ func plan(snap *snapshot.Snapshot, table *access.Table) (*drafted, error) {
 					allowed = max(allowed, lv.proj[p.ID])
 				}
 			}
-			need := allowed < level
-			for _, rs := range res[p.ID] {
-				if need {
-					break
-				}
-				allowedR := -1
-				for _, rid := range m.roles {
-					if lv := levelsOf[rid]; lv != nil && lv.proj[p.ID] > 0 {
-						allowedR = max(allowedR, lv.res[p.ID][rs])
+			var why []string
+			if allowed < level {
+				why = append(why, describePath(gr, snap))
+			} else {
+				for _, rs := range res[p.ID] {
+					allowedR := -1
+					for _, rid := range m.roles {
+						if lv := levelsOf[rid]; lv != nil && lv.proj[p.ID] > 0 {
+							allowedR = max(allowedR, lv.res[p.ID][rs])
+						}
+					}
+					if rg := resGrant(p.ID, rs, m.id); allowedR < resRank[rg.Level] {
+						why = append(why, rs+" "+rg.Level+": "+describePath(rg, snap))
 					}
 				}
-				need = allowedR < resRank[resGrant(p.ID, rs, m.id).Level]
 			}
-			if !need {
+			if len(why) == 0 {
 				continue
 			}
-			e := dEntry{project: keyOf[p.ID], role: gr.Level, beside: describePath(gr, snap)}
+			e := dEntry{project: keyOf[p.ID], role: gr.Level, beside: strings.Join(why, "; ")}
 			for _, rs := range res[p.ID] {
 				e.resources = append(e.resources, kv{rs, resGrant(p.ID, rs, m.id).Level})
 			}
