@@ -16,7 +16,7 @@ import (
 // matrixInitCmd is `hogaudit matrix init`.
 type matrixInitCmd struct {
 	Snapshot string `placeholder:"FILE" help:"Draft from this snapshot (from 'hogaudit snapshot -o FILE'). Without it, hogaudit collects the organization first, with the connection flags below (as 'hogaudit snapshot' does)."`
-	Output   string `short:"o" placeholder:"FILE" default:"access-matrix.yaml" help:"Write the matrix to FILE (atomically); '-' writes it to stdout."`
+	Output   string `short:"o" placeholder:"FILE" default:"access-matrix.yaml" help:"Write the matrix to FILE (atomically; default access-matrix.yaml), never over an existing file without --force; '-' writes it to stdout."`
 	Force    bool   `help:"Overwrite FILE when it exists."`
 	connFlags
 	LookbackDays int `default:"30" help:"Live only: how many days of the activity log to read (the draft's audit.lookback_days)."`
