@@ -95,6 +95,10 @@ func (c *matrixInitCmd) Run(ctx context.Context, g *globals, e *env) error {
 // load reads --snapshot, or collects the organization live.
 func (c *matrixInitCmd) load(ctx context.Context, g *globals, e *env) (*snapshot.Snapshot, string, error) {
 	if c.Snapshot != "" {
+		if len(c.AuditKeyEnv) > 0 {
+			return nil, "", fail(errors.New("--audit-key-env is for a live collection; --snapshot drafts from the keys the snapshot holds"),
+				"pass --audit-key-env to 'hogaudit snapshot' when collecting the snapshot, or drop --snapshot to collect live")
+		}
 		snap, err := loadSnapshot(e, c.Snapshot)
 		if err != nil {
 			return nil, "", fail(err, "produce one with 'hogaudit snapshot -o FILE'")

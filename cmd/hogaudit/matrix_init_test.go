@@ -170,3 +170,15 @@ func TestMatrixInitRefusesIncompleteEvidence(t *testing.T) {
 		})
 	}
 }
+
+func TestMatrixInitAuditKeysOnlyLive(t *testing.T) {
+	h := newHarness(t, nil)
+	h.snapshotFile("snap.json")
+	res := h.run("matrix", "init", "--snapshot", "snap.json", "-o", "out.yaml", "--audit-key-env", "ACME_BI_KEY")
+	if res.code != 2 || !strings.Contains(res.stderr, "--audit-key-env is for a live collection") {
+		t.Fatalf("--snapshot with --audit-key-env: exit %d\n%s", res.code, res.stderr)
+	}
+	if _, err := os.Stat(h.path("out.yaml")); err == nil {
+		t.Fatal("a draft was written")
+	}
+}
