@@ -119,3 +119,8 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// SameName reports whether two names are the same for binding a matrix key
+// to a PostHog project or role (see Bind): case-insensitively, with '_', '-'
+// and ' ' treated alike and surrounding separators ignored.
+func SameName(a, b string) bool { return sameName(a, b) }

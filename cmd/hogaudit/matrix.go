@@ -11,6 +11,7 @@ import (
 // matrixCmd groups the matrix subcommands.
 type matrixCmd struct {
 	Validate matrixValidateCmd `cmd:"" help:"Parse and validate an access matrix; errors carry file:line:col."`
+	Init     matrixInitCmd     `cmd:"" help:"Draft an access matrix the organization satisfies today, commented where a person should decide."`
 }
 
 type matrixValidateCmd struct {
