@@ -58,6 +58,9 @@ type Path struct {
 	OrgLevel string `json:"org_level,omitempty"`
 	// Roles are role ids (sorted) for ViaRoleRule, else nil.
 	Roles []string `json:"roles,omitempty"`
+	// RoleNames are the names of Roles, in the same order (a role the
+	// snapshot does not name is given by its id).
+	RoleNames []string `json:"role_names,omitempty"`
 }
 
 // Grant is a member's level on a project or resource and how it came.

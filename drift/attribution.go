@@ -124,12 +124,18 @@ func changed(fields ...string) func(*snapshot.ActivityEntry) bool {
 }
 
 // changedTo returns a matcher of entries with a change of one of fields
-// whose after is want (compared as JSON).
+// whose after is want (compared as JSON). A field cleared to "" matches a
+// change without an after too: PostHog's changes_between logs a value that
+// became empty as "deleted", with the before alone.
 func changedTo(want any, fields ...string) func(*snapshot.ActivityEntry) bool {
 	w, err := json.Marshal(want)
+	cleared := want == ""
 	return func(e *snapshot.ActivityEntry) bool {
 		ch := change(e, fields...)
-		return err == nil && ch != nil && jsonEqual(ch.After, w)
+		if err != nil || ch == nil {
+			return false
+		}
+		return jsonEqual(ch.After, w) || (cleared && jsonEqual(ch.After, []byte("null")))
 	}
 }
 

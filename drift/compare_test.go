@@ -320,6 +320,20 @@ func TestSettings(t *testing.T) {
 			"domain_setting domain:acme.example scim_enabled →true",
 			"domain_setting domain:acme.example sso_enforcement →saml by dan@acme.example",
 		}},
+		{name: "sso enforcement cleared, logged as deleted with the before alone", edit: func(o, n *snapshot.Snapshot) {
+			o.Domains[0].SSOEnforcement = "google-oauth2"
+			n.Domains[0].SSOEnforcement = ""
+			cleared := fieldChange("sso_enforcement", "google-oauth2", nil)
+			cleared.Action, cleared.After = "deleted", nil
+			n.ActivityLog = append(n.ActivityLog, entry("e1", "dan@acme.example", "OrganizationDomain", "updated", "dom-1", tMid, cleared))
+		}, want: []string{"domain_setting domain:acme.example sso_enforcement google-oauth2→ by dan@acme.example"}},
+		{name: "near miss: a deleted change of the field to another value is no clearing", edit: func(o, n *snapshot.Snapshot) {
+			o.Domains[0].SSOEnforcement = "google-oauth2"
+			n.Domains[0].SSOEnforcement = "saml"
+			cleared := fieldChange("sso_enforcement", "google-oauth2", nil)
+			cleared.Action, cleared.After = "deleted", nil
+			n.ActivityLog = append(n.ActivityLog, entry("e1", "dan@acme.example", "OrganizationDomain", "updated", "dom-1", tMid, cleared))
+		}, want: []string{"domain_setting domain:acme.example sso_enforcement google-oauth2→saml"}},
 		{name: "near miss: sso enforcement cleared, the entry for another domain", edit: func(o, n *snapshot.Snapshot) {
 			o.Domains[0].SSOEnforcement = "google-oauth2"
 			n.Domains[0].SSOEnforcement = ""

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -93,12 +94,16 @@ func (e *Engine) accessTable(ctx context.Context, snap *snapshot.Snapshot, resou
 			return nil, err
 		}
 	}
+	roleNames := make(map[string]string, len(snap.Roles))
+	for _, r := range snap.Roles {
+		roleNames[r.ID] = r.Name
+	}
 	t := &access.Table{Projects: make(map[int64]*access.Project, len(snap.Projects))}
 	for _, p := range snap.Projects {
 		pid := strconv.FormatInt(p.ID, 10)
 		tp := &access.Project{ID: p.ID}
 		if paths, ok := res.Projects[pid]; ok {
-			gs, err := paths.convert(projectLevels)
+			gs, err := paths.convert(projectLevels, roleNames)
 			if err != nil {
 				return nil, fmt.Errorf("access table: project %d: %w", p.ID, err)
 			}
@@ -127,7 +132,7 @@ func (e *Engine) accessTable(ctx context.Context, snap *snapshot.Snapshot, resou
 				if !ok {
 					return nil, fmt.Errorf("access table: project %d: the library gave no paths for resource %s", p.ID, r)
 				}
-				gs, err := paths.convert(resourceLevels)
+				gs, err := paths.convert(resourceLevels, roleNames)
 				if err != nil {
 					return nil, fmt.Errorf("access table: project %d, resource %s: %w", p.ID, r, err)
 				}
@@ -211,17 +216,17 @@ type grants struct {
 
 // convert checks and converts the library's grants. A grant outside the
 // vocabulary is an error: never a level made up here.
-func (ps regoPaths) convert(levels []string) (grants, error) {
+func (ps regoPaths) convert(levels []string, roleNames map[string]string) (grants, error) {
 	out := grants{profiles: make(map[string]access.Grant, len(ps.Profiles)), members: make(map[string]access.Grant, len(ps.Members))}
 	for key, rg := range ps.Profiles {
-		gr, err := rg.grant(levels)
+		gr, err := rg.grant(levels, roleNames)
 		if err != nil {
 			return grants{}, fmt.Errorf("profile %q: %w", key, err)
 		}
 		out.profiles[key] = gr
 	}
 	for mid, rg := range ps.Members {
-		gr, err := rg.grant(levels)
+		gr, err := rg.grant(levels, roleNames)
 		if err != nil {
 			return grants{}, fmt.Errorf("member %s: %w", mid, err)
 		}
@@ -242,8 +247,8 @@ func (gs grants) of(mid, profile string) (access.Grant, error) {
 	return access.Grant{}, fmt.Errorf("the library resolved neither member %s nor its profile %q", mid, profile)
 }
 
-// grant converts one library grant.
-func (g regoGrant) grant(levels []string) (access.Grant, error) {
+// grant converts one library grant; roleNames names the roles by id.
+func (g regoGrant) grant(levels []string, roleNames map[string]string) (access.Grant, error) {
 	if !slices.Contains(levels, g.Level) || !slices.Contains(vias, g.Via) {
 		return access.Grant{}, fmt.Errorf("the library gave level %q via %q", g.Level, g.Via)
 	}
@@ -259,6 +264,10 @@ func (g regoGrant) grant(levels []string) (access.Grant, error) {
 			return access.Grant{}, errors.New("a role_rule grant without roles")
 		}
 		path.Roles = slices.Sorted(slices.Values(g.Roles))
+		path.RoleNames = make([]string, len(path.Roles))
+		for i, id := range path.Roles {
+			path.RoleNames[i] = cmp.Or(roleNames[id], id)
+		}
 	}
 	return access.Grant{Level: g.Level, Path: path}, nil
 }

@@ -96,13 +96,21 @@ func pathOrg() *posthogsim.Org {
 	return o
 }
 
+// g is a grant; roles are the fixture's role ids, named as the fixture
+// names them (ptRoleNames).
 func g(level, via string, roles ...string) access.Grant {
 	p := access.Path{Via: via}
 	if len(roles) > 0 {
 		p.Roles = roles
+		for _, r := range roles {
+			p.RoleNames = append(p.RoleNames, ptRoleNames[r])
+		}
 	}
 	return access.Grant{Level: level, Path: p}
 }
+
+// ptRoleNames are the fixture's role names by id.
+var ptRoleNames = map[string]string{ptR1: "R1", ptR2: "R2"}
 
 func admin(level, orgLevel string) access.Grant {
 	return access.Grant{Level: level, Path: access.Path{Via: access.ViaOrgAdmin, OrgLevel: orgLevel}}
@@ -426,7 +434,7 @@ func TestAccessTableUsersWithAccessJoin(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := tab.Projects[ptRules].Members
-	if w := (access.Grant{Level: "member", Path: access.Path{Via: access.ViaRoleRule, Roles: []string{ptR2}}, PostHogSource: "explicit_member"}); !cmp.Equal(got[ptRob], w) {
+	if w := (access.Grant{Level: "member", Path: access.Path{Via: access.ViaRoleRule, Roles: []string{ptR2}, RoleNames: []string{"R2"}}, PostHogSource: "explicit_member"}); !cmp.Equal(got[ptRob], w) {
 		t.Errorf("rob: %+v, want PostHog's member with the rules' path", got[ptRob])
 	}
 	if w := (access.Grant{Level: "none", Path: access.Path{Via: access.ViaMemberRule}}); !cmp.Equal(got[ptAnn], w) {

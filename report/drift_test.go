@@ -51,7 +51,7 @@ func everyKindReport() *drift.Report {
 		driftChange(drift.KindMember2FA, "member:bob@acme.com", "enabled", "disabled"),
 		driftChange(drift.KindProjectAccess, "member:alice@acme.com", "member", "admin", payments, func(c *drift.Change) {
 			c.BeforePath = &access.Path{Via: access.ViaDefault}
-			c.AfterPath = &access.Path{Via: access.ViaRoleRule, Roles: []string{"role-finance"}}
+			c.AfterPath = &access.Path{Via: access.ViaRoleRule, Roles: []string{"role-finance"}, RoleNames: []string{"Finance"}}
 			c.Detail = "rule updated 2026-11-25, not in the activity log"
 		}),
 		driftChange(drift.KindProjectAccess, "member:carol@acme.com", "member", "admin", payments, func(c *drift.Change) {

@@ -356,8 +356,15 @@ func pathLabel(p *access.Path) string {
 	case access.ViaMemberRule:
 		return "via a rule for the member"
 	case access.ViaRoleRule:
-		if len(p.Roles) > 0 {
-			return "via a rule for role " + strings.Join(p.Roles, ", ")
+		names := p.RoleNames
+		if len(names) == 0 {
+			names = p.Roles
+		}
+		if len(names) == 1 {
+			return "via a rule for role " + names[0]
+		}
+		if len(names) > 1 {
+			return "via rules for roles " + strings.Join(names, ", ")
 		}
 		return "via a role rule"
 	case access.ViaEveryoneRule:

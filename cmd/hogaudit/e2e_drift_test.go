@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/hogaudit/hogaudit/drift"
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
 )
@@ -41,34 +39,32 @@ func (w wantChange) matches(c drift.Change) bool {
 }
 
 // protect marks the drafted matrix's project with id pid protected, the
-// decision a person makes after matrix init.
+// decision a person makes after matrix init, by editing the text as a
+// person would (the draft's comments and dates stay as written). A draft
+// that already marks it protected is left alone.
 func protect(t *testing.T, path string, pid int64) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc map[string]any
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	projects, _ := doc["projects"].(map[string]any)
-	found := false
-	for _, p := range projects {
-		if p, ok := p.(map[string]any); ok && fmt.Sprint(p["id"]) == fmt.Sprint(pid) {
-			p["protected"], found = true, true
+	lines := strings.Split(string(b), "\n")
+	idLine := fmt.Sprintf("id: %d", pid)
+	for i, l := range lines {
+		if strings.TrimSpace(l) != idLine {
+			continue
 		}
+		if i+1 < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[i+1]), "protected: true") {
+			return
+		}
+		indent := l[:len(l)-len(strings.TrimLeft(l, " "))]
+		lines = slices.Insert(lines, i+1, indent+"protected: true")
+		if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
 	}
-	if !found {
-		t.Fatalf("the drafted matrix binds no project to id %d:\n%s", pid, b)
-	}
-	out, err := yaml.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	t.Fatalf("the drafted matrix binds no project to id %d:\n%s", pid, b)
 }
 
 // driftReport is the part of the JSON report this test reads.
@@ -96,6 +92,12 @@ func TestDriftEndToEnd(t *testing.T) {
 	}
 	clean := decodeReport(t, []byte(res.stdout))
 	for _, f := range clean.Findings {
+		// A pending admin invite has no matrix entry that allows it: the
+		// draft records it as an exception (DECIDE), so it stays
+		// suppressed rather than failing.
+		if f.Suppressed != nil && f.Rule == "PH210" {
+			continue
+		}
 		if strings.HasPrefix(f.Rule, "PH2") || strings.HasPrefix(f.Rule, "PH3") {
 			t.Errorf("the drafted matrix leaves an access finding: %s %s: %s", f.Rule, f.Subject, f.Message)
 		}
@@ -154,11 +156,11 @@ func TestDriftEndToEnd(t *testing.T) {
 	// PH404: each unlogged admin grant on protected Production; not erin's,
 	// who is admin as an organization admin (PH403's and PH207's).
 	for _, who := range []string{"frank@acme.example", "grace@acme.example", "heidi@contractor.example"} {
-		if !rep.has("PH404", "member:"+who+"/project:production_project", "*") {
+		if !rep.has("PH404", "member:"+who+"/project:production", "*") {
 			t.Errorf("no PH404 for %s; findings:\n%s", who, listFindings(rep.jsonReport))
 		}
 	}
-	if rep.has("PH404", "member:erin@acme.example/project:production_project", "*") {
+	if rep.has("PH404", "member:erin@acme.example/project:production", "*") {
 		t.Error("PH404 for erin's organization promotion")
 	}
 	for _, ne := range rep.NotEvaluated {

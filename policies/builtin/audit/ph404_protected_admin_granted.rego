@@ -72,15 +72,21 @@ granter(c) := sprintf("by %s, who is in no matrix group allowed org_level: owner
 	actor_email(c)
 } else := "by someone PostHog did not record (access-control changes are not in its activity log)"
 
+# role_names are a role-rule path's role names (its role ids where the path
+# carries no names).
+role_names(p) := p.role_names if {
+	count(object.get(p, "role_names", [])) > 0
+} else := object.get(p, "roles", [])
+
 member_email(c) := trim_prefix(c.subject, "member:")
 
 member_identity(email) := identity.member(mid) if {
 	mid := input.index.member_by_email[lower(email)]
 } else := sprintf("member-email:%s", [lower(email)])
 
-path_phrase(c) := sprintf("via role %s", [concat(", ", c.after_path.roles)]) if {
+path_phrase(c) := sprintf("via role %s", [concat(", ", role_names(c.after_path))]) if {
 	via(c) == "role_rule"
-	count(object.get(c.after_path, "roles", [])) > 0
+	count(role_names(c.after_path)) > 0
 } else := sprintf("via %s", [via(c)]) if {
 	via(c) != ""
 } else := "by an unknown path"
@@ -98,6 +104,7 @@ findings contains f if {
 	email := member_email(c)
 	f := {
 		"subject": sprintf("member:%s/project:%s", [lower(email), k]),
+		"project": k,
 		"identity": identity.join([member_identity(email), identity.project(pid), "granted:admin"]),
 		"message": sprintf("Member %s gained admin on protected project %s (%s → admin, %s) %s.", [lower(email), k, c.before, path_phrase(c), granter(c)]),
 		"evidence": {

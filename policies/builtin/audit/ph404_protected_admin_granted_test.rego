@@ -34,6 +34,7 @@ test_without_drift_nothing_is_judged if {
 test_an_unlogged_grant_fires if {
 	ph404.findings == {{
 		"subject": "member:pat@product.acme.com/project:production_project",
+		"project": "production_project",
 		"identity": "member:u-pat/project:1/granted:admin",
 		"message": "Member pat@product.acme.com gained admin on protected project production_project (member → admin, via member_rule) by someone PostHog did not record (access-control changes are not in its activity log).",
 		"evidence": {
@@ -54,6 +55,13 @@ test_role_paths_name_the_roles if {
 	c := object.union(access(1, "none", "admin", "role_rule", unlogged), {"after_path": {"via": "role_rule", "roles": ["r-eng", "r-product"]}})
 	some f in ph404.findings with input as with_drift([c])
 	contains(f.message, "(none → admin, via role r-eng, r-product)")
+}
+
+test_role_paths_name_the_roles_by_name_where_the_path_has_names if {
+	p := {"via": "role_rule", "roles": ["r-eng", "r-product"], "role_names": ["Engineering", "Product"]}
+	c := object.union(access(1, "none", "admin", "role_rule", unlogged), {"after_path": p})
+	some f in ph404.findings with input as with_drift([c])
+	contains(f.message, "(none → admin, via role Engineering, Product)")
 }
 
 test_an_untrusted_actor_fires if {
