@@ -54,6 +54,11 @@ func everyKindReport() *drift.Report {
 			c.AfterPath = &access.Path{Via: access.ViaRoleRule, Roles: []string{"role-finance"}, RoleNames: []string{"Finance"}}
 			c.Detail = "rule updated 2026-11-25, not in the activity log"
 		}),
+		driftChange(drift.KindProjectAccess, "member:dave@acme.com", "member", "admin", payments, func(c *drift.Change) {
+			// The role's rule itself changed: the same path, a higher level.
+			c.BeforePath = &access.Path{Via: access.ViaRoleRule, Roles: []string{"role-product"}, RoleNames: []string{"Product"}}
+			c.AfterPath = &access.Path{Via: access.ViaRoleRule, Roles: []string{"role-product"}, RoleNames: []string{"Product"}}
+		}),
 		driftChange(drift.KindProjectAccess, "member:carol@acme.com", "member", "admin", payments, func(c *drift.Change) {
 			c.BeforePath = &access.Path{Via: access.ViaMemberRule}
 			c.AfterPath = &access.Path{Via: access.ViaOrgAdmin, OrgLevel: "owner"}
@@ -423,7 +428,7 @@ func TestDriftMaxPerGroup(t *testing.T) {
 	if !strings.Contains(txt, "… and 3 more members changes") || strings.Contains(txt, "member_left") {
 		t.Errorf("text cap:\n%s", txt)
 	}
-	if !strings.Contains(txt, "29 changes: 4 members") {
+	if !strings.Contains(txt, "30 changes: 4 members") {
 		t.Errorf("text counts not complete:\n%s", txt)
 	}
 	md := renderDrift(t, d, FormatMarkdown, DriftOptions{MaxPerGroup: 1})

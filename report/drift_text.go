@@ -332,7 +332,9 @@ func changeTail(c drift.Change, esc func(string) string) string {
 	return strings.Join(parts, "; ")
 }
 
-// pathsLabel is "via role rule (r1) → via organization owner".
+// pathsLabel is "was via a rule for role Finance, now via organization
+// owner", or "still via a rule for role Product" when the level changed
+// along the same path (the rule itself changed).
 func pathsLabel(before, after *access.Path) string {
 	switch {
 	case before == nil && after == nil:
@@ -342,7 +344,10 @@ func pathsLabel(before, after *access.Path) string {
 	case after == nil:
 		return "was " + pathLabel(before)
 	}
-	return "was " + pathLabel(before) + ", now " + pathLabel(after)
+	if b, a := pathLabel(before), pathLabel(after); b != a {
+		return "was " + b + ", now " + a
+	}
+	return "still " + pathLabel(after)
 }
 
 // pathLabel says how a level is granted, in words.

@@ -21,7 +21,7 @@ type demoCmd struct {
 	previousFlag
 	SnapshotOut string        `placeholder:"FILE" help:"Also keep the demo snapshot."`
 	Matrix      string        `placeholder:"FILE" help:"Check the demo organization with this matrix (e.g. one drafted by 'hogaudit matrix init') instead of the built-in example."`
-	Changed     bool          `help:"Serve Acme after the demo's deliberate changes, made a few seconds before the run: carol promotes erin to organization admin, gives role Product admin on the protected Production project by an access rule (not in PostHog's activity log) and clears SSO enforcement on acme.example; bi-bot widens its key bi-dashboard-readonly with feature_flag:write."`
+	Changed     bool          `help:"Serve Acme after the demo's deliberate changes, made since the --previous snapshot (else in the minute before the run): carol promotes erin to organization admin, gives role Product admin on the protected Production project by an access rule (not in PostHog's activity log) and clears SSO enforcement on acme.example; bi-bot widens its key bi-dashboard-readonly with feature_flag:write."`
 	Deny        []string      `placeholder:"SCOPE" help:"Deny the scanning key a scope (e.g. activity_log:read) to see how missing evidence is reported. Repeatable."`
 	Latency     time.Duration `default:"0s" help:"Simulated latency of every API request."`
 }
@@ -73,11 +73,17 @@ func (c *demoCmd) demo(ctx context.Context, g *globals, e *env, plan *outputPlan
 	// agree: keys' last_used_at is refreshed at the collection's time.
 	sim := posthogsim.New(posthogsim.Acme(e.now()), posthogsim.WithLatency(c.Latency), posthogsim.WithClock(e.now))
 	if c.Changed {
-		if err := posthogsim.ChangeAcme(sim, e.now()); err != nil {
+		// A diff from the previous snapshot must find every change inside
+		// its window, however soon after it this run is.
+		after := e.now().Add(-50 * time.Second)
+		if prev != nil && prev.CollectedAt.After(after) {
+			after = prev.CollectedAt
+		}
+		if err := posthogsim.ChangeAcme(sim, after, e.now()); err != nil {
 			return fail(fmt.Errorf("the demo's changes: %w", err))
 		}
-		g.infof(e, "demo: changed a few seconds ago by %s: %s promoted to admin; role %s given admin on Production by an access rule (PostHog does not log it); SSO enforcement cleared on %s; and by %s: key %s widened with %s",
-			posthogsim.AcmeChangeActor, posthogsim.AcmePromoted, posthogsim.AcmeGrantedRole, posthogsim.AcmeClearedDomain,
+		g.infof(e, "demo: changed since %s by %s: %s promoted to admin; role %s given admin on Production by an access rule (PostHog does not log it); SSO enforcement cleared on %s; and by %s: key %s widened with %s",
+			after.UTC().Format(time.RFC3339), posthogsim.AcmeChangeActor, posthogsim.AcmePromoted, posthogsim.AcmeGrantedRole, posthogsim.AcmeClearedDomain,
 			posthogsim.AcmeWidenedKeyOwner, posthogsim.AcmeWidenedKey, posthogsim.AcmeWidenedScope)
 	}
 	for _, scope := range c.Deny {

@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hogaudit/hogaudit/drift"
 	"github.com/hogaudit/hogaudit/examples"
 	"github.com/hogaudit/hogaudit/snapshot"
+	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
 )
 
 // demoChangedFindings are the findings `demo --changed` adds to the demo's:
@@ -134,5 +136,47 @@ func TestDemoPreviousFitsLikeScans(t *testing.T) {
 	}
 	if res := h.run("demo", "--previous", "other.json"); res.code != 2 || !strings.Contains(res.stderr, "another-org") {
 		t.Errorf("--previous of another organization: exit %d:\n%s", res.code, res.stderr)
+	}
+}
+
+// TestDemoChangedSecondsAfterThePrevious follows the README's walk-through,
+// whose commands run seconds apart: the changes fall inside the window
+// after the previous snapshot, so the diff names who made each logged one.
+func TestDemoChangedSecondsAfterThePrevious(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.setNow(refNow)
+	if res := h.run("demo", "--snapshot-out", "before.json", "--format", "json"); res.code != 0 {
+		t.Fatalf("demo exit %d:\n%s", res.code, res.stderr)
+	}
+	h.setNow(refNow.Add(2 * time.Second))
+	if res := h.run("demo", "--changed", "--previous", "before.json", "--snapshot-out", "after.json", "--format", "json"); res.code != 0 {
+		t.Fatalf("demo --changed exit %d:\n%s", res.code, res.stderr)
+	}
+	res := h.run("diff", "before.json", "after.json", "--format", "json")
+	if res.code != 0 {
+		t.Fatalf("diff exit %d:\n%s", res.code, res.stderr)
+	}
+	var d drift.Report
+	if err := json.Unmarshal([]byte(res.stdout), &d); err != nil {
+		t.Fatal(err)
+	}
+	logged := map[string]string{
+		drift.KindMemberLevel:   posthogsim.AcmeChangeActor,
+		drift.KindKeyScopes:     posthogsim.AcmeWidenedKeyOwner,
+		drift.KindDomainSetting: posthogsim.AcmeChangeActor,
+	}
+	for _, c := range d.Changes {
+		want, ok := logged[c.Kind]
+		if !ok {
+			continue
+		}
+		delete(logged, c.Kind)
+		if c.By == nil || c.By.Actor != want {
+			t.Errorf("%s %s: by %+v, want %s", c.Kind, c.Subject, c.By, want)
+		}
+	}
+	if len(logged) > 0 {
+		t.Errorf("no change of kinds %v in the diff:\n%s", logged, res.stdout)
 	}
 }

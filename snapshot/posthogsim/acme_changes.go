@@ -23,7 +23,8 @@ const (
 )
 
 // ChangeAcme makes the demo's deliberate changes to a Server serving Acme,
-// in this order, 40, 30, 20 and 10 seconds before now:
+// in this order, spread evenly inside the window (after, now], each at a
+// whole second (at the earliest one second after after):
 //
 //  1. carol promotes erin (Engineering) from member to organization admin
 //     (logged: OrganizationMembership updated);
@@ -34,14 +35,24 @@ const (
 //     project);
 //  4. carol clears SSO enforcement on acme.example (logged:
 //     OrganizationDomain updated).
-func ChangeAcme(s *Server, now time.Time) error {
-	at := func(secs int) time.Time {
-		return now.UTC().Truncate(time.Second).Add(-time.Duration(secs) * time.Second)
+//
+// The demo's after is the previous snapshot's collected_at, so that a diff
+// from it finds every change inside its window; without one, 50 seconds
+// before now.
+func ChangeAcme(s *Server, after, now time.Time) error {
+	after = after.UTC().Truncate(time.Second)
+	span := now.UTC().Sub(after)
+	at := func(k int) time.Time {
+		t := after.Add(span * time.Duration(k) / 5).Truncate(time.Second)
+		if !t.After(after) {
+			t = after.Add(time.Second)
+		}
+		return t
 	}
-	if err := s.SetMemberLevel(AcmeChangeActor, AcmePromoted, LevelAdmin, at(40)); err != nil {
+	if err := s.SetMemberLevel(AcmeChangeActor, AcmePromoted, LevelAdmin, at(1)); err != nil {
 		return err
 	}
-	if err := s.SetAccessRule(AcmeChangeActor, AcmeProductionID, "project", RuleSubject{Role: AcmeGrantedRole}, "admin", at(30)); err != nil {
+	if err := s.SetAccessRule(AcmeChangeActor, AcmeProductionID, "project", RuleSubject{Role: AcmeGrantedRole}, "admin", at(2)); err != nil {
 		return err
 	}
 	s.state.RLock()
@@ -50,8 +61,8 @@ func ChangeAcme(s *Server, now time.Time) error {
 		scopes = append(append(scopes, k.Scopes...), AcmeWidenedScope)
 	}
 	s.state.RUnlock()
-	if err := s.SetKeyScopes(AcmeWidenedKeyOwner, AcmeWidenedKey, scopes, at(20)); err != nil {
+	if err := s.SetKeyScopes(AcmeWidenedKeyOwner, AcmeWidenedKey, scopes, at(3)); err != nil {
 		return err
 	}
-	return s.SetSSOEnforcement(AcmeChangeActor, AcmeClearedDomain, "", at(10))
+	return s.SetSSOEnforcement(AcmeChangeActor, AcmeClearedDomain, "", at(4))
 }

@@ -456,7 +456,7 @@ func TestSetEnforce2FALogsTheDisplayName(t *testing.T) {
 func TestChangeAcmeMakesTheDemosChanges(t *testing.T) {
 	sim := newAcme()
 	before := get(t, sim, scanner, orgActivityPath).results(t)
-	if err := posthogsim.ChangeAcme(sim, now); err != nil {
+	if err := posthogsim.ChangeAcme(sim, now.Add(-time.Minute), now); err != nil {
 		t.Fatal(err)
 	}
 	if l := memberNamed(t, sim, posthogsim.AcmePromoted)["level"]; l != float64(8) {
@@ -480,8 +480,8 @@ func TestChangeAcmeMakesTheDemosChanges(t *testing.T) {
 		e := r.(map[string]any)
 		scopes = append(scopes, e["scope"].(string))
 		at := e["created_at"].(string)
-		if at >= now.Format("2006-01-02T15:04:05.000000Z") || at < now.Add(-time.Minute).Format("2006-01-02T15:04:05.000000Z") {
-			t.Errorf("%s at %s, want within the minute before %v", e["scope"], at, now)
+		if at > now.Format("2006-01-02T15:04:05.000000Z") || at <= now.Add(-time.Minute).Format("2006-01-02T15:04:05.000000Z") {
+			t.Errorf("%s at %s, want inside the minute before %v", e["scope"], at, now)
 		}
 	}
 	// Newest first; the access rule left no row.
@@ -492,6 +492,30 @@ func TestChangeAcmeMakesTheDemosChanges(t *testing.T) {
 
 // TestChangesWhileServing changes the organization while requests are being
 // answered (run under -race: the changes wait for them).
+// TestChangeAcmeFitsATightWindow: a previous snapshot taken a second ago
+// still sees every change inside its window (the README's walk-through runs
+// its commands seconds apart).
+func TestChangeAcmeFitsATightWindow(t *testing.T) {
+	for _, span := range []time.Duration{time.Second, 3 * time.Second, time.Hour} {
+		sim := newAcme()
+		after := now.Add(-span)
+		before := len(get(t, sim, scanner, orgActivityPath).results(t))
+		if err := posthogsim.ChangeAcme(sim, after, now); err != nil {
+			t.Fatal(err)
+		}
+		rows := get(t, sim, scanner, orgActivityPath).results(t)
+		for _, r := range rows[:len(rows)-before] {
+			at, err := time.Parse(time.RFC3339Nano, r.(map[string]any)["created_at"].(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !at.After(after) || at.After(now) {
+				t.Errorf("span %v: a change at %v, outside (%v, %v]", span, at, after, now)
+			}
+		}
+	}
+}
+
 func TestChangesWhileServing(t *testing.T) {
 	sim := newAcme()
 	done := make(chan struct{})
@@ -505,7 +529,7 @@ func TestChangesWhileServing(t *testing.T) {
 			}
 		}
 	}()
-	if err := posthogsim.ChangeAcme(sim, now); err != nil {
+	if err := posthogsim.ChangeAcme(sim, now.Add(-time.Minute), now); err != nil {
 		t.Fatal(err)
 	}
 	if err := sim.AddRoleMember("carol@acme.example", "Engineering", "frank@acme.example", changedAt); err != nil {
