@@ -18,7 +18,6 @@ import (
 // comment attached.
 type drafted struct {
 	snap       *snapshot.Snapshot
-	header     []string
 	org        []setting
 	keys       []setting
 	projects   []dProject
