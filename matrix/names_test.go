@@ -105,8 +105,8 @@ func TestKeyFor(t *testing.T) {
 		"_prod":        "prod",
 		"!!!":          "",
 	} {
-		if got := keyFor(in); got != want {
-			t.Errorf("keyFor(%q) = %q, want %q", in, got, want)
+		if got := KeyFor(in); got != want {
+			t.Errorf("KeyFor(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

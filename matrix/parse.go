@@ -441,14 +441,16 @@ func (p *parser) checkKey(k *yaml.Node, key, where string) {
 		return
 	}
 	hint := ""
-	if fixed := keyFor(key); fixed != "" {
+	if fixed := KeyFor(key); fixed != "" {
 		hint = fmt.Sprintf(" (for example %q)", fixed)
 	}
 	p.errorf(k, "invalid project key %q in %s: use lowercase letters, digits, '_' and '-', starting with a letter or digit%s", key, where, hint)
 }
 
-// keyFor suggests a valid project key for s, or "".
-func keyFor(s string) string {
+// KeyFor is a valid matrix key made from s (a project or group name):
+// lowercase letters, digits, '_' and '-', other runs of characters made
+// one '_'; "" when s gives nothing valid.
+func KeyFor(s string) string {
 	var b strings.Builder
 	sep := false
 	for _, r := range strings.ToLower(s) {

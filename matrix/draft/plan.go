@@ -80,20 +80,7 @@ type keyNamer map[string]bool
 // name returns a valid matrix key made from s (prefix when s gives
 // nothing usable), unique among the names this namer gave.
 func (n keyNamer) name(s, prefix string) string {
-	var b strings.Builder
-	sep := false
-	for _, r := range strings.ToLower(s) {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			if sep && b.Len() > 0 {
-				b.WriteByte('_')
-			}
-			b.WriteRune(r)
-			sep = false
-		} else {
-			sep = true
-		}
-	}
-	base := b.String()
+	base := matrix.KeyFor(s)
 	if base == "" {
 		base = prefix
 	}
