@@ -92,19 +92,7 @@ func TestDiffNewerSchemaVersion(t *testing.T) {
 	h := newHarness(t, nil)
 	h.snapshotAt("old.json", refNow)
 	h.snapshotAt("new.json", refNow.Add(time.Hour))
-	b, err := os.ReadFile(h.path("new.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	doc["schema_version"] = 999
-	b, _ = json.Marshal(doc)
-	if err := os.WriteFile(h.path("future.json"), b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	editSnapshotDoc(t, h.path("new.json"), h.path("future.json"), func(doc map[string]any) { doc["schema_version"] = 999 })
 	res := h.run("diff", "old.json", "future.json")
 	if res.code != 2 || !strings.Contains(res.stderr, "unsupported snapshot schema version") || !strings.Contains(res.stderr, "999") ||
 		!strings.Contains(res.stderr, "hint: read it with the hogaudit version that wrote it") {
@@ -119,19 +107,9 @@ func TestDiffRefusesOtherOrgAndOrder(t *testing.T) {
 	h := newHarness(t, nil)
 	h.snapshotAt("old.json", refNow)
 	h.snapshotAt("new.json", refNow.Add(time.Hour))
-	b, err := os.ReadFile(h.path("new.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	doc["org"].(map[string]any)["id"] = "0190a1b2-ffff-7000-8000-000000000000"
-	b, _ = json.Marshal(doc)
-	if err := os.WriteFile(h.path("other.json"), b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	editSnapshotDoc(t, h.path("new.json"), h.path("other.json"), func(doc map[string]any) {
+		doc["org"].(map[string]any)["id"] = "0190a1b2-ffff-7000-8000-000000000000"
+	})
 
 	res := h.run("diff", "old.json", "other.json")
 	if res.code != 2 || !strings.Contains(res.stderr, "another organization") || !strings.Contains(res.stderr, "hint: diff compares two snapshots of one organization") || res.stdout != "" {
@@ -361,5 +339,26 @@ func TestDiffHelpTeaches(t *testing.T) {
 	}
 	if res := h.run("--help"); !strings.Contains(res.stdout, "diff") {
 		t.Errorf("hogaudit --help does not list diff:\n%s", res.stdout)
+	}
+}
+
+// editSnapshotDoc writes to the snapshot at from, edited as a JSON
+// document (the way a hand or another tool would), to the file to.
+func editSnapshotDoc(t *testing.T, from, to string, edit func(doc map[string]any)) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	edit(doc)
+	if b, err = json.Marshal(doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
