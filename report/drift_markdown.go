@@ -49,8 +49,12 @@ func mdDriftBody(d *drift.Report, level string, perGroup, budget int) string {
 	var b strings.Builder
 	if len(d.Gaps) > 0 {
 		b.WriteString("> [!WARNING]\n> **Not compared:** drift in these sections is unknown, so this comparison is incomplete.\n>\n")
-		for _, g := range d.Gaps {
+		limit := shownCount(len(d.Gaps), perGroup)
+		for _, g := range d.Gaps[:limit] {
 			fmt.Fprintf(&b, "> - not compared: %s\n", gapLabel(g, codeSpan, mdText))
+		}
+		if limit < len(d.Gaps) {
+			fmt.Fprintf(&b, "> - … and %d more sections not compared: the JSON report lists every one\n", len(d.Gaps)-limit)
 		}
 		b.WriteString("\n")
 	}

@@ -43,7 +43,9 @@ func renderMarkdown(r *Report, opts Options) string {
 	head := mdHead(r)
 	rules, nFindings := mdRules(r, opts.Links, perRule)
 	counts := mdRuleCounts(rules)
-	tail := mdDrift(r, perRule, maxBytes) + mdNotEvaluated(r) + mdMissing(r) + mdExpiring(r)
+	// What the check could not judge comes before the drift, so that no
+	// drift, however long, pushes it out of a capped summary.
+	tail := mdNotEvaluated(r) + mdMissing(r) + mdExpiring(r) + mdDrift(r, perRule, maxBytes)
 	supp, suppTotal, suppShown := mdSuppressedBlock(r, perRule)
 	sarifNote := mdSARIFLeftOut(r, opts.maxResults())
 
