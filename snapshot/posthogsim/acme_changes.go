@@ -23,8 +23,9 @@ const (
 )
 
 // ChangeAcme makes the demo's deliberate changes to a Server serving Acme,
-// in this order, spread evenly inside the window (after, now], each at a
-// whole second (at the earliest one second after after):
+// in this order, spread evenly inside the window (after, now truncated to
+// the second] — the window a snapshot collected now (its collected_at is
+// truncated to the second) shows after one collected at after:
 //
 //  1. carol promotes erin (Engineering) from member to organization admin
 //     (logged: OrganizationMembership updated);
@@ -40,14 +41,10 @@ const (
 // from it finds every change inside its window; without one, 50 seconds
 // before now.
 func ChangeAcme(s *Server, after, now time.Time) error {
-	after = after.UTC().Truncate(time.Second)
-	span := now.UTC().Sub(after)
+	after, end := after.UTC(), now.UTC().Truncate(time.Second)
+	span := end.Sub(after)
 	at := func(k int) time.Time {
-		t := after.Add(span * time.Duration(k) / 5).Truncate(time.Second)
-		if !t.After(after) {
-			t = after.Add(time.Second)
-		}
-		return t
+		return after.Add(span * time.Duration(k) / 5).Truncate(time.Millisecond)
 	}
 	if err := s.SetMemberLevel(AcmeChangeActor, AcmePromoted, LevelAdmin, at(1)); err != nil {
 		return err

@@ -348,9 +348,17 @@ func (o *Org) keyLocations(teams []int64, orgs []string) []keyLocation {
 }
 
 // keyDetail is the detail of a PersonalAPIKey row (PersonalAPIKeyContext).
-func (o *Org) keyDetail(k *APIKey, team *int64, changes []ActivityChange) ActivityDetail {
+// An organization-level row names its team "Unknown Project"
+// (log_personal_api_key_activity's get_team_name(None)), except the rows
+// of a scoping change, whose team_name is null
+// (log_personal_api_key_scope_change: get_team_name(team_id) if team_id
+// else None).
+func (o *Org) keyDetail(k *APIKey, team *int64, changes []ActivityChange, scopeChange bool) ActivityDetail {
 	owner := o.userByIDPlain(k.UserID)
-	teamName := "Unknown Project" // get_team_name(None) finds no team
+	var teamName any = "Unknown Project"
+	if team == nil && scopeChange {
+		teamName = nil
+	}
 	if team != nil {
 		for _, p := range o.Projects {
 			if p.ID == *team {
@@ -409,7 +417,7 @@ func (s *Server) SetKeyScopes(actor, label string, scopes []string, at time.Time
 		k.Scopes = slices.Clone(scopes)
 		changes := []ActivityChange{{Type: "PersonalAPIKey", Action: "changed", Field: "scopes", Before: scopesValue(before), After: scopesValue(scopes)}}
 		for _, l := range o.keyLocations(k.ScopedTeams, k.ScopedOrganizations) {
-			o.log(l.team, a, "PersonalAPIKey", "updated", k.ID, at, o.keyDetail(k, l.team, changes))
+			o.log(l.team, a, "PersonalAPIKey", "updated", k.ID, at, o.keyDetail(k, l.team, changes, false))
 		}
 		return nil
 	})
@@ -463,7 +471,7 @@ func (s *Server) SetKeyScopedTeams(actor, label string, teams []int64, at time.T
 			if l.team == nil && onlyProject && slices.ContainsFunc(before, func(x keyLocation) bool { return x.team != nil }) {
 				continue // the one project was the whole organization
 			}
-			o.log(l.team, a, "PersonalAPIKey", "created", k.ID, at, o.keyDetail(k, l.team, []ActivityChange{}))
+			o.log(l.team, a, "PersonalAPIKey", "created", k.ID, at, o.keyDetail(k, l.team, []ActivityChange{}, true))
 		}
 		var lost []keyLocation
 		for _, l := range before {
@@ -478,11 +486,11 @@ func (s *Server) SetKeyScopedTeams(actor, label string, teams []int64, at time.T
 			}
 		}
 		if lostTeams > 0 && lostTeams == len(o.Projects) {
-			o.log(nil, a, "PersonalAPIKey", "revoked", k.ID, at, o.keyDetail(k, nil, []ActivityChange{}))
+			o.log(nil, a, "PersonalAPIKey", "revoked", k.ID, at, o.keyDetail(k, nil, []ActivityChange{}, true))
 			return nil
 		}
 		for _, l := range lost {
-			o.log(l.team, a, "PersonalAPIKey", "revoked", k.ID, at, o.keyDetail(k, l.team, []ActivityChange{}))
+			o.log(l.team, a, "PersonalAPIKey", "revoked", k.ID, at, o.keyDetail(k, l.team, []ActivityChange{}, true))
 		}
 		return nil
 	})

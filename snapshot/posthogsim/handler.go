@@ -349,6 +349,10 @@ func (s *Server) touchKey(k *APIKey, now time.Time) *time.Time {
 // KeyLastUsedAt returns the last_used_at PostHog holds for the key with
 // token (nil when never used or no such key).
 func (s *Server) KeyLastUsedAt(token string) *time.Time {
+	// The keys' index is rebuilt by a change: state first, as handle takes
+	// it, then mu.
+	s.state.RLock()
+	defer s.state.RUnlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := s.keys[token]

@@ -238,7 +238,9 @@ func (s *Server) index() {
 	}
 }
 
-// Org returns the organization the Server serves.
+// Org returns the organization the Server serves. Reading or changing it
+// while requests are served or a change (changes.go) runs is a race: use
+// the change methods instead.
 func (s *Server) Org() *Org { return s.org }
 
 // Inject adds a fault; it affects the next f.Times requests whose path
