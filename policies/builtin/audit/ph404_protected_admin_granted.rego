@@ -91,12 +91,27 @@ path_phrase(c) := sprintf("via role %s", [concat(", ", role_names(c.after_path))
 	via(c) != ""
 } else := "by an unknown path"
 
-findings contains f if {
-	some c in input.drift.changes
-	c.kind == "project_access"
+# gained_admin is true for a change that gave the member admin other than as
+# an organization admin: from a lower level, or from admin as an
+# organization admin (an access rule or role granted it before a demotion
+# would have taken it away).
+gained_admin(c) if {
 	c.after == "admin"
 	c.before != "admin"
 	via(c) != "org_admin"
+}
+
+gained_admin(c) if {
+	c.after == "admin"
+	c.before == "admin"
+	object.get(c, ["before_path", "via"], "") == "org_admin"
+	via(c) != "org_admin"
+}
+
+findings contains f if {
+	some c in input.drift.changes
+	c.kind == "project_access"
+	gained_admin(c)
 	pid := format_int(c.project.id, 10)
 	k := access.project_key(pid)
 	access.is_protected(k)

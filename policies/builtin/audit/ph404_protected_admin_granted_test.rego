@@ -113,3 +113,13 @@ test_a_missing_path_is_not_an_org_admin if {
 	some f in ph404.findings with input as with_drift([c])
 	contains(f.message, "by an unknown path")
 }
+
+test_a_rule_uncovered_by_a_demotion_fires if {
+	c := object.union(access(1, "admin", "admin", "member_rule", unlogged), {"before_path": {"via": "org_admin", "org_level": "admin"}})
+	count(ph404.findings) == 1 with input as with_drift([c])
+}
+
+test_admin_along_the_same_rule_path_does_not_fire if {
+	c := object.union(access(1, "admin", "admin", "member_rule", unlogged), {"before_path": {"via": "role_rule", "roles": ["r-product"]}})
+	count(ph404.findings) == 0 with input as with_drift([c])
+}
