@@ -231,7 +231,8 @@ type RuleSubject struct {
 // project — on the project itself when resource is "" or "project"
 // (levels none, member, admin), else project-wide on resource (none, viewer,
 // editor, manager) — as PUT /api/projects/{id}/access_controls/ or
-// .../resource_access_controls/ by actor (an organization admin) does: an
+// .../resource_access_controls/ by actor (an organization admin, or a
+// member with admin access to the project) does: an
 // upsert keyed by resource, member and role. An existing rule keeps its
 // created_by and created_at (both read-only in AccessControlSerializer) and
 // its updated_at becomes at; a new one is created at at with created_by
@@ -240,8 +241,16 @@ type RuleSubject struct {
 // for any of it.
 func (s *Server) SetAccessRule(actor string, project int64, resource string, subject RuleSubject, level string, at time.Time) error {
 	return s.change(func(o *Org) error {
-		if _, err := o.admin(actor); err != nil {
+		// check_can_modify_access_levels_for_object(team): organization
+		// admins, and members whose own access to the project is admin
+		// (resolved as PostHog resolves it, before this change). The
+		// project's creator may too; the fixture does not record creators.
+		m, err := o.actor(actor)
+		if err != nil {
 			return err
+		}
+		if m.Level < LevelAdmin && s.projectLevel(m, s.project(project)) != "admin" {
+			return refuse(http.StatusForbidden, "You do not have the required access to this resource.")
 		}
 		if subject.Member != "" && subject.Role != "" {
 			return refuse(http.StatusBadRequest, "You can not scope an access control to both a member and a role.")

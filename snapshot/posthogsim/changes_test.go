@@ -286,8 +286,15 @@ func TestSetAccessRuleUpsertsLikePostHogAndIsNotLogged(t *testing.T) {
 	}
 
 	var ce *posthogsim.ChangeError
-	if err := sim.SetAccessRule("dan@acme.example", posthogsim.AcmeProductionID, "", posthogsim.RuleSubject{Member: "dan@acme.example"}, "admin", changedAt); !errors.As(err, &ce) || ce.Status != http.StatusForbidden {
-		t.Errorf("a member setting a rule: err = %v, want 403", err)
+	// frank is a member of Production (role Product's rule): no admin there.
+	if err := sim.SetAccessRule("frank@acme.example", posthogsim.AcmeProductionID, "", posthogsim.RuleSubject{Member: "frank@acme.example"}, "admin", changedAt); !errors.As(err, &ce) || ce.Status != http.StatusForbidden {
+		t.Errorf("a project member setting a rule: err = %v, want 403", err)
+	}
+	// A member who is admin of the project may
+	// (check_can_modify_access_levels_for_object): erin is admin on Staging
+	// through Engineering's rule; near miss: frank above.
+	if err := sim.SetAccessRule("erin@acme.example", posthogsim.AcmeStagingID, "", posthogsim.RuleSubject{Member: "frank@acme.example"}, "member", changedAt); err != nil {
+		t.Errorf("a project admin setting a rule on the project: %v", err)
 	}
 	if err := sim.SetAccessRule("carol@acme.example", posthogsim.AcmeProductionID, "", posthogsim.RuleSubject{Role: "Product"}, "editor", changedAt); !errors.As(err, &ce) || ce.Status != http.StatusBadRequest {
 		t.Errorf("a resource level on the project: err = %v, want 400", err)
