@@ -119,11 +119,17 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 		g.infof(e, "%s; see --json/--markdown or 'hogaudit diff'", report.DriftSummary(rep.Drift))
 	}
 	bindingHints(g, e, m, snap)
-	if code := rep.ExitCode(); code != 0 {
-		return exitCode(code)
+	// The exit code is the worst of the check's and, with a drift flag, the
+	// drift's: an incomplete comparison (2) outranks findings (1).
+	code := rep.ExitCode()
+	if rep.Drift != nil && code != 2 {
+		var dc exitCode
+		if err := driftExit(g, e, rep.Drift, &plan.drift.fail, plan.drift.fail.set()); errors.As(err, &dc) {
+			code = max(code, int(dc))
+		}
 	}
-	if rep.Drift != nil {
-		return driftExit(g, e, rep.Drift, &plan.drift.fail, plan.drift.fail.set())
+	if code != 0 {
+		return exitCode(code)
 	}
 	return nil
 }

@@ -362,3 +362,36 @@ func editSnapshotDoc(t *testing.T, from, to string, edit func(doc map[string]any
 		t.Fatal(err)
 	}
 }
+
+// TestDriftGapsOutrankFindings: with a drift flag, a comparison that could
+// not be made fully exits 2 even when the check's findings alone would
+// exit 1; near miss: the same run without a drift flag keeps the check's 1,
+// and a complete comparison with drift and findings exits 1.
+func TestDriftGapsOutrankFindings(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.snapshotAt("prev.json", refNow)
+	h.snapshotAt("cur.json", refNow.Add(time.Hour))
+	editSnapshotDoc(t, h.path("prev.json"), h.path("holed.json"), func(doc map[string]any) {
+		doc["invites"] = nil
+		doc["missing"] = append(doc["missing"].([]any), map[string]any{
+			"section": "invites", "endpoint": "/api/organizations/@current/invites/", "status": 500,
+			"detail": "A server error occurred.", "reason": "HTTP 500 from PostHog",
+		})
+	})
+	check := func(args ...string) result {
+		return h.run(append([]string{"check", "--snapshot", "cur.json", "--fail-on", "low"}, args...)...)
+	}
+	if res := check(); res.code != 1 {
+		t.Fatalf("the check alone: exit %d, want 1 (findings):\n%s", res.code, res.stderr)
+	}
+	if res := check("--previous", "holed.json", "--fail-on-drift"); res.code != 2 || !strings.Contains(res.stderr, "not compared") {
+		t.Errorf("gaps with --fail-on-drift: exit %d, want 2:\n%s", res.code, res.stderr)
+	}
+	if res := check("--previous", "holed.json"); res.code != 1 {
+		t.Errorf("gaps without a drift flag: exit %d, want the check's 1:\n%s", res.code, res.stderr)
+	}
+	if res := check("--previous", "prev.json", "--fail-on-drift"); res.code != 1 {
+		t.Errorf("complete comparison: exit %d, want 1:\n%s", res.code, res.stderr)
+	}
+}
