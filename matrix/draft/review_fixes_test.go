@@ -74,7 +74,7 @@ func TestDraftWritesNamesThatAreNotPatterns(t *testing.T) {
 	f := newFixture()
 	f.renameMember("m-carol", "carol+ops.team@acme.example")
 	f.renameMember("m-dave", "d*e@acme.example") // explained by role Engineering, bound by role:, owns no key
-	f.snap.APIKeys[0].Label = "bi*"             // keys: are compared exactly, and this key has no exception
+	f.snap.APIKeys[0].Label = "bi*"              // keys: are compared exactly, and this key has no exception
 	f.snap.Invites[0].Level = posthog.LevelMember
 	f.snap.Invites[0].TargetEmail = "ivan+x@acme.example"
 	out, m := f.draft(t)
@@ -245,5 +245,3 @@ func TestDraftCommentsSayWhatTheyCount(t *testing.T) {
 		}
 	}
 }
-
-
