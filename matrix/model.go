@@ -31,6 +31,11 @@ var (
 	ssoProviders   = []string{"saml", "google-oauth2", "github", "gitlab", "any"}
 )
 
+// KnownSSOProvider reports whether s is a value organization.enforce_sso
+// may take (saml, google-oauth2, github, gitlab or any). Parse rejects any
+// other.
+func KnownSSOProvider(s string) bool { return slices.Contains(ssoProviders, s) }
+
 // Pos is a 1-based line and column in the matrix file, as the YAML parser
 // reports them (columns count characters).
 type Pos struct {

@@ -127,6 +127,11 @@ func knownResource(r string) bool {
 	return found
 }
 
+// KnownResource reports whether r is a resource a matrix may name under
+// resources: (one of PostHog's access-control resources hogaudit knows).
+// Parse rejects any other.
+func KnownResource(r string) bool { return knownResource(r) }
+
 // ScopeUse is a scope written in the matrix.
 type ScopeUse struct {
 	Scope     string

@@ -5,7 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/alecthomas/kong"
 
 	"github.com/hogaudit/hogaudit/internal/atomicfile"
 	"github.com/hogaudit/hogaudit/matrix"
@@ -43,15 +47,16 @@ Examples:
   hogaudit matrix init --audit-key-env BI_KEY --force    # collects live, replaces the file`
 }
 
-func (c *matrixInitCmd) Run(ctx context.Context, g *globals, e *env) error {
+func (c *matrixInitCmd) Run(ctx context.Context, g *globals, e *env, kctx *kong.Context) error {
 	toStdout := c.Output == "-"
 	if !toStdout {
-		if _, err := os.Lstat(e.path(c.Output)); err == nil && !c.Force {
-			return fail(fmt.Errorf("%s exists; matrix init does not overwrite it", c.Output),
-				"pass --force to replace it, or -o FILE to write elsewhere (-o - prints the draft)")
+		if err := c.checkOutput(e); err != nil {
+			return err
 		}
-		if err := atomicfile.Check(e.path(c.Output)); err != nil {
-			return fail(fmt.Errorf("cannot write %s: %w", c.Output, e.asGiven(err, c.Output)))
+	}
+	if c.Snapshot != "" {
+		if err := liveOnlyFlags(kctx, len(c.AuditKeyEnv) > 0); err != nil {
+			return err
 		}
 	}
 	snap, source, err := c.load(ctx, g, e)
@@ -73,38 +78,88 @@ func (c *matrixInitCmd) Run(ctx context.Context, g *globals, e *env) error {
 	if err != nil {
 		return incomplete(err)
 	}
-	// The draft must be a matrix hogaudit reads: a bug here must not reach a file.
+	// Validate exactly the bytes that are written: the draft must be a
+	// matrix hogaudit reads, and a bug here must not reach a file.
+	out = e.secrets.Bytes(out)
 	if _, err := matrix.Parse(c.Output, out); err != nil {
 		return fail(fmt.Errorf("the drafted matrix does not validate (a bug in hogaudit): %w", err))
 	}
-	out = e.secrets.Bytes(out)
 	if toStdout {
 		if _, err := e.stdout.Write(out); err != nil {
 			return fail(err)
 		}
 		return nil
 	}
+	// A live collection takes minutes: a file created at the output path
+	// meanwhile is not replaced without --force either.
+	if err := c.checkOutput(e); err != nil {
+		return err
+	}
 	if err := atomicfile.WriteBytes(e.path(c.Output), 0o644, out); err != nil {
 		return fail(fmt.Errorf("write %s: %w", c.Output, e.asGiven(err, c.Output)))
 	}
-	g.infof(e, "wrote %s: %s, %s; read its DECIDE comments, then run 'hogaudit check --snapshot FILE --matrix %s'",
-		c.Output, count(len(snap.Projects), "project"), count(len(snap.Members), "member"), c.Output)
+	next := fmt.Sprintf("'hogaudit check --snapshot %s --matrix %s'", c.Snapshot, c.Output)
+	if c.Snapshot == "" {
+		next = fmt.Sprintf("'hogaudit scan --matrix %s' (with the same connection flags)", c.Output)
+	}
+	g.infof(e, "wrote %s: %s, %s; read its DECIDE comments, then run %s",
+		c.Output, count(len(snap.Projects), "project"), count(len(snap.Members), "member"), next)
+	return nil
+}
+
+// checkOutput refuses an output path that is a directory, that exists
+// (without --force), or that cannot be written.
+func (c *matrixInitCmd) checkOutput(e *env) error {
+	path := e.path(c.Output)
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return fail(fmt.Errorf("%s is a directory", c.Output), "-o names the file to write, for example -o "+filepath.Join(c.Output, "access-matrix.yaml"))
+	}
+	if _, err := os.Lstat(path); err == nil && !c.Force {
+		return fail(fmt.Errorf("%s exists; matrix init does not overwrite it", c.Output),
+			"pass --force to replace it, or -o FILE to write elsewhere (-o - prints the draft)")
+	}
+	if err := atomicfile.Check(path); err != nil {
+		return fail(fmt.Errorf("cannot write %s: %w", c.Output, e.asGiven(err, c.Output)))
+	}
+	return nil
+}
+
+// liveOnly are the flags of a live collection, which --snapshot does not
+// read.
+var liveOnly = []string{"host", "org", "api-key-file", "concurrency", "rate", "timeout", "request-timeout", "insecure-http", "lookback-days"}
+
+// liveOnlyFlags refuses, with --snapshot, a live collection's flag given
+// on the command line (from its environment variable it is not an error:
+// POSTHOG_HOST may well be set): it would be silently ignored.
+func liveOnlyFlags(kctx *kong.Context, auditKeys bool) error {
+	if auditKeys {
+		return fail(errors.New("--audit-key-env is for a live collection; --snapshot drafts from the keys the snapshot holds"),
+			"pass --audit-key-env to 'hogaudit snapshot' when collecting the snapshot, or drop --snapshot to collect live")
+	}
+	if kctx == nil {
+		return nil
+	}
+	for _, p := range kctx.Path {
+		if p.Flag == nil || p.Resolved || !slices.Contains(liveOnly, p.Flag.Name) {
+			continue
+		}
+		return fail(fmt.Errorf("--%s is for a live collection; --snapshot drafts from the snapshot as it was collected", p.Flag.Name),
+			"pass --"+p.Flag.Name+" to 'hogaudit snapshot' when collecting the snapshot, or drop --snapshot to collect live")
+	}
 	return nil
 }
 
 // load reads --snapshot, or collects the organization live.
 func (c *matrixInitCmd) load(ctx context.Context, g *globals, e *env) (*snapshot.Snapshot, string, error) {
 	if c.Snapshot != "" {
-		if len(c.AuditKeyEnv) > 0 {
-			return nil, "", fail(errors.New("--audit-key-env is for a live collection; --snapshot drafts from the keys the snapshot holds"),
-				"pass --audit-key-env to 'hogaudit snapshot' when collecting the snapshot, or drop --snapshot to collect live")
-		}
 		snap, err := loadSnapshot(e, c.Snapshot)
 		if err != nil {
 			return nil, "", fail(err, "produce one with 'hogaudit snapshot -o FILE'")
 		}
 		e.secrets.Scrub(snap)
-		return snap, c.Snapshot, nil
+		// the base name only: the header is committed, and must not
+		// depend on where the snapshot was read from
+		return snap, filepath.Base(c.Snapshot), nil
 	}
 	if c.LookbackDays < 1 || c.LookbackDays > 3650 {
 		return nil, "", fail(fmt.Errorf("--lookback-days %d is out of range", c.LookbackDays), "use a number of days from 1 to 3650 (default 30)")
@@ -121,9 +176,12 @@ func (c *matrixInitCmd) load(ctx context.Context, g *globals, e *env) (*snapshot
 	return snap, "live collection", nil
 }
 
-// incomplete is the failure of a draft refused for missing evidence (exit
-// 2), with the remedy.
+// incomplete is the failure of a draft refused for missing evidence, or
+// for a name it would have to write as a pattern (exit 2), with the remedy.
 func incomplete(err error) error {
+	if errors.Is(err, draft.ErrPattern) {
+		return fail(err, "rename the member's address or the key in PostHog, or write that part of the matrix by hand (docs/matrix.md, \"Drafting a matrix\")")
+	}
 	if errors.Is(err, draft.ErrIncomplete) {
 		return fail(err, "collect a complete snapshot (the scanning key needs "+strings.Join(snapshot.RequiredScopes, ", ")+
 			", its owner must be an organization admin, and every key the matrix should hold goes in with --audit-key-env) and run matrix init again")

@@ -4,13 +4,15 @@
 //
 // Draft reads a snapshot and its access table (policies.Engine.Access, the
 // resolution the rules judge) and writes a matrix in the documented format
-// (docs/matrix.md, version 1) that allows exactly what the organization
-// grants today, so that `hogaudit check` with it on the same snapshot
-// reports no access or key finding (PH2xx, PH3xx). Findings no matrix can
-// answer (a pending invite for an organization admin, PH210; a scanning key
-// with more than the read scopes, PH306; a key scoped only to projects of
-// another organization, PH302) get an exception that expires 30 days after
-// the snapshot, with a comment saying why. Organization checks (PH1xx), the
+// (docs/matrix.md, version 1) that allows at least what the organization
+// grants today (a group allows the highest level any of its members holds,
+// and a key's group the highest levels of its owners), so that `hogaudit
+// check` with it on the same snapshot reports no access or key finding
+// (PH2xx, PH3xx). Findings no matrix can answer (a pending invite for an
+// organization admin, PH210; a scanning key with more than the read scopes,
+// PH306; a key scoped only to projects of another organization, PH302; a
+// key scope hogaudit does not know, PH307) get an exception that expires 30
+// days after the snapshot, with a comment saying why. Organization checks (PH1xx), the
 // audit trail (PH4xx) and hogaudit's own rules (PH9xx) are left to judge
 // the organization as it is.
 //
@@ -23,6 +25,14 @@
 // snapshot lacks, or a project whose access the table cannot tell, is an
 // *IncompleteError (errors.Is ErrIncomplete) naming it, never a matrix that
 // says nobody has access.
+//
+// Draft never writes a string from PostHog as a pattern it is not: a member
+// or invite email that would go under members: (matched as a glob) or an
+// exception subject (matched with '*' as a wildcard) holding a glob
+// character is a *PatternError (errors.Is ErrPattern) naming it. Every
+// other string from PostHog is written quoted, or only in comments; a
+// resource or SSO provider the matrix format does not know is left out
+// with a DECIDE comment.
 package draft
 
 import (
@@ -33,6 +43,7 @@ import (
 	"time"
 
 	"github.com/hogaudit/hogaudit/access"
+	"github.com/hogaudit/hogaudit/matrix"
 	"github.com/hogaudit/hogaudit/snapshot"
 )
 
@@ -54,6 +65,34 @@ const (
 	DefaultKeyMaxAgeDays    = 90
 	DefaultKeyMaxUnusedDays = 30
 )
+
+// ErrPattern is the error class of a draft refused because a string from
+// PostHog would be read as a pattern (see PatternError).
+var ErrPattern = errors.New("a name would be read as a pattern")
+
+// PatternError names a member email, invite email, key label or scope that
+// holds a glob character ('*', '?', '[', ']', '{', '}' or '\') where the
+// draft would write it as a pattern: groups' members: are matched as globs
+// and exception subjects with '*' as a wildcard, so written as it is it
+// would allow or excuse more than it names. Draft refuses rather than
+// leave it out, which would make the draft fail check on its own snapshot.
+type PatternError struct {
+	// Kind is "member", "invite", "key" or "scope"; Name is the string as
+	// PostHog reports it; Where is where the draft would write it.
+	Kind, Name, Where string
+}
+
+func (e *PatternError) Error() string {
+	return fmt.Sprintf("cannot draft a matrix: %s %q holds a glob character (one of %s), so written in %s it would match more than itself",
+		e.Kind, e.Name, globChars, e.Where)
+}
+
+// Is makes errors.Is(err, ErrPattern) hold.
+func (e *PatternError) Is(target error) bool { return target == ErrPattern }
+
+// globChars are the characters OPA's glob.match (members:) or the matrix's
+// subject globbing ('*') read as more than themselves.
+const globChars = `*?[]{}\`
 
 // ErrIncomplete is the error class of a snapshot or table a draft cannot
 // be made from.
@@ -89,7 +128,8 @@ var neededSections = []string{
 
 // Resources returns the resources the draft of snap writes levels for,
 // sorted: those with a project-wide rule (resource_access_controls,
-// resource_id null) in some project. Pass them to policies.Engine.Access.
+// resource_id null) in some project, that the matrix format knows
+// (matrix.KnownResource). Pass them to policies.Engine.Access.
 func Resources(snap *snapshot.Snapshot) []string {
 	seen := map[string]bool{}
 	for i := range snap.Projects {
@@ -113,7 +153,26 @@ func ruleResources(p *snapshot.Project) []string {
 		if _, ok := resRank[rule.AccessLevel]; !ok {
 			continue
 		}
+		if !matrix.KnownResource(rule.Resource) {
+			continue
+		}
 		seen[rule.Resource] = true
+	}
+	return sortedSet(seen)
+}
+
+// unknownResources are the resources project p has rules on that the
+// matrix format does not know (PostHog adds resources): a draft cannot
+// name them under resources:.
+func unknownResources(p *snapshot.Project) []string {
+	if p.ResourceAccessControls == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, rule := range p.ResourceAccessControls.AccessControls {
+		if rule.Resource != "" && rule.Resource != "project" && !matrix.KnownResource(rule.Resource) {
+			seen[rule.Resource] = true
+		}
 	}
 	return sortedSet(seen)
 }

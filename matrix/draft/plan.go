@@ -12,6 +12,7 @@ import (
 	"github.com/hogaudit/hogaudit/matrix"
 	"github.com/hogaudit/hogaudit/snapshot"
 	"github.com/hogaudit/hogaudit/snapshot/posthog"
+	"go.yaml.in/yaml/v3"
 )
 
 // drafted is a matrix before it is written: every choice made, every
@@ -78,14 +79,18 @@ type member struct {
 type keyNamer map[string]bool
 
 // name returns a valid matrix key made from s (prefix when s gives
-// nothing usable), unique among the names this namer gave.
+// nothing usable, prefix_KEY when the key alone would be a plain YAML
+// scalar that is not a string), unique among the names this namer gave.
 func (n keyNamer) name(s, prefix string) string {
 	base := matrix.KeyFor(s)
-	if base == "" {
-		base = prefix
-	}
 	if len(base) > 56 {
 		base = strings.TrimRight(base[:56], "_")
+	}
+	switch {
+	case base == "":
+		base = prefix
+	case yamlSpecial(base):
+		base = prefix + "_" + base
 	}
 	key := base
 	for i := 2; n[key]; i++ {
@@ -93,6 +98,22 @@ func (n keyNamer) name(s, prefix string) string {
 	}
 	n[key] = true
 	return key
+}
+
+// yamlSpecial reports whether key, written plain, is not read as the
+// string it is: YAML 1.2's null, booleans and numbers (what the matrix
+// parser resolves), and YAML 1.1's booleans (y, yes, on, off, ...) that
+// other tools reading the file still resolve.
+func yamlSpecial(key string) bool {
+	switch key {
+	case "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~":
+		return true
+	}
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte(key), &n); err != nil || len(n.Content) != 1 {
+		return true
+	}
+	return n.Content[0].Kind != yaml.ScalarNode || n.Content[0].ShortTag() != "!!str"
 }
 
 func plan(snap *snapshot.Snapshot, table *access.Table) (*drafted, error) {
@@ -172,6 +193,10 @@ func plan(snap *snapshot.Snapshot, table *access.Table) (*drafted, error) {
 		default:
 			dp.above = append(dp.above, fmt.Sprintf("DECIDE: project %s is open to every member: its default rule gives everyone %s", oneLine(p.Name), everyone))
 		}
+		if unknown := unknownResources(p); len(unknown) > 0 {
+			dp.above = append(dp.above, fmt.Sprintf("DECIDE: project %s has rules on resources hogaudit does not know (%s): the matrix cannot state or limit their levels until it does",
+				oneLine(p.Name), strings.Join(unknown, ", ")))
+		}
 		d.projects = append(d.projects, dp)
 	}
 
@@ -191,7 +216,9 @@ func plan(snap *snapshot.Snapshot, table *access.Table) (*drafted, error) {
 	levelsOf := map[string]*roleLevels{}
 	for _, r := range roles {
 		g := &dGroup{key: groupKeys.name(r.Name, "role")}
-		var emails []string
+		// never nil: a group bound by members with none is members: [],
+		// not a group bound by its name
+		emails := []string{}
 		for _, rm := range r.Members {
 			if m := byID[rm.MembershipID]; m != nil && !slices.Contains(emails, m.email) {
 				emails = append(emails, m.email)
@@ -355,10 +382,51 @@ func plan(snap *snapshot.Snapshot, table *access.Table) (*drafted, error) {
 			return nil, fmt.Errorf("draft: member %s ended up in no group (a bug in the draft)", m.email)
 		}
 	}
+	if err := d.patterns(members); err != nil {
+		return nil, err
+	}
 	slices.SortFunc(d.exceptions, func(a, b dException) int {
 		return cmp.Or(cmp.Compare(a.rule, b.rule), cmp.Compare(a.subject, b.subject))
 	})
 	return d, nil
+}
+
+// patterns returns a *PatternError for the first string the draft would
+// write as a pattern that holds a glob character: a members: item or an
+// exception subject.
+func (d *drafted) patterns(members []member) error {
+	isMember := map[string]bool{}
+	for _, m := range members {
+		isMember[m.email] = true
+	}
+	for _, g := range d.groups {
+		for _, em := range g.members {
+			if !strings.ContainsAny(em, globChars) {
+				continue
+			}
+			kind := "invite"
+			if isMember[em] {
+				kind = "member"
+			}
+			return &PatternError{Kind: kind, Name: em, Where: "the members: of group " + g.key}
+		}
+	}
+	for _, x := range d.exceptions {
+		if !strings.ContainsAny(x.subject, globChars) {
+			continue
+		}
+		kind, name := "subject", x.subject
+		if _, scope, ok := strings.Cut(x.subject, scopeSubjectInfix); ok {
+			kind, name = "scope", scope
+		}
+		for _, pre := range []struct{ prefix, kind string }{{"invite:", "invite"}, {"key:", "key"}} {
+			if rest, ok := strings.CutPrefix(x.subject, pre.prefix); ok {
+				kind, name = pre.kind, rest
+			}
+		}
+		return &PatternError{Kind: kind, Name: name, Where: "the subject of a " + x.rule + " exception"}
+	}
+	return nil
 }
 
 // everyoneLevel is the highest level of project p's rules for every member

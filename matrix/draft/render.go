@@ -47,8 +47,9 @@ func (d *drafted) render(opt Options) []byte {
 		"Access matrix drafted by `hogaudit matrix init` from the snapshot of organization " + quote(s.Org.Name) + " (" + s.Org.ID + ")",
 		"at " + s.Host + ", collected " + s.CollectedAt.UTC().Format(time.RFC3339) + sourceNote(opt.Source) + ".",
 		"",
-		"It allows exactly what the organization grants today, so `hogaudit check` with it on",
-		"that snapshot reports no access or key finding (PH2xx, PH3xx). Organization settings",
+		"It allows at least what the organization grants today (a group allows the highest level",
+		"any of its members holds; key groups share their owners' highest levels), so `hogaudit",
+		"check` with it on that snapshot reports no access or key finding (PH2xx, PH3xx). Organization settings",
 		"(PH1xx), the audit trail (PH4xx) and hogaudit's own rules (PH9xx) still judge the",
 		"organization as it is: a setting drafted as it is today (require_2fa, enforce_sso) may",
 		"still find members without 2FA or domains without SSO.",
@@ -150,7 +151,7 @@ func (d *drafted) render(opt Options) []byte {
 				if len(e.resources) > 0 {
 					rs := make([]string, len(e.resources))
 					for i, r := range e.resources {
-						rs[i] = r.k + ": " + r.v
+						rs[i] = quote(r.k) + ": " + r.v
 					}
 					parts = append(parts, "resources: {"+strings.Join(rs, ", ")+"}")
 				}

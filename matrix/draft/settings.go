@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hogaudit/hogaudit/matrix"
 	"github.com/hogaudit/hogaudit/snapshot/posthog"
 )
 
@@ -110,8 +111,13 @@ func (d *drafted) orgSettings(members []member) {
 				provider = p
 			}
 		}
-		s := setting{key: "enforce_sso", value: provider}
-		if provider == "any" {
+		// PostHog's sso_enforcement is free text on older deployments: only
+		// a provider the matrix format knows is written, and quoted.
+		s := setting{key: "enforce_sso", value: quote(provider)}
+		switch {
+		case !matrix.KnownSSOProvider(provider):
+			s = setting{above: []string{fmt.Sprintf("DECIDE: the SSO domains enforce %q, which is not a provider the matrix knows (saml, google-oauth2, github, gitlab or any), so enforce_sso is left out; set it to require SSO", provider)}}
+		case provider == "any":
 			s.above = []string{"the SSO domains enforce different providers: " + strings.Join(sortedSet(providers), ", ")}
 		}
 		d.org = append(d.org, s, setting{key: "sso_domains", value: flowList(sso)})
@@ -208,19 +214,23 @@ func (d *drafted) orgSettings(members []member) {
 		d.org = append(d.org, setting{key: "allowed_email_domains", value: flowList(sortedSet(domains)), above: outside})
 	}
 
-	idle, idlest := 0, ""
+	idle, idlest, signedIn := 0, "", false
 	for _, m := range d.snap.Members {
 		since := m.JoinedAt
 		if m.LastLogin != nil {
 			since = *m.LastLogin
 		}
 		if n := ceilDays(now, since); n > idle {
-			idle, idlest = n, strings.ToLower(m.User.Email)
+			idle, idlest, signedIn = n, strings.ToLower(m.User.Email), m.LastLogin != nil
 		}
 	}
 	s := setting{key: "dormant_after_days", value: strconv.Itoa(max(DefaultDormantAfterDays, idle))}
 	if idle > DefaultDormantAfterDays {
-		s.above = []string{fmt.Sprintf("DECIDE: %s has not signed in for %d days: is that what you want?", oneLine(idlest), idle)}
+		what := "joined %d days ago (rounded up) and has never signed in"
+		if signedIn {
+			what = "has not signed in for %d days (rounded up)"
+		}
+		s.above = []string{fmt.Sprintf("DECIDE: %s "+what+": is that what you want?", oneLine(idlest), idle)}
 	}
 	d.org = append(d.org, s)
 }
