@@ -33,16 +33,20 @@ func (c *comparer) access() {
 		c.gap(KindProjectAccess, nil, prefix("projects: ", pl(c.old)), prefix("projects: ", pl(c.new))) {
 		return
 	}
-	inOld := map[int64]bool{}
-	for _, p := range c.old.Projects {
-		inOld[p.ID] = true
+	inOld := map[int64]*snapshot.Project{}
+	for i := range c.old.Projects {
+		inOld[c.old.Projects[i].ID] = &c.old.Projects[i]
 	}
 	causes := slices.Clone(c.changes)
-	for _, p := range c.new.Projects {
-		if !inOld[p.ID] {
+	for i := range c.new.Projects {
+		p := &c.new.Projects[i]
+		if inOld[p.ID] == nil {
 			continue
 		}
 		id := p.ID
+		if c.usersWithAccess(inOld[id], p) {
+			continue
+		}
 		op, np := c.oldAccess.Projects[id], c.newAccess.Projects[id]
 		unknown := func(t *access.Project) string {
 			if t == nil || !t.Known {
@@ -79,6 +83,48 @@ func (c *comparer) access() {
 			c.grants(causes, id, res, ob, nb)
 		}
 	}
+}
+
+// usersWithAccess records a project_access gap for project o/n (its old
+// and new versions) when the two tables resolve it differently: a table's
+// level is PostHog's own (users_with_access) where the snapshot holds the
+// project's list whole, else the rules' resolution (policies.Engine.Access).
+// When one side has PostHog's and the other not (its list not collected,
+// partial, or not served by that deployment), a difference may be the two
+// resolutions disagreeing rather than drift, and an equal level may hide
+// one: nothing is claimed for the project.
+func (c *comparer) usersWithAccess(o, n *snapshot.Project) bool {
+	oldWhy, newWhy := c.withoutPostHog(c.old, o), c.withoutPostHog(c.new, n)
+	if (oldWhy == "") == (newWhy == "") {
+		return false
+	}
+	const differ = ": this snapshot's levels are the rules' resolution, the other's PostHog's own (users_with_access), and the two cannot be compared"
+	id := n.ID
+	return c.gap(KindProjectAccess, &id, prefix("users_with_access ", oldWhy)+suffix(oldWhy, differ), prefix("users_with_access ", newWhy)+suffix(newWhy, differ))
+}
+
+// withoutPostHog says why snapshot s's table cannot have PostHog's own
+// levels for project p, or "" when it holds p's users_with_access whole.
+func (c *comparer) withoutPostHog(s *snapshot.Snapshot, p *snapshot.Project) string {
+	for _, m := range s.Missing {
+		if m.Section == snapshot.SectionUsersWithAccess && (m.ProjectID == nil || *m.ProjectID == p.ID) {
+			if m.NotApplicable {
+				return "not served by this deployment"
+			}
+			return "not collected whole (" + m.Reason + ")"
+		}
+	}
+	if p.UsersWithAccess == nil {
+		return "not collected"
+	}
+	return ""
+}
+
+func suffix(s, suf string) string {
+	if s == "" {
+		return ""
+	}
+	return s + suf
 }
 
 func prefix(p, s string) string {
@@ -141,7 +187,7 @@ func (c *comparer) grants(causes []Change, project int64, resource string, befor
 		if resource != "" {
 			where += " " + resource
 		}
-		ch.Message = fmt.Sprintf("%s: %s %s → %s%s", email, where, c.pathWords(ol, op), c.pathWords(nl, np), byPhrase(ch.By, verb))
+		ch.Message = fmt.Sprintf("%s: %s %s → %s%s", email, where, c.pathWords(ol, op), c.pathWords(nl, np), c.byPhrase(ch.By, verb))
 		c.add(ch)
 	}
 }

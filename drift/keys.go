@@ -43,7 +43,7 @@ func (c *comparer) keys() {
 			}
 			by := c.log.find("PersonalAPIKey", k.ID, []string{"updated", "created", "revoked"}, changed(f.field))
 			c.add(Change{Kind: f.kind, Subject: subject, Field: f.field, Before: f.before, After: f.after, By: by,
-				Message: fmt.Sprintf("key %s: %s %s → %s%s", k.Label, f.noun, keyValue(f.kind, f.before), keyValue(f.kind, f.after), byPhrase(by, "changed"))})
+				Message: fmt.Sprintf("key %s: %s %s → %s%s", k.Label, f.noun, keyValue(f.kind, f.before), keyValue(f.kind, f.after), c.byPhrase(by, "changed"))})
 		}
 	}
 	for _, o := range c.old.APIKeys {
@@ -73,11 +73,11 @@ func (c *comparer) keyOneSide(k snapshot.APIKey, other *snapshot.Snapshot, other
 	if kind == KindKeyAdded {
 		ch.After = scopes
 		ch.By = c.log.find("PersonalAPIKey", k.ID, []string{"created"}, noChanges)
-		ch.Message = fmt.Sprintf("key %s (%s) appeared with scopes %s%s", k.Label, k.Env, scopes, byPhrase(ch.By, "created"))
+		ch.Message = fmt.Sprintf("key %s (%s) appeared with scopes %s%s", k.Label, k.Env, scopes, c.byPhrase(ch.By, "created"))
 	} else {
 		ch.Before = scopes
 		ch.By = c.log.find("PersonalAPIKey", k.ID, []string{"deleted", "revoked"}, noChanges)
-		ch.Message = fmt.Sprintf("key %s (%s) disappeared (had scopes %s)%s", k.Label, k.Env, scopes, byPhrase(ch.By, "deleted"))
+		ch.Message = fmt.Sprintf("key %s (%s) disappeared (had scopes %s)%s", k.Label, k.Env, scopes, c.byPhrase(ch.By, "deleted"))
 	}
 	c.add(ch)
 }

@@ -191,13 +191,18 @@ const (
 
 // Attribution is who made a change and when.
 type Attribution struct {
-	// Actor is the actor's email; "" when the source has a time only, or
-	// the change was made by the system.
+	// Actor is the actor's email; "" when the source has a time only, the
+	// change was made by the system, or the session was impersonated.
 	Actor  string    `json:"actor,omitempty"`
 	At     time.Time `json:"at"`
 	Source string    `json:"source"`
 	// EntryID is the activity-log entry's id (FromActivityLog).
 	EntryID string `json:"entry_id,omitempty"`
+	// Impersonated is true when the entry was written in an impersonated
+	// session (PostHog staff logged in as a user): the user whose session
+	// it was did not act, and who did is not recorded, so Actor is empty
+	// (the change's Message names the session's user).
+	Impersonated bool `json:"impersonated,omitempty"`
 }
 
 // Gap is a section that could not be compared.

@@ -85,7 +85,7 @@ func (c *comparer) roleMembers(role string, before, after []snapshot.RoleMember)
 		}
 		c.add(Change{Kind: KindRoleMemberAdded, Subject: "role:" + role, Member: email, After: role, By: by,
 			Detail:  "role memberships are not in PostHog's activity log",
-			Message: fmt.Sprintf("%s was added to role %s%s", email, role, byPhrase(by, "added"))})
+			Message: fmt.Sprintf("%s was added to role %s%s", email, role, c.byPhrase(by, "added"))})
 	}
 	for _, m := range before {
 		if news[roleKey(m)] {

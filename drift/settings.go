@@ -78,7 +78,7 @@ func (c *comparer) orgSettings() {
 			return v
 		}
 		c.add(Change{Kind: KindOrgSetting, Subject: "org:" + name, Field: f.field, Before: before, After: after, By: by,
-			Message: fmt.Sprintf("organization %s: %s %s → %s%s", name, f.field, shown(before), shown(after), byPhrase(by, "changed"))})
+			Message: fmt.Sprintf("organization %s: %s %s → %s%s", name, f.field, shown(before), shown(after), c.byPhrase(by, "changed"))})
 	}
 }
 
@@ -130,7 +130,7 @@ func (c *comparer) domains() {
 		if !ok {
 			by := c.log.find("OrganizationDomain", d.ID, []string{"created"}, nil)
 			c.add(Change{Kind: KindDomainAdded, Subject: subject, After: d.Domain, By: by,
-				Message: fmt.Sprintf("domain %s was added%s", d.Domain, byPhrase(by, "added"))})
+				Message: fmt.Sprintf("domain %s was added%s", d.Domain, c.byPhrase(by, "added"))})
 			continue
 		}
 		for _, f := range domainFields {
@@ -145,7 +145,7 @@ func (c *comparer) domains() {
 			}
 			by := c.log.find("OrganizationDomain", d.ID, []string{"updated", "changed"}, match)
 			c.add(Change{Kind: KindDomainSetting, Subject: subject, Field: f.field, Before: before, After: after, By: by,
-				Message: fmt.Sprintf("domain %s: %s %s → %s%s", d.Domain, f.field, orNone(before), orNone(after), byPhrase(by, "changed"))})
+				Message: fmt.Sprintf("domain %s: %s %s → %s%s", d.Domain, f.field, orNone(before), orNone(after), c.byPhrase(by, "changed"))})
 		}
 	}
 	for _, o := range c.old.Domains {
@@ -154,6 +154,6 @@ func (c *comparer) domains() {
 		}
 		by := c.log.find("OrganizationDomain", o.ID, []string{"deleted"}, nil)
 		c.add(Change{Kind: KindDomainRemoved, Subject: "domain:" + o.Domain, Before: o.Domain, By: by,
-			Message: fmt.Sprintf("domain %s was removed%s", o.Domain, byPhrase(by, "removed"))})
+			Message: fmt.Sprintf("domain %s was removed%s", o.Domain, c.byPhrase(by, "removed"))})
 	}
 }
