@@ -57,8 +57,11 @@ var ErrNotOlder = errors.New("the new snapshot was not collected after the old o
 //     key seen on one side only is key_added or key_removed when the other
 //     side read the same --audit-key-env variable (it now holds, or held,
 //     another key); when the other side did not audit that variable, it is
-//     a Gap. The scanning key is compared only when both sides scanned with
-//     the same key: a different scanning key is no drift in PostHog.
+//     a Gap. The scanning key is compared when the other side saw it too
+//     (as its scanning key or an audit key). Scanning with a different key
+//     is no drift in PostHog, but a key seen on one side only as its
+//     scanning key went unseen on the other: whether it changed is unknown,
+//     a Gap.
 //   - Invites compared are the pending ones (not expired): an invite that
 //     expired, was accepted or was deleted is invite_removed, Detail saying
 //     which where the snapshots or the activity log tell.

@@ -56,11 +56,20 @@ func (c *comparer) keys() {
 // keyOneSide judges key k, seen in one snapshot only; other is the
 // snapshot without it (otherSide its name).
 func (c *comparer) keyOneSide(k snapshot.APIKey, other *snapshot.Snapshot, otherSide, kind string) {
-	if k.Source == snapshot.KeySourceScanner {
-		return // another scanning key is no drift in PostHog
+	seenSide := "new"
+	if otherSide == "new" {
+		seenSide = "old"
 	}
-	if !slices.Contains(other.AuditKeyEnvs, k.Env) {
-		reason := fmt.Sprintf("key %s (%s) was not audited in the %s snapshot: whether it is new or gone cannot be told", k.Label, k.Env, otherSide)
+	var reason string
+	switch {
+	case k.Source == snapshot.KeySourceScanner:
+		// Scanning with another key is no drift in PostHog, but this key
+		// went unseen on the other side: whether it changed is unknown.
+		reason = fmt.Sprintf("key %s was seen only as the %s snapshot's scanning key; whether it changed cannot be told", k.Label, seenSide)
+	case !slices.Contains(other.AuditKeyEnvs, k.Env):
+		reason = fmt.Sprintf("key %s (%s) was not audited in the %s snapshot: whether it is new or gone cannot be told", k.Label, k.Env, otherSide)
+	}
+	if reason != "" {
 		if otherSide == "old" {
 			c.gap(snapshot.SectionAPIKeys, nil, reason, "")
 		} else {
