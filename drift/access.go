@@ -37,7 +37,7 @@ func (c *comparer) access() {
 	for i := range c.old.Projects {
 		inOld[c.old.Projects[i].ID] = &c.old.Projects[i]
 	}
-	causes := slices.Clone(c.changes)
+	causes := causeList{changes: slices.Clone(c.changes), mids: slices.Clone(c.mids)}
 	for i := range c.new.Projects {
 		p := &c.new.Projects[i]
 		if inOld[p.ID] == nil {
@@ -147,7 +147,7 @@ func union[V any](a, b map[string]V) map[string]bool {
 
 // grants compares every member's grant on project (resource "" for the
 // project itself).
-func (c *comparer) grants(causes []Change, project int64, resource string, before, after map[string]access.Grant) {
+func (c *comparer) grants(causes causeList, project int64, resource string, before, after map[string]access.Grant) {
 	kind := KindProjectAccess
 	if resource != "" {
 		kind = KindResourceAccess
@@ -267,7 +267,7 @@ func (c *comparer) pathWords(level string, p *access.Path) string {
 // paths name (a rule added or changed gives the new path, one removed or
 // changed gave the old). With several left, nothing is attributed and
 // Detail counts them.
-func (c *comparer) joinCause(ch *Change, causes []Change, membershipID, email string, absent bool) {
+func (c *comparer) joinCause(ch *Change, causes causeList, membershipID, email string, absent bool) {
 	subject := "member:" + email
 	roles := c.memberRoles(membershipID)
 	ruleRes := "project"
@@ -310,15 +310,28 @@ func (c *comparer) joinCause(ch *Change, causes []Change, membershipID, email st
 		return false
 	}
 	rulesFor := c.ruleRoles(ch.Project.ID, ruleRes)
+	// mine reports whether cause i is about this membership: by id where
+	// the cause knows it (a member who left and rejoined is two
+	// memberships of one email), else by email.
+	mine := func(i int) bool {
+		if mid := causes.mids[i]; mid != "" {
+			return mid == membershipID
+		}
+		k := causes.changes[i]
+		if k.Kind == KindRoleMemberAdded || k.Kind == KindRoleMemberRemoved {
+			return k.Member == email
+		}
+		return k.Subject == subject
+	}
 	var all, presence, level, paths []Change
-	for _, k := range causes {
+	for i, k := range causes.changes {
 		switch k.Kind {
 		case KindMemberJoined, KindMemberLeft:
-			if k.Subject == subject {
+			if mine(i) {
 				all, presence = append(all, k), append(presence, k)
 			}
 		case KindMemberLevel:
-			if k.Subject == subject {
+			if mine(i) {
 				all, level = append(all, k), append(level, k)
 			}
 		case KindRuleAdded, KindRuleRemoved, KindRuleChanged:
@@ -334,7 +347,7 @@ func (c *comparer) joinCause(ch *Change, causes []Change, membershipID, email st
 				paths = append(paths, k)
 			}
 		case KindRoleMemberAdded, KindRoleMemberRemoved:
-			if k.Member != email {
+			if !mine(i) {
 				continue
 			}
 			role := "role:" + strings.TrimPrefix(k.Subject, "role:")
@@ -370,6 +383,13 @@ func (c *comparer) joinCause(ch *Change, causes []Change, membershipID, email st
 	}
 }
 
+// causeList is the changes an access change may be joined to, with the
+// membership each is about (comparer.mids).
+type causeList struct {
+	changes []Change
+	mids    []string
+}
+
 // memberRoles are the names of the roles membershipID holds in either
 // snapshot.
 func (c *comparer) memberRoles(membershipID string) map[string]bool {
@@ -377,7 +397,7 @@ func (c *comparer) memberRoles(membershipID string) map[string]bool {
 	for _, s := range []*snapshot.Snapshot{c.old, c.new} {
 		for _, r := range s.Roles {
 			for _, m := range r.Members {
-				if m.MembershipID == membershipID {
+				if c.roleKey(s, m) == membershipID {
 					out[r.Name] = true
 				}
 			}

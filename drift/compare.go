@@ -200,7 +200,11 @@ type comparer struct {
 	oldAccess, newAccess *access.Table
 	log                  activityWindow
 	changes              []Change
-	gaps                 []Gap
+	// mids are, parallel to changes, the organization membership id a
+	// member or role-membership change is about ("" for others and where
+	// unknown): a member who left and rejoined has two.
+	mids []string
+	gaps []Gap
 	// emails maps membership ids, and users' uuids, to emails, the new
 	// snapshot's over the old one's.
 	emails map[string]string
@@ -235,7 +239,13 @@ func newComparer(old, new *snapshot.Snapshot, oldAccess, newAccess *access.Table
 	return c
 }
 
-func (c *comparer) add(ch Change) { c.changes = append(c.changes, ch) }
+func (c *comparer) add(ch Change) { c.addFor("", ch) }
+
+// addFor adds ch, a change about organization membership mid.
+func (c *comparer) addFor(mid string, ch Change) {
+	c.changes = append(c.changes, ch)
+	c.mids = append(c.mids, mid)
+}
 
 // email is the email of membership id, or the id itself when neither
 // snapshot names it (a member who left before both).
