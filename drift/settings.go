@@ -9,19 +9,26 @@ import (
 )
 
 // orgField is one compared organization setting: its field, the names the
-// activity log may give it (field_name_overrides), and its value as text
-// ("" when PostHog did not send it).
+// activity log may give it (field_name_overrides), and its value as text.
 type orgField struct {
 	field string
 	log   []string
 	// value reads the setting; exact says whether a log entry's after can
-	// be compared with it.
+	// be compared with it. A boolean PostHog did not send reads as
+	// notReported.
 	value func(*posthog.Organization) (string, any)
 }
 
+// notReported is the value of a setting PostHog did not send (a JSON null
+// or an absent field, as an older deployment's response has it). A setting
+// not reported on one side only is not drift and not "no change": it is a
+// gap naming the field. Not reported on both sides, the deployment does not
+// have it, and nothing is claimed.
+const notReported = "\x00not reported"
+
 func boolText(b *bool) (string, any) {
 	if b == nil {
-		return "", nil
+		return notReported, nil
 	}
 	return strconv.FormatBool(*b), *b
 }
@@ -63,6 +70,9 @@ func (c *comparer) orgSettings() {
 		if before == after {
 			continue
 		}
+		if c.unreported(snapshot.SectionOrganization, "organization "+name, f.field, before, after) {
+			continue
+		}
 		match := changed(f.log...)
 		if exact != nil {
 			match = changedTo(exact, f.log...)
@@ -102,12 +112,20 @@ var domainFields = []domainField{
 	}},
 	// is_verified is logged as verified_at, a time.
 	{"is_verified", []string{"verified_at", "domain verification"}, func(d posthog.Domain) (string, any) { return strconv.FormatBool(d.IsVerified), nil }},
-	{"scim_enabled", []string{"scim_enabled", "_scim_enabled", "SCIM provisioning"}, func(d posthog.Domain) (string, any) {
-		if d.SCIMEnabled == nil {
-			return "", nil
+	{"scim_enabled", []string{"scim_enabled", "_scim_enabled", "SCIM provisioning"}, func(d posthog.Domain) (string, any) { return boolText(d.SCIMEnabled) }},
+}
+
+// unreported records a gap in section when setting field of what (words:
+// "organization Acme", "domain acme.com") is notReported on one side, and
+// reports whether it did.
+func (c *comparer) unreported(section, what, field, before, after string) bool {
+	why := func(v string) string {
+		if v != notReported {
+			return ""
 		}
-		return strconv.FormatBool(*d.SCIMEnabled), *d.SCIMEnabled
-	}},
+		return fmt.Sprintf("PostHog did not report %s of %s: whether it changed cannot be told", field, what)
+	}
+	return c.gap(section, nil, why(before), why(after))
 }
 
 // domains compares the organization's email domains, keyed by domain:
@@ -137,6 +155,9 @@ func (c *comparer) domains() {
 			before, _ := f.value(o)
 			after, exact := f.value(d)
 			if before == after {
+				continue
+			}
+			if c.unreported(snapshot.SectionDomains, "domain "+d.Domain, f.field, before, after) {
 				continue
 			}
 			match := changed(f.log...)
