@@ -65,6 +65,16 @@ var ErrNotOlder = errors.New("the new snapshot was not collected after the old o
 //   - Invites compared are the pending ones (not expired): an invite that
 //     expired, was accepted or was deleted is invite_removed, Detail saying
 //     which where the snapshots or the activity log tell.
+//   - A project whose two tables resolve access differently (PostHog's own
+//     levels, users_with_access, on one side; the rules' on the other) is a
+//     project_access gap: the difference may be the resolutions', not drift.
+//   - An organization or domain setting PostHog did not report on one side
+//     only is a gap of organization or domains naming the field.
+//   - The new snapshot lacking its activity log (or its organization-level
+//     entries, or one project's log) is an activity_log gap: the actors of
+//     the changes cannot be told.
+//   - Any other applicable Missing record of either snapshot that no
+//     comparison accounts for is a gap of its own section (accountedBy).
 func Compare(old, new *snapshot.Snapshot, oldAccess, newAccess *access.Table, opt Options) (*Report, error) {
 	if old == nil || new == nil {
 		return nil, errors.New("compare: a snapshot is nil")
