@@ -33,16 +33,20 @@ func (c *comparer) access() {
 		c.gap(KindProjectAccess, nil, prefix("projects: ", pl(c.old)), prefix("projects: ", pl(c.new))) {
 		return
 	}
-	inOld := map[int64]bool{}
-	for _, p := range c.old.Projects {
-		inOld[p.ID] = true
+	inOld := map[int64]*snapshot.Project{}
+	for i := range c.old.Projects {
+		inOld[c.old.Projects[i].ID] = &c.old.Projects[i]
 	}
-	causes := slices.Clone(c.changes)
-	for _, p := range c.new.Projects {
-		if !inOld[p.ID] {
+	causes := causeList{changes: slices.Clone(c.changes), mids: slices.Clone(c.mids)}
+	for i := range c.new.Projects {
+		p := &c.new.Projects[i]
+		if inOld[p.ID] == nil {
 			continue
 		}
 		id := p.ID
+		if c.usersWithAccess(inOld[id], p) {
+			continue
+		}
 		op, np := c.oldAccess.Projects[id], c.newAccess.Projects[id]
 		unknown := func(t *access.Project) string {
 			if t == nil || !t.Known {
@@ -81,6 +85,48 @@ func (c *comparer) access() {
 	}
 }
 
+// usersWithAccess records a project_access gap for project o/n (its old
+// and new versions) when the two tables resolve it differently: a table's
+// level is PostHog's own (users_with_access) where the snapshot holds the
+// project's list whole, else the rules' resolution (policies.Engine.Access).
+// When one side has PostHog's and the other not (its list not collected,
+// partial, or not served by that deployment), a difference may be the two
+// resolutions disagreeing rather than drift, and an equal level may hide
+// one: nothing is claimed for the project.
+func (c *comparer) usersWithAccess(o, n *snapshot.Project) bool {
+	oldWhy, newWhy := c.withoutPostHog(c.old, o), c.withoutPostHog(c.new, n)
+	if (oldWhy == "") == (newWhy == "") {
+		return false
+	}
+	const differ = ": this snapshot's levels are the rules' resolution, the other's PostHog's own (users_with_access), and the two cannot be compared"
+	id := n.ID
+	return c.gap(KindProjectAccess, &id, prefix("users_with_access ", oldWhy)+suffix(oldWhy, differ), prefix("users_with_access ", newWhy)+suffix(newWhy, differ))
+}
+
+// withoutPostHog says why snapshot s's table cannot have PostHog's own
+// levels for project p, or "" when it holds p's users_with_access whole.
+func (c *comparer) withoutPostHog(s *snapshot.Snapshot, p *snapshot.Project) string {
+	for _, m := range s.Missing {
+		if m.Section == snapshot.SectionUsersWithAccess && (m.ProjectID == nil || *m.ProjectID == p.ID) {
+			if m.NotApplicable {
+				return "not served by this deployment"
+			}
+			return "not collected whole (" + m.Reason + ")"
+		}
+	}
+	if p.UsersWithAccess == nil {
+		return "not collected"
+	}
+	return ""
+}
+
+func suffix(s, suf string) string {
+	if s == "" {
+		return ""
+	}
+	return s + suf
+}
+
 func prefix(p, s string) string {
 	if s == "" {
 		return ""
@@ -101,7 +147,7 @@ func union[V any](a, b map[string]V) map[string]bool {
 
 // grants compares every member's grant on project (resource "" for the
 // project itself).
-func (c *comparer) grants(causes []Change, project int64, resource string, before, after map[string]access.Grant) {
+func (c *comparer) grants(causes causeList, project int64, resource string, before, after map[string]access.Grant) {
 	kind := KindProjectAccess
 	if resource != "" {
 		kind = KindResourceAccess
@@ -141,7 +187,7 @@ func (c *comparer) grants(causes []Change, project int64, resource string, befor
 		if resource != "" {
 			where += " " + resource
 		}
-		ch.Message = fmt.Sprintf("%s: %s %s → %s%s", email, where, c.pathWords(ol, op), c.pathWords(nl, np), byPhrase(ch.By, verb))
+		ch.Message = fmt.Sprintf("%s: %s %s → %s%s", email, where, c.pathWords(ol, op), c.pathWords(nl, np), c.byPhrase(ch.By, verb))
 		c.add(ch)
 	}
 }
@@ -221,7 +267,7 @@ func (c *comparer) pathWords(level string, p *access.Path) string {
 // paths name (a rule added or changed gives the new path, one removed or
 // changed gave the old). With several left, nothing is attributed and
 // Detail counts them.
-func (c *comparer) joinCause(ch *Change, causes []Change, membershipID, email string, absent bool) {
+func (c *comparer) joinCause(ch *Change, causes causeList, membershipID, email string, absent bool) {
 	subject := "member:" + email
 	roles := c.memberRoles(membershipID)
 	ruleRes := "project"
@@ -264,15 +310,28 @@ func (c *comparer) joinCause(ch *Change, causes []Change, membershipID, email st
 		return false
 	}
 	rulesFor := c.ruleRoles(ch.Project.ID, ruleRes)
+	// mine reports whether cause i is about this membership: by id where
+	// the cause knows it (a member who left and rejoined is two
+	// memberships of one email), else by email.
+	mine := func(i int) bool {
+		if mid := causes.mids[i]; mid != "" {
+			return mid == membershipID
+		}
+		k := causes.changes[i]
+		if k.Kind == KindRoleMemberAdded || k.Kind == KindRoleMemberRemoved {
+			return k.Member == email
+		}
+		return k.Subject == subject
+	}
 	var all, presence, level, paths []Change
-	for _, k := range causes {
+	for i, k := range causes.changes {
 		switch k.Kind {
 		case KindMemberJoined, KindMemberLeft:
-			if k.Subject == subject {
+			if mine(i) {
 				all, presence = append(all, k), append(presence, k)
 			}
 		case KindMemberLevel:
-			if k.Subject == subject {
+			if mine(i) {
 				all, level = append(all, k), append(level, k)
 			}
 		case KindRuleAdded, KindRuleRemoved, KindRuleChanged:
@@ -288,7 +347,7 @@ func (c *comparer) joinCause(ch *Change, causes []Change, membershipID, email st
 				paths = append(paths, k)
 			}
 		case KindRoleMemberAdded, KindRoleMemberRemoved:
-			if k.Member != email {
+			if !mine(i) {
 				continue
 			}
 			role := "role:" + strings.TrimPrefix(k.Subject, "role:")
@@ -324,6 +383,13 @@ func (c *comparer) joinCause(ch *Change, causes []Change, membershipID, email st
 	}
 }
 
+// causeList is the changes an access change may be joined to, with the
+// membership each is about (comparer.mids).
+type causeList struct {
+	changes []Change
+	mids    []string
+}
+
 // memberRoles are the names of the roles membershipID holds in either
 // snapshot.
 func (c *comparer) memberRoles(membershipID string) map[string]bool {
@@ -331,7 +397,7 @@ func (c *comparer) memberRoles(membershipID string) map[string]bool {
 	for _, s := range []*snapshot.Snapshot{c.old, c.new} {
 		for _, r := range s.Roles {
 			for _, m := range r.Members {
-				if m.MembershipID == membershipID {
+				if c.roleKey(s, m) == membershipID {
 					out[r.Name] = true
 				}
 			}

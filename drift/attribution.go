@@ -50,15 +50,24 @@ import (
 // latest matching entry is the attribution (the last write that left the
 // state as found); two latest entries at the same time by different actors
 // are ambiguous and attribute nothing.
+//
+// An entry written in an impersonated session (was_impersonated: PostHog
+// staff logged in as the user, and log_activity records request.user, the
+// impersonated user) names no actor: the attribution has Impersonated set
+// and Actor empty, and the message says whose session it was, never that
+// the user made the change.
 
 // activityWindow is the new snapshot's activity-log entries inside the
 // window, by scope and item id.
 type activityWindow struct {
 	byItem map[[2]string][]*snapshot.ActivityEntry
+	// sessions maps the id of an entry written in an impersonated session
+	// to the email of the user impersonated.
+	sessions map[string]string
 }
 
 func newActivityWindow(s *snapshot.Snapshot, from, to time.Time) activityWindow {
-	w := activityWindow{byItem: map[[2]string][]*snapshot.ActivityEntry{}}
+	w := activityWindow{byItem: map[[2]string][]*snapshot.ActivityEntry{}, sessions: map[string]string{}}
 	for i := range s.ActivityLog {
 		e := &s.ActivityLog[i]
 		if e.ItemID == nil || !within(e.CreatedAt, from, to) {
@@ -88,20 +97,30 @@ func (w activityWindow) find(scope, itemID string, activities []string, match fu
 	if len(best) == 0 {
 		return nil
 	}
-	actor := actorOf(best[0])
+	actor, imp := actorOf(best[0])
 	for _, e := range best[1:] {
-		if actorOf(e) != actor {
+		if a, i := actorOf(e); a != actor || i != imp {
 			return nil
 		}
 	}
-	return &Attribution{Actor: actor, At: best[0].CreatedAt, Source: FromActivityLog, EntryID: best[0].ID}
+	by := &Attribution{At: best[0].CreatedAt, Source: FromActivityLog, EntryID: best[0].ID}
+	if imp {
+		by.Impersonated = true
+		w.sessions[best[0].ID] = actor
+	} else {
+		by.Actor = actor
+	}
+	return by
 }
 
-func actorOf(e *snapshot.ActivityEntry) string {
+// actorOf is the entry's user's email ("" for the system) and whether the
+// entry was written in an impersonated session.
+func actorOf(e *snapshot.ActivityEntry) (string, bool) {
+	imp := e.WasImpersonated != nil && *e.WasImpersonated
 	if e.User == nil {
-		return ""
+		return "", imp
 	}
-	return e.User.Email
+	return e.User.Email, imp
 }
 
 // change returns the entry's change of one of fields, or nil.

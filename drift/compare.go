@@ -57,11 +57,24 @@ var ErrNotOlder = errors.New("the new snapshot was not collected after the old o
 //     key seen on one side only is key_added or key_removed when the other
 //     side read the same --audit-key-env variable (it now holds, or held,
 //     another key); when the other side did not audit that variable, it is
-//     a Gap. The scanning key is compared only when both sides scanned with
-//     the same key: a different scanning key is no drift in PostHog.
+//     a Gap. The scanning key is compared when the other side saw it too
+//     (as its scanning key or an audit key). Scanning with a different key
+//     is no drift in PostHog, but a key seen on one side only as its
+//     scanning key went unseen on the other: whether it changed is unknown,
+//     a Gap.
 //   - Invites compared are the pending ones (not expired): an invite that
 //     expired, was accepted or was deleted is invite_removed, Detail saying
 //     which where the snapshots or the activity log tell.
+//   - A project whose two tables resolve access differently (PostHog's own
+//     levels, users_with_access, on one side; the rules' on the other) is a
+//     project_access gap: the difference may be the resolutions', not drift.
+//   - An organization or domain setting PostHog did not report on one side
+//     only is a gap of organization or domains naming the field.
+//   - The new snapshot lacking its activity log (or its organization-level
+//     entries, or one project's log) is an activity_log gap: the actors of
+//     the changes cannot be told.
+//   - Any other applicable Missing record of either snapshot that no
+//     comparison accounts for is a gap of its own section (accountedBy).
 func Compare(old, new *snapshot.Snapshot, oldAccess, newAccess *access.Table, opt Options) (*Report, error) {
 	if old == nil || new == nil {
 		return nil, errors.New("compare: a snapshot is nil")
@@ -84,6 +97,9 @@ func Compare(old, new *snapshot.Snapshot, oldAccess, newAccess *access.Table, op
 	c.invites()
 	// Access last: its changes are joined to the causes found above.
 	c.access()
+	c.activityLog()
+	// After every comparison: the records none of them accounts for.
+	c.uncovered()
 
 	r := &Report{
 		SchemaVersion: SchemaVersion,
@@ -194,7 +210,11 @@ type comparer struct {
 	oldAccess, newAccess *access.Table
 	log                  activityWindow
 	changes              []Change
-	gaps                 []Gap
+	// mids are, parallel to changes, the organization membership id a
+	// member or role-membership change is about ("" for others and where
+	// unknown): a member who left and rejoined has two.
+	mids []string
+	gaps []Gap
 	// emails maps membership ids, and users' uuids, to emails, the new
 	// snapshot's over the old one's.
 	emails map[string]string
@@ -229,7 +249,13 @@ func newComparer(old, new *snapshot.Snapshot, oldAccess, newAccess *access.Table
 	return c
 }
 
-func (c *comparer) add(ch Change) { c.changes = append(c.changes, ch) }
+func (c *comparer) add(ch Change) { c.addFor("", ch) }
+
+// addFor adds ch, a change about organization membership mid.
+func (c *comparer) addFor(mid string, ch Change) {
+	c.changes = append(c.changes, ch)
+	c.mids = append(c.mids, mid)
+}
 
 // email is the email of membership id, or the id itself when neither
 // snapshot names it (a member who left before both).
@@ -317,11 +343,17 @@ func (c *comparer) sectionGap(section string, hasOld, hasNew bool) bool {
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
 // byPhrase is how a message says who made a change: ", VERB by ACTOR on
-// DAY", ", on DAY" for a time without actor, "" without attribution.
-func byPhrase(by *Attribution, verb string) string {
+// DAY", ", VERB in an impersonated session of USER on DAY", ", on DAY" for
+// a time without actor, "" without attribution.
+func (c *comparer) byPhrase(by *Attribution, verb string) string {
 	switch {
 	case by == nil:
 		return ""
+	case by.Impersonated:
+		if u := c.log.sessions[by.EntryID]; u != "" {
+			return fmt.Sprintf(", %s in an impersonated session of %s on %s", verb, u, day(by.At))
+		}
+		return fmt.Sprintf(", %s in an impersonated session on %s", verb, day(by.At))
 	case by.Actor != "":
 		return fmt.Sprintf(", %s by %s on %s", verb, by.Actor, day(by.At))
 	case by.Source == FromActivityLog:
@@ -340,3 +372,122 @@ func orNone(v string) string {
 }
 
 func within(t time.Time, from, to time.Time) bool { return t.After(from) && !t.After(to) }
+
+// activityLog records the gaps in the attribution's evidence. Only the new
+// snapshot's log is read (it holds every entry up to new.CollectedAt), so
+// only its holes count: the log not collected, its organization-level
+// entries (organization_activity_log) not collected, or one project's log
+// not read. Then a change without attribution may well have been logged,
+// and its actor cannot be told.
+func (c *comparer) activityLog() {
+	const cannot = ": the changes' actors cannot be told"
+	r := lack(c.new, snapshot.SectionActivityLog, c.new.ActivityLog != nil)
+	if r == "" {
+		r = prefix("its organization-level entries: ", lack(c.new, snapshot.SectionOrganizationActivityLog, c.new.OrganizationActivity != nil))
+	}
+	if r != "" {
+		c.gap(snapshot.SectionActivityLog, nil, "", r+cannot)
+		return
+	}
+	for _, m := range c.new.Missing {
+		if m.Section == snapshot.SectionActivityLog && m.ProjectID != nil && !m.NotApplicable {
+			id := *m.ProjectID
+			c.gap(snapshot.SectionActivityLog, &id, "", m.Reason+": the actors of this project's changes cannot be told")
+		}
+	}
+}
+
+// accountedBy maps each snapshot section to the drift sections whose gaps
+// account for its Missing records: the sections the comparisons cover.
+// members, invites, domains, roles, organization, projects, api_keys,
+// access_controls and resource_access_controls are compared directly;
+// explicit_members decide a legacy private project's access, so the
+// project_access gap the access table gives (Known false) accounts for
+// them; users_with_access is judged per project by usersWithAccess;
+// activity_log and organization_activity_log by activityLog (the new
+// snapshot's; the old snapshot's log is never read). A record of any other
+// section (current_user, identity_provider_configs, instance, or one this
+// build does not know), or one no gap accounts for, becomes a gap of its
+// own section: fail closed.
+var accountedBy = map[string][]string{
+	snapshot.SectionMembers:                {snapshot.SectionMembers},
+	snapshot.SectionInvites:                {snapshot.SectionInvites},
+	snapshot.SectionDomains:                {snapshot.SectionDomains},
+	snapshot.SectionRoles:                  {snapshot.SectionRoles},
+	snapshot.SectionOrganization:           {snapshot.SectionOrganization},
+	snapshot.SectionProjects:               {snapshot.SectionProjects},
+	snapshot.SectionAPIKeys:                {snapshot.SectionAPIKeys},
+	snapshot.SectionAccessControls:         {snapshot.SectionAccessControls},
+	snapshot.SectionResourceAccessControls: {snapshot.SectionResourceAccessControls},
+	snapshot.SectionExplicitMembers:        {KindProjectAccess},
+}
+
+// judgedElsewhere are the sections whose records need no gap of their own
+// in every case: usersWithAccess and activityLog decide when they matter.
+var judgedElsewhere = map[string]bool{
+	snapshot.SectionUsersWithAccess:         true,
+	snapshot.SectionActivityLog:             true,
+	snapshot.SectionOrganizationActivityLog: true,
+}
+
+// uncovered turns every applicable Missing record of either snapshot that
+// no gap accounts for into a gap (see accountedBy). A per-project record of
+// a project not in both snapshots is accounted for: that project is
+// project_added or project_removed, and its parts are not compared.
+func (c *comparer) uncovered() {
+	both := map[int64]bool{}
+	inOld := map[int64]bool{}
+	for _, p := range c.old.Projects {
+		inOld[p.ID] = true
+	}
+	for _, p := range c.new.Projects {
+		if inOld[p.ID] {
+			both[p.ID] = true
+		}
+	}
+	found := slices.Clone(c.gaps)
+	for _, sd := range []struct {
+		name string
+		s    *snapshot.Snapshot
+	}{{"old", c.old}, {"new", c.new}} {
+		for _, m := range sd.s.Missing {
+			if m.NotApplicable || judgedElsewhere[m.Section] {
+				continue
+			}
+			if m.ProjectID != nil && !both[*m.ProjectID] {
+				continue
+			}
+			if accounted(found, accountedBy[m.Section], m.ProjectID, sd.name) || accounted(c.gaps, []string{m.Section}, m.ProjectID, sd.name) {
+				continue
+			}
+			reason := m.Reason
+			if reason == "" {
+				reason = "not collected"
+			}
+			if m.AuditKeyEnv != "" {
+				reason = m.AuditKeyEnv + ": " + reason
+			}
+			if sd.name == "old" {
+				c.gap(m.Section, m.ProjectID, reason, "")
+			} else {
+				c.gap(m.Section, m.ProjectID, "", reason)
+			}
+		}
+	}
+}
+
+// accounted reports whether gaps hold one of sections for the side (old,
+// new) and the project: a whole-section gap accounts for every project's
+// part, and a record for the whole section (projectID nil) is accounted
+// for by any gap of the section (the comparison reports it per project).
+func accounted(gaps []Gap, sections []string, projectID *int64, side string) bool {
+	for _, g := range gaps {
+		if !slices.Contains(sections, g.Section) || (g.Side != side && g.Side != "both") {
+			continue
+		}
+		if g.ProjectID == nil || projectID == nil || *g.ProjectID == *projectID {
+			return true
+		}
+	}
+	return false
+}

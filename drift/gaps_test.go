@@ -63,11 +63,11 @@ func TestGaps(t *testing.T) {
 			n.AuditKeyEnvs = append(n.AuditKeyEnvs, "OPS_KEY")
 			n.APIKeys = append(n.APIKeys, snapshot.APIKey{Source: snapshot.KeySourceAudit, Env: "OPS_KEY", PersonalAPIKey: posthog.PersonalAPIKey{ID: "k-ops", Label: "ops", Scopes: []string{"*"}}})
 		}, gaps: []string{"api_keys old"}},
-		{name: "activity log missing is no gap: nothing is attributed", edit: func(o, n *snapshot.Snapshot) {
+		{name: "activity log missing in new: a gap, and nothing is attributed", edit: func(o, n *snapshot.Snapshot) {
 			n.Organization.Enforce2FA = ptr(true)
 			n.ActivityLog, n.ActivityLogSource, n.OrganizationActivity = nil, nil, nil
 			n.Missing = append(n.Missing, missing(snapshot.SectionActivityLog, nil))
-		}, changes: []string{"org_setting org:Acme enforce_2fa false→true"}},
+		}, gaps: []string{"activity_log new"}, changes: []string{"org_setting org:Acme enforce_2fa false→true"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -37,12 +37,12 @@ func (c *comparer) projects() {
 		case !ok:
 			by := find(p.ID, "created", nil)
 			c.add(Change{Kind: KindProjectAdded, Subject: "project:" + p.Name, Project: &Project{ID: p.ID, Name: p.Name}, After: p.Name, By: by,
-				Message: fmt.Sprintf("project %s (%d) was added%s", p.Name, p.ID, byPhrase(by, "created"))})
+				Message: fmt.Sprintf("project %s (%d) was added%s", p.Name, p.ID, c.byPhrase(by, "created"))})
 		case o.Name != p.Name:
 			by := find(p.ID, "updated", changedTo(p.Name, "name"))
 			c.add(Change{Kind: KindProjectRenamed, Subject: "project:" + p.Name, Project: &Project{ID: p.ID, Name: p.Name}, Field: "name",
 				Before: o.Name, After: p.Name, By: by,
-				Message: fmt.Sprintf("project %s (%d) was renamed %s%s", o.Name, p.ID, p.Name, byPhrase(by, "renamed"))})
+				Message: fmt.Sprintf("project %s (%d) was renamed %s%s", o.Name, p.ID, p.Name, c.byPhrase(by, "renamed"))})
 		}
 	}
 	for _, o := range c.old.Projects {
@@ -51,7 +51,7 @@ func (c *comparer) projects() {
 		}
 		by := find(o.ID, "deleted", nil)
 		c.add(Change{Kind: KindProjectRemoved, Subject: "project:" + o.Name, Project: &Project{ID: o.ID, Name: o.Name}, Before: o.Name, By: by,
-			Message: fmt.Sprintf("project %s (%d) was removed%s", o.Name, o.ID, byPhrase(by, "deleted"))})
+			Message: fmt.Sprintf("project %s (%d) was removed%s", o.Name, o.ID, c.byPhrase(by, "deleted"))})
 	}
 }
 
@@ -83,7 +83,7 @@ func (c *comparer) invites() {
 		}
 		by := c.log.find("OrganizationInvite", inv.ID, []string{"created"}, nil)
 		c.add(Change{Kind: KindInviteAdded, Subject: "invite:" + inv.TargetEmail, After: levelName(inv.Level), By: by,
-			Message: fmt.Sprintf("%s was invited as %s%s", inv.TargetEmail, levelName(inv.Level), byPhrase(by, "invited"))})
+			Message: fmt.Sprintf("%s was invited as %s%s", inv.TargetEmail, levelName(inv.Level), c.byPhrase(by, "invited"))})
 	}
 	for _, inv := range c.old.Invites {
 		if _, ok := olds[inv.ID]; !ok {
@@ -103,7 +103,7 @@ func (c *comparer) invites() {
 			how = "accepted"
 		}
 		ch.Detail = how
-		ch.Message = fmt.Sprintf("the invite of %s as %s is gone (%s)%s", inv.TargetEmail, levelName(inv.Level), how, byPhrase(ch.By, "deleted"))
+		ch.Message = fmt.Sprintf("the invite of %s as %s is gone (%s)%s", inv.TargetEmail, levelName(inv.Level), how, c.byPhrase(ch.By, "deleted"))
 		c.add(ch)
 	}
 }

@@ -43,7 +43,7 @@ func (c *comparer) keys() {
 			}
 			by := c.log.find("PersonalAPIKey", k.ID, []string{"updated", "created", "revoked"}, changed(f.field))
 			c.add(Change{Kind: f.kind, Subject: subject, Field: f.field, Before: f.before, After: f.after, By: by,
-				Message: fmt.Sprintf("key %s: %s %s → %s%s", k.Label, f.noun, keyValue(f.kind, f.before), keyValue(f.kind, f.after), byPhrase(by, "changed"))})
+				Message: fmt.Sprintf("key %s: %s %s → %s%s", k.Label, f.noun, keyValue(f.kind, f.before), keyValue(f.kind, f.after), c.byPhrase(by, "changed"))})
 		}
 	}
 	for _, o := range c.old.APIKeys {
@@ -56,11 +56,20 @@ func (c *comparer) keys() {
 // keyOneSide judges key k, seen in one snapshot only; other is the
 // snapshot without it (otherSide its name).
 func (c *comparer) keyOneSide(k snapshot.APIKey, other *snapshot.Snapshot, otherSide, kind string) {
-	if k.Source == snapshot.KeySourceScanner {
-		return // another scanning key is no drift in PostHog
+	seenSide := "new"
+	if otherSide == "new" {
+		seenSide = "old"
 	}
-	if !slices.Contains(other.AuditKeyEnvs, k.Env) {
-		reason := fmt.Sprintf("key %s (%s) was not audited in the %s snapshot: whether it is new or gone cannot be told", k.Label, k.Env, otherSide)
+	var reason string
+	switch {
+	case k.Source == snapshot.KeySourceScanner:
+		// Scanning with another key is no drift in PostHog, but this key
+		// went unseen on the other side: whether it changed is unknown.
+		reason = fmt.Sprintf("key %s was seen only as the %s snapshot's scanning key; whether it changed cannot be told", k.Label, seenSide)
+	case !slices.Contains(other.AuditKeyEnvs, k.Env):
+		reason = fmt.Sprintf("key %s (%s) was not audited in the %s snapshot: whether it is new or gone cannot be told", k.Label, k.Env, otherSide)
+	}
+	if reason != "" {
 		if otherSide == "old" {
 			c.gap(snapshot.SectionAPIKeys, nil, reason, "")
 		} else {
@@ -73,11 +82,11 @@ func (c *comparer) keyOneSide(k snapshot.APIKey, other *snapshot.Snapshot, other
 	if kind == KindKeyAdded {
 		ch.After = scopes
 		ch.By = c.log.find("PersonalAPIKey", k.ID, []string{"created"}, noChanges)
-		ch.Message = fmt.Sprintf("key %s (%s) appeared with scopes %s%s", k.Label, k.Env, scopes, byPhrase(ch.By, "created"))
+		ch.Message = fmt.Sprintf("key %s (%s) appeared with scopes %s%s", k.Label, k.Env, scopes, c.byPhrase(ch.By, "created"))
 	} else {
 		ch.Before = scopes
 		ch.By = c.log.find("PersonalAPIKey", k.ID, []string{"deleted", "revoked"}, noChanges)
-		ch.Message = fmt.Sprintf("key %s (%s) disappeared (had scopes %s)%s", k.Label, k.Env, scopes, byPhrase(ch.By, "deleted"))
+		ch.Message = fmt.Sprintf("key %s (%s) disappeared (had scopes %s)%s", k.Label, k.Env, scopes, c.byPhrase(ch.By, "deleted"))
 	}
 	c.add(ch)
 }

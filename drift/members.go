@@ -39,17 +39,17 @@ func (c *comparer) members() {
 		o, ok := olds[m.ID]
 		if !ok {
 			by := c.log.find("OrganizationMembership", m.ID, []string{"created"}, nil)
-			c.add(Change{Kind: KindMemberJoined, Subject: subject, After: levelName(m.Level), By: by,
-				Message: fmt.Sprintf("%s joined the organization as %s%s", m.User.Email, levelName(m.Level), byPhrase(by, "added"))})
+			c.addFor(m.ID, Change{Kind: KindMemberJoined, Subject: subject, After: levelName(m.Level), By: by,
+				Message: fmt.Sprintf("%s joined the organization as %s%s", m.User.Email, levelName(m.Level), c.byPhrase(by, "added"))})
 			continue
 		}
 		if o.Level != m.Level {
 			by := c.log.find("OrganizationMembership", m.ID, []string{"updated"}, changedTo(m.Level, "level"))
-			c.add(Change{Kind: KindMemberLevel, Subject: subject, Field: "level", Before: levelName(o.Level), After: levelName(m.Level), By: by,
-				Message: fmt.Sprintf("%s: organization %s → %s%s", m.User.Email, levelName(o.Level), levelName(m.Level), byPhrase(by, "changed"))})
+			c.addFor(m.ID, Change{Kind: KindMemberLevel, Subject: subject, Field: "level", Before: levelName(o.Level), After: levelName(m.Level), By: by,
+				Message: fmt.Sprintf("%s: organization %s → %s%s", m.User.Email, levelName(o.Level), levelName(m.Level), c.byPhrase(by, "changed"))})
 		}
 		if o.Is2FAEnabled != m.Is2FAEnabled {
-			c.add(Change{Kind: KindMember2FA, Subject: subject, Field: "is_2fa_enabled", Before: twoFA(o.Is2FAEnabled), After: twoFA(m.Is2FAEnabled),
+			c.addFor(m.ID, Change{Kind: KindMember2FA, Subject: subject, Field: "is_2fa_enabled", Before: twoFA(o.Is2FAEnabled), After: twoFA(m.Is2FAEnabled),
 				Message: fmt.Sprintf("%s: two-factor authentication %s → %s", m.User.Email, twoFA(o.Is2FAEnabled), twoFA(m.Is2FAEnabled))})
 		}
 	}
@@ -58,8 +58,8 @@ func (c *comparer) members() {
 			continue
 		}
 		by := c.log.find("OrganizationMembership", o.ID, []string{"deleted"}, nil)
-		c.add(Change{Kind: KindMemberLeft, Subject: "member:" + o.User.Email, Before: levelName(o.Level), By: by,
-			Message: fmt.Sprintf("%s left the organization (was %s)%s", o.User.Email, levelName(o.Level), byPhrase(by, "removed"))})
+		c.addFor(o.ID, Change{Kind: KindMemberLeft, Subject: "member:" + o.User.Email, Before: levelName(o.Level), By: by,
+			Message: fmt.Sprintf("%s left the organization (was %s)%s", o.User.Email, levelName(o.Level), c.byPhrase(by, "removed"))})
 	}
 }
 

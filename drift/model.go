@@ -53,8 +53,8 @@ const (
 	KindRoleAdded         = "role_added"
 	KindRoleRemoved       = "role_removed"
 	KindRoleRenamed       = "role_renamed"        // Before/After: names
-	KindRoleMemberAdded   = "role_member_added"   // Member: the member's email
-	KindRoleMemberRemoved = "role_member_removed" // Member: the member's email
+	KindRoleMemberAdded   = "role_member_added"   // Member: the member's email; After: the role's name
+	KindRoleMemberRemoved = "role_member_removed" // Member: the member's email; Before: the role's name
 
 	// rules: an access-control rule on a project (resource "project") or
 	// a project-wide resource rule; Subject is the rule's subject
@@ -72,11 +72,13 @@ const (
 	KindKeyProjects = "key_projects" // Before/After: scoped_teams ids, sorted, comma-separated ("" = every project)
 	KindKeyOrgs     = "key_orgs"     // Before/After: scoped_organizations, sorted, comma-separated
 
-	// settings: Subject org:NAME (Field an organization field such as
-	// enforce_2fa, members_can_invite, members_can_use_personal_api_keys,
-	// uses_most_specific_access_resolution, available_product_features) or
-	// domain:DOMAIN (Field sso_enforcement, has_saml, jit_provisioning_enabled,
-	// is_verified, scim_enabled).
+	// settings: Subject org:NAME (Field an organization field: enforce_2fa,
+	// members_can_invite, members_can_use_personal_api_keys,
+	// allow_publicly_shared_resources, members_can_see_org_members,
+	// uses_most_specific_access_resolution, available_product_features,
+	// default_role_id) or domain:DOMAIN (Field sso_enforcement, has_saml,
+	// jit_provisioning_enabled, is_verified, scim_enabled). A setting PostHog
+	// did not report on one side only is a Gap, not a change.
 	KindOrgSetting    = "org_setting"
 	KindDomainSetting = "domain_setting"
 
@@ -166,7 +168,9 @@ type Change struct {
 	AfterPath  *access.Path `json:"after_path,omitempty"`
 	// By is who made the change and when, where PostHog recorded it; nil
 	// when it did not (access-rule changes and role memberships are not in
-	// PostHog's activity log).
+	// PostHog's activity log), when no single entry records it, and when
+	// the new snapshot lacks the activity log (then Report.Gaps has an
+	// activity_log gap: the actor is unknown, not unrecorded).
 	By *Attribution `json:"by,omitempty"`
 	// Detail is one more fact in words ("accepted", "rule updated
 	// 2026-11-30, not in the activity log"), or "".
@@ -191,13 +195,18 @@ const (
 
 // Attribution is who made a change and when.
 type Attribution struct {
-	// Actor is the actor's email; "" when the source has a time only, or
-	// the change was made by the system.
+	// Actor is the actor's email; "" when the source has a time only, the
+	// change was made by the system, or the session was impersonated.
 	Actor  string    `json:"actor,omitempty"`
 	At     time.Time `json:"at"`
 	Source string    `json:"source"`
 	// EntryID is the activity-log entry's id (FromActivityLog).
 	EntryID string `json:"entry_id,omitempty"`
+	// Impersonated is true when the entry was written in an impersonated
+	// session (PostHog staff logged in as a user): the user whose session
+	// it was did not act, and who did is not recorded, so Actor is empty
+	// (the change's Message names the session's user).
+	Impersonated bool `json:"impersonated,omitempty"`
 }
 
 // Gap is a section that could not be compared.

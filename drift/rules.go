@@ -130,11 +130,11 @@ func (c *comparer) ruleChange(kind string, projectID int64, r posthog.AccessCont
 	}
 	switch kind {
 	case KindRuleAdded:
-		ch.Message = fmt.Sprintf("%s: rule for %s added at %s%s", where, who, orNone(after), byPhrase(ch.By, "created"))
+		ch.Message = fmt.Sprintf("%s: rule for %s added at %s%s", where, who, orNone(after), c.byPhrase(ch.By, "created"))
 	case KindRuleRemoved:
 		ch.Message = fmt.Sprintf("%s: rule for %s removed (was %s)", where, who, orNone(before))
 	default:
-		ch.Message = fmt.Sprintf("%s: rule for %s %s → %s%s", where, who, orNone(before), orNone(after), byPhrase(ch.By, "recreated"))
+		ch.Message = fmt.Sprintf("%s: rule for %s %s → %s%s", where, who, orNone(before), orNone(after), c.byPhrase(ch.By, "recreated"))
 	}
 	c.add(ch)
 }

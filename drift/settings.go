@@ -9,19 +9,26 @@ import (
 )
 
 // orgField is one compared organization setting: its field, the names the
-// activity log may give it (field_name_overrides), and its value as text
-// ("" when PostHog did not send it).
+// activity log may give it (field_name_overrides), and its value as text.
 type orgField struct {
 	field string
 	log   []string
 	// value reads the setting; exact says whether a log entry's after can
-	// be compared with it.
+	// be compared with it. A boolean PostHog did not send reads as
+	// notReported.
 	value func(*posthog.Organization) (string, any)
 }
 
+// notReported is the value of a setting PostHog did not send (a JSON null
+// or an absent field, as an older deployment's response has it). A setting
+// not reported on one side only is not drift and not "no change": it is a
+// gap naming the field. Not reported on both sides, the deployment does not
+// have it, and nothing is claimed.
+const notReported = "\x00not reported"
+
 func boolText(b *bool) (string, any) {
 	if b == nil {
-		return "", nil
+		return notReported, nil
 	}
 	return strconv.FormatBool(*b), *b
 }
@@ -63,6 +70,9 @@ func (c *comparer) orgSettings() {
 		if before == after {
 			continue
 		}
+		if c.unreported(snapshot.SectionOrganization, "organization "+name, f.field, before, after) {
+			continue
+		}
 		match := changed(f.log...)
 		if exact != nil {
 			match = changedTo(exact, f.log...)
@@ -78,7 +88,7 @@ func (c *comparer) orgSettings() {
 			return v
 		}
 		c.add(Change{Kind: KindOrgSetting, Subject: "org:" + name, Field: f.field, Before: before, After: after, By: by,
-			Message: fmt.Sprintf("organization %s: %s %s → %s%s", name, f.field, shown(before), shown(after), byPhrase(by, "changed"))})
+			Message: fmt.Sprintf("organization %s: %s %s → %s%s", name, f.field, shown(before), shown(after), c.byPhrase(by, "changed"))})
 	}
 }
 
@@ -102,12 +112,20 @@ var domainFields = []domainField{
 	}},
 	// is_verified is logged as verified_at, a time.
 	{"is_verified", []string{"verified_at", "domain verification"}, func(d posthog.Domain) (string, any) { return strconv.FormatBool(d.IsVerified), nil }},
-	{"scim_enabled", []string{"scim_enabled", "_scim_enabled", "SCIM provisioning"}, func(d posthog.Domain) (string, any) {
-		if d.SCIMEnabled == nil {
-			return "", nil
+	{"scim_enabled", []string{"scim_enabled", "_scim_enabled", "SCIM provisioning"}, func(d posthog.Domain) (string, any) { return boolText(d.SCIMEnabled) }},
+}
+
+// unreported records a gap in section when setting field of what (words:
+// "organization Acme", "domain acme.com") is notReported on one side, and
+// reports whether it did.
+func (c *comparer) unreported(section, what, field, before, after string) bool {
+	why := func(v string) string {
+		if v != notReported {
+			return ""
 		}
-		return strconv.FormatBool(*d.SCIMEnabled), *d.SCIMEnabled
-	}},
+		return fmt.Sprintf("PostHog did not report %s of %s: whether it changed cannot be told", field, what)
+	}
+	return c.gap(section, nil, why(before), why(after))
 }
 
 // domains compares the organization's email domains, keyed by domain:
@@ -130,7 +148,7 @@ func (c *comparer) domains() {
 		if !ok {
 			by := c.log.find("OrganizationDomain", d.ID, []string{"created"}, nil)
 			c.add(Change{Kind: KindDomainAdded, Subject: subject, After: d.Domain, By: by,
-				Message: fmt.Sprintf("domain %s was added%s", d.Domain, byPhrase(by, "added"))})
+				Message: fmt.Sprintf("domain %s was added%s", d.Domain, c.byPhrase(by, "added"))})
 			continue
 		}
 		for _, f := range domainFields {
@@ -139,13 +157,16 @@ func (c *comparer) domains() {
 			if before == after {
 				continue
 			}
+			if c.unreported(snapshot.SectionDomains, "domain "+d.Domain, f.field, before, after) {
+				continue
+			}
 			match := changed(f.log...)
 			if exact != nil {
 				match = changedTo(exact, f.log...)
 			}
 			by := c.log.find("OrganizationDomain", d.ID, []string{"updated", "changed"}, match)
 			c.add(Change{Kind: KindDomainSetting, Subject: subject, Field: f.field, Before: before, After: after, By: by,
-				Message: fmt.Sprintf("domain %s: %s %s → %s%s", d.Domain, f.field, orNone(before), orNone(after), byPhrase(by, "changed"))})
+				Message: fmt.Sprintf("domain %s: %s %s → %s%s", d.Domain, f.field, orNone(before), orNone(after), c.byPhrase(by, "changed"))})
 		}
 	}
 	for _, o := range c.old.Domains {
@@ -154,6 +175,6 @@ func (c *comparer) domains() {
 		}
 		by := c.log.find("OrganizationDomain", o.ID, []string{"deleted"}, nil)
 		c.add(Change{Kind: KindDomainRemoved, Subject: "domain:" + o.Domain, Before: o.Domain, By: by,
-			Message: fmt.Sprintf("domain %s was removed%s", o.Domain, byPhrase(by, "removed"))})
+			Message: fmt.Sprintf("domain %s was removed%s", o.Domain, c.byPhrase(by, "removed"))})
 	}
 }

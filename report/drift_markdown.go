@@ -90,7 +90,7 @@ func mdDriftBody(d *drift.Report, level string, perGroup, budget int) string {
 		var rows strings.Builder
 		shown := 0
 		for _, c := range changes[:limit] {
-			row := mdDriftRow(c)
+			row := mdDriftRow(c, noActivityLog(d, c))
 			if budget >= 0 && used+len(row)+len(mdDriftTableHead) > budget {
 				cut = true
 				break
@@ -127,8 +127,8 @@ func mdDriftBody(d *drift.Report, level string, perGroup, budget int) string {
 
 const mdDriftTableHead = "| change | subject | where | before | after | how | by |\n|---|---|---|---|---|---|---|\n"
 
-// mdDriftRow is one change as a table row.
-func mdDriftRow(c drift.Change) string {
+// mdDriftRow is one change as a table row; noLog as changeTail's.
+func mdDriftRow(c drift.Change, noLog bool) string {
 	var where []string
 	if c.Project != nil {
 		where = append(where, mdCell(projectLabel(c.Project)))
@@ -142,7 +142,7 @@ func mdDriftRow(c drift.Change) string {
 	if c.Member != "" {
 		where = append(where, "member "+cellCode(c.Member))
 	}
-	by := mdCell(attributionLabel(c.By))
+	by := mdCell(attributionLabel(c.By, noLog))
 	if c.Detail != "" {
 		by += "; " + mdCell(c.Detail)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hogaudit/hogaudit/access"
 	"github.com/hogaudit/hogaudit/drift"
+	"github.com/hogaudit/hogaudit/snapshot"
 )
 
 // DriftFormats lists the formats WriteDrift accepts, the default (text)
@@ -117,7 +118,7 @@ func writeDriftText(w io.Writer, d *drift.Report, opts DriftOptions) error {
 			// The line is wrapped plain (colour codes take no cells), then
 			// its "before → after" coloured where it is whole on a line.
 			line := oneLine(changeLead(c)) + ": " + before + " → " + after
-			if rest := changeTail(c, oneLine); rest != "" {
+			if rest := changeTail(c, noActivityLog(d, c), oneLine); rest != "" {
 				line += "; " + rest
 			}
 			lines := wrap(line, t.width-6, t.width-2)
@@ -319,13 +320,14 @@ func projectLabel(p *drift.Project) string {
 }
 
 // changeTail is the rest of a change after its levels: how each level was
-// granted, who made the change, the detail; esc formats the free text.
-func changeTail(c drift.Change, esc func(string) string) string {
+// granted, who made the change (noLog: the activity log that would say was
+// not collected, see noActivityLog), the detail; esc formats the free text.
+func changeTail(c drift.Change, noLog bool, esc func(string) string) string {
 	var parts []string
 	if via := pathsLabel(c.BeforePath, c.AfterPath); via != "" {
 		parts = append(parts, esc(via))
 	}
-	parts = append(parts, esc(attributionLabel(c.By)))
+	parts = append(parts, esc(attributionLabel(c.By, noLog)))
 	if c.Detail != "" {
 		parts = append(parts, esc(c.Detail))
 	}
@@ -386,10 +388,32 @@ func pathLabel(p *access.Path) string {
 	return "via " + p.Via
 }
 
+// noActivityLog reports whether d has a gap in the new snapshot's activity
+// log that covers change c (one for the whole log, or for c's project):
+// then a change without attribution may have been logged, and who made it
+// is unknown rather than unrecorded.
+func noActivityLog(d *drift.Report, c drift.Change) bool {
+	for _, g := range d.Gaps {
+		if g.Section != snapshot.SectionActivityLog || g.Side == "old" {
+			continue
+		}
+		if g.ProjectID == nil || (c.Project != nil && c.Project.ID == *g.ProjectID) {
+			return true
+		}
+	}
+	return false
+}
+
 // attributionLabel is "by dan@acme.com on 2026-11-30 14:02 UTC (activity
-// log)", or "actor not recorded by PostHog".
-func attributionLabel(a *drift.Attribution) string {
+// log)", "actor unknown on … (activity log entry e1) (impersonated
+// session)", or without attribution "actor not recorded by PostHog" —
+// "actor unknown: the activity log was not collected" when noLog says the
+// log that would tell is missing.
+func attributionLabel(a *drift.Attribution, noLog bool) string {
 	if a == nil {
+		if noLog {
+			return "actor unknown: the activity log was not collected"
+		}
 		return "actor not recorded by PostHog"
 	}
 	var b strings.Builder
@@ -415,6 +439,9 @@ func attributionLabel(a *drift.Attribution) string {
 	case "":
 	default:
 		b.WriteString(" (" + a.Source + ")")
+	}
+	if a.Impersonated {
+		b.WriteString(" (impersonated session)")
 	}
 	return b.String()
 }
