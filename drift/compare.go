@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -388,6 +389,17 @@ func (c *comparer) activityLog() {
 	if r != "" {
 		c.gap(snapshot.SectionActivityLog, nil, "", r+cannot)
 		return
+	}
+	// A log read back LookbackDays from the new collection that starts
+	// after the old one cannot tell who made the changes before it (0: a
+	// snapshot that does not say how far back it read).
+	if days := c.new.LookbackDays; days > 0 {
+		if from := c.new.CollectedAt.AddDate(0, 0, -days); from.After(c.old.CollectedAt) {
+			c.gap(snapshot.SectionActivityLog, nil, "", fmt.Sprintf(
+				"the new snapshot's activity log reaches back %d days, to %s, not to the old snapshot's %s%s (collect the new one with --lookback-days %d)",
+				days, from.UTC().Format(time.RFC3339), c.old.CollectedAt.UTC().Format(time.RFC3339), cannot,
+				int(math.Ceil(c.new.CollectedAt.Sub(c.old.CollectedAt).Hours()/24))))
+		}
 	}
 	for _, m := range c.new.Missing {
 		if m.Section == snapshot.SectionActivityLog && m.ProjectID != nil && !m.NotApplicable {

@@ -46,6 +46,14 @@ func TestFailClosed(t *testing.T) {
 			o.ActivityLog, o.ActivityLogSource, o.OrganizationActivity = nil, nil, nil
 			o.Missing = append(o.Missing, rec(snapshot.SectionActivityLog, nil))
 		}},
+		{name: "the new snapshot's log does not reach back to the old one", edit: func(o, n *snapshot.Snapshot) {
+			n.LookbackDays = 30
+			o.CollectedAt = n.CollectedAt.AddDate(0, 0, -40)
+		}, gaps: []string{"activity_log new"}, reason: "--lookback-days 40"},
+		{name: "near miss: a log that reaches back past the old snapshot", edit: func(o, n *snapshot.Snapshot) {
+			n.LookbackDays = 30
+			o.CollectedAt = n.CollectedAt.AddDate(0, 0, -29)
+		}},
 		{name: "one project's activity log missing in new", edit: func(o, n *snapshot.Snapshot) {
 			n.Missing = append(n.Missing, rec(snapshot.SectionActivityLog, ptr(int64(2))))
 		}, gaps: []string{"activity_log p2 new"}, reason: "this project's changes"},

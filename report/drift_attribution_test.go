@@ -13,7 +13,7 @@ import (
 // (whole, or the change's project's) its actor is unknown, and the text and
 // Markdown formats say so. An impersonated session names no actor.
 func TestDriftAttributionWording(t *testing.T) {
-	const unrecorded, unknown = "actor not recorded by PostHog", "actor unknown: the activity log was not collected"
+	const unrecorded, unknown = "actor not recorded by PostHog", "actor unknown: the activity log does not cover it"
 	report := func(gaps ...drift.Gap) *drift.Report {
 		d := everyKindReport()
 		d.Changes = []drift.Change{

@@ -407,12 +407,12 @@ func noActivityLog(d *drift.Report, c drift.Change) bool {
 // attributionLabel is "by dan@acme.com on 2026-11-30 14:02 UTC (activity
 // log)", "actor unknown on … (activity log entry e1) (impersonated
 // session)", or without attribution "actor not recorded by PostHog" —
-// "actor unknown: the activity log was not collected" when noLog says the
+// "actor unknown: the activity log does not cover it" when noLog says the
 // log that would tell is missing.
 func attributionLabel(a *drift.Attribution, noLog bool) string {
 	if a == nil {
 		if noLog {
-			return "actor unknown: the activity log was not collected"
+			return "actor unknown: the activity log does not cover it"
 		}
 		return "actor not recorded by PostHog"
 	}
