@@ -364,10 +364,26 @@ func (c *comparer) joinCause(ch *Change, causes causeList, membershipID, email s
 			}
 		}
 	}
+	// A leave explains all the access the member lost (PostHog deletes the
+	// membership's rules and role memberships with it). A join explains
+	// only the access a member has by being one: an organization admin's,
+	// the default, the rule for everyone. Access through a role or a rule
+	// naming the new membership came from that role membership or rule,
+	// made after the join, not from whoever the join's entry names (a
+	// member who accepts an invite logs their own join).
+	joinExplains := func(p *access.Path) bool {
+		switch via(p) {
+		case "", access.ViaOrgAdmin, access.ViaDefault, access.ViaEveryoneRule, access.ViaNoAccessControl, access.ViaNotExplicitMember:
+			return true
+		}
+		return false
+	}
 	found := all
 	switch {
-	case absent && len(presence) > 0:
+	case absent && len(presence) > 0 && (ch.BeforePath != nil || joinExplains(ch.AfterPath)):
 		found = presence
+	case absent && len(presence) > 0:
+		found = paths
 	case (via(ch.BeforePath) == access.ViaOrgAdmin || via(ch.AfterPath) == access.ViaOrgAdmin) && len(level) > 0:
 		found = level
 	case len(paths) > 0:

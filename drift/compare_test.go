@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -508,5 +509,44 @@ func TestRuleChangedDetail(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestJoinExplainsOnlyAccessByBeingAMember: erin joins (her own entry, as
+// PostHog logs an accepted invite) and is put in role Finance, whose rule
+// gives Payments; that access is the role membership's (joined_at, no
+// actor), never the joiner's. Near miss: her access to Production, through
+// the rule for everyone, is the join's.
+func TestJoinExplainsOnlyAccessByBeingAMember(t *testing.T) {
+	o := baseSnapshot()
+	n := later(t, o, t1)
+	n.Members = append(n.Members, posthog.Member{ID: "m-erin", User: posthog.UserBasic{ID: 5, UUID: "u-erin", Email: "erin@acme.example"}, Level: posthog.LevelMember, JoinedAt: tMid})
+	n.Invites = []posthog.Invite{}
+	n.ActivityLog = append(n.ActivityLog, entry("e1", "erin@acme.example", "OrganizationMembership", "created", "m-erin", tMid))
+	for i := range n.Roles {
+		if n.Roles[i].ID == "r-fin" {
+			n.Roles[i].Members = append(n.Roles[i].Members, snapshot.RoleMember{ID: "rm-erin", MembershipID: "m-erin", UserUUID: "u-erin", Email: "erin@acme.example", JoinedAt: tMid.Add(time.Minute)})
+		}
+	}
+	r := compare(t, o, n)
+	var payments, production *Change
+	for i, ch := range r.Changes {
+		if ch.Kind == KindProjectAccess && ch.Subject == "member:erin@acme.example" {
+			switch ch.Project.ID {
+			case 2:
+				payments = &r.Changes[i]
+			case 1:
+				production = &r.Changes[i]
+			}
+		}
+	}
+	if payments == nil || production == nil {
+		t.Fatalf("erin's access changes missing: %v", showAll(r.Changes))
+	}
+	if payments.By != nil && payments.By.Actor != "" {
+		t.Errorf("Payments through role Finance attributed to %s: %+v", payments.By.Actor, payments)
+	}
+	if production.By == nil || production.By.Actor != "erin@acme.example" {
+		t.Errorf("Production through the rule for everyone: by %+v, want the join's", production.By)
 	}
 }
