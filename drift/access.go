@@ -41,6 +41,7 @@ func (c *comparer) access() {
 	for i := range c.new.Projects {
 		p := &c.new.Projects[i]
 		if inOld[p.ID] == nil {
+			c.newProject(causes, p)
 			continue
 		}
 		id := p.ID
@@ -81,6 +82,34 @@ func (c *comparer) access() {
 				continue
 			}
 			c.grants(causes, id, res, ob, nb)
+		}
+	}
+}
+
+// newProject records the access of a project the old snapshot did not
+// list: every member's level on it and on the resources asked for, from
+// none (project_added says the project is new; a protected project created
+// since must not hide who was made its admin). A project whose access the
+// new table cannot tell is a gap.
+func (c *comparer) newProject(causes causeList, p *snapshot.Project) {
+	id := p.ID
+	np := c.newAccess.Projects[id]
+	if np == nil || !np.Known {
+		c.gap(KindProjectAccess, &id, "", "the access table cannot tell this new project's access (its rules or explicit members are missing)")
+		return
+	}
+	from := len(c.changes)
+	c.grants(causes, id, "", nil, np.Members)
+	if !np.ResourcesKnown {
+		c.gap(KindResourceAccess, &id, "", "the access table cannot tell this new project's resource access (its resource rules are missing)")
+	} else {
+		for _, res := range slices.Sorted(maps.Keys(np.Resources)) {
+			c.grants(causes, id, res, nil, np.Resources[res])
+		}
+	}
+	for i := from; i < len(c.changes); i++ {
+		if c.changes[i].Detail == "" {
+			c.changes[i].Detail = "the project is new since the old snapshot"
 		}
 	}
 }

@@ -355,6 +355,15 @@ func TestInventory(t *testing.T) {
 				entry("e2", "alice@acme.example", "Project", "created", "3", tMid),
 				entry("e3", "dan@acme.example", "Team", "deleted", "2", tMid))
 		}, want: []string{
+			// A new project's access is drift too (default admin here).
+			"project_access member:alice@acme.example p3 none→admin",
+			"project_access member:bob@acme.example p3 none→admin",
+			"project_access member:carol@acme.example p3 none→admin",
+			"project_access member:dan@acme.example p3 none→admin",
+			"resource_access member:alice@acme.example p3 feature_flag none→manager",
+			"resource_access member:bob@acme.example p3 feature_flag none→editor",
+			"resource_access member:carol@acme.example p3 feature_flag none→editor",
+			"resource_access member:dan@acme.example p3 feature_flag none→manager",
 			"project_added project:Sandbox p3 →Sandbox by alice@acme.example",
 			"project_removed project:Payments p2 Payments→ by dan@acme.example",
 			"project_renamed project:Prod p1 name Production→Prod by alice@acme.example",

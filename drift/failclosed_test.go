@@ -104,10 +104,10 @@ func TestFailClosed(t *testing.T) {
 			project(o, 1).AccessControl = true
 			o.Missing = append(o.Missing, rec(snapshot.SectionExplicitMembers, ptr(int64(1))))
 		}, gaps: []string{"explicit_members p1 old"}},
-		{name: "near miss: a project added with its rules missing is project_added", edit: func(o, n *snapshot.Snapshot) {
+		{name: "a project added with its rules missing: project_added, and its access a gap", edit: func(o, n *snapshot.Snapshot) {
 			n.Projects = append(n.Projects, snapshot.Project{ID: 3, Name: "Sandbox"})
 			n.Missing = append(n.Missing, rec(snapshot.SectionAccessControls, ptr(int64(3))), rec(snapshot.SectionResourceAccessControls, ptr(int64(3))))
-		}, changes: []string{"project_added project:Sandbox p3 →Sandbox"}},
+		}, gaps: []string{"project_access p3 new"}, reason: "new project's access", changes: []string{"project_added project:Sandbox p3 →Sandbox"}},
 		{name: "near miss: a members record is the members gap alone", edit: func(o, n *snapshot.Snapshot) {
 			n.Members = nil
 			n.Missing = append(n.Missing, rec(snapshot.SectionMembers, nil))

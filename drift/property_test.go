@@ -387,7 +387,9 @@ func accessDiff(a, b *snapshot.Snapshot, ta, tb *access.Table) []string {
 			}
 		}
 	}
+	inA := map[int64]bool{}
 	for _, p := range a.Projects {
+		inA[p.ID] = true
 		pa, pb := ta.Projects[p.ID], tb.Projects[p.ID]
 		if pb == nil {
 			continue
@@ -395,6 +397,15 @@ func accessDiff(a, b *snapshot.Snapshot, ta, tb *access.Table) []string {
 		diff(KindProjectAccess, p.ID, "", pa.Members, pb.Members)
 		for res := range pa.Resources {
 			diff(KindResourceAccess, p.ID, res, pa.Resources[res], pb.Resources[res])
+		}
+	}
+	// A project only b lists: every member's access to it, from none.
+	for _, p := range b.Projects {
+		if pb := tb.Projects[p.ID]; !inA[p.ID] && pb != nil && pb.Known {
+			diff(KindProjectAccess, p.ID, "", nil, pb.Members)
+			for res := range pb.Resources {
+				diff(KindResourceAccess, p.ID, res, nil, pb.Resources[res])
+			}
 		}
 	}
 	return out
