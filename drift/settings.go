@@ -70,7 +70,14 @@ func (c *comparer) orgSettings() {
 		if before == after {
 			continue
 		}
-		if c.unreported(snapshot.SectionOrganization, "organization "+name, f.field, before, after) {
+		// A setting's gap is the setting's own (org_setting), except where
+		// the setting decides access: then it is the organization's, which
+		// the drift rules read as one that may hide an access change.
+		section := KindOrgSetting
+		if f.field == "uses_most_specific_access_resolution" {
+			section = snapshot.SectionOrganization
+		}
+		if c.unreported(section, "organization "+name, f.field, before, after) {
 			continue
 		}
 		match := changed(f.log...)
@@ -157,7 +164,7 @@ func (c *comparer) domains() {
 			if before == after {
 				continue
 			}
-			if c.unreported(snapshot.SectionDomains, "domain "+d.Domain, f.field, before, after) {
+			if c.unreported(KindDomainSetting, "domain "+d.Domain, f.field, before, after) {
 				continue
 			}
 			match := changed(f.log...)

@@ -22,16 +22,19 @@ func TestUnreportedSetting(t *testing.T) {
 		changes []string
 	}{
 		{name: "enforce_2fa not reported in new", edit: func(o, n *snapshot.Snapshot) { n.Organization.Enforce2FA = nil },
-			gaps: []string{"organization new"}, reason: "PostHog did not report enforce_2fa of organization Acme"},
+			gaps: []string{"org_setting new"}, reason: "PostHog did not report enforce_2fa of organization Acme"},
 		{name: "members_can_see_org_members not reported in old", edit: func(o, n *snapshot.Snapshot) { o.Organization.MembersCanSeeOrgMembers = nil },
-			gaps: []string{"organization old"}, reason: "members_can_see_org_members"},
+			gaps: []string{"org_setting old"}, reason: "members_can_see_org_members"},
+		{name: "the access resolution not reported in new is the organization's gap", edit: func(o, n *snapshot.Snapshot) {
+			o.Organization.UsesMostSpecificAccessResolution, n.Organization.UsesMostSpecificAccessResolution = ptr(true), nil
+		}, gaps: []string{"organization new"}, reason: "uses_most_specific_access_resolution"},
 		{name: "near miss: not reported on both sides", edit: func(o, n *snapshot.Snapshot) {
 			o.Organization.UsesMostSpecificAccessResolution, n.Organization.UsesMostSpecificAccessResolution = nil, nil
 		}},
 		{name: "near miss: a real change", edit: func(o, n *snapshot.Snapshot) { n.Organization.Enforce2FA = ptr(true) },
 			changes: []string{"org_setting org:Acme enforce_2fa false→true"}},
 		{name: "scim_enabled not reported in old", edit: func(o, n *snapshot.Snapshot) { n.Domains[0].SCIMEnabled = ptr(false) },
-			gaps: []string{"domains old"}, reason: "PostHog did not report scim_enabled of domain acme.example"},
+			gaps: []string{"domain_setting old"}, reason: "PostHog did not report scim_enabled of domain acme.example"},
 		{name: "near miss: scim_enabled turned on", edit: func(o, n *snapshot.Snapshot) {
 			o.Domains[0].SCIMEnabled, n.Domains[0].SCIMEnabled = ptr(false), ptr(true)
 		}, changes: []string{"domain_setting domain:acme.example scim_enabled false→true"}},

@@ -15,14 +15,17 @@ import (
 // who can reach a project: invites, domains and their identity providers,
 // keys, the activity logs (a change they would attribute is still shown, as
 // drift without an actor, which the drift rules treat as untrusted), the
-// deployment and the scanning key's user. A gap in any other section —
-// members, roles, projects, access rules, users_with_access, explicit
-// members, the organization (its features decide whether rules apply), or a
-// section this build does not know — may hide one.
+// deployment, the scanning key's user, and a single organization or domain
+// setting PostHog did not report on one side (org_setting, domain_setting:
+// 2FA, invitations, SSO; a setting that decides access is an organization
+// gap). A gap in any other section — members, roles, projects, access
+// rules, users_with_access, explicit members, the organization (its
+// features decide whether rules apply), or a section this build does not
+// know — may hide one.
 var driftIrrelevant = []string{
 	snapshot.SectionInvites, snapshot.SectionDomains, snapshot.SectionIdentityProviderConfigs,
 	snapshot.SectionAPIKeys, snapshot.SectionActivityLog, snapshot.SectionOrganizationActivityLog,
-	snapshot.SectionInstance, snapshot.SectionCurrentUser,
+	snapshot.SectionInstance, snapshot.SectionCurrentUser, drift.KindOrgSetting, drift.KindDomainSetting,
 }
 
 // driftNotEvaluated reports whether the drift rule r cannot judge d: a gap

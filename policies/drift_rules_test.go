@@ -152,6 +152,9 @@ func TestPH404IsNotEvaluatedWhereTheDriftHasGaps(t *testing.T) {
 		{"rules of an unprotected project", drift.Gap{Section: snapshot.SectionAccessControls, ProjectID: &staging, Side: "old"}, false},
 		{"invites", drift.Gap{Section: snapshot.SectionInvites, Side: "old"}, false},
 		{"the activity log", drift.Gap{Section: snapshot.SectionOrganizationActivityLog, Side: "new"}, false},
+		{"an organization setting not reported", drift.Gap{Section: drift.KindOrgSetting, Side: "old", Reason: "PostHog did not report members_can_see_org_members"}, false},
+		{"a domain setting not reported", drift.Gap{Section: drift.KindDomainSetting, Side: "old"}, false},
+		{"the organization (its access resolution not reported)", drift.Gap{Section: snapshot.SectionOrganization, Side: "new"}, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
