@@ -163,6 +163,11 @@ func TestDriftEndToEnd(t *testing.T) {
 	if rep.has("PH404", "member:erin@acme.example/project:production", "*") {
 		t.Error("PH404 for erin's organization promotion")
 	}
+	// The widened key exceeds what the drafted matrix grants it: its owner's
+	// other key (bi-legacy, *) lends it nothing.
+	if !rep.has("PH302", "key:"+posthogsim.AcmeWidenedKey, "*") {
+		t.Errorf("no PH302 for the widened key %s; findings:\n%s", posthogsim.AcmeWidenedKey, listFindings(rep.jsonReport))
+	}
 	for _, ne := range rep.NotEvaluated {
 		if ne.Rule == "PH404" {
 			t.Errorf("PH404 not evaluated: %+v", ne)

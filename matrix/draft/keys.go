@@ -38,9 +38,12 @@ func (d *drafted) auditKeys() []*snapshot.APIKey {
 }
 
 // serviceAccounts adds a group per label of the audited keys: keys:
-// [label], its owners as members:, and per project the key reaches its
-// scopes. The entries' role and resources mirror the owners' own levels, so
-// the group allows its owners nothing they do not have.
+// [label] (no members: a key belongs to every group of its owner, so an
+// owner listed here would lend this key's scopes to all their keys), and
+// per project the key reaches its scopes; keys without a label are bound by
+// their owners as members:. The entries' role and resources mirror the
+// owners' own levels, so the group allows its owners nothing they do not
+// have.
 func (d *drafted) serviceAccounts(now time.Time, keyOf map[int64]string, byUserID map[int64]*member, names keyNamer,
 	grant func(int64, string) access.Grant, resGrant func(int64, string, string) access.Grant, res map[int64][]string) {
 	byLabel := map[string][]*snapshot.APIKey{}
@@ -62,10 +65,14 @@ func (d *drafted) serviceAccounts(now time.Time, keyOf map[int64]string, byUserI
 			}
 		}
 		slices.SortFunc(owners, func(a, b *member) int { return strings.Compare(a.email, b.email) })
+		var ownerEmails []string
 		for _, m := range owners {
-			g.members = append(g.members, m.email)
+			ownerEmails = append(ownerEmails, m.email)
 		}
 		if label == "" {
+			// Without a label only the owners can bind the keys: every key
+			// of theirs then holds the group's scopes.
+			g.members = ownerEmails
 			if len(owners) == 0 {
 				for _, k := range ks {
 					d.except("PH302", keySubject(d.snap, k), "drafted by hogaudit matrix init: the key has no label and its owner is no member, so no group can hold it",
@@ -74,14 +81,17 @@ func (d *drafted) serviceAccounts(now time.Time, keyOf map[int64]string, byUserI
 				continue
 			}
 			g.key = names.name("key_"+ks[0].ID, "key")
-			g.above = append(g.above, "service account: keys without a label, bound by their owners")
+			g.above = append(g.above, "service account: keys without a label, bound by their owners",
+				"DECIDE: every key of these owners holds the scopes below; give the keys labels to grant them one by one")
 		} else {
 			g.key = names.name("key_"+label, "key")
+			// Bound by its label alone: an owner listed as a member would
+			// give every other key of the owner this key's scopes.
 			g.keys = []string{label}
 			g.above = append(g.above, fmt.Sprintf("service account: personal API key %q", oneLine(label)))
 		}
 		if len(owners) > 0 {
-			g.above = append(g.above, "owned by "+strings.Join(g.members, ", ")+"; the entries' role and resources are the owner's own today")
+			g.above = append(g.above, "owned by "+strings.Join(ownerEmails, ", ")+"; the entries' role and resources are the owner's own today")
 		} else {
 			g.above = append(g.above, fmt.Sprintf("DECIDE: the key's owner (user id %d) is not a member of this organization", ks[0].UserID))
 		}
