@@ -115,13 +115,8 @@ func TestFailClosed(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			o := baseSnapshot()
-			n := later(t, o, t1)
-			tc.edit(o, n)
-			r := compare(t, o, n)
-			if diff := cmp.Diff(append([]string{}, tc.gaps...), showGaps(r.Gaps)); diff != "" {
-				t.Errorf("gaps (-want +got):\n%s", diff)
-			}
+			r := compareEdited(t, tc.edit)
+			wantGaps(t, r, tc.gaps)
 			if tc.changes != nil {
 				if diff := cmp.Diff(tc.changes, showAll(r.Changes)); diff != "" {
 					t.Errorf("changes (-want +got):\n%s", diff)

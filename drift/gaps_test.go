@@ -3,8 +3,6 @@ package drift
 import (
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/hogaudit/hogaudit/access"
 	"github.com/hogaudit/hogaudit/snapshot"
 	"github.com/hogaudit/hogaudit/snapshot/posthog"
@@ -84,12 +82,8 @@ func TestGaps(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(append([]string{}, tc.gaps...), showGaps(r.Gaps)); diff != "" {
-				t.Errorf("gaps (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(append([]string{}, tc.changes...), showAll(r.Changes)); diff != "" {
-				t.Errorf("changes (-want +got):\n%s", diff)
-			}
+			wantGaps(t, r, tc.gaps)
+			wantChanges(t, r, tc.changes)
 			for _, g := range r.Gaps {
 				if g.Reason == "" {
 					t.Errorf("gap %+v has no reason", g)

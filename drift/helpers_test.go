@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/hogaudit/hogaudit/access"
 	"github.com/hogaudit/hogaudit/snapshot"
 	"github.com/hogaudit/hogaudit/snapshot/posthog"
@@ -254,4 +255,30 @@ func fieldChange(field string, before, after any) posthog.ActivityChange {
 	b, _ := json.Marshal(before)
 	a, _ := json.Marshal(after)
 	return posthog.ActivityChange{Type: "x", Action: "changed", Field: ptr(field), Before: b, After: a}
+}
+
+// compareEdited compares the base snapshot with a later copy of it, both
+// edited by edit.
+func compareEdited(t *testing.T, edit func(o, n *snapshot.Snapshot)) *Report {
+	t.Helper()
+	o := baseSnapshot()
+	n := later(t, o, t1)
+	edit(o, n)
+	return compare(t, o, n)
+}
+
+// wantGaps fails t unless r's gaps, shown by showGaps, are want.
+func wantGaps(t *testing.T, r *Report, want []string) {
+	t.Helper()
+	if diff := cmp.Diff(append([]string{}, want...), showGaps(r.Gaps)); diff != "" {
+		t.Errorf("gaps (-want +got):\n%s", diff)
+	}
+}
+
+// wantChanges fails t unless r's changes, shown by showAll, are want.
+func wantChanges(t *testing.T, r *Report, want []string) {
+	t.Helper()
+	if diff := cmp.Diff(append([]string{}, want...), showAll(r.Changes)); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
 }

@@ -91,10 +91,7 @@ func TestRoleMemberIdentity(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			o := baseSnapshot()
-			n := later(t, o, t1)
-			tc.edit(o, n)
-			r := compare(t, o, n)
+			r := compareEdited(t, tc.edit)
 			var got []string
 			for _, c := range r.Changes {
 				if c.Group == GroupRoles {

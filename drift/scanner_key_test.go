@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/hogaudit/hogaudit/snapshot"
 )
 
@@ -40,16 +38,9 @@ func TestScanningKeyOneSide(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			o := baseSnapshot()
-			n := later(t, o, t1)
-			tc.edit(o, n)
-			r := compare(t, o, n)
-			if diff := cmp.Diff(append([]string{}, tc.gaps...), showGaps(r.Gaps)); diff != "" {
-				t.Errorf("gaps (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(append([]string{}, tc.changes...), showAll(r.Changes)); diff != "" {
-				t.Errorf("changes (-want +got):\n%s", diff)
-			}
+			r := compareEdited(t, tc.edit)
+			wantGaps(t, r, tc.gaps)
+			wantChanges(t, r, tc.changes)
 			for _, want := range tc.reasons {
 				found := false
 				for _, g := range r.Gaps {
