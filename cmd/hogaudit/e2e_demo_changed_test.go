@@ -9,7 +9,6 @@ import (
 
 	"github.com/hogaudit/hogaudit/drift"
 	"github.com/hogaudit/hogaudit/examples"
-	"github.com/hogaudit/hogaudit/snapshot"
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
 )
 
@@ -122,18 +121,9 @@ func TestDemoPreviousFitsLikeScans(t *testing.T) {
 	}
 	h.setNow(refNow)
 	// Another organization: refused.
-	s, err := snapshot.Load(h.path("before.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Org.ID = "another-org"
-	b, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(h.path("other.json"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editSnapshotDoc(t, h.path("before.json"), h.path("other.json"), func(doc map[string]any) {
+		doc["org"].(map[string]any)["id"] = "another-org"
+	})
 	if res := h.run("demo", "--previous", "other.json"); res.code != 2 || !strings.Contains(res.stderr, "another-org") {
 		t.Errorf("--previous of another organization: exit %d:\n%s", res.code, res.stderr)
 	}
