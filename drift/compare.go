@@ -44,8 +44,9 @@ var ErrNotOlder = errors.New("the new snapshot was not collected after the old o
 //
 // Decisions Compare makes:
 //   - project_access and resource_access compare the projects both
-//     snapshots list (a project added or removed is project_added or
-//     project_removed, not one access change per member). A member whose
+//     snapshots list; a project only the new one lists is project_added
+//     with every member's access to it from none (a project removed is
+//     project_removed alone). A member whose
 //     level is the same on both sides is a change only when the path's way
 //     (Path.Via) or roles differ; then Before equals After and both paths
 //     are set. A change of Path.OrgLevel alone (an admin made owner) is the
@@ -70,9 +71,12 @@ var ErrNotOlder = errors.New("the new snapshot was not collected after the old o
 //     levels, users_with_access, on one side; the rules' on the other) is a
 //     project_access gap: the difference may be the resolutions', not drift.
 //   - An organization or domain setting PostHog did not report on one side
-//     only is a gap of organization or domains naming the field.
+//     only is a gap naming the field: of org_setting or domain_setting (of
+//     organization for uses_most_specific_access_resolution, which decides
+//     access).
 //   - The new snapshot lacking its activity log (or its organization-level
-//     entries, or one project's log) is an activity_log gap: the actors of
+//     entries, or one project's log), or a log that does not reach back to
+//     old.CollectedAt (LookbackDays), is an activity_log gap: the actors of
 //     the changes cannot be told.
 //   - Any other applicable Missing record of either snapshot that no
 //     comparison accounts for is a gap of its own section (accountedBy).
