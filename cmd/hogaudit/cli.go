@@ -28,7 +28,7 @@ type cli struct {
 	Diff     diffCmd     `cmd:"" help:"Show the access drift between two snapshots of one organization, with who made each change where PostHog logged it."`
 	Matrix   matrixCmd   `cmd:"" help:"Work with access-matrix files."`
 	Policies policiesCmd `cmd:"" help:"List or test the Rego rules."`
-	Explain  explainCmd  `cmd:"" help:"Explain one rule: what it checks, why, how to fix, which API scope it needs."`
+	Explain  explainCmd  `cmd:"" help:"Explain one rule (what it checks, why, how to fix, which API scope it needs), or with member:EMAIL one member's access and how it is granted."`
 	Demo     demoCmd     `cmd:"" help:"Run a full scan of Acme, a simulated PostHog organization served on loopback."`
 	Version  versionCmd  `cmd:"" help:"Print the version of hogaudit, its commit, OPA and Go."`
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -9,13 +10,25 @@ import (
 	"github.com/hogaudit/hogaudit/snapshot"
 )
 
-// explainCmd is `hogaudit explain RULE`.
+// explainCmd is `hogaudit explain RULE` and `hogaudit explain
+// member:EMAIL` (explain_member.go): the argument decides.
 type explainCmd struct {
-	Rule      string   `arg:"" placeholder:"RULE" help:"Rule id (PH204) or name (project-access-exceeds-matrix)."`
+	Rule      string   `arg:"" placeholder:"RULE|member:EMAIL" help:"Rule id (PH204) or name (project-access-exceeds-matrix); or member:EMAIL for who can do what and why, from a snapshot."`
 	PolicyDir []string `placeholder:"DIR" help:"Also look among the custom rules in DIR."`
+	// The flags of explain member:EMAIL.
+	Snapshot string `placeholder:"FILE" help:"With member:EMAIL: the snapshot to read (required)."`
+	Matrix   string `placeholder:"FILE" help:"With member:EMAIL: the access matrix, for the member's groups and project keys (default: access-matrix.yaml here, when it exists)."`
+	Project  string `placeholder:"KEY" help:"With member:EMAIL: only this project, by matrix key, id or name."`
+	Format   string `short:"f" enum:"text,json" default:"text" help:"With member:EMAIL: text, or json for scripts."`
 }
 
 func (c *explainCmd) Run(ctx context.Context, e *env) error {
+	if strings.HasPrefix(c.Rule, memberPrefix) {
+		return c.runMember(ctx, e)
+	}
+	if c.Snapshot != "" || c.Matrix != "" || c.Project != "" || c.Format != "text" {
+		return fail(errors.New("--snapshot, --matrix, --project and --format are for 'explain member:EMAIL'"), "'hogaudit explain RULE' takes only --policy-dir")
+	}
 	eng, err := policies.New(ctx, policies.Options{PolicyDirs: e.paths(c.PolicyDir)})
 	if err != nil {
 		return fail(e.asGiven(err, c.PolicyDir...))

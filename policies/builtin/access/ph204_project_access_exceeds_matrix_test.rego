@@ -25,10 +25,11 @@ test_fires_when_a_member_rule_grants_more if {
 		"subject": "member:bi-bot@acme.com",
 		"identity": "member:u-bi/project:2",
 		"project": "staging_project",
-		"message": "Member bi-bot@acme.com has member access to staging_project; its matrix groups allow no access.",
+		"message": "Member bi-bot@acme.com has member access to staging_project through a rule naming the member; its matrix groups allow no access.",
 		"evidence": {
 			"effective": "member", "allowed": "none", "source": "access_controls",
 			"groups": ["bi_service_account"], "org_level": "member", "project_id": 2,
+			"path": {"via": "member_rule"},
 		},
 		"line": 28,
 	}}
@@ -91,7 +92,7 @@ test_member_in_no_group_reaching_an_open_project if {
 	f.evidence.source == "system_default"
 	f.evidence.allowed == "none"
 	f.line == 28
-	f.message == "Member dan@acme.com has admin access to staging_project; its matrix groups allow no access."
+	f.message == "Member dan@acme.com has admin access to staging_project by PostHog's default (no rule applies); its matrix groups allow no access."
 }
 
 test_org_without_an_access_control_feature if {
@@ -171,4 +172,79 @@ test_a_legacy_private_project_admits_its_explicit_members if {
 test_a_legacy_private_project_without_its_explicit_members_is_not_judged if {
 	d := legacy({}, [{"section": "explicit_members", "project_id": 2, "status": 500, "not_applicable": false}])
 	count(ph204.findings) == 0 with input as object.union(d, {"snapshot": {"projects": [testdata.production, object.union(staging([testdata.project_rule(2, "admin", null, null)]), {"access_control": true})]}})
+}
+
+# x is a member in bi_service_account (no access allowed on staging) with
+# the given organization level and roles.
+x_member(level, roles) := testdata.member_index("m-x", "u-x", "x@acme.com", level, ["bi_service_account"], roles)
+
+# x_finding is x's PH204 finding on staging with the given rules and
+# organization (patched).
+x_finding(level, roles, rules, org) := f if {
+	d := object.union(testdata.with_members({"m-x": x_member(level, roles)}), {"snapshot": {"projects": [testdata.production, staging(rules)], "organization": org}})
+	some f in ph204.findings with input as d
+	f.subject == "member:x@acme.com"
+}
+
+test_messages_and_evidence_name_the_path if {
+	denied := testdata.project_rule(2, "none", null, null)
+
+	# one role's rule
+	one := x_finding(1, ["r-eng"], [denied, testdata.project_rule(2, "admin", null, "r-eng")], {})
+	one.message == "Member x@acme.com has admin access to staging_project through role Engineering's rule; its matrix groups allow no access."
+	one.evidence.path == {"via": "role_rule", "roles": ["r-eng"], "role_names": ["Engineering"]}
+	one.evidence.source == "access_controls"
+
+	# two roles' rules at the same level
+	two := x_finding(1, ["r-prod", "r-eng"], [denied, testdata.project_rule(2, "member", null, "r-eng"), testdata.project_rule(2, "member", null, "r-prod")], {})
+	two.message == "Member x@acme.com has member access to staging_project through the rules of roles Engineering and Product; its matrix groups allow no access."
+	two.evidence.path == {"via": "role_rule", "roles": ["r-eng", "r-prod"], "role_names": ["Engineering", "Product"]}
+
+	# near miss: the higher role alone is named
+	higher := x_finding(1, ["r-prod", "r-eng"], [denied, testdata.project_rule(2, "admin", null, "r-eng"), testdata.project_rule(2, "member", null, "r-prod")], {})
+	higher.evidence.path.roles == ["r-eng"]
+
+	# the everyone rule
+	everyone := x_finding(1, [], [testdata.project_rule(2, "member", null, null)], {})
+	everyone.message == "Member x@acme.com has member access to staging_project through the project's rule for everyone; its matrix groups allow no access."
+	everyone.evidence.path == {"via": "everyone_rule"}
+
+	# an organization owner
+	owner := x_finding(15, [], [denied], {})
+	owner.message == "Member x@acme.com has admin access to staging_project as an organization owner; its matrix groups allow no access."
+	owner.evidence.path == {"via": "org_admin", "org_level": "owner"}
+
+	# no access-control feature
+	plain := x_finding(1, [], [denied], {"available_product_features": []})
+	plain.message == "Member x@acme.com has admin access to staging_project by PostHog's default (the plan has no access-control feature this deployment checks); its matrix groups allow no access."
+	plain.evidence.path == {"via": "no_access_control"}
+}
+
+test_most_specific_names_the_lower_member_rule if {
+	rules := [testdata.project_rule(2, "admin", null, "r-eng"), testdata.project_rule(2, "member", "m-x", null)]
+	f := x_finding(1, ["r-eng"], rules, {"uses_most_specific_access_resolution": true})
+	f.message == "Member x@acme.com has member access to staging_project through a rule naming the member; its matrix groups allow no access."
+	f.evidence.path == {"via": "member_rule"}
+
+	# near miss: the legacy resolution takes the highest, the role's admin
+	legacy_org := x_finding(1, ["r-eng"], rules, {})
+	legacy_org.message == "Member x@acme.com has admin access to staging_project through role Engineering's rule; its matrix groups allow no access."
+}
+
+test_a_legacy_explicit_member_is_named if {
+	d := legacy({"explicit_members": [{"id": "e1", "level": 1, "effective_level": 1, "user": {"uuid": "u-bi", "email": "bi-bot@acme.com"}}]}, [])
+	some f in ph204.findings with input as d
+	f.message == "Member bi-bot@acme.com has member access to staging_project as an explicit member of the private project; its matrix groups allow no access."
+	f.evidence.path == {"via": "explicit_member"}
+}
+
+test_users_with_access_beside_other_rules_tells_both if {
+	p := object.union(testdata.staging, {"users_with_access": [
+		{"user_id": "u-alice", "access_level": "admin", "access_source": "organization_admin", "organization_membership_id": "m-alice", "organization_membership_level": "owner"},
+		{"user_id": "u-bi", "access_level": "member", "access_source": "default", "organization_membership_id": "m-bi", "organization_membership_level": "member"},
+	]})
+	some f in ph204.findings with input as testdata.with_projects([testdata.production, p])
+	f.message == "Member bi-bot@acme.com has member access to staging_project (PostHog's users_with_access; the project's rules give none through the project's rule for everyone); its matrix groups allow no access."
+	f.evidence.path == {"via": "everyone_rule"}
+	f.evidence.source == "users_with_access"
 }

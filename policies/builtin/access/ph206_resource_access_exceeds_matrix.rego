@@ -41,11 +41,12 @@ import data.hogaudit.lib.identity
 findings contains f if {
 	some c in access.resource_excess
 	email := input.index.members[c.member].email
+	path := access.path_evidence(access.resource_path(format_int(c.project_id, 10), c.member, c.resource))
 	f := {
 		"subject": concat("", ["member:", email, "/resource/", c.resource]),
 		"identity": identity.join([identity.member(c.member), identity.project(c.project_id), sprintf("resource:%s", [c.resource])]),
 		"project": c.project,
-		"message": sprintf("Member %s has %s access to %s in %s; its matrix groups allow %s.", [email, c.effective, c.resource, c.project, c.allowed]),
+		"message": sprintf("Member %s has %s access to %s in %s %s; its matrix groups allow %s.", [email, c.effective, c.resource, c.project, access.path_phrase(path), c.allowed]),
 		"evidence": {
 			"resource": c.resource,
 			"effective": c.effective,
@@ -53,6 +54,7 @@ findings contains f if {
 			"source": c.source,
 			"groups": c.groups,
 			"project_id": c.project_id,
+			"path": path,
 		},
 		"line": c.line,
 	}

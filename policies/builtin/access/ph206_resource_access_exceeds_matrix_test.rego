@@ -18,10 +18,10 @@ test_fires_when_the_default_exceeds_a_restriction if {
 		"subject": "member:pat@product.acme.com/resource/feature_flag",
 		"identity": "member:u-pat/project:1/resource:feature_flag",
 		"project": "production_project",
-		"message": "Member pat@product.acme.com has editor access to feature_flag in production_project; its matrix groups allow viewer.",
+		"message": "Member pat@product.acme.com has editor access to feature_flag in production_project by PostHog's default (no rule applies); its matrix groups allow viewer.",
 		"evidence": {
 			"resource": "feature_flag", "effective": "editor", "allowed": "viewer", "source": "system_default",
-			"groups": ["product"], "project_id": 1,
+			"groups": ["product"], "project_id": 1, "path": {"via": "default"},
 		},
 		"line": 58,
 	}}
@@ -139,4 +139,25 @@ test_the_newest_posthog_enforces_no_rule_under_advanced_permissions if {
 
 	# near miss: on an older deployment advanced_permissions enforces them
 	count(ph206.findings) == 0 with input as testdata.on_older_deployment(keys)
+}
+
+test_messages_and_evidence_name_the_resource_path if {
+	# pat (product: viewer on feature_flag) through the rule naming pat
+	member := ph206.findings with input as testdata.with_projects([
+		production([testdata.rule("viewer", "feature_flag", null, null), testdata.rule("manager", "feature_flag", "m-pat", null)]),
+		testdata.staging,
+	])
+	some f in member
+	f.message == "Member pat@product.acme.com has manager access to feature_flag in production_project through a rule naming the member; its matrix groups allow viewer."
+	f.evidence.path == {"via": "member_rule"}
+
+	# the rule for everyone
+	everyone := ph206.findings with input as testdata.with_projects([production([testdata.rule("editor", "feature_flag", null, null)]), testdata.staging])
+	some g in everyone
+	g.subject == "member:pat@product.acme.com/resource/feature_flag"
+	g.message == "Member pat@product.acme.com has editor access to feature_flag in production_project through the project's rule for everyone; its matrix groups allow viewer."
+	g.evidence.path == {"via": "everyone_rule"}
+
+	# near miss: an everyone viewer is within the matrix
+	count(ph206.findings) == 0 with input as testdata.with_projects([production([testdata.rule("viewer", "feature_flag", null, null)]), testdata.staging])
 }

@@ -54,8 +54,8 @@ findings contains f if {
 	f := {
 		"subject": sprintf("member:%s", [m.email]),
 		"identity": identity.member(mid),
-		"message": sprintf("Member %s is an organization %s; its matrix groups allow at most %s.", [m.email, actual, allowed_name]),
-		"evidence": {"org_level": actual, "allowed": allowed_name, "groups": sort(groups)},
+		"message": sprintf("Member %s is an organization %s, which bypasses every project and resource rule; its matrix groups allow at most %s.", [m.email, actual, allowed_name]),
+		"evidence": {"org_level": actual, "allowed": allowed_name, "groups": sort(groups), "path": {"via": "org_admin", "org_level": actual}},
 		"line": line(groups, allowed),
 	}
 }

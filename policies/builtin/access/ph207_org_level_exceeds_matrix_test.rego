@@ -12,8 +12,8 @@ test_fires_for_an_admin_whose_groups_allow_member if {
 	ph207.findings == {{
 		"subject": "member:eve@acme.com",
 		"identity": "member:u-eve",
-		"message": "Member eve@acme.com is an organization admin; its matrix groups allow at most member.",
-		"evidence": {"org_level": "admin", "allowed": "member", "groups": ["engineering"]},
+		"message": "Member eve@acme.com is an organization admin, which bypasses every project and resource rule; its matrix groups allow at most member.",
+		"evidence": {"org_level": "admin", "allowed": "member", "groups": ["engineering"], "path": {"via": "org_admin", "org_level": "admin"}},
 		"line": 32,
 	}} with input as testdata.with_members({"m-eve": m})
 }

@@ -24,10 +24,11 @@ test_fires_when_a_member_rule_grants_more if {
 		"subject": "member:pat@product.acme.com",
 		"identity": "member:u-pat/project:1",
 		"project": "production_project",
-		"message": "Member pat@product.acme.com has admin access to protected project production_project; its matrix groups allow member access.",
+		"message": "Member pat@product.acme.com has admin access to protected project production_project through a rule naming the member; its matrix groups allow member access.",
 		"evidence": {
 			"effective": "admin", "allowed": "member", "source": "access_controls",
 			"groups": ["product"], "org_level": "member", "project_id": 1,
+			"path": {"via": "member_rule"},
 		},
 		"line": 57,
 	}}

@@ -35,7 +35,13 @@ findings contains f if {
 		"subject": keys.subject(key),
 		"identity": identity.key(key),
 		"message": message(key, legacy),
-		"evidence": {"scopes": keys.scopes(key), "legacy": legacy, "env": object.get(key, "env", "")},
+		"evidence": {
+			"scopes": keys.scopes(key),
+			"legacy": legacy,
+			"env": object.get(key, "env", ""),
+			"projects": sort(keys.reached_project_keys(key)),
+			"project_ids": keys.reached_project_ids(key),
+		},
 		"line": util.keys_line("allow_wildcard"),
 	}
 }

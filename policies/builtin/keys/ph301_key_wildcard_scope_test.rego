@@ -17,7 +17,7 @@ test_fires_on_star if {
 		"subject": "key:bi-dashboard",
 		"identity": "key:k-bi",
 		"message": "Key bi-dashboard holds every scope (*); the matrix does not allow wildcard keys.",
-		"evidence": {"scopes": ["*"], "legacy": false, "env": "BI_KEY"},
+		"evidence": {"scopes": ["*"], "legacy": false, "env": "BI_KEY", "projects": ["production_project"], "project_ids": [1]},
 		"line": 18,
 	}} with input as with_bi_scopes(["*"])
 }

@@ -45,6 +45,7 @@ findings contains f if {
 			"granted": sort(grants),
 			"scopes": keys.scopes(key),
 			"projects": sort(reached),
+			"project_ids": keys.reached_project_ids(key),
 			"groups": key.groups,
 			"env": object.get(key, "env", ""),
 		},

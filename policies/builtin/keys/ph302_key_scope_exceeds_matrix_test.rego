@@ -27,6 +27,7 @@ test_fires_on_a_scope_not_granted if {
 			"granted": ["dashboard:read", "insight:read", "query:read"],
 			"scopes": ["insight:read", "feature_flag:write", "person:read"],
 			"projects": ["production_project"],
+			"project_ids": [1],
 			"groups": ["bi_service_account"],
 			"env": "BI_KEY",
 		},

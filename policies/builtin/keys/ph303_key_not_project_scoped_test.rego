@@ -19,6 +19,8 @@ test_fires_for_an_unscoped_key if {
 		"message": "Key bi-dashboard is not limited to projects; the matrix requires service-account keys to name only the projects their groups are granted.",
 		"evidence": {
 			"scoped_teams": null, "project_scoped": false, "ungranted_projects": [],
+			"scopes": ["insight:read", "query:read"],
+			"projects": ["production_project", "staging_project"], "project_ids": [1, 2],
 			"groups": ["bi_service_account"], "env": "BI_KEY",
 		},
 		"line": 19,

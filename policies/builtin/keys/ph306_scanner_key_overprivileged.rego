@@ -50,6 +50,8 @@ findings contains f if {
 			"scopes": keys.scopes(key),
 			"write": sort([s | some s in more; endswith(s, ":write")]),
 			"required": sort(required),
+			"projects": sort(keys.reached_project_keys(key)),
+			"project_ids": keys.reached_project_ids(key),
 		},
 		"line": util.top_line("api_keys"),
 	}

@@ -693,11 +693,13 @@ _resolution_gap if {
 }
 
 # project_path is member mid's grant on project pid (undefined when
-# project_rules_known(pid) is not).
-project_path(pid, mid) := _grant(_project_resolution(pid, mid), project_level_names)
+# project_rules_known(pid) is not: a project whose rules were not collected
+# has no path, never the default's).
+project_path(pid, mid) := _grant(_project_resolution(pid, mid), project_level_names) if project_rules_known(pid)
 
-# resource_path is member mid's grant on resource r in project pid.
-resource_path(pid, mid, r) := _grant(_resource_resolution(pid, mid, r), resource_level_names)
+# resource_path is member mid's grant on resource r in project pid
+# (undefined when resource_rules_known(pid) is not).
+resource_path(pid, mid, r) := _grant(_resource_resolution(pid, mid, r), resource_level_names) if resource_rules_known(pid)
 
 # project_paths are the grants on every project whose access can be told
 # (project_rules_known), per project id: {"profiles": {profile key (of
@@ -736,6 +738,55 @@ resource_paths(resources) := {pid: by_resource |
 		}
 	}
 }
+
+# role_names are the snapshot's role names by role id.
+role_names := {r.id: r.name |
+	some r in util.array_or_empty(input.snapshot.roles)
+	is_string(r.id)
+	is_string(r.name)
+}
+
+# _role_name is a role's name, else (a role the snapshot does not name) its
+# id.
+_role_name(id) := n if {
+	n := role_names[id]
+} else := id
+
+# path_evidence is the path of a grant as findings carry it in
+# evidence.path: {via}, with org_level for org_admin, and roles (ids,
+# sorted) and role_names (in the same order) for role_rule — the Go side's
+# access.Path.
+path_evidence(g) := {"via": g.via, "org_level": g.org_level} if {
+	g.via == "org_admin"
+} else := {"via": g.via, "roles": g.roles, "role_names": [_role_name(id) | some id in g.roles]} if {
+	g.via == "role_rule"
+} else := {"via": g.via}
+
+# path_phrase names the rule that grants a path (path_evidence's shape) in
+# PostHog's terms, for a message: "through role Finance's rule", "as an
+# organization owner", …; it reads after "has <level> access to <project>".
+path_phrase(path) := sprintf("as an organization %s", [path.org_level]) if {
+	path.via == "org_admin"
+} else := sprintf("through role %s's rule", [path.role_names[0]]) if {
+	path.via == "role_rule"
+	count(path.role_names) == 1
+} else := sprintf("through the rules of roles %s", [_and_list(path.role_names)]) if {
+	path.via == "role_rule"
+} else := _via_phrases[path.via]
+
+_via_phrases := {
+	"member_rule": "through a rule naming the member",
+	"everyone_rule": "through the project's rule for everyone",
+	"default": "by PostHog's default (no rule applies)",
+	"no_access_control": "by PostHog's default (the plan has no access-control feature this deployment checks)",
+	"explicit_member": "as an explicit member of the private project",
+	"not_explicit_member": "as no explicit member of the private project",
+}
+
+# _and_list joins names as "A, B and C".
+_and_list(names) := names[0] if {
+	count(names) == 1
+} else := sprintf("%s and %s", [concat(", ", array.slice(names, 0, count(names) - 1)), names[count(names) - 1]])
 
 # ---------------------------------------------------------------- access above the matrix
 

@@ -113,3 +113,14 @@ test_unknown_projects_have_no_paths if {
 	not access.project_paths["9"] with input as d
 	access.project_paths["1"] with input as d
 }
+
+test_no_path_without_the_rules if {
+	# staging's rules (or resource rules) not collected: no path, never the default's
+	no_rules := testdata.with_projects([testdata.production, object.remove(testdata.staging, ["access_controls", "resource_access_controls"])])
+	not access.project_path("2", "m-pat") with input as no_rules
+	not access.resource_path("2", "m-pat", "feature_flag") with input as no_rules
+
+	# near miss: production's were, and keep their path
+	access.project_path("1", "m-pat") with input as no_rules
+	access.resource_path("1", "m-pat", "feature_flag") with input as no_rules
+}

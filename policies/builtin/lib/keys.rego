@@ -72,6 +72,10 @@ reached_project_keys(key) := {k |
 	k := access.bound_projects[pid]
 }
 
+# reached_project_ids are the ids (numbers, sorted) of the projects a key
+# reaches: its scoped_teams, else every project of the snapshot.
+reached_project_ids(key) := sort([to_number(pid) | some pid in _reached_project_ids(key)])
+
 # entry_scopes are the api_key_scopes the access_matrix entry of group g for
 # project key k grants ([] when it writes none).
 entry_scopes(g, k) := util.array_or_empty(input.matrix.access_matrix[g].projects[k].api_key_scopes)
