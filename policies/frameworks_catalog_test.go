@@ -142,3 +142,34 @@ func TestBuiltinRuleNeedsEveryFramework(t *testing.T) {
 		t.Errorf("built-in with both frameworks: %v, %v", r.Frameworks, err)
 	}
 }
+
+// TestCatalogMarkdownControls: each built-in rule's section names its
+// controls, the index lists each control under its heading with its rules,
+// and a control no rule names has no entry.
+func TestCatalogMarkdownControls(t *testing.T) {
+	eng, err := New(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(CatalogMarkdown(append(eng.Rules(), docRule)))
+	ph204 := doc[strings.Index(doc, "\n### PH204 "):]
+	ph204 = ph204[:strings.Index(ph204[1:], "\n### ")]
+	if !strings.Contains(ph204, "**Controls.** SOC 2 [CC6.1](#soc-2-cc61), [CC6.3](#soc-2-cc63); ISO 27001:2022 [A.5.15](#iso-270012022-a515),") {
+		t.Errorf("PH204's section:\n%s", ph204)
+	}
+	idx := doc[strings.Index(doc, "\n## Controls index\n"):]
+	if !strings.Contains(idx, "\n#### ISO 27001:2022 A.8.3\n\n*Information access restriction*\n\n- [PH204](#ph204-project-access-exceeds-matrix) Project access exceeds the matrix\n") {
+		t.Errorf("index lacks A.8.3 → PH204:\n%s", idx)
+	}
+	if strings.Contains(idx, "CC1.1") || strings.Contains(idx, "A.7.1\n") {
+		t.Error("the index lists a control no rule names")
+	}
+	// docRule names no framework: its section has no controls line.
+	sec := doc[strings.Index(doc, "\n### "+docRule.ID+" "):]
+	if i := strings.Index(sec[1:], "\n## "); i > 0 {
+		sec = sec[:i]
+	}
+	if strings.Contains(sec, "**Controls.**") {
+		t.Errorf("a rule without frameworks has a controls line:\n%s", sec)
+	}
+}
