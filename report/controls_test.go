@@ -19,10 +19,10 @@ func controlsReport() *Report {
 			Frameworks: map[string][]string{"soc2": {"CC6.3"}, "iso27001_2022": own}}
 	}
 	r := &Report{Rules: []Rule{
-		rule("PH201", "A.5.15"),                  // a low finding under --fail-on high
-		rule("PH202", "A.5.16"),                  // suppressed only
-		rule("PH203", "A.5.17"),                  // advisory only
-		rule("PH204", "A.5.18"),                  // not evaluated
+		rule("PH201", "A.5.15"), // a low finding under --fail-on high
+		rule("PH202", "A.5.16"), // suppressed only
+		rule("PH203", "A.5.17"), // advisory only
+		rule("PH204", "A.5.18"), // not evaluated
 		{ID: "PH404", Name: "ph404", Drift: true, // drift rule
 			Frameworks: map[string][]string{"soc2": {"CC6.3"}, "iso27001_2022": {"A.8.2"}}},
 		rule("PH205", "A.5.9", "A.8.3"), // clean
