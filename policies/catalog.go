@@ -8,12 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/loader"
 
+	"github.com/hogaudit/hogaudit/policies/frameworks"
 	"github.com/hogaudit/hogaudit/report"
 	"github.com/hogaudit/hogaudit/snapshot"
 )
@@ -39,6 +41,12 @@ type Rule struct {
 	// one, a gap of the drift in a protected project's access keeps it from
 	// running (driftNotEvaluated).
 	Drift bool
+	// Frameworks maps a compliance framework key (frameworks.SOC2,
+	// frameworks.ISO27001v2022) to the controls the rule evidences
+	// (custom.frameworks), each list in the framework's order. Every id is
+	// one of policies/frameworks/controls.json; every built-in rule names at
+	// least one control of each framework; a custom rule may name none.
+	Frameworks map[string][]string
 	// Notes is optional Markdown (custom.notes) that docs/rules.md shows
 	// after the description: how PostHog behaves, what the rule does with
 	// it, the PostHog source it follows. Unlike Description it has no
@@ -68,8 +76,19 @@ func (r Rule) Report() report.Rule {
 		ID: r.ID, Name: r.Name, Title: r.Title, Severity: r.Severity,
 		Description: r.Description, Remediation: r.Remediation, Area: r.Area,
 		Requires: append([]string{}, r.Requires...), Scopes: append([]string{}, r.Scopes...),
-		Custom: r.Custom, HelpURI: r.HelpURI(),
+		Custom: r.Custom, Drift: r.Drift, HelpURI: r.HelpURI(), Frameworks: cloneFrameworks(r.Frameworks),
 	}
+}
+
+func cloneFrameworks(m map[string][]string) map[string][]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string][]string, len(m))
+	for k, ids := range m {
+		out[k] = append([]string{}, ids...)
+	}
+	return out
 }
 
 // HelpURI is the rule's documentation address: its section of
@@ -348,6 +367,16 @@ func ruleFromAnnotations(ann *ast.Annotations, m *ast.Module, file string, custo
 		}
 	}
 	r.Scopes = snapshot.ScopesFor(r.Requires)
+	fw, fwProblems := frameworks.Check(ann.Custom["frameworks"])
+	problems = append(problems, fwProblems...)
+	r.Frameworks = fw
+	if !custom {
+		for _, k := range frameworks.Keys() {
+			if len(fw[k]) == 0 && !slices.ContainsFunc(fwProblems, func(p string) bool { return strings.HasPrefix(p, "custom.frameworks."+k+" ") }) {
+				problems = append(problems, fmt.Sprintf("custom.frameworks.%s is missing: a built-in rule names the controls it evidences in every framework", k))
+			}
+		}
+	}
 	var errs []error
 	if len(problems) > 0 {
 		errs = append(errs, fmt.Errorf("%s: rule package %s: %s", file, r.Package, strings.Join(problems, "; ")))

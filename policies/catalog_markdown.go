@@ -33,8 +33,9 @@ const docWidth = 116
 // a short frame, then per area a table of the rules and a section per rule
 // with its title, severity, description, notes (custom.notes, Markdown,
 // verbatim), remediation, the snapshot sections it reads with the API
-// scopes and plan features those need, its documentation links and its
-// file. Everything about a rule comes from its METADATA and the snapshot's
+// scopes and plan features those need, the framework controls it evidences,
+// its documentation links and its file; and last the index of the rules by
+// control (ControlsMarkdown). Everything about a rule comes from its METADATA and the snapshot's
 // section tables; plain-text fields are escaped, so they read literally.
 // The output depends only on the rules, not on their order: rules are
 // sorted by id within their area, and areas come in catalogAreas order
@@ -76,6 +77,15 @@ func CatalogMarkdown(rules []Rule) []byte {
 			writeRuleSection(&b, r)
 		}
 	}
+	if idx := ControlsMarkdown(rules, 3, false); idx != "" {
+		b.WriteString("## Controls index\n\n")
+		para(&b, "The compliance framework controls the rules evidence (each rule's `custom.frameworks`), by framework and "+
+			"control: every SOC 2 Trust Services Criterion and ISO/IEC 27001:2022 Annex A control a rule may name is listed "+
+			"in `policies/frameworks/controls.json`. Reports group their findings by these controls (`controls` in the JSON "+
+			"report, the Controls table of the Markdown, `soc2/…` and `iso27001/…` tags of the SARIF rules). A rule "+
+			"evidences a control; it does not satisfy it alone.")
+		b.WriteString(idx)
+	}
 	return []byte(strings.TrimRight(b.String(), "\n") + "\n")
 }
 
@@ -113,6 +123,9 @@ func writeRuleSection(b *strings.Builder, r Rule) {
 	}
 	para(b, "**How to fix.** "+mdLiteral(r.Remediation))
 	para(b, "**Evidence.** "+evidence(r))
+	if c := ruleControls(r); c != "" {
+		para(b, "**Controls.** "+c+".")
+	}
 	if len(r.RelatedResources) > 0 {
 		links := make([]string, 0, len(r.RelatedResources))
 		for _, l := range r.RelatedResources {

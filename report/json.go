@@ -9,10 +9,14 @@ import (
 // fields, indented by two spaces, with a trailing newline. Lists are always
 // arrays (never null), every severity appears in summary.by_severity, and
 // suppressed findings are kept with their "suppressed" object; "drift"
-// (with --previous) is the drift document of WriteDrift's JSON. HTML
-// characters are not escaped, so messages read as written.
+// (with --previous) is the drift document of WriteDrift's JSON; "controls"
+// is the report grouped by framework control (Controls). HTML characters
+// are not escaped, so messages read as written.
 func writeJSON(w io.Writer, r *Report) error {
-	doc := jsonReport(r)
+	doc := struct {
+		*Report
+		Controls []ControlStatus `json:"controls"`
+	}{jsonReport(r), Controls(r)}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -25,9 +25,16 @@ func TestJSONRoundTrip(t *testing.T) {
 			}
 			dec := json.NewDecoder(bytes.NewReader(out))
 			dec.DisallowUnknownFields()
-			var got Report
-			if err := dec.Decode(&got); err != nil {
+			var doc struct {
+				Report
+				Controls []ControlStatus `json:"controls"`
+			}
+			if err := dec.Decode(&doc); err != nil {
 				t.Fatalf("decode: %v", err)
+			}
+			got := doc.Report
+			if diff := cmp.Diff(Controls(fx.r()), doc.Controls, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("controls (-want +got):\n%s", diff)
 			}
 			want := fx.r()
 			want.AssignIDs()

@@ -17,7 +17,8 @@ const maxCell = 500
 // by severity; the counts per rule and severity; the unsuppressed findings
 // grouped by rule (a heading, at most opts.MaxPerRule rows of subject,
 // project, matrix line and message inside a <details> block, the
-// remediation once); with --previous, the drift since the previous
+// remediation once); the findings grouped by framework control
+// (mdControls); with --previous, the drift since the previous
 // snapshot (mdDrift); the rules not evaluated; the missing evidence; the
 // exceptions expiring within 14 days; and the suppressed findings in a
 // <details> block. <details> and <summary> are the only raw HTML.
@@ -45,7 +46,7 @@ func renderMarkdown(r *Report, opts Options) string {
 	counts := mdRuleCounts(rules)
 	// What the check could not judge comes before the drift, so that no
 	// drift, however long, pushes it out of a capped summary.
-	tail := mdNotEvaluated(r) + mdMissing(r) + mdExpiring(r) + mdDrift(r, perRule, maxBytes)
+	tail := mdControls(r) + mdNotEvaluated(r) + mdMissing(r) + mdExpiring(r) + mdDrift(r, perRule, maxBytes)
 	supp, suppTotal, suppShown := mdSuppressedBlock(r, perRule)
 	sarifNote := mdSARIFLeftOut(r, opts.maxResults())
 

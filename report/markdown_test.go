@@ -113,17 +113,18 @@ func TestMarkdownTables(t *testing.T) {
 	tables, rawHTML, _ := parseMarkdown(t, render(t, fullReport(), FormatMarkdown, Options{}))
 	type shape struct{ columns, rows int }
 	want := []shape{
-		{2, 7}, // summary: four severities, total, suppressed, not evaluated
-		{6, 6}, // findings by rule: rule, four severities, total
-		{4, 2}, // PH204
-		{4, 1}, // PH101
-		{4, 1}, // PH301
-		{4, 1}, // PH201
-		{4, 1}, // PH208
-		{4, 1}, // PH902
-		{4, 1}, // not evaluated
-		{6, 1}, // expiring exceptions
-		{6, 2}, // suppressed
+		{2, 7},  // summary: four severities, total, suppressed, not evaluated
+		{6, 6},  // findings by rule: rule, four severities, total
+		{4, 2},  // PH204
+		{4, 1},  // PH101
+		{4, 1},  // PH301
+		{4, 1},  // PH201
+		{4, 1},  // PH208
+		{4, 1},  // PH902
+		{3, 18}, // controls: 8 SOC 2 and 10 ISO 27001 controls of the catalog
+		{4, 1},  // not evaluated
+		{6, 1},  // expiring exceptions
+		{6, 2},  // suppressed
 	}
 	if len(tables) != len(want) {
 		t.Fatalf("%d tables, want %d", len(tables), len(want))
@@ -153,7 +154,10 @@ func TestMarkdownTables(t *testing.T) {
 	if got := tables[2].rows[1][2]; got != "line 24" {
 		t.Errorf("a finding without a line is at %q, want the groups: line 24 as in SARIF", got)
 	}
-	if got := tables[10].rows[0][5]; got != "Data migration contract (SEC-142) (until 2026-12-01)" {
+	if got := tables[8].rows[2][2]; got != "PH101 (1 finding), PH105, PH204 (2 findings)" || tables[8].rows[2][0] != "SOC 2 CC6.1 — Logical access security over protected information assets" || tables[8].rows[2][1] != "❌ fail" {
+		t.Errorf("controls row %q, want CC6.1 failing by PH101 and PH204", tables[8].rows[2])
+	}
+	if got := tables[11].rows[0][5]; got != "Data migration contract (SEC-142) (until 2026-12-01)" {
 		t.Errorf("suppressed exception cell %q", got)
 	}
 	var wantHTML []string

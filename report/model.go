@@ -257,10 +257,17 @@ type Rule struct {
 	Scopes   []string `json:"scopes"`
 	// Custom is true for rules loaded with --policy-dir.
 	Custom bool `json:"custom,omitempty"`
+	// Drift is true for a rule that judges the drift since a previous
+	// snapshot: without one it does not run (Controls: RuleNotRun).
+	Drift bool `json:"drift,omitempty"`
 	// HelpURI is the rule's documentation: its section of docs/rules.md
 	// for a built-in rule, the first related_resources link of a custom
 	// one, or "" for none. SARIF's helpUri.
 	HelpURI string `json:"help_uri,omitempty"`
+	// Frameworks maps a compliance framework key (soc2, iso27001_2022) to
+	// the controls the rule evidences, each list in the framework's order
+	// (policies/frameworks); nil for a rule that names none.
+	Frameworks map[string][]string `json:"frameworks,omitempty"`
 }
 
 // Failing reports whether f counts toward a non-zero exit at threshold

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+
+	"github.com/hogaudit/hogaudit/policies/frameworks"
 )
 
 // SARIF constants GitHub code scanning and the tests rely on.
@@ -242,6 +244,7 @@ func ruleDescriptor(rule Rule) *sarif.ReportingDescriptor {
 	if rule.Custom && rule.Area != "custom" {
 		tags = append(tags, "custom")
 	}
+	tags = append(tags, controlTags(rule, maxRuleTags-len(tags))...)
 	props := sarif.NewPropertyBag().WithTags(tags)
 	if s := SecuritySeverity(rule.Severity); s != "" {
 		props.Add("security-severity", s)
@@ -250,6 +253,27 @@ func ruleDescriptor(rule Rule) *sarif.ReportingDescriptor {
 	props.Add("precision", "very-high")
 	d.WithProperties(props)
 	return d
+}
+
+// maxRuleTags is the number of tags GitHub code scanning reads of a rule.
+const maxRuleTags = 20
+
+// controlTags are the SARIF tags of the framework controls rule evidences,
+// "soc2/CC6.1" and "iso27001/A.5.15" (the framework's tag, a slash, the
+// control id), frameworks in their fixed order, at most limit of them: a
+// custom rule naming more controls than GitHub shows tags keeps the first
+// (the JSON report's controls list every one).
+func controlTags(rule Rule, limit int) []string {
+	var tags []string
+	for _, fw := range frameworks.All() {
+		for _, id := range rule.Frameworks[fw.Key] {
+			if len(tags) == limit {
+				return tags
+			}
+			tags = append(tags, fw.ControlTag(id))
+		}
+	}
+	return tags
 }
 
 // ruleHelp is a rule's help for GitHub's alert pane, as Markdown or as

@@ -65,49 +65,54 @@ var (
 
 func int64p(n int64) *int64 { return &n }
 
+// fw is a rule's Frameworks: soc2 and iso27001_2022 controls.
+func fw(soc2, iso []string) map[string][]string {
+	return map[string][]string{"soc2": soc2, "iso27001_2022": iso}
+}
+
 // catalog is a slice of the built-in rule catalog (docs/rules.md).
 func catalog() []Rule {
 	return []Rule{
-		{ID: "PH101", Name: "sso-not-enforced", Title: "SSO is not enforced on a verified domain", Severity: SeverityHigh, Area: "organization",
+		{ID: "PH101", Frameworks: fw([]string{"CC6.1"}, []string{"A.5.16", "A.8.5"}), Name: "sso-not-enforced", Title: "SSO is not enforced on a verified domain", Severity: SeverityHigh, Area: "organization",
 			Description: "Members of a verified domain can sign in with a password instead of the identity provider, bypassing its MFA and offboarding.",
 			Remediation: "In Organization settings → Authentication domains, set SSO enforcement on the domain to the provider the matrix names.",
 			Requires:    []string{"domains"}, Scopes: []string{"organization:read"},
 			HelpURI: "https://github.com/hogaudit/hogaudit/blob/v1.4.0/docs/rules.md#ph101-sso-not-enforced"},
-		{ID: "PH105", Name: "two-factor-not-enforced", Title: "Two-factor authentication is not enforced", Severity: SeverityHigh, Area: "organization",
+		{ID: "PH105", Frameworks: fw([]string{"CC6.1", "CC6.6"}, []string{"A.5.17", "A.8.5"}), Name: "two-factor-not-enforced", Title: "Two-factor authentication is not enforced", Severity: SeverityHigh, Area: "organization",
 			Description: "The matrix requires 2FA but the organization lets members sign in without a second factor.",
 			Remediation: "Turn on \"Enforce 2FA\" in Organization settings → Members.",
 			Requires:    []string{"organization"}, Scopes: []string{"organization:read"}},
-		{ID: "PH201", Name: "too-many-owners", Title: "More owners than the matrix allows", Severity: SeverityMedium, Area: "access",
+		{ID: "PH201", Frameworks: fw([]string{"CC6.3"}, []string{"A.5.15", "A.8.2"}), Name: "too-many-owners", Title: "More owners than the matrix allows", Severity: SeverityMedium, Area: "access",
 			Description: "Owners can delete the organization and change billing; every extra owner widens that blast radius.",
 			Remediation: "Lower the extra owners to admin or member, or raise max_owners in the matrix.",
 			Requires:    []string{"members"}, Scopes: []string{"organization_member:read"}},
-		{ID: "PH204", Name: "project-access-exceeds-matrix", Title: "Project access exceeds the matrix", Severity: SeverityHigh, Area: "access",
+		{ID: "PH204", Frameworks: fw([]string{"CC6.1", "CC6.3"}, []string{"A.5.15", "A.5.18", "A.8.3"}), Name: "project-access-exceeds-matrix", Title: "Project access exceeds the matrix", Severity: SeverityHigh, Area: "access",
 			Description: "A member can reach a project at a higher level than its matrix groups allow.",
 			Remediation: "Lower the member's project access in Project settings → Access control, or add the member to a group that allows it.",
 			Requires:    []string{"members", "roles", "projects", "access_controls"},
 			Scopes:      []string{"organization_member:read", "organization:read", "project:read", "access_control:read"},
 			HelpURI:     "https://github.com/hogaudit/hogaudit/blob/v1.4.0/docs/rules.md#ph204-project-access-exceeds-matrix"},
-		{ID: "PH208", Name: "dormant-member", Title: "Dormant member", Severity: SeverityLow, Area: "access",
+		{ID: "PH208", Frameworks: fw([]string{"CC6.2"}, []string{"A.5.16", "A.5.18"}), Name: "dormant-member", Title: "Dormant member", Severity: SeverityLow, Area: "access",
 			Description: "An account nobody uses still holds access; if its credentials leak, nobody notices.",
 			Remediation: "Remove the member from the organization, or record an exception with an expiry date.",
 			Requires:    []string{"members"}, Scopes: []string{"organization_member:read"}},
-		{ID: "PH209", Name: "external-member", Title: "Member from an outside email domain", Severity: SeverityMedium, Area: "access",
+		{ID: "PH209", Frameworks: fw([]string{"CC6.2"}, []string{"A.5.16"}), Name: "external-member", Title: "Member from an outside email domain", Severity: SeverityMedium, Area: "access",
 			Description: "A member's email domain is not one the matrix allows.",
 			Remediation: "Remove the member, or add the domain to allowed_email_domains if it belongs to the company.",
 			Requires:    []string{"members"}, Scopes: []string{"organization_member:read"}},
-		{ID: "PH301", Name: "key-wildcard-scope", Title: "A personal API key has every scope", Severity: SeverityHigh, Area: "keys",
+		{ID: "PH301", Frameworks: fw([]string{"CC6.3"}, []string{"A.5.18", "A.8.2"}), Name: "key-wildcard-scope", Title: "A personal API key has every scope", Severity: SeverityHigh, Area: "keys",
 			Description: "A key with scope * (or a legacy key without scopes) can do anything its owner can, in every project.",
 			Remediation: "Roll the key with only the scopes its job needs, scoped to its projects.",
 			Requires:    []string{"personal_api_keys"}, Scopes: []string{"organization:read"}},
-		{ID: "PH401", Name: "flag-deleted-against-matrix", Title: "A feature flag was deleted against the matrix", Severity: SeverityHigh, Area: "audit",
+		{ID: "PH401", Frameworks: fw([]string{"CC7.2", "CC8.1"}, []string{"A.8.15", "A.8.32"}), Name: "flag-deleted-against-matrix", Title: "A feature flag was deleted against the matrix", Severity: SeverityHigh, Area: "audit",
 			Description: "The activity log shows a flag deletion by a member whose groups may not delete flags in that project.",
 			Remediation: "Review the deletion with the member, restore the flag if needed, and lower their project access.",
 			Requires:    []string{"activity_log"}, Scopes: []string{"activity_log:read"}},
-		{ID: "PH901", Name: "evidence-missing", Title: "Evidence could not be collected", Severity: SeverityHigh, Area: "tool",
+		{ID: "PH901", Frameworks: fw([]string{"CC4.1"}, []string{"A.5.36"}), Name: "evidence-missing", Title: "Evidence could not be collected", Severity: SeverityHigh, Area: "tool",
 			Description: "A snapshot section could not be collected, so the rules that need it could not run.",
 			Remediation: "Grant the scanning key the scope the API asked for, or enable the plan feature.",
 			Requires:    []string{}, Scopes: []string{}},
-		{ID: "PH902", Name: "exception-expired", Title: "A matrix exception has expired or expires soon", Severity: SeverityLow, Area: "tool",
+		{ID: "PH902", Frameworks: fw([]string{"CC4.2", "CC6.3"}, []string{"A.5.18", "A.5.36"}), Name: "exception-expired", Title: "A matrix exception has expired or expires soon", Severity: SeverityLow, Area: "tool",
 			Description: "An exception that has passed its expiry date no longer applies.",
 			Remediation: "Fix the finding the exception covered, or renew the exception with a new date and ticket.",
 			Requires:    []string{}, Scopes: []string{}},
@@ -201,7 +206,7 @@ func unusualReport() *Report {
 	r.Snapshot.Org.Name = "Ünïcødé | `Org` <b>"
 	r.Matrix = MatrixInfo{Path: "./config/access matrix.yaml", RepoPath: "config/access matrix.yaml"} // no lines known at all
 	r.Rules = append(catalog(), Rule{ID: "ACME001", Name: "no-interns-in-prod", Title: "Interns | contractors in `prod`", Severity: SeverityMedium,
-		Area: "custom", Custom: true, Description: "A custom rule\nwith a line break and a pipe | in its description.",
+		Area: "custom", Custom: true, Frameworks: map[string][]string{"soc2": {"CC6.3"}}, Description: "A custom rule\nwith a line break and a pipe | in its description.",
 		Remediation: "Move the member to the *interns* group.", Requires: []string{"members"}, Scopes: []string{"organization_member:read"}})
 	r.Findings = []Finding{
 		{Rule: "PH204", Name: "project-access-exceeds-matrix", Severity: SeverityHigh,

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hogaudit/hogaudit/policies"
+	"github.com/hogaudit/hogaudit/policies/frameworks"
 	"github.com/hogaudit/hogaudit/snapshot"
 )
 
@@ -56,6 +57,9 @@ func (c *explainCmd) Run(ctx context.Context, e *env) error {
 		}
 		fmt.Fprintln(w)
 	}
+	if controls := ruleControls(r); controls != "" {
+		fmt.Fprintf(w, "Controls it evidences:\n%s\n\n", controls)
+	}
 	for _, u := range r.RelatedResources {
 		fmt.Fprintf(w, "See: %s\n", u.URL)
 	}
@@ -90,6 +94,19 @@ func indent(s, prefix string) string {
 	for i, l := range lines {
 		if l != "" {
 			lines[i] = prefix + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ruleControls lists the framework controls r evidences, one framework a
+// line ("  SOC 2           CC6.1 Logical access security …"), "" for none.
+func ruleControls(r policies.Rule) string {
+	var lines []string
+	for _, f := range frameworks.All() {
+		for _, id := range r.Frameworks[f.Key] {
+			c, _ := f.Control(id)
+			lines = append(lines, fmt.Sprintf("  %-15s %-7s %s", f.Short, id, c.Title))
 		}
 	}
 	return strings.Join(lines, "\n")

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/hogaudit/hogaudit/policies"
@@ -19,6 +21,7 @@ type policiesCmd struct {
 type policiesListCmd struct {
 	PolicyDir []string `placeholder:"DIR" help:"Also list the custom rules in DIR (repeatable)."`
 	Format    string   `short:"f" enum:"text,json,markdown" default:"text" help:"text, json, or markdown (the document docs/rules.md is)."`
+	ByControl bool     `name:"by-control" help:"Group the catalog by compliance framework control (SOC 2, ISO 27001:2022): control, title, rules."`
 }
 
 func (c *policiesListCmd) Run(ctx context.Context, e *env) error {
@@ -27,6 +30,9 @@ func (c *policiesListCmd) Run(ctx context.Context, e *env) error {
 		return fail(e.asGiven(err, c.PolicyDir...))
 	}
 	rules := eng.Rules()
+	if c.ByControl {
+		return listByControl(e, rules, c.Format)
+	}
 	if c.Format == "markdown" {
 		_, err := e.stdout.Write(policies.CatalogMarkdown(rules))
 		return err
@@ -48,6 +54,32 @@ func (c *policiesListCmd) Run(ctx context.Context, e *env) error {
 			title += " (custom)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Severity, title)
+	}
+	return tw.Flush()
+}
+
+// listByControl prints the catalog grouped by framework control
+// (policies.ByControl) in format: a table of framework, control, title and
+// rules; the JSON list; or the Markdown index docs/rules.md ends with.
+func listByControl(e *env, rules []policies.Rule, format string) error {
+	groups := policies.ByControl(rules)
+	switch format {
+	case "markdown":
+		_, err := io.WriteString(e.stdout, "# hogaudit's rules by control\n\n"+policies.ControlsMarkdown(rules, 2, true))
+		return err
+	case "json":
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(append([]policies.ControlRules{}, groups...))
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FRAMEWORK\tCONTROL\tTITLE\tRULES")
+	for _, g := range groups {
+		ids := make([]string, len(g.Rules))
+		for i, r := range g.Rules {
+			ids[i] = r.ID
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", g.Framework, g.Control, g.Title, strings.Join(ids, ","))
 	}
 	return tw.Flush()
 }

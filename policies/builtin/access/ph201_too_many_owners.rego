@@ -14,6 +14,9 @@
 #   name: too-many-owners
 #   severity: medium
 #   area: access
+#   frameworks:
+#     soc2: [CC6.3]
+#     iso27001_2022: [A.5.15, A.8.2]
 #   requires: [members]
 #   remediation: >-
 #     In PostHog open Organization settings → Members and lower the level of the owners that do not

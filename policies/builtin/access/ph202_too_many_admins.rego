@@ -14,6 +14,9 @@
 #   name: too-many-admins
 #   severity: medium
 #   area: access
+#   frameworks:
+#     soc2: [CC6.3]
+#     iso27001_2022: [A.5.15, A.8.2]
 #   requires: [members]
 #   remediation: >-
 #     In PostHog open Organization settings → Members and lower the level of the admins that do not

@@ -15,6 +15,9 @@
 #   name: member-not-in-matrix
 #   severity: medium
 #   area: access
+#   frameworks:
+#     soc2: [CC6.2, CC6.3]
+#     iso27001_2022: [A.5.16, A.5.18]
 #   requires: [members, roles]
 #   remediation: >-
 #     Add the member to a group in the matrix (its email or a matching glob under groups.<group>.members),

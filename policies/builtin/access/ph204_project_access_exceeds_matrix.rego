@@ -23,6 +23,9 @@
 #   name: project-access-exceeds-matrix
 #   severity: high
 #   area: access
+#   frameworks:
+#     soc2: [CC6.1, CC6.3]
+#     iso27001_2022: [A.5.15, A.5.18, A.8.3]
 #   requires: [organization, members, roles, projects, access_controls, explicit_members]
 #   remediation: >-
 #     In PostHog open Project settings → Access control: set the default access to "No access" and

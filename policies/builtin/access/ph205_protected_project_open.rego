@@ -22,6 +22,9 @@
 #   name: protected-project-open
 #   severity: high
 #   area: access
+#   frameworks:
+#     soc2: [CC6.1, CC6.3]
+#     iso27001_2022: [A.5.15, A.8.3]
 #   requires: [organization, projects, access_controls]
 #   remediation: >-
 #     In PostHog open Project settings → Access control and set the project's default access to "No

@@ -22,6 +22,9 @@
 #   name: resource-access-exceeds-matrix
 #   severity: medium
 #   area: access
+#   frameworks:
+#     soc2: [CC6.1, CC6.3]
+#     iso27001_2022: [A.5.18, A.8.3]
 #   requires: [organization, members, roles, projects, access_controls, resource_access_controls, explicit_members]
 #   remediation: >-
 #     In PostHog open Project settings → Access control and lower the resource's level for everyone

@@ -15,6 +15,9 @@
 #   name: org-level-exceeds-matrix
 #   severity: high
 #   area: access
+#   frameworks:
+#     soc2: [CC6.3]
+#     iso27001_2022: [A.5.18, A.8.2]
 #   requires: [members, roles]
 #   remediation: >-
 #     In PostHog open Organization settings → Members and lower the member's level (PATCH

@@ -14,6 +14,9 @@
 #   name: dormant-member
 #   severity: low
 #   area: access
+#   frameworks:
+#     soc2: [CC6.2]
+#     iso27001_2022: [A.5.16, A.5.18]
 #   requires: [members]
 #   remediation: >-
 #     Confirm the person still needs access; if not, remove the member in PostHog's Organization

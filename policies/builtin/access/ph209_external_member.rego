@@ -13,6 +13,9 @@
 #   name: external-member
 #   severity: medium
 #   area: access
+#   frameworks:
+#     soc2: [CC6.2]
+#     iso27001_2022: [A.5.16]
 #   requires: [members]
 #   remediation: >-
 #     Remove the member in PostHog's Organization settings → Members if it should not be there, or

@@ -17,6 +17,9 @@
 #   name: risky-invite
 #   severity: medium
 #   area: access
+#   frameworks:
+#     soc2: [CC6.2]
+#     iso27001_2022: [A.5.16, A.5.18]
 #   requires: [invites, projects]
 #   remediation: >-
 #     In PostHog open Organization settings → Members → Pending invites and cancel the invite (DELETE

@@ -14,6 +14,9 @@
 #   name: project-not-in-matrix
 #   severity: low
 #   area: access
+#   frameworks:
+#     soc2: [CC6.1]
+#     iso27001_2022: [A.5.9, A.5.15]
 #   requires: [projects]
 #   remediation: >-
 #     Add the project to the matrix under projects: (with its name: or id:) and give the groups that

@@ -17,6 +17,9 @@
 #   name: protected-project-access-exceeds-matrix
 #   severity: critical
 #   area: access
+#   frameworks:
+#     soc2: [CC6.1, CC6.3]
+#     iso27001_2022: [A.5.18, A.8.3]
 #   requires: [organization, members, roles, projects, access_controls, explicit_members]
 #   remediation: >-
 #     In PostHog open the protected project's Project settings → Access control: keep the default

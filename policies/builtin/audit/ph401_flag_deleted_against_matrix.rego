@@ -18,6 +18,9 @@
 #   name: flag-deleted-against-matrix
 #   severity: high
 #   area: audit
+#   frameworks:
+#     soc2: [CC7.2, CC8.1]
+#     iso27001_2022: [A.8.15, A.8.32]
 #   requires: [activity_log, members, roles, projects]
 #   remediation: >-
 #     Check with the member why the flag was deleted and restore it if needed (PostHog keeps deleted

@@ -22,6 +22,9 @@
 #   name: security-setting-weakened
 #   severity: high
 #   area: audit
+#   frameworks:
+#     soc2: [CC7.1, CC8.1]
+#     iso27001_2022: [A.8.9, A.8.16, A.8.32]
 #   requires: [organization_activity_log]
 #   remediation: >-
 #     Ask the person who made the change why, and restore the setting: "Enforce 2FA" in

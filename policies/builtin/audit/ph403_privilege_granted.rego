@@ -21,6 +21,9 @@
 #   name: privilege-granted
 #   severity: medium
 #   area: audit
+#   frameworks:
+#     soc2: [CC6.3, CC7.2]
+#     iso27001_2022: [A.5.18, A.8.2, A.8.16]
 #   requires: [organization_activity_log, members, roles]
 #   remediation: >-
 #     Review the grant with the person who made it: if it was not approved, lower the member's level

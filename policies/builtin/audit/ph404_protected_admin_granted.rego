@@ -18,6 +18,9 @@
 #   name: protected-admin-granted
 #   severity: medium
 #   area: audit
+#   frameworks:
+#     soc2: [CC6.3, CC7.2]
+#     iso27001_2022: [A.8.2, A.8.16]
 #   requires: [members, projects]
 #   drift: true
 #   remediation: >-

@@ -14,6 +14,9 @@
 #   name: key-wildcard-scope
 #   severity: high
 #   area: keys
+#   frameworks:
+#     soc2: [CC6.3]
+#     iso27001_2022: [A.5.18, A.8.2]
 #   requires: [api_keys]
 #   remediation: >-
 #     In PostHog open Account settings → Personal API keys, create a replacement key with only the

@@ -16,6 +16,9 @@
 #   name: key-scope-exceeds-matrix
 #   severity: high
 #   area: keys
+#   frameworks:
+#     soc2: [CC6.3]
+#     iso27001_2022: [A.5.18]
 #   requires: [api_keys, projects, members, roles]
 #   remediation: >-
 #     In PostHog open Account settings → Personal API keys (as the key's owner), edit the key and

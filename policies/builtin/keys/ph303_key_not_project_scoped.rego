@@ -15,6 +15,9 @@
 #   name: key-not-project-scoped
 #   severity: high
 #   area: keys
+#   frameworks:
+#     soc2: [CC6.3]
+#     iso27001_2022: [A.5.18, A.8.3]
 #   requires: [api_keys, projects, members, roles]
 #   remediation: >-
 #     In PostHog open Account settings → Personal API keys (as the key's owner), edit the key and

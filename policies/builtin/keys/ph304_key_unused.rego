@@ -19,6 +19,9 @@
 #   name: key-unused
 #   severity: low
 #   area: keys
+#   frameworks:
+#     soc2: [CC6.2]
+#     iso27001_2022: [A.5.17, A.5.18]
 #   requires: [api_keys]
 #   remediation: >-
 #     If nothing needs the key any more, its owner deletes it in PostHog under Account settings →

@@ -13,6 +13,9 @@
 #   name: key-not-rotated
 #   severity: medium
 #   area: keys
+#   frameworks:
+#     soc2: [CC6.1]
+#     iso27001_2022: [A.5.17]
 #   requires: [api_keys]
 #   remediation: >-
 #     The key's owner rolls it in PostHog under Account settings → Personal API keys → Roll (the old

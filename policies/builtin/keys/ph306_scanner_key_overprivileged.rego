@@ -16,6 +16,9 @@
 #   name: scanner-key-overprivileged
 #   severity: medium
 #   area: keys
+#   frameworks:
+#     soc2: [CC6.3]
+#     iso27001_2022: [A.5.18, A.8.2]
 #   requires: [api_keys]
 #   remediation: >-
 #     In PostHog open Account settings → Personal API keys and create a key with exactly the scopes

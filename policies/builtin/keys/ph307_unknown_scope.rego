@@ -21,6 +21,9 @@
 #   name: unknown-scope
 #   severity: medium
 #   area: keys
+#   frameworks:
+#     soc2: [CC5.3]
+#     iso27001_2022: [A.5.15]
 #   requires: []
 #   remediation: >-
 #     Replace the scope in the matrix with the PostHog scope that covers what the integration does

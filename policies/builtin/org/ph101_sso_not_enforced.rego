@@ -21,6 +21,9 @@
 #   name: sso-not-enforced
 #   severity: high
 #   area: organization
+#   frameworks:
+#     soc2: [CC6.1]
+#     iso27001_2022: [A.5.16, A.8.5]
 #   requires: [domains, organization, instance]
 #   remediation: >-
 #     In PostHog open Organization settings → Authentication domains and, for the domain, set

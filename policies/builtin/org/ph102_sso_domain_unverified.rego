@@ -15,6 +15,9 @@
 #   name: sso-domain-unverified
 #   severity: high
 #   area: organization
+#   frameworks:
+#     soc2: [CC6.1]
+#     iso27001_2022: [A.5.16, A.8.5]
 #   requires: [domains]
 #   remediation: >-
 #     In PostHog open Organization settings → Authentication domains, add the domain if it is

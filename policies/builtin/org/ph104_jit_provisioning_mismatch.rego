@@ -15,6 +15,9 @@
 #   name: jit-provisioning-mismatch
 #   severity: medium
 #   area: organization
+#   frameworks:
+#     soc2: [CC6.2]
+#     iso27001_2022: [A.5.16, A.5.18]
 #   requires: [domains]
 #   remediation: >-
 #     In PostHog open Organization settings → Authentication domains and switch "Automatic

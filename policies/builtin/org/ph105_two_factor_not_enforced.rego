@@ -14,6 +14,9 @@
 #   name: two-factor-not-enforced
 #   severity: high
 #   area: organization
+#   frameworks:
+#     soc2: [CC6.1, CC6.6]
+#     iso27001_2022: [A.5.17, A.8.5]
 #   requires: [organization]
 #   remediation: >-
 #     In PostHog open Organization settings and turn on "Enforce 2FA" (members without 2FA must set

@@ -19,6 +19,9 @@
 #   name: member-without-2fa
 #   severity: medium
 #   area: organization
+#   frameworks:
+#     soc2: [CC6.1, CC6.6]
+#     iso27001_2022: [A.5.17, A.8.5]
 #   requires: [members, domains, organization, instance]
 #   remediation: >-
 #     Ask the member to set up two-factor authentication in PostHog (Account settings →

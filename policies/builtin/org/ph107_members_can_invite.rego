@@ -18,6 +18,9 @@
 #   name: members-can-invite
 #   severity: low
 #   area: organization
+#   frameworks:
+#     soc2: [CC6.2]
+#     iso27001_2022: [A.5.16, A.5.18]
 #   requires: [organization]
 #   remediation: >-
 #     In PostHog open Organization settings → Members and switch "Members can invite" to match the

@@ -19,6 +19,9 @@
 #   name: member-api-keys-allowed
 #   severity: low
 #   area: organization
+#   frameworks:
+#     soc2: [CC6.1]
+#     iso27001_2022: [A.5.17]
 #   requires: [organization]
 #   remediation: >-
 #     In PostHog open Organization settings and switch "Members can use personal API keys" to match

@@ -22,6 +22,9 @@
 #   name: evidence-missing
 #   severity: high
 #   area: tool
+#   frameworks:
+#     soc2: [CC4.1]
+#     iso27001_2022: [A.5.36]
 #   requires: []
 #   remediation: >-
 #     Give hogaudit's personal API key the missing scope (Account settings → Personal API keys:

@@ -12,6 +12,9 @@
 #   name: exception-expired
 #   severity: low
 #   area: tool
+#   frameworks:
+#     soc2: [CC4.2, CC6.3]
+#     iso27001_2022: [A.5.18, A.5.36]
 #   requires: []
 #   remediation: >-
 #     Fix the deviation the exception covered, then delete the exception from the matrix; or, if it

@@ -19,6 +19,9 @@
 #   name: matrix-binding-missing
 #   severity: medium
 #   area: tool
+#   frameworks:
+#     soc2: [CC4.1, CC6.1]
+#     iso27001_2022: [A.5.9, A.5.36]
 #   requires: []
 #   remediation: >-
 #     Point the matrix at the PostHog object: give the project key an id: (Project settings shows

@@ -18,6 +18,9 @@
 #   name: scanner-not-admin
 #   severity: high
 #   area: tool
+#   frameworks:
+#     soc2: [CC4.1]
+#     iso27001_2022: [A.5.36]
 #   requires: [organization]
 #   remediation: >-
 #     Scan with a personal API key of an organization admin or owner (Organization settings →

@@ -18,6 +18,9 @@
 #   name: protected-project-binding-missing
 #   severity: high
 #   area: tool
+#   frameworks:
+#     soc2: [CC4.1, CC6.1]
+#     iso27001_2022: [A.5.15, A.5.36]
 #   requires: []
 #   remediation: >-
 #     Give the protected project key the id: of the PostHog project it protects (Project settings
