@@ -758,6 +758,7 @@ func nonNil[T any](s []T) []T {
 // deterministic form.
 func (col *collector) finish() {
 	s := col.snap
+	s.Collection = col.c.Calls()
 	for i := range s.Projects {
 		sortAccessRules(s.Projects[i].AccessControls)
 		sortAccessRules(s.Projects[i].ResourceAccessControls)

@@ -29,6 +29,7 @@ type cli struct {
 	Matrix   matrixCmd   `cmd:"" help:"Work with access-matrix files."`
 	Policies policiesCmd `cmd:"" help:"List or test the Rego rules."`
 	Explain  explainCmd  `cmd:"" help:"Explain one rule (what it checks, why, how to fix, which API scope it needs), or with member:EMAIL one member's access and how it is granted."`
+	Review   reviewCmd   `cmd:"" help:"Export a user-access review bundle (who has what and why, as CSV with a manifest of digests) and verify a completed one."`
 	Demo     demoCmd     `cmd:"" help:"Run a full scan of Acme, a simulated PostHog organization served on loopback."`
 	Version  versionCmd  `cmd:"" help:"Print the version of hogaudit, its commit, OPA and Go."`
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/hogaudit/hogaudit/review"
 	"github.com/hogaudit/hogaudit/snapshot"
 )
 
@@ -16,6 +18,7 @@ type scanCmd struct {
 	policyFlags
 	outputFlags
 	SnapshotOut string `placeholder:"FILE" help:"Also keep the snapshot (for 'hogaudit check' later, or the next scan's --previous)."`
+	Review      string `placeholder:"DIR" help:"Also write a user-access review bundle into DIR (see 'hogaudit review export'), with the snapshot as snapshot.json; an existing DIR must be empty."`
 }
 
 func (c *scanCmd) Run(ctx context.Context, g *globals, e *env) error {
@@ -36,6 +39,11 @@ func (c *scanCmd) scan(ctx context.Context, g *globals, e *env, plan *outputPlan
 	}
 	if err := plan.placeMatrix(g, e, m.Path, &c.outputFlags); err != nil {
 		return err
+	}
+	if c.Review != "" {
+		if err := checkBundleDir(e, c.Review, false); err != nil {
+			return err
+		}
 	}
 	prev, err := c.load(e)
 	if err != nil {
@@ -74,5 +82,17 @@ func (c *scanCmd) scan(ctx context.Context, g *globals, e *env, plan *outputPlan
 		}
 	}
 	missingHints(g, e, snap)
-	return evaluate(ctx, g, e, eng, m, snap, prev, &c.outputFlags, plan)
+	err = evaluate(ctx, g, e, eng, m, snap, prev, &c.outputFlags, plan)
+	var code exitCode
+	if c.Review != "" && plan.report != nil && (err == nil || errors.As(err, &code)) {
+		data, merr := snapshot.Marshal(snap)
+		if merr != nil {
+			return fail(merr)
+		}
+		inputs := []review.InputFile{{Role: "snapshot", Path: review.FileSnapshot, SHA256: review.Digest(e.secrets.Bytes(data))}}
+		if rerr := writeReview(ctx, g, e, eng, m, snap, plan.report, inputs, map[string][]byte{review.FileSnapshot: data}, c.Review, false, &c.policyFlags); rerr != nil {
+			return rerr
+		}
+	}
+	return err
 }

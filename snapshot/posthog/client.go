@@ -42,6 +42,8 @@ type Client struct {
 	maxBody        int64
 	backoffBase    time.Duration
 	requestTimeout time.Duration
+	// calls records the responses and pages read (Calls).
+	calls callLog
 }
 
 // Option configures a Client in New.

@@ -343,7 +343,7 @@ func (d *distinct) verify(count int) error {
 
 // readPages reads a list of pages with a count, whose first page is body.
 func readPages[T Keyed](ctx context.Context, c *Client, path string, body []byte, spec listSpec[T]) ([]T, error) {
-	first, err := decodePage[T](path, "", body, true)
+	first, err := decodePageBy[T](c, path, "", body, true)
 	if err != nil {
 		return nil, err
 	}
@@ -534,7 +534,7 @@ func fetchPages[T any](ctx context.Context, c *Client, path string, st stepper, 
 					fail(err)
 					return
 				}
-				p, err := decodePage[T](path, "the page at "+st.describe(pos), body, true)
+				p, err := decodePageBy[T](c, path, "the page at "+st.describe(pos), body, true)
 				if err == nil {
 					err = check(pos, p)
 				}
@@ -575,7 +575,7 @@ func followPages[T Keyed](ctx context.Context, c *Client, path string, first pag
 			return nil, err
 		}
 		where := "page " + strconv.Itoa(n)
-		p, err := decodePage[T](path, where, body, true)
+		p, err := decodePageBy[T](c, path, where, body, true)
 		if err != nil {
 			return nil, err
 		}
@@ -603,7 +603,7 @@ func followPages[T Keyed](ctx context.Context, c *Client, path string, first pag
 // repeats a row already read, or a link back to a page already read, is an
 // inconsistency: a chain that repeats itself would otherwise never end.
 func readCursor[T Keyed](ctx context.Context, c *Client, first, path string, body []byte, spec listSpec[T]) ([]T, error) {
-	p, err := decodePage[T](path, "", body, false)
+	p, err := decodePageBy[T](c, path, "", body, false)
 	if err != nil {
 		return nil, err
 	}
@@ -629,7 +629,7 @@ func readCursor[T Keyed](ctx context.Context, c *Client, first, path string, bod
 		if err != nil {
 			return nil, err
 		}
-		p, err := decodePage[T](path, "page "+strconv.Itoa(n), body, false)
+		p, err := decodePageBy[T](c, path, "page "+strconv.Itoa(n), body, false)
 		if err != nil {
 			return nil, err
 		}

@@ -49,14 +49,21 @@ func (c *Client) do(ctx context.Context, method, rawURL string) ([]byte, error) 
 			c.emit(ev)
 		}
 		v := c.judge(method, path, attempt, status, header, body, err)
+		// The call log counts requests, not attempts: retries do not
+		// show, so the log of a collection that recovered is the same.
 		if v.err == nil {
+			c.calls.request(path)
 			return body, nil
 		}
 		if !v.retry || method != http.MethodGet {
+			if err == nil {
+				c.calls.request(path)
+			}
 			return nil, v.err
 		}
 		giveUp := &RetryError{Method: method, Path: path, Attempts: attempt, Err: v.err}
 		if attempt >= c.maxAttempts {
+			c.calls.request(path)
 			return nil, giveUp
 		}
 		limit, byDeadline := c.maxWait, false
