@@ -161,7 +161,7 @@ func sha(b []byte) string {
 func TestReviewExportBundle(t *testing.T) {
 	h := reviewHarness(t, nil)
 	res := h.run("review", "export", "--snapshot", "snap.json", "-o", "bundle", "--disable", "PH208")
-	if res.code == 2 && !strings.Contains(res.stderr, "incomplete evidence") {
+	if res.code != 0 {
 		t.Fatalf("review export: exit %d\n%s", res.code, res.stderr)
 	}
 	dir := h.path("bundle")
@@ -478,5 +478,39 @@ func TestScanReview(t *testing.T) {
 	}
 	if res := h.run(scanArgs("--review", "rb", "-q")...); res.code != 2 || !strings.Contains(res.stderr, "not empty") {
 		t.Errorf("scan --review into a full directory: exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+// TestReviewExportMissingEvidence: a snapshot without the projects' access
+// rules gives a bundle whose project rows are unknown, never a level, a
+// manifest that says the evidence is incomplete, and exit 2.
+func TestReviewExportMissingEvidence(t *testing.T) {
+	h := newHarness(t, nil, posthogsim.WithDeployment(posthogsim.Deployment2025))
+	h.sim.Inject(posthogsim.Fault{Path: "/access_controls/", Times: 1000, Kind: posthogsim.Fault429, Seconds: 3600})
+	if res := h.run(scanArgs("--snapshot-out", "snap.json", "-q")...); res.code != 2 {
+		t.Fatalf("scan exit %d, want 2", res.code)
+	}
+	res := h.run("review", "export", "--snapshot", "snap.json", "-o", "bundle")
+	if res.code != 2 || !strings.Contains(res.stderr, "incomplete evidence") {
+		t.Fatalf("export: exit %d, want 2\n%s", res.code, res.stderr)
+	}
+	recs := readCSVFile(t, filepath.Join(h.path("bundle"), "access.csv"))
+	hdr := recs[0]
+	projects := 0
+	for _, r := range recs[1:] {
+		if r[colOf(t, hdr, "entitlement")] != "project" {
+			continue
+		}
+		projects++
+		if r[colOf(t, hdr, "level")] != "unknown" || r[colOf(t, hdr, "verdict")] != "unknown" || !strings.Contains(r[colOf(t, hdr, "path")], "cannot be told") {
+			t.Errorf("row %s told without the rules: level %q verdict %q", r[0], r[colOf(t, hdr, "level")], r[colOf(t, hdr, "verdict")])
+		}
+	}
+	if projects == 0 {
+		t.Error("no project rows")
+	}
+	m := readReviewManifest(t, h.path("bundle"))
+	if m.Coverage.Complete {
+		t.Error("manifest coverage complete with the access rules missing")
 	}
 }
