@@ -81,6 +81,9 @@ func comparable(t *testing.T, s *snapshot.Snapshot) []byte {
 	t.Helper()
 	c := *s
 	c.Host, c.CollectedAt = "", time.Time{}
+	// The call log counts the re-reads that healed a list: it is the
+	// record of the requests made, not of the organization.
+	c.Collection = nil
 	b, err := snapshot.Marshal(&c)
 	if err != nil {
 		t.Fatal(err)
