@@ -5,10 +5,10 @@ import "testing"
 func TestEndpointPattern(t *testing.T) {
 	for in, want := range map[string]string{
 		"/api/organizations/0190a1b2-3c4d-7e5f-8a9b-0c1d2e3f4a5b/members/?limit=100": "/api/organizations/{id}/members/",
-		"/api/projects/12345/access_controls/":                                        "/api/projects/{id}/access_controls/",
-		"/api/organizations/@current/":                                                "/api/organizations/@current/",
-		"/api/personal_api_keys/@current/":                                            "/api/personal_api_keys/@current/",
-		"/api/environments/2/activity_log/":                                           "/api/environments/{id}/activity_log/",
+		"/api/projects/12345/access_controls/":                                       "/api/projects/{id}/access_controls/",
+		"/api/organizations/@current/":                                               "/api/organizations/@current/",
+		"/api/personal_api_keys/@current/":                                           "/api/personal_api_keys/@current/",
+		"/api/environments/2/activity_log/":                                          "/api/environments/{id}/activity_log/",
 	} {
 		if got := endpointPattern(in); got != want {
 			t.Errorf("endpointPattern(%q) = %q, want %q", in, got, want)
