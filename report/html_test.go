@@ -219,3 +219,20 @@ func TestPathLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestHTMLEscapesFixtures renders every golden fixture as HTML: the
+// unusual one's script, markup and control characters stay text.
+func TestHTMLEscapesFixtures(t *testing.T) {
+	for _, fx := range fixtures {
+		out := renderHTML(t, fx.r())
+		if n := strings.Count(out, "<script"); n != 1 {
+			t.Errorf("%s: %d <script> elements, want 1", fx.name, n)
+		}
+		if strings.Contains(out, "<b>") || strings.Contains(out, "`Org` <b") {
+			t.Errorf("%s: the organization name's markup is not escaped", fx.name)
+		}
+	}
+	if out := renderHTML(t, unusualReport()); !strings.Contains(out, "Intern 李小龍 &lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("the unusual fixture's hostile message is not shown as text")
+	}
+}
