@@ -70,6 +70,10 @@ type Report struct {
 	// Drift is the access drift since the previous run's snapshot
 	// (scan or check --previous); nil without one.
 	Drift *drift.Report `json:"drift,omitempty"`
+	// Access is the access map (members × projects) the HTML report draws
+	// as its heat map; nil when no HTML report is written (the CLI builds
+	// it only then) or the check did not complete.
+	Access *AccessMap `json:"-"`
 }
 
 // Tool identifies hogaudit in a report.

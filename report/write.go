@@ -19,10 +19,11 @@ const (
 	FormatJSON     = "json"
 	FormatSARIF    = "sarif"
 	FormatMarkdown = "markdown"
+	FormatHTML     = "html"
 )
 
 // Formats lists the formats Write accepts, the default (text) first.
-var Formats = []string{FormatText, FormatJSON, FormatSARIF, FormatMarkdown}
+var Formats = []string{FormatText, FormatJSON, FormatSARIF, FormatMarkdown, FormatHTML}
 
 // Defaults of the Options fields whose zero value means "the default".
 const (
@@ -125,6 +126,8 @@ func Write(w io.Writer, r *Report, format string, opts Options) error {
 		err = writeSARIF(w, r, opts)
 	case FormatMarkdown:
 		err = writeMarkdown(w, r, opts)
+	case FormatHTML:
+		err = writeHTML(w, r)
 	default:
 		return fmt.Errorf("write report: %w %q (want %s)", ErrUnknownFormat, format, strings.Join(Formats, ", "))
 	}

@@ -88,7 +88,7 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 			return fail(fmt.Errorf("--previous: drift since the previous snapshot: %w", err))
 		}
 	}
-	rep, err := eng.Check(ctx, policies.CheckInput{
+	in := policies.CheckInput{
 		Drift:          d,
 		Snapshot:       snap,
 		Previous:       prev,
@@ -100,12 +100,21 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 			Version:        version.String(),
 			InformationURI: "https://github.com/hogaudit/hogaudit",
 		},
-	})
+	}
+	rep, err := eng.Check(ctx, in)
 	if err != nil {
 		return fail(err)
 	}
 	rep.Matrix.Root = plan.matrixPlace(e, m.Path).root
 	rep.Finalize(o.FailOn)
+	if o.wantsHTML() {
+		table, err := eng.Access(ctx, snap, nil)
+		if err != nil {
+			return fail(fmt.Errorf("the access map of the HTML report: %w", err))
+		}
+		members, projects := policies.AccessMapAxes(snap, in)
+		rep.Access = report.BuildAccessMap(rep, table, members, projects)
+	}
 
 	plan.report = rep
 	if err := writeReports(g, e, rep, o, plan); err != nil {
@@ -302,6 +311,12 @@ func locateMatrix(e *env, path string) matrixPlace {
 
 // wantsSARIF reports whether o writes SARIF: --sarif, --sarif-dir or a
 // main report in the sarif format.
+// wantsHTML reports whether the run writes an HTML report, the only one
+// that shows the access map.
+func (o *outputFlags) wantsHTML() bool {
+	return o.HTML != "" || o.Format == report.FormatHTML
+}
+
 func (o *outputFlags) wantsSARIF() bool {
 	return o.SARIF != "" || o.SARIFDir != "" || o.Format == report.FormatSARIF
 }

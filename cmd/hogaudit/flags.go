@@ -21,12 +21,13 @@ type policyFlags struct {
 
 // outputFlags choose the reports a check writes and when it fails.
 type outputFlags struct {
-	Format     string `short:"f" enum:"text,json,sarif,markdown" default:"text" help:"Format of the main report: text, json, sarif or markdown."`
+	Format     string `short:"f" enum:"text,json,sarif,markdown,html" default:"text" help:"Format of the main report: text, json, sarif, markdown or html."`
 	Output     string `short:"o" placeholder:"FILE" help:"Write the main report to FILE (atomically) instead of stdout."`
 	SARIF      string `name:"sarif" placeholder:"FILE" help:"Also write a SARIF 2.1.0 report for GitHub code scanning."`
 	SARIFDir   string `name:"sarif-dir" placeholder:"DIR" help:"Also write SARIF split by rule area into DIR (created if missing): <area>.sarif for each area whose evidence is complete (category hogaudit/<org id>/<area>/), evidence.sarif (PH901) and manifest.json. Upload only these, so that missing evidence never closes an alert."`
 	JSON       string `name:"json" placeholder:"FILE" help:"Also write a JSON report."`
 	Markdown   string `placeholder:"FILE" help:"Also write a Markdown report (for $GITHUB_STEP_SUMMARY)."`
+	HTML       string `name:"html" placeholder:"FILE" help:"Also write an HTML report: one self-contained page (it loads nothing) with the findings, the controls and a heat map of every member's access to every project and the path that grants it."`
 	FailOn     string `enum:"critical,high,medium,low,none" default:"high" help:"Lowest severity that makes the exit code 1: critical, high, medium, low or none."`
 	Category   string `placeholder:"NAME" help:"SARIF runAutomationDetails.id (default: none, so the upload action's category applies)."`
 	MaxResults int    `placeholder:"N" default:"5000" help:"Cap on SARIF results per run (per file with --sarif-dir), shared fairly among the rules: a rule over its share gets one result per project and access source, listing the members. 0: no cap."`

@@ -83,6 +83,7 @@ func (o *outputFlags) reportTargets() []*outputTarget {
 	}
 	for _, x := range []struct{ flag, path, format string }{
 		{"--sarif", o.SARIF, report.FormatSARIF}, {"--json", o.JSON, report.FormatJSON}, {"--markdown", o.Markdown, report.FormatMarkdown},
+		{"--html", o.HTML, report.FormatHTML},
 	} {
 		if x.path != "" {
 			out = append(out, &outputTarget{flag: x.flag, path: x.path, format: x.format, appendTo: x.flag == "--markdown" && o.MarkdownAppend})
