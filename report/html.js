@@ -63,15 +63,45 @@
         else heads[k].removeAttribute('aria-sort');
       }
     }
-    sortSel.addEventListener('change', function () { col = -1; sort(); });
-    groupSel.addEventListener('change', filter);
-    roleSel.addEventListener('change', filter);
+    // The view is kept in the address's fragment (#group=0&role=1&sort=level),
+    // so that a filtered or sorted view can be linked to and reopened.
+    function save() {
+      var q = [];
+      if (groupSel.value) q.push('group=' + encodeURIComponent(groupSel.value));
+      if (roleSel.value) q.push('role=' + encodeURIComponent(roleSel.value));
+      if (sortSel.value !== 'member') q.push('sort=' + encodeURIComponent(sortSel.value));
+      if (col >= 0) q.push('col=' + col);
+      try { history.replaceState(null, '', q.length ? '#' + q.join('&') : location.pathname); } catch (e) { /* file:// in some browsers */ }
+    }
+    function pick(sel, v) {
+      for (var i = 0; i < sel.options.length; i++) {
+        if (sel.options[i].value === v) { sel.value = v; return; }
+      }
+    }
+    function restore() {
+      var h = location.hash.replace(/^#/, '');
+      if (!h) return;
+      h.split('&').forEach(function (kv) {
+        var i = kv.indexOf('='), k = kv.slice(0, i), v = decodeURIComponent(kv.slice(i + 1));
+        if (k === 'group') pick(groupSel, v);
+        else if (k === 'role') pick(roleSel, v);
+        else if (k === 'sort') pick(sortSel, v);
+        else if (k === 'col' && /^\d+$/.test(v) && +v < heads.length - 1) col = +v;
+      });
+      filter();
+      sort();
+    }
+    sortSel.addEventListener('change', function () { col = -1; sort(); save(); });
+    groupSel.addEventListener('change', function () { filter(); save(); });
+    roleSel.addEventListener('change', function () { filter(); save(); });
+    restore();
     t.tHead.addEventListener('click', function (ev) {
       var b = ev.target.closest('button[data-col]');
       if (!b) return;
       var j = +b.getAttribute('data-col');
       col = col === j ? -1 : j;
       sort();
+      save();
     });
     t.addEventListener('focusin', function (ev) {
       var c = ev.target;

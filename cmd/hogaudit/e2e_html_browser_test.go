@@ -3,8 +3,11 @@ package main
 import (
 	"flag"
 	"fmt"
+	"math"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +58,48 @@ func TestHTMLReportInBrowser(t *testing.T) {
 		chrome.Screenshot(t, h.path("demo.html"), filepath.Join(shots, "html-report-demo.png"), 1280, 900, timeout)
 	})
 
+	// The view in the address's fragment: the script filters and sorts the
+	// rows as the selects would (a linkable view); near miss: the page
+	// without one shows every row in the server's order.
+	t.Run("filter and sort", func(t *testing.T) {
+		h := newHarness(t, nil)
+		if res := h.run("demo", "-q", "--html", "demo.html", "-o", "demo.txt"); res.code != 0 {
+			t.Fatalf("demo exit %d:\n%s", res.code, res.stderr)
+		}
+		plain := heatMapRows(t, chrome.Load(t, h.path("demo.html"), timeout))
+		inGroup := 0
+		for _, r := range plain {
+			if r.hidden {
+				t.Errorf("row %s hidden without a filter", r.member)
+			}
+			if slices.Contains(strings.Fields(r.groups), "0") {
+				inGroup++
+			}
+		}
+		if inGroup == 0 || inGroup == len(plain) {
+			t.Fatalf("group 0 holds %d of %d members: no filter to test", inGroup, len(plain))
+		}
+		page := chrome.LoadFragment(t, h.path("demo.html"), "group=0&sort=level", timeout)
+		checkPage(t, page, 11, 2)
+		rows := heatMapRows(t, page)
+		shown, last := 0, math.MaxInt
+		for _, r := range rows {
+			if r.hidden != !slices.Contains(strings.Fields(r.groups), "0") {
+				t.Errorf("row %s (groups %q): hidden=%v with the filter group=0", r.member, r.groups, r.hidden)
+			}
+			if !r.hidden {
+				shown++
+			}
+			if r.score > last {
+				t.Errorf("sort=level: row %s (score %d) after one with %d", r.member, r.score, last)
+			}
+			last = r.score
+		}
+		if shown != inGroup || !strings.Contains(page.DOM, fmt.Sprintf("%d of %d members shown", inGroup, len(plain))) {
+			t.Errorf("%d rows shown, want %d, and the count to say so", shown, inGroup)
+		}
+	})
+
 	t.Run("hostile name", func(t *testing.T) {
 		h := newHarness(t, func(o *posthogsim.Org) {
 			o.Members[0].User.FirstName = hostileName
@@ -89,6 +134,37 @@ func TestHTMLReportInBrowser(t *testing.T) {
 		}
 		chrome.Screenshot(t, file, filepath.Join(shots, "html-report-large.png"), 1280, 900, timeout)
 	})
+}
+
+// heatRow is a heat-map row as the DOM holds it.
+type heatRow struct {
+	member, groups string
+	score          int
+	hidden         bool
+}
+
+var heatMapRowAttrs = regexp.MustCompile(`<tr ([^>]*)><th scope="row"[^>]*>([^<]*)`)
+
+// heatMapRows reads the heat map's rows, in order, from a loaded page.
+func heatMapRows(t *testing.T, p browsertest.Page) []heatRow {
+	t.Helper()
+	m := heatMapBody.FindStringSubmatch(p.DOM)
+	if m == nil {
+		t.Fatalf("no heat map in the DOM")
+	}
+	attr := func(attrs, name string) string {
+		if a := regexp.MustCompile(` ?` + name + `="([^"]*)"`).FindStringSubmatch(" " + attrs); a != nil {
+			return a[1]
+		}
+		return ""
+	}
+	var out []heatRow
+	for _, r := range heatMapRowAttrs.FindAllStringSubmatch(m[1], -1) {
+		score, _ := strconv.Atoi(attr(r[1], "data-s"))
+		out = append(out, heatRow{member: r[2], groups: attr(r[1], "data-g"), score: score,
+			hidden: regexp.MustCompile(`(^| )hidden(=""| |$)`).MatchString(r[1])})
+	}
+	return out
 }
 
 var (

@@ -85,7 +85,18 @@ var consoleLine = regexp.MustCompile(`:CONSOLE(?:\(\d+\)|:\d+)?\]`)
 // Load opens file in Chromium and returns its DOM and console.
 func (c *Chromium) Load(t testing.TB, file string, timeout time.Duration) Page {
 	t.Helper()
-	stdout, stderr := c.run(t, timeout, "--enable-logging=stderr", "--v=0", "--dump-dom", fileURL(t, file))
+	return c.LoadFragment(t, file, "", timeout)
+}
+
+// LoadFragment opens file#fragment (no '#' when fragment is empty) in
+// Chromium and returns its DOM, as its script left it, and its console.
+func (c *Chromium) LoadFragment(t testing.TB, file, fragment string, timeout time.Duration) Page {
+	t.Helper()
+	url := fileURL(t, file)
+	if fragment != "" {
+		url += "#" + fragment
+	}
+	stdout, stderr := c.run(t, timeout, "--enable-logging=stderr", "--v=0", "--dump-dom", url)
 	var p Page
 	p.DOM = stdout
 	for _, l := range strings.Split(stderr, "\n") {
