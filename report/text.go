@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"unicode"
+
+	"github.com/hogaudit/hogaudit/policies/frameworks"
 )
 
 // ANSI colours of the severities in the text format.
@@ -53,6 +55,7 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 	t.notEvaluated(r)
 	t.missing(r)
 	t.expiring(r)
+	t.controls(r)
 	t.summary(r)
 	_, err := io.WriteString(w, t.b.String())
 	return err
@@ -350,6 +353,40 @@ func (t *textRenderer) expiring(r *Report) {
 		items = append(items, item)
 	}
 	t.list(fmt.Sprintf("Exceptions expiring soon (%d):", len(items)), items)
+}
+
+// controls lists the framework controls that fail or could not be
+// judged, each with its failing or unjudged rules, and counts the rest
+// (the JSON and Markdown reports list every control).
+func (t *textRenderer) controls(r *Report) {
+	var failing, unjudged []string
+	passing := 0
+	for _, c := range Controls(r) {
+		name := c.Control
+		if f, ok := frameworks.Lookup(c.Framework); ok {
+			name = f.Short + " " + c.Control
+		}
+		var rules []string
+		for _, cr := range c.Rules {
+			switch {
+			case c.Status == ControlFail && cr.Status == ControlFail:
+				rules = append(rules, fmt.Sprintf("%s (%d)", cr.Rule, cr.Findings))
+			case c.Status == ControlNotEvaluated && cr.Status != ControlPass && cr.Status != ControlFail:
+				rules = append(rules, cr.Rule)
+			}
+		}
+		item := name + ": " + strings.Join(rules, ", ")
+		switch c.Status {
+		case ControlFail:
+			failing = append(failing, item)
+		case ControlNotEvaluated:
+			unjudged = append(unjudged, item)
+		default:
+			passing++
+		}
+	}
+	t.list(fmt.Sprintf("Controls failing (%d; %d pass):", len(failing), passing), failing)
+	t.list(fmt.Sprintf("Controls not evaluated (%d):", len(unjudged)), unjudged)
 }
 
 func daysLeft(n int) string {
