@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -112,7 +113,7 @@ func (c exitCode) Error() string { return fmt.Sprintf("exit %d", int(c)) }
 // interpolations are the values the flags' tags interpolate (${version},
 // the collection defaults and limits): every parser of the cli takes them.
 func interpolations() kong.Vars {
-	vars := kong.Vars{"version": version.String()}
+	vars := kong.Vars{"version": version.String(), "review_max_problems": strconv.Itoa(maxReviewProblems)}
 	for k, v := range connVars() {
 		vars[k] = v
 	}

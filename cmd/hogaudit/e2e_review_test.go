@@ -326,8 +326,18 @@ func TestReviewVerify(t *testing.T) {
 	fresh := h.path("bundle")
 
 	// Untouched, no row is decided.
-	if res := h.run("review", "verify", fresh); res.code != 1 || !strings.Contains(res.stderr, "access.csv line 2: org_level:") || !strings.Contains(res.stderr, "no decision") {
+	res := h.run("review", "verify", fresh)
+	if res.code != 1 || !strings.Contains(res.stderr, "access.csv line 2: org_level:") || !strings.Contains(res.stderr, "no decision") {
 		t.Errorf("verify of an undecided bundle: exit %d\n%s", res.code, res.stderr)
+	}
+	// Its problems are listed up to a cap, then counted; --all lists them
+	// all (near miss).
+	listed := strings.Count(res.stderr, "hogaudit: review: access.csv")
+	if listed != maxReviewProblems || !strings.Contains(res.stderr, "more problem(s); --all lists every one") {
+		t.Errorf("verify listed %d problems, want the first %d and a count of the rest:\n%s", listed, maxReviewProblems, res.stderr)
+	}
+	if all := h.run("review", "verify", fresh, "--all"); strings.Count(all.stderr, "hogaudit: review: access.csv") <= maxReviewProblems || strings.Contains(all.stderr, "--all lists") {
+		t.Errorf("verify --all listed %d problems", strings.Count(all.stderr, "hogaudit: review: access.csv"))
 	}
 
 	done := copyDir(t, fresh)

@@ -137,7 +137,12 @@ type reviewVerifyCmd struct {
 	Dir       string   `arg:"" placeholder:"DIR" help:"The review bundle, its access.csv completed."`
 	Snapshot  string   `placeholder:"LATER" help:"A later snapshot of the same organization: every row decided \"revoke\" must be gone from it."`
 	PolicyDir []string `placeholder:"DIR" help:"Custom Rego rules to load beside the built-in ones (as the export had them)."`
+	All       bool     `help:"List every problem (by default the first ${review_max_problems}, then how many more)."`
 }
+
+// maxReviewProblems is how many problems review verify lists without --all:
+// an untouched bundle of a large organization has several per row.
+const maxReviewProblems = 50
 
 func (c *reviewVerifyCmd) Run(ctx context.Context, g *globals, e *env) error {
 	var later *review.Later
@@ -173,10 +178,17 @@ func (c *reviewVerifyCmd) Run(ctx context.Context, g *globals, e *env) error {
 			return fail(fmt.Errorf("cannot verify the review bundle %s: %w", c.Dir, err))
 		}
 	}
-	for _, f := range res.Failures {
+	shown := len(res.Failures)
+	if !c.All {
+		shown = min(shown, maxReviewProblems)
+	}
+	for _, f := range res.Failures[:shown] {
 		fmt.Fprintf(e.stderr, "hogaudit: review: %s\n", f)
 	}
 	if len(res.Failures) > 0 {
+		if shown < len(res.Failures) {
+			fmt.Fprintf(e.stderr, "hogaudit: review: … and %d more problem(s); --all lists every one\n", len(res.Failures)-shown)
+		}
 		fmt.Fprintf(e.stderr, "hogaudit: the review fails: %d problem(s); %d of %d access rows decided\n", len(res.Failures), res.Decided, res.Rows)
 		return exitCode(1)
 	}
