@@ -267,7 +267,7 @@ func Build(in Input) (map[string][]byte, error) {
 		for _, c := range snap.Collection {
 			m.APICalls = append(m.APICalls, APICall{Endpoint: c.Endpoint, Requests: c.Requests, Pages: c.Pages, Items: c.Items, Count: c.Count})
 		}
-		m.APICallsNote = "requests made with the scanning key, per endpoint pattern (each request once, however often retried); pages and items are the list pages and rows read, count the sum of PostHog's own counts on the lists' first pages; the audit keys' introspection is not included"
+		m.APICallsNote = "requests the collection made (with the scanning key and each audited key), per endpoint pattern (each request once, however often retried); pages and items are the list pages and rows read, count the sum of PostHog's own counts on the lists' first pages"
 	}
 	m.Coverage = Coverage{
 		Complete: in.Report.Snapshot.Complete && len(in.Report.NotEvaluated) == 0 && in.Report.Failure == nil,

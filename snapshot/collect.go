@@ -758,7 +758,15 @@ func nonNil[T any](s []T) []T {
 // deterministic form.
 func (col *collector) finish() {
 	s := col.snap
-	s.Collection = col.c.Calls()
+	// Every request of the collection: the scanning key's and each audit
+	// key's introspection.
+	lists := [][]posthog.Call{col.c.Calls()}
+	for _, ak := range col.opts.AuditKeys {
+		if ak.Client != nil {
+			lists = append(lists, ak.Client.Calls())
+		}
+	}
+	s.Collection = posthog.MergeCalls(lists...)
 	for i := range s.Projects {
 		sortAccessRules(s.Projects[i].AccessControls)
 		sortAccessRules(s.Projects[i].ResourceAccessControls)

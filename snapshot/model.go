@@ -85,8 +85,8 @@ type Snapshot struct {
 	// GitLab SSO enforcement takes effect (section "instance").
 	Instance *posthog.Preflight `json:"instance"`
 
-	// Collection is the API calls the collection made with the scanning
-	// key, by endpoint pattern (completeness evidence for a review bundle);
+	// Collection is the API calls the collection made, with the scanning
+	// key and each audit key, by endpoint pattern (completeness evidence for a review bundle);
 	// nil in a snapshot of an older hogaudit, which did not record them.
 	Collection []posthog.Call `json:"collection,omitempty"`
 

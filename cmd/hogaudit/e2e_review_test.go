@@ -280,6 +280,12 @@ func TestReviewExportBundle(t *testing.T) {
 	if !members {
 		t.Errorf("api_calls lack the members list with its count %d: %+v", len(snap.Members), *m.APICalls)
 	}
+	// Each key introspected once: the scanning key and every audit key.
+	for _, c := range *m.APICalls {
+		if c.Endpoint == "/api/personal_api_keys/@current/" && c.Requests != len(snap.APIKeys) {
+			t.Errorf("api_calls: %d introspections, want one per key (%d)", c.Requests, len(snap.APIKeys))
+		}
+	}
 
 	// An existing, non-empty directory is refused; --force replaces it.
 	if res := h.run("review", "export", "--snapshot", "snap.json", "-o", "bundle"); res.code != 2 || !strings.Contains(res.stderr, "not empty") {

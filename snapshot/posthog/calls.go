@@ -113,3 +113,34 @@ func decodePageBy[T any](c *Client, path, where string, body []byte, needCount b
 	}
 	return p, err
 }
+
+// MergeCalls adds up lists of calls by endpoint (the calls of several
+// clients of one collection: the scanning key's and each audit key's),
+// sorted by endpoint.
+func MergeCalls(lists ...[]Call) []Call {
+	by := map[string]*Call{}
+	for _, l := range lists {
+		for _, c := range l {
+			m := by[c.Endpoint]
+			if m == nil {
+				m = &Call{Endpoint: c.Endpoint}
+				by[c.Endpoint] = m
+			}
+			m.Requests += c.Requests
+			m.Pages += c.Pages
+			m.Items += c.Items
+			if c.Count != nil {
+				if m.Count == nil {
+					m.Count = new(int)
+				}
+				*m.Count += *c.Count
+			}
+		}
+	}
+	out := make([]Call, 0, len(by))
+	for _, c := range by {
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b Call) int { return cmp.Compare(a.Endpoint, b.Endpoint) })
+	return out
+}

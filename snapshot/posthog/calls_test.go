@@ -29,3 +29,21 @@ func TestCallLogSumsCounts(t *testing.T) {
 		t.Errorf("calls = %+v", c)
 	}
 }
+
+// TestMergeCalls adds the calls of several clients up by endpoint; near
+// miss: an endpoint only one client called keeps its own figures, and a
+// count only one list has stays that list's.
+func TestMergeCalls(t *testing.T) {
+	two := 2
+	got := MergeCalls(
+		[]Call{{Endpoint: "/api/personal_api_keys/@current/", Requests: 1}, {Endpoint: "/api/projects/", Requests: 1, Pages: 1, Items: 2, Count: &two}},
+		[]Call{{Endpoint: "/api/personal_api_keys/@current/", Requests: 1}},
+		nil,
+	)
+	if len(got) != 2 || got[0].Endpoint != "/api/personal_api_keys/@current/" || got[0].Requests != 2 {
+		t.Fatalf("merged %+v", got)
+	}
+	if p := got[1]; p.Requests != 1 || p.Items != 2 || p.Count == nil || *p.Count != 2 {
+		t.Errorf("projects %+v", p)
+	}
+}
