@@ -71,7 +71,10 @@ type AccessCell struct {
 // (subject member:EMAIL) on the project (evidence project_id) makes it
 // excess (exempted when suppressed); a member with a PH203 finding, or a
 // project without a matrix key, is not in the matrix; a project the table
-// cannot tell, or whose access rules were not evaluated, is unknown. Rows
+// cannot tell, or whose access rules were not evaluated or are disabled
+// (not in rep.Rules), is unknown, and so is a bound project's cell when
+// PH203 was not evaluated or is disabled (whether the member is in the
+// matrix cannot be told). Rows
 // and columns keep the order given.
 func BuildAccessMap(rep *Report, table *access.Table, members []AccessMember, projects []AccessProject) *AccessMap {
 	type cellKey struct {
@@ -104,10 +107,16 @@ func BuildAccessMap(rep *Report, table *access.Table, members []AccessMember, pr
 			}
 		}
 	}
-	judged := true
+	// A disabled rule (not in the catalog in force) judges nothing: the
+	// cells it would judge are unknown, never within.
+	judged := rep.RuleInForce("PH204") && rep.RuleInForce("PH212")
+	matrixKnown := rep.RuleInForce("PH203")
 	for _, ne := range rep.NotEvaluated {
-		if ne.Rule == "PH204" || ne.Rule == "PH212" {
+		switch ne.Rule {
+		case "PH204", "PH212":
 			judged = false
+		case "PH203":
+			matrixKnown = false
 		}
 	}
 	m := &AccessMap{Members: members, Projects: projects, Cells: make([][]AccessCell, len(members))}
@@ -138,6 +147,9 @@ func BuildAccessMap(rep *Report, table *access.Table, members []AccessMember, pr
 				c.Verdict = v
 			case !judged:
 				c.Verdict = VerdictUnknown
+			case pr.Key != "" && !matrixKnown:
+				// Whether the member is in the matrix is PH203's to say.
+				c.Verdict = VerdictUnknown
 			case pr.Key == "" || outside[email]:
 				c.Verdict = VerdictNotInMatrix
 			default:
@@ -148,6 +160,21 @@ func BuildAccessMap(rep *Report, table *access.Table, members []AccessMember, pr
 		m.Cells[i] = row
 	}
 	return m
+}
+
+// RuleInForce reports whether rule id was in force in the check r
+// reports: in its catalog (Report.Rules, which excludes disabled rules).
+// A report without a catalog (one built by hand) has every rule in force.
+func (r *Report) RuleInForce(id string) bool {
+	if len(r.Rules) == 0 {
+		return true
+	}
+	for _, x := range r.Rules {
+		if x.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // evidenceInt reads an integer evidence value (JSON numbers decode as

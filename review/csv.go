@@ -18,16 +18,45 @@ import (
 
 // safeCell is s safe to open in a spreadsheet: a cell that starts with
 // = + - @, a tab or a carriage return (which spreadsheets read as a
-// formula) gets a leading apostrophe. Verify undoes nothing: a cell keeps
-// its apostrophe in the completed CSV, and the exported values compare
-// as written.
+// formula), or that holds a ; followed (after optional spaces) by one of
+// = + - @ (a new cell's formula where ; is the list separator, as in
+// semicolon-locale Excel), gets a leading apostrophe. So does a cell that
+// starts with an apostrophe itself, so that the escape is undone exactly
+// by unsafeCell: unsafeCell(safeCell(s)) == s for every s.
 func safeCell(s string) string {
+	if needsEscape(s) {
+		return "'" + s
+	}
+	return s
+}
+
+func needsEscape(s string) bool {
 	if s == "" {
-		return s
+		return false
 	}
 	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
+	case '=', '+', '-', '@', '\t', '\r', '\'':
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] != ';' {
+			continue
+		}
+		rest := strings.TrimLeft(s[i+1:], " \t")
+		if rest != "" && strings.ContainsRune("=+-@", rune(rest[0])) {
+			return true
+		}
+	}
+	return false
+}
+
+// unsafeCell is the cell value safeCell escaped: s without the one
+// leading apostrophe safeCell added, s itself when safeCell would not have
+// added one. Verify compares evidence cells as written and looks up (and
+// compares reviewers with) the values unescaped.
+func unsafeCell(s string) string {
+	if rest, ok := strings.CutPrefix(s, "'"); ok && needsEscape(rest) {
+		return rest
 	}
 	return s
 }

@@ -318,6 +318,12 @@ func newJudge(rep *report.Report) *judge {
 	for _, ne := range rep.NotEvaluated {
 		j.notEvaluated[ne.Rule] = true
 	}
+	// A disabled rule judges nothing: its verdicts are unknown.
+	for _, r := range []string{"PH203", "PH204", "PH206", "PH207", "PH212", "PH301", "PH302", "PH303"} {
+		if !rep.RuleInForce(r) {
+			j.notEvaluated[r] = true
+		}
+	}
 	if rep.Failure != nil {
 		for _, r := range []string{"PH203", "PH206", "PH207", "PH301", "PH302", "PH303"} {
 			j.notEvaluated[r] = true
@@ -329,7 +335,8 @@ func newJudge(rep *report.Report) *judge {
 // verdict is the verdict drawn from the findings of rules that match:
 // excess for an unsuppressed one, exempted for only suppressed ones; else
 // unknown when one of rules did not run, not in the matrix for a member
-// outside it, else allowed.
+// outside it, else allowed. A rule not evaluated includes a disabled one
+// (not in the report's catalog).
 func (j *judge) verdict(email string, rules []string, match func(report.Finding) bool) string {
 	v := ""
 	for _, r := range rules {

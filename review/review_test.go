@@ -10,8 +10,12 @@ import (
 func TestSafeCell(t *testing.T) {
 	for in, want := range map[string]string{
 		"=1+1": "'=1+1", "+1": "'+1", "-1": "'-1", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "\rx": "'\rx",
-		// near misses: the characters elsewhere than first, and empty
-		"a=1": "a=1", "": "", "1-2": "1-2", "'=x": "'=x",
+		// a leading apostrophe is escaped too, so that unsafeCell can undo it
+		"'=x": "''=x", "'x": "''x",
+		// a formula after a semicolon (semicolon-locale spreadsheets)
+		"a;=1": "'a;=1", "a;  +1": "'a;  +1", "x; -y": "'x; -y", "x;\t@y": "'x;\t@y",
+		// near misses: the characters elsewhere than first or after ;, and empty
+		"a=1": "a=1", "": "", "1-2": "1-2", "a; b": "a; b", "a;b=1": "a;b=1", "a;": "a;", "x@y.com": "x@y.com",
 	} {
 		if got := safeCell(in); got != want {
 			t.Errorf("safeCell(%q) = %q, want %q", in, got, want)
@@ -71,5 +75,46 @@ func TestWriteIsAtomicAndRefusesAFullDirectory(t *testing.T) {
 	os.WriteFile(file, nil, 0o644)
 	if err := Write(file, map[string][]byte{"c.csv": nil}, true); err == nil {
 		t.Error("writing over a file succeeded")
+	}
+}
+
+// TestUnsafeCellInvertsSafeCell: unsafeCell(safeCell(s)) is s, for cells
+// safeCell escapes and cells it leaves alone (near miss: an apostrophe
+// safeCell did not add stays).
+func TestUnsafeCellInvertsSafeCell(t *testing.T) {
+	for _, s := range []string{"-bob@x.com", "+x", "=1", "@a", "'", "''", "'=x", "a;=b", "plain", "", "'plain"} {
+		if got := unsafeCell(safeCell(s)); got != s {
+			t.Errorf("unsafeCell(safeCell(%q)) = %q", s, got)
+		}
+	}
+	if got := unsafeCell("'plain"); got != "'plain" {
+		t.Errorf("unsafeCell stripped an apostrophe safeCell would not add: %q", got)
+	}
+}
+
+// TestReviewerIdentity: a reviewer is a bare address; a +tag or case does
+// not make the member someone else (near miss: another local part is).
+func TestReviewerIdentity(t *testing.T) {
+	for s, want := range map[string]bool{
+		"a@x.com": true, "A.B+c@x.example": true,
+		"A <a@x.com>": false, "<a@x.com>": false, "a": false, "a@x.com, b@x.com": false, " a@x.com": false, "a@x.com (me)": false,
+	} {
+		if got := isBareEmail(s); got != want {
+			t.Errorf("isBareEmail(%q) = %v", s, got)
+		}
+	}
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"Alice+review@Acme.example", "alice@acme.example", true},
+		{"alice@acme.example", "alice+x@acme.example", true},
+		{"alice2@acme.example", "alice@acme.example", false},
+		{"alice@acme.example", "alice@other.example", false},
+		{"a@x.com", "", false},
+	} {
+		if got := sameMailbox(c.a, c.b); got != c.want {
+			t.Errorf("sameMailbox(%q, %q) = %v", c.a, c.b, got)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"slices"
@@ -66,9 +67,15 @@ type Later struct {
 //     file is there (manifest.json aside); access.csv alone may differ from
 //     its digest, in its decision columns only: every other cell must equal
 //     access.exported.csv's;
+//   - the manifest's coverage is complete, access.csv has rows, and no row's
+//     level or verdict is unknown: a review of incomplete evidence fails;
 //   - every access row has a decision (keep, revoke or change, any case), a
-//     reviewer who is not the member under review (emails compared without
-//     case), and reviewed_at a date (2006-01-02) or an RFC 3339 time;
+//     reviewer who is a bare email address and not the member under review
+//     (neither the member's email, compared without case and without a
+//     +tag, nor its name), and reviewed_at a date (2006-01-02) or an RFC
+//     3339 time. Cells are compared with the exported ones as written, and
+//     read (for lookups and the reviewer) without the apostrophe safeCell
+//     added;
 //   - with later, every revoked row's access is gone from it: the member
 //     left (org_level), its level on the project or resource is none, the
 //     key is no longer the member's. An access later cannot tell (not
@@ -94,6 +101,9 @@ func Verify(dir string, later *Later) (*Result, error) {
 	res := &Result{Manifest: &m}
 	failf := func(file string, line int, format string, args ...any) {
 		res.Failures = append(res.Failures, Failure{File: file, Line: line, Problem: fmt.Sprintf(format, args...)})
+	}
+	if !m.Coverage.Complete {
+		failf(FileManifest, 0, "the review's evidence is incomplete: %s", coverageHoles(m.Coverage))
 	}
 
 	names := make([]string, 0, len(m.Files))
@@ -178,7 +188,17 @@ func checkAccess(res *Result, completed, exported []byte, compare bool, later *L
 			}
 		}
 	}
+	// Evidence cells were compared as written; from here on every cell is
+	// read as the value it escapes.
+	for _, r := range rows {
+		for c := range r {
+			r[c] = unsafeCell(r[c])
+		}
+	}
 	res.Rows = len(rows)
+	if len(rows) == 0 {
+		failf(FileAccess, 0, "the review's evidence is incomplete: it has no access rows")
+	}
 	if later != nil {
 		var resources []string
 		for _, r := range rows {
@@ -202,6 +222,10 @@ func checkAccess(res *Result, completed, exported []byte, compare bool, later *L
 		member := strings.TrimSpace(r[col["member_email"]])
 		at := strings.TrimSpace(r[col["reviewed_at"]])
 		ok := true
+		if r[col["level"]] == "unknown" || r[col["verdict"]] == VerdictUnknown {
+			failf(FileAccess, line, "%s: the review's evidence is incomplete: the row's level is %q and its verdict %q, so no decision on it rests on evidence", r[col["row_id"]], r[col["level"]], r[col["verdict"]])
+			ok = false
+		}
 		switch {
 		case decision == "":
 			failf(FileAccess, line, "%s: no decision (one of %s)", r[col["row_id"]], strings.Join(Decisions, ", "))
@@ -214,7 +238,10 @@ func checkAccess(res *Result, completed, exported []byte, compare bool, later *L
 		case reviewer == "":
 			failf(FileAccess, line, "%s: no reviewer", r[col["row_id"]])
 			ok = false
-		case strings.EqualFold(strings.TrimPrefix(reviewer, "'"), member):
+		case !isBareEmail(reviewer):
+			failf(FileAccess, line, "%s: the reviewer %q is not an email address (write the reviewer's bare address, as name@example.com)", r[col["row_id"]], reviewer)
+			ok = false
+		case sameMailbox(reviewer, member) || strings.EqualFold(reviewer, strings.TrimSpace(r[col["member_name"]])):
 			failf(FileAccess, line, "%s: self-review: the reviewer %s is the member under review", r[col["row_id"]], reviewer)
 			ok = false
 		}
@@ -235,6 +262,60 @@ func checkAccess(res *Result, completed, exported []byte, compare bool, later *L
 		}
 	}
 }
+
+// coverageHoles says what a manifest's incomplete coverage lacks.
+func coverageHoles(c Coverage) string {
+	var parts []string
+	var secs []string
+	for _, m := range c.Missing {
+		if !m.NotApplicable {
+			secs = append(secs, m.Section)
+		}
+	}
+	slices.Sort(secs)
+	if secs = slices.Compact(secs); len(secs) > 0 {
+		parts = append(parts, "sections missing: "+strings.Join(secs, ", "))
+	}
+	if len(c.NotEvaluated) > 0 {
+		parts = append(parts, "rules not evaluated: "+strings.Join(c.NotEvaluated, ", "))
+	}
+	if len(c.UnknownProjects) > 0 {
+		var ids []string
+		for _, id := range c.UnknownProjects {
+			ids = append(ids, strconv.FormatInt(id, 10))
+		}
+		parts = append(parts, "projects whose access cannot be told: "+strings.Join(ids, ", "))
+	}
+	if len(parts) == 0 {
+		return "the manifest's coverage is not complete"
+	}
+	return "the manifest's coverage is not complete (" + strings.Join(parts, "; ") + ")"
+}
+
+// isBareEmail reports whether s is one email address alone: no display
+// name, no angle brackets, no comment.
+func isBareEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s
+}
+
+// mailbox is an email's mailbox for comparison: lower case, any +tag
+// removed from the local part (alice+review@x.com is alice@x.com).
+func mailbox(email string) string {
+	email = strings.ToLower(strings.TrimSpace(email))
+	at := strings.LastIndexByte(email, '@')
+	if at < 0 {
+		return email
+	}
+	local, domain := email[:at], email[at:]
+	if i := strings.IndexByte(local, '+'); i > 0 {
+		local = local[:i]
+	}
+	return local + domain
+}
+
+// sameMailbox reports whether a and b name the same mailbox.
+func sameMailbox(a, b string) bool { return b != "" && mailbox(a) == mailbox(b) }
 
 // isDate reports whether s is a date or an RFC 3339 time.
 func isDate(s string) bool {
@@ -276,6 +357,9 @@ func stillThere(later *Later, r []string, col map[string]int) string {
 		}
 		tp := later.table.Projects[pid]
 		if tp == nil {
+			if !sectionComplete(snap, snapshot.SectionProjects) {
+				return "the later snapshot's project list is not complete, so it cannot show project " + r[col["project_id"]] + " gone"
+			}
 			return "" // the project is gone
 		}
 		if kind == KindProject {
