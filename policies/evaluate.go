@@ -96,6 +96,7 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 	var runnable []Rule
 	for _, r := range e.rules {
 		if e.disabled[r.ID] {
+			rep.DisabledRules = append(rep.DisabledRules, r.Report())
 			continue
 		}
 		rep.Rules = append(rep.Rules, r.Report())

@@ -25,6 +25,10 @@ const (
 	// evidence (the run is not incomplete for it) but it is no evidence
 	// either: a control whose every rule did not run is not evaluated.
 	RuleNotRun = "not_run"
+	// RuleDisabled is the status of a rule turned off for the check
+	// (--disable): it judged nothing, so its controls are not evaluated,
+	// never passed.
+	RuleDisabled = "disabled"
 )
 
 // ControlStatus is one control of a compliance framework as a report
@@ -103,7 +107,11 @@ func Controls(r *Report) []ControlStatus {
 	type key struct{ framework, control string }
 	byControl := map[key]*ControlStatus{}
 	seen := map[string]bool{}
-	for _, rule := range r.Rules {
+	disabled := map[string]bool{}
+	for _, rule := range r.DisabledRules {
+		disabled[rule.ID] = true
+	}
+	for _, rule := range append(slices.Clone(r.Rules), r.DisabledRules...) {
 		if seen[rule.ID] {
 			continue // the first of duplicate ids wins, as in SARIF
 		}
@@ -113,6 +121,8 @@ func Controls(r *Report) []ControlStatus {
 			cr.Findings, cr.Advisory, cr.Suppressed = c.findings, c.advisory, c.suppressed
 		}
 		switch {
+		case disabled[rule.ID]:
+			cr.Status = RuleDisabled
 		case cr.Findings > 0:
 			cr.Status = ControlFail
 		case notEvaluated[rule.ID] || r.Failure != nil:
@@ -157,7 +167,7 @@ func controlStatus(rules []ControlRule) string {
 		switch cr.Status {
 		case ControlFail:
 			return ControlFail
-		case ControlNotEvaluated:
+		case ControlNotEvaluated, RuleDisabled:
 			notEvaluated = true
 		case ControlPass:
 			passed = true

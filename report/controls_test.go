@@ -188,3 +188,21 @@ func TestControlSARIFTags(t *testing.T) {
 		t.Errorf("%d tags %q, want %d ending with iso27001/A.5.17", n, d.Properties.Tags, maxRuleTags)
 	}
 }
+
+// TestControlsDisabledRule: a rule turned off with --disable judged
+// nothing, so a control it evidences is not evaluated, never a pass, and
+// lists it as disabled; near miss: the same control without it passes.
+func TestControlsDisabledRule(t *testing.T) {
+	r := controlsReport()
+	if c := controlByID(t, Controls(r), "iso27001_2022", "A.5.9"); c.Status != ControlPass {
+		t.Fatalf("A.5.9 with its one clean rule: %s, want pass", c.Status)
+	}
+	r.DisabledRules = []Rule{{ID: "PH211", Name: "ph211", Frameworks: map[string][]string{"iso27001_2022": {"A.5.9"}}}}
+	c := controlByID(t, Controls(r), "iso27001_2022", "A.5.9")
+	if c.Status != ControlNotEvaluated {
+		t.Errorf("A.5.9 with a disabled rule: %s, want not_evaluated", c.Status)
+	}
+	if !slices.ContainsFunc(c.Rules, func(cr ControlRule) bool { return cr.Rule == "PH211" && cr.Status == RuleDisabled }) {
+		t.Errorf("A.5.9's rules %+v lack PH211 disabled", c.Rules)
+	}
+}

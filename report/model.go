@@ -57,6 +57,10 @@ type Report struct {
 	// disabled ones excluded), sorted by id. SARIF lists every one so that
 	// fixed alerts close.
 	Rules []Rule `json:"-"`
+	// DisabledRules are the catalog's rules turned off for this check
+	// (--disable): they judged nothing, so a control they evidence is
+	// never a pass (Controls).
+	DisabledRules []Rule `json:"-"`
 	// GeneratedAt is when the check ran.
 	GeneratedAt time.Time `json:"generated_at"`
 	// SARIFOmissions is what the SARIF result cap left out of the SARIF

@@ -371,6 +371,8 @@ func (t *textRenderer) controls(r *Report) {
 			switch {
 			case c.Status == ControlFail && cr.Status == ControlFail:
 				rules = append(rules, fmt.Sprintf("%s (%d)", cr.Rule, cr.Findings))
+			case c.Status == ControlNotEvaluated && cr.Status == RuleDisabled:
+				rules = append(rules, cr.Rule+" (disabled)")
 			case c.Status == ControlNotEvaluated && cr.Status != ControlPass && cr.Status != ControlFail:
 				rules = append(rules, cr.Rule)
 			}
