@@ -95,7 +95,7 @@ func BuildAccessMap(rep *Report, table *access.Table, members []AccessMember, pr
 				outside[email] = true
 			}
 		case "PH204", "PH212":
-			pid, ok := evidenceInt(f.Evidence["project_id"])
+			pid, ok := EvidenceInt(f.Evidence["project_id"])
 			if !ok {
 				continue
 			}
@@ -177,9 +177,9 @@ func (r *Report) RuleInForce(id string) bool {
 	return false
 }
 
-// evidenceInt reads an integer evidence value (JSON numbers decode as
-// float64 or json.Number, Go-built ones are ints).
-func evidenceInt(v any) (int64, bool) {
+// EvidenceInt reads an integer evidence value (a finding's project_id):
+// JSON numbers decode as float64 or json.Number, Go-built ones are ints.
+func EvidenceInt(v any) (int64, bool) {
 	switch n := v.(type) {
 	case int:
 		return int64(n), true

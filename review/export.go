@@ -465,7 +465,7 @@ func accessRows(in Input) [][]string {
 			r[cVerdict] = mapVerdict(cell.Verdict)
 			rows = append(rows, r)
 			tp := in.Table.Projects[pr.ID]
-			for _, res := range projectResources(projByID[pr.ID]) {
+			for _, res := range projByID[pr.ID].RuledResources() {
 				r := base("resource:"+am.ID+":"+pid+":"+res, KindResource)
 				r[cProjectID], r[cProjectName], r[cProjectKey], r[cResource] = pid, pr.Name, pr.Key, res
 				if tp == nil || !tp.ResourcesKnown {
@@ -474,7 +474,7 @@ func accessRows(in Input) [][]string {
 					g := tp.Resources[res][am.ID]
 					r[cLevel], r[cPath], r[cPathMachine] = g.Level, PathWords(g.Path), PathMachine(g.Path)
 					r[cVerdict] = j.verdict(email, []string{"PH206"}, func(f report.Finding) bool {
-						pidF, ok := evidenceInt(f.Evidence["project_id"])
+						pidF, ok := report.EvidenceInt(f.Evidence["project_id"])
 						return strings.EqualFold(f.Subject, "member:"+email+"/resource/"+res) && ok && pidF == pr.ID
 					})
 				}
@@ -574,32 +574,6 @@ func PathMachine(p access.Path) string {
 		return p.Via + ":" + strings.Join(p.Roles, ",")
 	}
 	return p.Via
-}
-
-// projectResources are the resources with project-wide rules in p, sorted.
-func projectResources(p snapshot.Project) []string {
-	if p.ResourceAccessControls == nil {
-		return nil
-	}
-	var out []string
-	for _, r := range p.ResourceAccessControls.AccessControls {
-		if r.Resource != "" && (r.ResourceID == nil || *r.ResourceID == "") {
-			out = append(out, r.Resource)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
-// RuledResources are the resources with project-wide rules in any project
-// of snap, sorted: the resources Input.Table must hold.
-func RuledResources(snap *snapshot.Snapshot) []string {
-	var out []string
-	for _, p := range snap.Projects {
-		out = append(out, projectResources(p)...)
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 // sectionComplete reports whether snap has no applicable Missing record
@@ -756,20 +730,4 @@ func controlRows(rep *report.Report) [][]string {
 		rows = append(rows, []string{c.Framework, c.Control, c.Title, c.Status, joinList(rs)})
 	}
 	return rows
-}
-
-// evidenceInt reads an integer evidence value.
-func evidenceInt(v any) (int64, bool) {
-	switch n := v.(type) {
-	case int:
-		return int64(n), true
-	case int64:
-		return n, true
-	case float64:
-		return int64(n), n == float64(int64(n))
-	case json.Number:
-		x, err := n.Int64()
-		return x, err == nil
-	}
-	return 0, false
 }

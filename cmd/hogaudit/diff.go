@@ -219,7 +219,10 @@ func loadDiffSnapshot(e *env, which, path string) (*snapshot.Snapshot, error) {
 // computeDrift resolves both snapshots' access with eng (the same Rego
 // resolution the rules judge) and compares them.
 func computeDrift(ctx context.Context, eng *policies.Engine, old, cur *snapshot.Snapshot, opt drift.Options) (*drift.Report, error) {
-	resources := driftResources(old, cur)
+	// Every resource a project-wide rule names in either snapshot: one no
+	// rule names has its default level in both, and what changes it (an
+	// organization level) shows under members.
+	resources := snapshot.RuledResources(old, cur)
 	oldAccess, err := eng.Access(ctx, old, resources)
 	if err != nil {
 		return nil, fmt.Errorf("resolve the old snapshot's access: %w", err)
@@ -229,30 +232,4 @@ func computeDrift(ctx context.Context, eng *policies.Engine, old, cur *snapshot.
 		return nil, fmt.Errorf("resolve the new snapshot's access: %w", err)
 	}
 	return drift.Compare(old, cur, oldAccess, newAccess, opt)
-}
-
-// driftResources are the resources whose access the drift compares: every
-// resource a project-wide resource rule names in either snapshot, sorted.
-// A resource no rule names has its default level in both, and what changes
-// it (an organization level) shows under members.
-func driftResources(snaps ...*snapshot.Snapshot) []string {
-	seen := map[string]bool{}
-	for _, s := range snaps {
-		for _, p := range s.Projects {
-			if p.ResourceAccessControls == nil {
-				continue
-			}
-			for _, ac := range p.ResourceAccessControls.AccessControls {
-				if ac.Resource != "" && ac.Resource != "project" {
-					seen[ac.Resource] = true
-				}
-			}
-		}
-	}
-	out := make([]string, 0, len(seen))
-	for r := range seen {
-		out = append(out, r)
-	}
-	slices.Sort(out)
-	return out
 }

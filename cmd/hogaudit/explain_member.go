@@ -188,7 +188,7 @@ func (c *explainCmd) runMember(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	table, err := eng.Access(ctx, snap, ruledResources(snap))
+	table, err := eng.Access(ctx, snap, snapshot.RuledResources(snap))
 	if err != nil {
 		return fail(err)
 	}
@@ -216,7 +216,7 @@ func (c *explainCmd) runMember(ctx context.Context, e *env) error {
 		}
 		if tp != nil && tp.ResourcesKnown {
 			mp.ResourcesKnown = true
-			for _, r := range projectResources(p) {
+			for _, r := range p.RuledResources() {
 				g := tp.Resources[r][mem.ID]
 				mp.Resources = append(mp.Resources, memberResource{Resource: r, Level: g.Level, Path: g.Path})
 			}
@@ -356,33 +356,6 @@ func pickProject(snap *snapshot.Snapshot, b *matrix.Bound, want string) (snapsho
 		hint = "projects: " + strings.Join(names, ", ")
 	}
 	return snapshot.Project{}, fail(fmt.Errorf("--project %s: no project of the snapshot has that matrix key, id or name", termText(want)), hint)
-}
-
-// ruledResources are the resources with project-wide rules in any project,
-// sorted.
-func ruledResources(snap *snapshot.Snapshot) []string {
-	var out []string
-	for _, p := range snap.Projects {
-		out = append(out, projectResources(p)...)
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
-// projectResources are the resources with project-wide rules (no
-// resource_id) in p, sorted.
-func projectResources(p snapshot.Project) []string {
-	if p.ResourceAccessControls == nil {
-		return nil
-	}
-	var out []string
-	for _, r := range p.ResourceAccessControls.AccessControls {
-		if r.Resource != "" && (r.ResourceID == nil || *r.ResourceID == "") {
-			out = append(out, r.Resource)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 // sectionGap describes the applicable Missing records of section (for

@@ -90,7 +90,7 @@ func checkForReview(ctx context.Context, e *env, eng *policies.Engine, m *matrix
 // complete, as the manifest's coverage says.
 func writeReview(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *matrix.Matrix, snap *snapshot.Snapshot, rep *report.Report,
 	inputs []review.InputFile, extra map[string][]byte, dir string, force bool, pf *policyFlags) error {
-	table, err := eng.Access(ctx, snap, review.RuledResources(snap))
+	table, err := eng.Access(ctx, snap, snapshot.RuledResources(snap))
 	if err != nil {
 		return fail(err)
 	}
