@@ -201,7 +201,7 @@ func largeReport(members, projects int) *report.Report {
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	rep := &report.Report{
 		Tool:        report.Tool{Name: "hogaudit", Version: "test", InformationURI: "https://github.com/hogaudit/hogaudit"},
-		Snapshot:    report.SnapshotInfo{Org: report.Org{ID: "org-large", Name: "Large Org"}, Host: "https://eu.posthog.com", CollectedAt: at, Complete: true},
+		Snapshot:    report.SnapshotInfo{Org: report.Org{ID: "org-large", Name: "Synthetic 2,000 × 100 (layout test: verdicts drawn, no findings)"}, Host: "https://eu.posthog.com", CollectedAt: at, Complete: true},
 		GeneratedAt: at,
 		Summary:     report.Summary{BySeverity: map[string]int{}, FailOn: "high"},
 	}
