@@ -109,7 +109,7 @@ type keyReach struct {
 func (c *explainCmd) runMember(ctx context.Context, e *env) error {
 	email := strings.TrimSpace(strings.TrimPrefix(c.Rule, memberPrefix))
 	if email == "" {
-		return fail(errors.New("explain member: no email after member:"), "pass member:EMAIL, e.g. member:alice@example.com")
+		return fail(errors.New("explain member: no email after \"member:\""), "pass member:EMAIL, e.g. member:alice@example.com")
 	}
 	if c.Snapshot == "" {
 		return fail(errors.New("explain member:EMAIL needs --snapshot FILE"), "collect one with 'hogaudit snapshot -o FILE' (or keep a scan's with --snapshot-out)")
