@@ -111,20 +111,7 @@ func (c *demoCmd) demo(ctx context.Context, g *globals, e *env, plan *outputPlan
 	if err != nil {
 		return err
 	}
-	if prev != nil {
-		// As scan's: of the same organization and older.
-		if err := c.fits(snap, prev); err != nil {
-			return err
-		}
-		snap = snap.WithKeyUses(prev)
-	}
-	if t := plan.target("--snapshot-out"); t != nil {
-		if err := t.writeSnapshot(g, e, snap); err != nil {
-			return err
-		}
-	}
-	missingHints(g, e, snap)
-	err = evaluate(ctx, g, e, eng, m, snap, prev, &c.outputFlags, plan)
+	_, err = checkCollected(ctx, g, e, eng, m, snap, prev, &c.previousFlag, &c.outputFlags, plan)
 	if _, ok := err.(exitCode); ok || err == nil {
 		g.hintf(e, "scan your own organization: export POSTHOG_PERSONAL_API_KEY=phx_… (an organization admin's key) and run 'hogaudit scan --matrix access-matrix.yaml --audit-key-env VAR' with one --audit-key-env per key the matrix declares")
 		return nil // the demo ran; its findings are the point

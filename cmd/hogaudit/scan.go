@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hogaudit/hogaudit/matrix"
+	"github.com/hogaudit/hogaudit/policies"
 	"github.com/hogaudit/hogaudit/review"
 	"github.com/hogaudit/hogaudit/snapshot"
 )
@@ -68,21 +70,10 @@ func (c *scanCmd) scan(ctx context.Context, g *globals, e *env, plan *outputPlan
 	if err != nil {
 		return err
 	}
-	if prev != nil {
-		if err := c.fits(snap, prev); err != nil {
-			return err
-		}
-		// The kept snapshot records each key's reading, which the next
-		// run's --previous walks back through.
-		snap = snap.WithKeyUses(prev)
+	snap, err = checkCollected(ctx, g, e, eng, m, snap, prev, &c.previousFlag, &c.outputFlags, plan)
+	if snap == nil {
+		return err
 	}
-	if t := plan.target("--snapshot-out"); t != nil {
-		if err := t.writeSnapshot(g, e, snap); err != nil {
-			return err
-		}
-	}
-	missingHints(g, e, snap)
-	err = evaluate(ctx, g, e, eng, m, snap, prev, &c.outputFlags, plan)
 	var code exitCode
 	if c.Review != "" && plan.report != nil && (err == nil || errors.As(err, &code)) {
 		data, merr := snapshot.Marshal(snap)
@@ -95,4 +86,27 @@ func (c *scanCmd) scan(ctx context.Context, g *globals, e *env, plan *outputPlan
 		}
 	}
 	return err
+}
+
+// checkCollected finishes a run that has just collected snap (scan, demo):
+// with prev, the previous run's snapshot, it checks that prev fits and
+// records each key's reading in snap (the next run's --previous walks back
+// through them); it keeps snap for --snapshot-out, names what is missing,
+// and checks it. It returns the snapshot as kept, nil when the run stopped
+// before the check, and the check's error.
+func checkCollected(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *matrix.Matrix, snap, prev *snapshot.Snapshot,
+	pf *previousFlag, o *outputFlags, plan *outputPlan) (*snapshot.Snapshot, error) {
+	if prev != nil {
+		if err := pf.fits(snap, prev); err != nil {
+			return nil, err
+		}
+		snap = snap.WithKeyUses(prev)
+	}
+	if t := plan.target("--snapshot-out"); t != nil {
+		if err := t.writeSnapshot(g, e, snap); err != nil {
+			return nil, err
+		}
+	}
+	missingHints(g, e, snap)
+	return snap, evaluate(ctx, g, e, eng, m, snap, prev, o, plan)
 }
