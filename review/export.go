@@ -115,13 +115,13 @@ type Filters struct {
 
 // Manifest is manifest.json.
 type Manifest struct {
-	Format      string    `json:"format"`
-	Tool        ToolRef   `json:"tool"`
-	GeneratedAt string    `json:"generated_at"`
-	Host        string    `json:"host"`
-	Org         OrgRef    `json:"org"`
-	CollectedAt string    `json:"collected_at"`
-	APICalls    []APICall `json:"api_calls"`
+	Format      string          `json:"format"`
+	Tool        snapshot.Tool   `json:"tool"`
+	GeneratedAt string          `json:"generated_at"`
+	Host        string          `json:"host"`
+	Org         snapshot.OrgRef `json:"org"`
+	CollectedAt string          `json:"collected_at"`
+	APICalls    []posthog.Call  `json:"api_calls"`
 	// APICallsNote says why APICalls is null (a snapshot of an older
 	// hogaudit) or what it covers.
 	APICallsNote string      `json:"api_calls_note"`
@@ -134,27 +134,6 @@ type Manifest struct {
 	// by name, as exported. access.csv may change in its decision columns
 	// only: Verify compares it with access.exported.csv.
 	Files map[string]string `json:"files"`
-}
-
-// ToolRef names the tool.
-type ToolRef struct {
-	Name    string `json:"name"`
-	Version string `json:"version"`
-}
-
-// OrgRef names the organization.
-type OrgRef struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-// APICall is one endpoint's calls (snapshot.Snapshot.Collection).
-type APICall struct {
-	Endpoint string `json:"endpoint"`
-	Requests int    `json:"requests"`
-	Pages    int    `json:"pages"`
-	Items    int    `json:"items"`
-	Count    *int   `json:"count"`
 }
 
 // Coverage is how complete the evidence is.
@@ -237,10 +216,10 @@ func Build(in Input) (map[string][]byte, error) {
 	snap := in.Snapshot
 	m := Manifest{
 		Format:      ManifestFormat,
-		Tool:        ToolRef{Name: "hogaudit", Version: in.ToolVersion},
+		Tool:        snapshot.Tool{Name: "hogaudit", Version: in.ToolVersion},
 		GeneratedAt: in.GeneratedAt.UTC().Format(time.RFC3339),
 		Host:        snap.Host,
-		Org:         OrgRef{ID: snap.Org.ID, Name: snap.Org.Name},
+		Org:         snap.Org,
 		CollectedAt: snap.CollectedAt.UTC().Format(time.RFC3339),
 		Filters:     in.Filters,
 		Decisions:   Decisions,
@@ -263,10 +242,7 @@ func Build(in Input) (map[string][]byte, error) {
 	if snap.Collection == nil {
 		m.APICallsNote = "the snapshot was written by a hogaudit that did not record its API calls: collect a new snapshot for this evidence"
 	} else {
-		m.APICalls = []APICall{}
-		for _, c := range snap.Collection {
-			m.APICalls = append(m.APICalls, APICall{Endpoint: c.Endpoint, Requests: c.Requests, Pages: c.Pages, Items: c.Items, Count: c.Count})
-		}
+		m.APICalls = slices.Clone(snap.Collection)
 		m.APICallsNote = "requests the collection made (with the scanning key and each audited key), per endpoint pattern (each request once, however often retried); pages and items are the list pages and rows read, count the sum of PostHog's own counts on the lists' first pages"
 	}
 	m.Coverage = Coverage{
