@@ -83,8 +83,11 @@ func (c *checkCmd) check(ctx context.Context, g *globals, e *env, plan *outputPl
 func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *matrix.Matrix, snap, prev *snapshot.Snapshot, o *outputFlags, plan *outputPlan) error {
 	var d *drift.Report
 	if prev != nil {
-		var err error
-		if d, err = computeDrift(ctx, eng, prev, snap, plan.drift.options); err != nil {
+		cur, err := plan.currentAccess(ctx, eng, snap, prev)
+		if err == nil {
+			d, err = computeDrift(ctx, eng, prev, snap, cur, plan.drift.options)
+		}
+		if err != nil {
 			return fail(fmt.Errorf("--previous: drift since the previous snapshot: %w", err))
 		}
 	}
@@ -108,7 +111,7 @@ func evaluate(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *
 	rep.Matrix.Root = plan.matrixPlace(e, m.Path).root
 	rep.Finalize(o.FailOn)
 	if o.wantsHTML() {
-		table, err := eng.Access(ctx, snap, nil)
+		table, err := plan.currentAccess(ctx, eng, snap, prev)
 		if err != nil {
 			return fail(fmt.Errorf("the access map of the HTML report: %w", err))
 		}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hogaudit/hogaudit/access"
 	"github.com/hogaudit/hogaudit/drift"
 	"github.com/hogaudit/hogaudit/policies"
 	"github.com/hogaudit/hogaudit/report"
@@ -152,7 +153,7 @@ func (c *diffCmd) Run(ctx context.Context, g *globals, e *env) error {
 	if err != nil {
 		return err
 	}
-	d, err := computeDrift(ctx, eng, old, cur, drift.Options{OldFile: c.Old, NewFile: c.New})
+	d, err := computeDrift(ctx, eng, old, cur, nil, drift.Options{OldFile: c.Old, NewFile: c.New})
 	if err != nil {
 		switch {
 		case errors.Is(err, drift.ErrOtherOrg):
@@ -217,19 +218,22 @@ func loadDiffSnapshot(e *env, which, path string) (*snapshot.Snapshot, error) {
 }
 
 // computeDrift resolves both snapshots' access with eng (the same Rego
-// resolution the rules judge) and compares them.
-func computeDrift(ctx context.Context, eng *policies.Engine, old, cur *snapshot.Snapshot, opt drift.Options) (*drift.Report, error) {
+// resolution the rules judge) and compares them. newAccess is cur's table
+// when the run has resolved it already (outputPlan.currentAccess, over the
+// same resources), else nil.
+func computeDrift(ctx context.Context, eng *policies.Engine, old, cur *snapshot.Snapshot, newAccess *access.Table, opt drift.Options) (*drift.Report, error) {
 	// Every resource a project-wide rule names in either snapshot: one no
 	// rule names has its default level in both, and what changes it (an
 	// organization level) shows under members.
-	resources := snapshot.RuledResources(old, cur)
+	resources := snapshot.RuledResources(cur, old)
 	oldAccess, err := eng.Access(ctx, old, resources)
 	if err != nil {
 		return nil, fmt.Errorf("resolve the old snapshot's access: %w", err)
 	}
-	newAccess, err := eng.Access(ctx, cur, resources)
-	if err != nil {
-		return nil, fmt.Errorf("resolve the new snapshot's access: %w", err)
+	if newAccess == nil {
+		if newAccess, err = eng.Access(ctx, cur, resources); err != nil {
+			return nil, fmt.Errorf("resolve the new snapshot's access: %w", err)
+		}
 	}
 	return drift.Compare(old, cur, oldAccess, newAccess, opt)
 }

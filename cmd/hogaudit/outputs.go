@@ -10,8 +10,10 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/hogaudit/hogaudit/access"
 	"github.com/hogaudit/hogaudit/internal/atomicfile"
 	"github.com/hogaudit/hogaudit/internal/version"
+	"github.com/hogaudit/hogaudit/policies"
 	"github.com/hogaudit/hogaudit/report"
 	"github.com/hogaudit/hogaudit/snapshot"
 )
@@ -60,6 +62,30 @@ type outputPlan struct {
 	matrix *matrixPlace
 	// drift is what a run with --previous does with the drift (diff.go).
 	drift driftRun
+	// access is the checked snapshot's access table, resolved at most once
+	// per run (currentAccess) for the drift, the HTML report and the
+	// review bundle.
+	access *access.Table
+}
+
+// currentAccess is snap's access table over the resources any
+// project-wide rule names in snap or prev (nil without a previous
+// snapshot): resolved on first use, then the same table for every report
+// of the run.
+func (p *outputPlan) currentAccess(ctx context.Context, eng *policies.Engine, snap, prev *snapshot.Snapshot) (*access.Table, error) {
+	if p.access != nil {
+		return p.access, nil
+	}
+	snaps := []*snapshot.Snapshot{snap}
+	if prev != nil {
+		snaps = append(snaps, prev)
+	}
+	t, err := eng.Access(ctx, snap, snapshot.RuledResources(snaps...))
+	if err != nil {
+		return nil, err
+	}
+	p.access = t
+	return t, nil
 }
 
 // target returns the plan's target for flag, or nil.

@@ -53,7 +53,7 @@ func (c *reviewExportCmd) Run(ctx context.Context, g *globals, e *env) error {
 		return err
 	}
 	inputs := []review.InputFile{{Role: "snapshot", Path: c.Snapshot, SHA256: review.Digest(data)}}
-	return writeReview(ctx, g, e, eng, m, snap, rep, inputs, nil, c.Output, c.Force, &c.policyFlags)
+	return writeReview(ctx, g, e, eng, m, snap, rep, nil, inputs, nil, c.Output, c.Force, &c.policyFlags)
 }
 
 // checkBundleDir fails early on a bundle directory that is not empty
@@ -89,10 +89,12 @@ func checkForReview(ctx context.Context, e *env, eng *policies.Engine, m *matrix
 // dir. It returns exit code 2 (after writing) when the evidence is not
 // complete, as the manifest's coverage says.
 func writeReview(ctx context.Context, g *globals, e *env, eng *policies.Engine, m *matrix.Matrix, snap *snapshot.Snapshot, rep *report.Report,
-	inputs []review.InputFile, extra map[string][]byte, dir string, force bool, pf *policyFlags) error {
-	table, err := eng.Access(ctx, snap, snapshot.RuledResources(snap))
-	if err != nil {
-		return fail(err)
+	table *access.Table, inputs []review.InputFile, extra map[string][]byte, dir string, force bool, pf *policyFlags) error {
+	if table == nil {
+		var err error
+		if table, err = eng.Access(ctx, snap, snapshot.RuledResources(snap)); err != nil {
+			return fail(err)
+		}
 	}
 	sso, err := eng.SSOEnforcement(ctx, snap)
 	if err != nil {

@@ -81,7 +81,11 @@ func (c *scanCmd) scan(ctx context.Context, g *globals, e *env, plan *outputPlan
 			return fail(merr)
 		}
 		inputs := []review.InputFile{{Role: "snapshot", Path: review.FileSnapshot, SHA256: review.Digest(e.secrets.Bytes(data))}}
-		if rerr := writeReview(ctx, g, e, eng, m, snap, plan.report, inputs, map[string][]byte{review.FileSnapshot: data}, c.Review, false, &c.policyFlags); rerr != nil {
+		table, aerr := plan.currentAccess(ctx, eng, snap, prev)
+		if aerr != nil {
+			return fail(aerr)
+		}
+		if rerr := writeReview(ctx, g, e, eng, m, snap, plan.report, table, inputs, map[string][]byte{review.FileSnapshot: data}, c.Review, false, &c.policyFlags); rerr != nil {
 			return rerr
 		}
 	}
