@@ -307,7 +307,7 @@ func nearestProjects(projects []Target[int64], name string, n int) []Candidate {
 			continue
 		}
 		seen[p.ID] = true
-		all = append(all, scored{Candidate(p), editDistance(target, normName(p.Name))})
+		all = append(all, scored{Candidate(p), EditDistance(target, normName(p.Name))})
 	}
 	slices.SortFunc(all, func(a, b scored) int {
 		if a.d != b.d {

@@ -80,7 +80,7 @@ func glob(pattern, s string) bool {
 func suggest(word string, candidates []string) string {
 	best, bestDist := "", min(2, len([]rune(word))/2)+1
 	for _, c := range candidates {
-		d := editDistance(word, c)
+		d := EditDistance(word, c)
 		if d < bestDist {
 			best, bestDist = c, d
 		}
@@ -98,8 +98,9 @@ func suggest(word string, candidates []string) string {
 	return ""
 }
 
-// editDistance is the Levenshtein distance between a and b, in runes.
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b, in runes: how
+// far a typed name is from a known one (suggestions, did-you-mean hints).
+func EditDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)

@@ -49,7 +49,7 @@ func nearestObject(obj string) string {
 	limit := min(max(len(obj)/4, 1), 3)
 	best, bestDist := "", limit+1
 	for _, o := range c.objects { // sorted: the first of equals wins
-		if d := editDistance(obj, o); d < bestDist {
+		if d := EditDistance(obj, o); d < bestDist {
 			best, bestDist = o, d
 		}
 	}
@@ -70,7 +70,7 @@ func nearestAction(action string) string {
 		return action
 	case writeWords[action]:
 		return "write"
-	case editDistance(action, "write") <= 2 && editDistance(action, "write") < editDistance(action, "read"):
+	case EditDistance(action, "write") <= 2 && EditDistance(action, "write") < EditDistance(action, "read"):
 		return "write"
 	}
 	return "read"

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hogaudit/hogaudit/matrix"
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
@@ -44,30 +45,9 @@ func nearestField(key string, fields []string) string {
 	limit := max(len(key)/3, 2)
 	best, bestDist := "", limit+1
 	for _, f := range fields {
-		if d := levenshtein(strings.ToLower(key), strings.ToLower(f)); d < bestDist {
+		if d := matrix.EditDistance(strings.ToLower(key), strings.ToLower(f)); d < bestDist {
 			best, bestDist = f, d
 		}
 	}
 	return best
-}
-
-// levenshtein is the edit distance between a and b, in bytes.
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

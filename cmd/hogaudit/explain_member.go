@@ -290,33 +290,11 @@ func nearestEmail(snap *snapshot.Snapshot, email string) string {
 		bestD = 2
 	}
 	for _, m := range snap.Members {
-		if d := editDistance(email, strings.ToLower(m.User.Email)); d < bestD {
+		if d := matrix.EditDistance(email, strings.ToLower(m.User.Email)); d < bestD {
 			best, bestD = m.User.Email, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance of a and b, by runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur := make([]int, len(rb)+1)
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(rb)]
 }
 
 // pickProject is the project --project names: by matrix key (with a
