@@ -6,10 +6,12 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hogaudit/hogaudit/internal/redact"
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
@@ -278,6 +280,56 @@ func TestCheckMasksKeyShapesInASnapshot(t *testing.T) {
 		// Near miss: the masked email is there (an unknown member now).
 		if !strings.Contains(readFile(t, h.path("r.json")), "dan+"+redact.Mask(secret)+"@acme.example") {
 			t.Errorf("no masked email in the JSON report")
+		}
+	}
+}
+
+// TestNewCommandsMaskKeyShapesInASnapshot: the commands that read a saved
+// snapshot — diff, matrix init, explain member, review export, check's HTML
+// report — never show something in it shaped like a PostHog secret (here
+// in a member's email and name, and a role's name); near miss: the masked
+// form reaches each output, so the string was there and was masked, not
+// dropped.
+func TestNewCommandsMaskKeyShapesInASnapshot(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.snapshotAt("old.json", refNow)
+	h.snapshotAt("plain.json", refNow.Add(time.Hour))
+	secret := "phs_" + strings.Repeat("S3cr3t", 7)
+	snap := strings.ReplaceAll(readFile(t, h.path("plain.json")), "dan@acme.example", "dan+"+secret+"@acme.example")
+	snap = strings.ReplaceAll(snap, `"first_name": "`, `"first_name": "`+secret+` `)
+	snap = strings.ReplaceAll(snap, `"name": "Engineering"`, `"name": "Engineering `+secret+`"`)
+	if err := os.WriteFile(h.path("new.json"), []byte(snap), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	masked := redact.Mask(secret)
+	runs := []struct {
+		name  string
+		args  []string
+		files []string
+	}{
+		{"diff", []string{"diff", "old.json", "new.json", "-f", "json"}, nil},
+		{"diff markdown", []string{"diff", "old.json", "new.json", "-f", "markdown", "-o", "d.md"}, []string{"d.md"}},
+		{"matrix init", []string{"matrix", "init", "--snapshot", "new.json", "-o", "m.yaml"}, []string{"m.yaml"}},
+		{"explain member", []string{"explain", "member:dan+" + secret + "@acme.example", "--snapshot", "new.json", "-f", "json"}, nil},
+		{"review export", []string{"review", "export", "--snapshot", "new.json", "-o", "bundle"}, []string{"bundle/access.csv", "bundle/manifest.json"}},
+		{"check --html", []string{"check", "--snapshot", "new.json", "--html", "r.html", "-o", os.DevNull}, []string{"r.html"}},
+	}
+	for _, r := range runs {
+		res := h.run(r.args...)
+		outs := []string{res.stdout, res.stderr}
+		for _, f := range r.files {
+			outs = append(outs, readFile(t, h.path(f)))
+		}
+		shown := false
+		for _, out := range outs {
+			if strings.Contains(out, secret[4:]) {
+				t.Errorf("%s (exit %d): the secret is shown", r.name, res.code)
+			}
+			shown = shown || strings.Contains(unescapeMD(out), masked) || strings.Contains(out, url.QueryEscape(masked))
+		}
+		if !shown {
+			t.Errorf("%s (exit %d): no masked form in its output, so nothing was checked:\n%.600s\n%s", r.name, res.code, res.stdout, res.stderr)
 		}
 	}
 }
