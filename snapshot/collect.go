@@ -35,6 +35,20 @@ type Options struct {
 	// It only names the deadline in Missing records; the deadline itself is
 	// ctx's.
 	Timeout time.Duration
+	// OnPlan, when set, is called with the request plan once the
+	// organization-wide listings have arrived (and again whenever the plan
+	// grows), from the collection's goroutines, never concurrently.
+	OnPlan func(Plan)
+	// TimeoutFor, when set, gives the collection a deadline derived from
+	// its plan: until the plan is known the collection runs under
+	// PlanningTimeout (default 10 minutes), then under TimeoutFor(plan)
+	// from its start. A deadline ctx already has still applies. Past the
+	// deadline the collection behaves as past ctx's deadline: what arrived
+	// is kept and the rest is recorded missing.
+	TimeoutFor TimeoutFunc
+	// PlanningTimeout bounds the collection until its plan is known, when
+	// TimeoutFor is set (default 10 minutes).
+	PlanningTimeout time.Duration
 }
 
 // AuditKey is a --audit-key-env key: the variable's name and a client
