@@ -249,40 +249,22 @@ var levelRank = map[string]int{
 
 func rank(level string) int { return levelRank[level] }
 
-// pathWords is a level and how it is granted, in words: "admin via role
-// Finance", "member by default", "none".
+// pathWords is a level and how it is granted, in the findings' words
+// (access.Path.Phrase): "admin through role Finance's rule", "member by
+// PostHog's default (no rule applies)", "none".
 func (c *comparer) pathWords(level string, p *access.Path) string {
 	if p == nil {
 		return level
 	}
-	switch p.Via {
-	case access.ViaOrgAdmin:
-		return level + " as organization " + orNone(p.OrgLevel)
-	case access.ViaMemberRule:
-		return level + " via a member rule"
-	case access.ViaRoleRule:
-		names := make([]string, len(p.Roles))
+	q := *p
+	if q.Via == access.ViaRoleRule {
+		q.RoleNames = make([]string, len(p.Roles))
 		for i, r := range p.Roles {
-			names[i] = c.roleName(r)
+			q.RoleNames[i] = c.roleName(r)
 		}
-		slices.Sort(names)
-		word := "role"
-		if len(names) > 1 {
-			word = "roles"
-		}
-		return level + " via " + word + " " + strings.Join(names, ", ")
-	case access.ViaEveryoneRule:
-		return level + " via the rule for everyone"
-	case access.ViaDefault:
-		return level + " by default"
-	case access.ViaNoAccessControl:
-		return level + " by default (access control not on the plan)"
-	case access.ViaExplicitMember:
-		return level + " as an explicit member"
-	case access.ViaNotExplicitMember:
-		return level + " (not an explicit member of the private project)"
+		slices.Sort(q.RoleNames)
 	}
-	return level + " via " + p.Via
+	return level + " " + q.Phrase()
 }
 
 // joinCause sets ch.By and ch.Detail from the one change among causes that

@@ -420,7 +420,7 @@ func TestAccessCause(t *testing.T) {
 	if got == nil {
 		t.Fatalf("no access change in %v", showAll(r.Changes))
 	}
-	want := "bob@acme.example: Payments member via role Finance → admin via role Finance, granted by dan@acme.example on 2026-11-30"
+	want := "bob@acme.example: Payments member through role Finance's rule → admin through role Finance's rule, granted by dan@acme.example on 2026-11-30"
 	if got.Message != want {
 		t.Errorf("message\n got %q\nwant %q", got.Message, want)
 	}

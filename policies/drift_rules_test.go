@@ -45,7 +45,7 @@ func grant(actor string) drift.Change {
 		Before:  access.LevelMember, After: access.LevelAdmin,
 		BeforePath: &access.Path{Via: access.ViaRoleRule, Roles: []string{"r"}},
 		AfterPath:  &access.Path{Via: access.ViaRoleRule, Roles: []string{"r"}},
-		Message:    "frank@acme.example: Production member → admin via role Product",
+		Message:    "frank@acme.example: Production member through role Product's rule → admin through role Product's rule",
 	}
 	if actor != "" {
 		c.By = &drift.Attribution{Actor: actor, At: driftNow.Add(-time.Minute), Source: drift.FromActivityLog, EntryID: "e"}

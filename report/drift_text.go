@@ -334,58 +334,23 @@ func changeTail(c drift.Change, noLog bool, esc func(string) string) string {
 	return strings.Join(parts, "; ")
 }
 
-// pathsLabel is "was via a rule for role Finance, now via organization
-// owner", or "still via a rule for role Product" when the level changed
-// along the same path (the rule itself changed).
+// pathsLabel is "was through role Finance's rule, now as an organization
+// owner", or "still through role Product's rule" when the level changed
+// along the same path (the rule itself changed): access.Path.Phrase, the
+// findings' wording.
 func pathsLabel(before, after *access.Path) string {
 	switch {
 	case before == nil && after == nil:
 		return ""
 	case before == nil:
-		return "now " + pathLabel(after)
+		return "now " + after.Phrase()
 	case after == nil:
-		return "was " + pathLabel(before)
+		return "was " + before.Phrase()
 	}
-	if b, a := pathLabel(before), pathLabel(after); b != a {
+	if b, a := before.Phrase(), after.Phrase(); b != a {
 		return "was " + b + ", now " + a
 	}
-	return "still " + pathLabel(after)
-}
-
-// pathLabel says how a level is granted, in words.
-func pathLabel(p *access.Path) string {
-	switch p.Via {
-	case access.ViaOrgAdmin:
-		if p.OrgLevel != "" {
-			return "via organization " + p.OrgLevel
-		}
-		return "via organization admin"
-	case access.ViaMemberRule:
-		return "via a rule for the member"
-	case access.ViaRoleRule:
-		names := p.RoleNames
-		if len(names) == 0 {
-			names = p.Roles
-		}
-		if len(names) == 1 {
-			return "via a rule for role " + names[0]
-		}
-		if len(names) > 1 {
-			return "via rules for roles " + strings.Join(names, ", ")
-		}
-		return "via a role rule"
-	case access.ViaEveryoneRule:
-		return "via the rule for everyone"
-	case access.ViaDefault:
-		return "by default (no rule applies)"
-	case access.ViaNoAccessControl:
-		return "by default (the plan has no access control)"
-	case access.ViaExplicitMember:
-		return "as an explicit member of the private project"
-	case access.ViaNotExplicitMember:
-		return "as no explicit member of the private project"
-	}
-	return "via " + p.Via
+	return "still " + after.Phrase()
 }
 
 // noActivityLog reports whether d has a gap in the new snapshot's activity

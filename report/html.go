@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
-	"fmt"
 	"html/template"
 	"io"
 	"slices"
@@ -281,43 +280,18 @@ func htmlCellOf(c AccessCell) htmlCell {
 		return htmlCell{Class: "u", Text: "?", Title: "access cannot be told: " + verdict}
 	}
 	if class == "u" {
-		return htmlCell{Class: "u", Text: text, Title: c.Level + " · " + PathLabel(c.Path) + " · " + verdict}
+		return htmlCell{Class: "u", Text: text, Title: c.Level + " · " + pathLabel(c.Path) + " · " + verdict}
 	}
-	return htmlCell{Class: class + digit, Text: text, Title: c.Level + " · " + PathLabel(c.Path) + " · " + verdict}
+	return htmlCell{Class: class + digit, Text: text, Title: c.Level + " · " + pathLabel(c.Path) + " · " + verdict}
 }
 
-// PathLabel says in words how a level is granted: "role rule (Finance,
-// Sales)", "organization owner", "default"; "no access path" for nil.
-func PathLabel(p *access.Path) string {
+// pathLabel is p's short label (access.Path.Label), "no access path" for
+// nil.
+func pathLabel(p *access.Path) string {
 	if p == nil {
 		return "no access path"
 	}
-	switch p.Via {
-	case access.ViaOrgAdmin:
-		return "organization " + cmp.Or(p.OrgLevel, "admin")
-	case access.ViaMemberRule:
-		return "member rule"
-	case access.ViaRoleRule:
-		names := p.RoleNames
-		if len(names) == 0 {
-			names = p.Roles
-		}
-		if len(names) == 0 {
-			return "role rule"
-		}
-		return fmt.Sprintf("role rule (%s)", strings.Join(names, ", "))
-	case access.ViaEveryoneRule:
-		return "everyone rule"
-	case access.ViaDefault:
-		return "default"
-	case access.ViaNoAccessControl:
-		return "no access control on the plan"
-	case access.ViaExplicitMember:
-		return "explicit member (legacy private project)"
-	case access.ViaNotExplicitMember:
-		return "not an explicit member (legacy private project)"
-	}
-	return cmp.Or(p.Via, "unknown path")
+	return p.Label()
 }
 
 func htmlControlStatus(s string) string {

@@ -198,28 +198,6 @@ func TestHTMLWithoutAccessMapOrAfterFailure(t *testing.T) {
 	}
 }
 
-func TestPathLabel(t *testing.T) {
-	for _, c := range []struct {
-		p    *access.Path
-		want string
-	}{
-		{nil, "no access path"},
-		{&access.Path{Via: access.ViaOrgAdmin, OrgLevel: "owner"}, "organization owner"},
-		{&access.Path{Via: access.ViaRoleRule, Roles: []string{"r1", "r2"}, RoleNames: []string{"A", "B"}}, "role rule (A, B)"},
-		{&access.Path{Via: access.ViaRoleRule, Roles: []string{"r1"}}, "role rule (r1)"},
-		{&access.Path{Via: access.ViaMemberRule}, "member rule"},
-		{&access.Path{Via: access.ViaEveryoneRule}, "everyone rule"},
-		{&access.Path{Via: access.ViaDefault}, "default"},
-		{&access.Path{Via: access.ViaExplicitMember}, "explicit member (legacy private project)"},
-		{&access.Path{Via: access.ViaNotExplicitMember}, "not an explicit member (legacy private project)"},
-		{&access.Path{Via: "new_kind"}, "new_kind"},
-	} {
-		if got := PathLabel(c.p); got != c.want {
-			t.Errorf("PathLabel(%+v) = %q, want %q", c.p, got, c.want)
-		}
-	}
-}
-
 // TestHTMLEscapesFixtures renders every golden fixture as HTML: the
 // unusual one's script, markup and control characters stay text.
 func TestHTMLEscapesFixtures(t *testing.T) {

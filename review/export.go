@@ -435,7 +435,7 @@ func accessRows(in Input) [][]string {
 			} else {
 				r[cLevel] = cell.Level
 				if cell.Path != nil {
-					r[cPath], r[cPathMachine] = PathWords(*cell.Path), PathMachine(*cell.Path)
+					r[cPath], r[cPathMachine] = cell.Path.Phrase(), PathMachine(*cell.Path)
 				}
 			}
 			r[cVerdict] = mapVerdict(cell.Verdict)
@@ -448,7 +448,7 @@ func accessRows(in Input) [][]string {
 					r[cLevel], r[cPath], r[cVerdict] = "unknown", "cannot be told: the snapshot lacks the project's resource rules", VerdictUnknown
 				} else {
 					g := tp.Resources[res][am.ID]
-					r[cLevel], r[cPath], r[cPathMachine] = g.Level, PathWords(g.Path), PathMachine(g.Path)
+					r[cLevel], r[cPath], r[cPathMachine] = g.Level, g.Path.Phrase(), PathMachine(g.Path)
 					r[cVerdict] = j.verdict(email, []string{"PH206"}, func(f report.Finding) bool {
 						pidF, ok := report.EvidenceInt(f.Evidence["project_id"])
 						return strings.EqualFold(f.Subject, "member:"+email+"/resource/"+res) && ok && pidF == pr.ID
@@ -512,32 +512,6 @@ func keyProjects(snap *snapshot.Snapshot, k snapshot.APIKey) (string, string) {
 		names = append(names, name[id])
 	}
 	return joinList(ids), joinList(names)
-}
-
-// PathWords names the rule that grants a path, in PostHog's terms.
-func PathWords(p access.Path) string {
-	switch p.Via {
-	case access.ViaOrgAdmin:
-		return "as an organization " + p.OrgLevel
-	case access.ViaRoleRule:
-		if len(p.RoleNames) == 1 {
-			return "through role " + p.RoleNames[0] + "'s rule"
-		}
-		return "through the rules of roles " + strings.Join(p.RoleNames, ", ")
-	case access.ViaMemberRule:
-		return "through a rule naming the member"
-	case access.ViaEveryoneRule:
-		return "through the project's rule for everyone"
-	case access.ViaDefault:
-		return "by PostHog's default (no rule applies)"
-	case access.ViaNoAccessControl:
-		return "by PostHog's default (the plan has no access-control feature)"
-	case access.ViaExplicitMember:
-		return "as an explicit member of the private project"
-	case access.ViaNotExplicitMember:
-		return "as no explicit member of the private project"
-	}
-	return "via " + p.Via
 }
 
 // PathMachine is a path as via[:detail]: org_admin:owner,

@@ -367,7 +367,7 @@ func stillThere(later *Later, r []string, col map[string]int) string {
 				return "the later snapshot cannot tell the member's access to project " + r[col["project_id"]]
 			}
 			if g := tp.Members[mid]; g.Level != access.LevelNone && g.Level != "" {
-				return fmt.Sprintf("the member is still %s on project %s (%s) in the later snapshot", g.Level, r[col["project_id"]], PathWords(g.Path))
+				return fmt.Sprintf("the member is still %s on project %s (%s) in the later snapshot", g.Level, r[col["project_id"]], g.Path.Phrase())
 			}
 			return ""
 		}
@@ -376,7 +376,7 @@ func stillThere(later *Later, r []string, col map[string]int) string {
 			return "the later snapshot cannot tell the member's access to " + res + " in project " + r[col["project_id"]]
 		}
 		if g := tp.Resources[res][mid]; g.Level != access.ResourceNone && g.Level != "" {
-			return fmt.Sprintf("the member is still %s on %s in project %s (%s) in the later snapshot", g.Level, res, r[col["project_id"]], PathWords(g.Path))
+			return fmt.Sprintf("the member is still %s on %s in project %s (%s) in the later snapshot", g.Level, res, r[col["project_id"]], g.Path.Phrase())
 		}
 		return ""
 	case KindKey:

@@ -417,43 +417,25 @@ func orgLevelName(level int) string {
 	return "member"
 }
 
-// pathPhrase names the rule that grants a path in PostHog's terms, as the
-// findings' messages do (data.hogaudit.lib.access.path_phrase).
+// pathPhrase is p's phrase (access.Path.Phrase, the findings' wording)
+// with its names made safe for a terminal.
 func pathPhrase(p access.Path) string {
-	switch p.Via {
-	case access.ViaOrgAdmin:
-		return "as an organization " + p.OrgLevel
-	case access.ViaRoleRule:
-		names := make([]string, len(p.RoleNames))
-		for i, n := range p.RoleNames {
-			names[i] = termText(n)
-		}
-		if len(names) == 1 {
-			return "through role " + names[0] + "'s rule"
-		}
-		return "through the rules of roles " + andList(names)
-	case access.ViaMemberRule:
-		return "through a rule naming the member"
-	case access.ViaEveryoneRule:
-		return "through the project's rule for everyone"
-	case access.ViaDefault:
-		return "by PostHog's default (no rule applies)"
-	case access.ViaNoAccessControl:
-		return "by PostHog's default (the plan has no access-control feature this deployment checks)"
-	case access.ViaExplicitMember:
-		return "as an explicit member of the private project"
-	case access.ViaNotExplicitMember:
-		return "as no explicit member of the private project"
-	}
-	return "via " + termText(p.Via)
+	p.Via = termText(p.Via)
+	p.RoleNames = mapped(p.RoleNames, termText)
+	p.Roles = mapped(p.Roles, termText)
+	return p.Phrase()
 }
 
-// andList joins names as "A, B and C".
-func andList(names []string) string {
-	if len(names) <= 1 {
-		return strings.Join(names, "")
+// mapped is f applied to each of ss, in a new slice (nil for nil).
+func mapped(ss []string, f func(string) string) []string {
+	if ss == nil {
+		return nil
 	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = f(s)
+	}
+	return out
 }
 
 // termText is s safe for a terminal: a string with control or format
