@@ -205,7 +205,10 @@ type Role struct {
 	Name      string           `json:"name"`
 	CreatedAt *time.Time       `json:"created_at"`
 	IsDefault bool             `json:"is_default"`
-	Members   []RoleMembership `json:"members"`
+	// Members are the role's memberships PostHog embeds (all of them:
+	// RoleSerializer.members is neither capped nor paginated); a role
+	// without the field says nothing of its members.
+	Members []RoleMembership `json:"members" hogaudit:"required"`
 }
 
 // ProjectSummary is one item of GET /api/organizations/{id}/projects/.

@@ -68,10 +68,8 @@ func (s *Server) pageOf(u *url.URL) int {
 	if n, err := strconv.Atoi(q.Get("page")); err == nil && n >= 1 {
 		return n
 	}
-	limit := s.pageSize
-	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > 0 {
-		limit = min(n, 1000)
-	}
+	n, _ := strconv.Atoi(q.Get("limit"))
+	limit := s.pageLimit(n)
 	off, err := strconv.Atoi(q.Get("offset"))
 	if err != nil || off < 0 {
 		return 1
