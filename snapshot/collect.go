@@ -243,7 +243,7 @@ type collector struct {
 	// activity holds the activity entries by id (org-level entries appear
 	// in several projects' logs).
 	activity map[string]ActivityEntry
-	// orgActivityOK is set in phase 2 when the organization-wide activity
+	// orgActivityOK is set by the listings when the organization-wide activity
 	// log was read (then no project's log is requested); orgActivityErr is
 	// why it was not.
 	orgActivityOK  bool
@@ -860,7 +860,7 @@ func (col *collector) orgActivityCoverage() {
 	m := Missing{Section: SectionOrganizationActivityLog, Endpoint: endpoint}
 	switch {
 	case col.orgActivityErr == nil:
-		// The organization id could not be settled before phase 2; cannot
+		// The organization id could not be settled before the listings; cannot
 		// happen after resolveOrg, but a missing cause must still be named.
 		m.Reason = "organization-level activity could not be read; " + fallback
 	case errors.Is(col.orgActivityErr, posthog.ErrNotFound):

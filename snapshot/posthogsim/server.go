@@ -184,11 +184,11 @@ type Stats struct {
 // http.Handler; serve it with httptest.NewServer, or in memory with
 // InMemory. It is safe for concurrent use.
 type Server struct {
-	org         *Org
-	latency     time.Duration
-	pageSize    int
+	org      *Org
+	latency  time.Duration
+	pageSize int
 	// maxPage caps every page (WithPageSize); 0: PostHog's caps.
-	maxPage int
+	maxPage     int
 	deployment  Deployment
 	now         func() time.Time
 	throttleN   int
