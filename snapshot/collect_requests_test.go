@@ -280,6 +280,8 @@ func TestCollectEmbeddedMembersMustAddUp(t *testing.T) {
 type arrivals struct {
 	next  http.Handler
 	delay map[string]time.Duration
+	// gate, if set, ends the delays early when closed.
+	gate chan struct{}
 
 	mu       sync.Mutex
 	arrived  map[string][]time.Time
@@ -291,7 +293,15 @@ func (a *arrivals) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.arrived[r.URL.Path] = append(a.arrived[r.URL.Path], time.Now())
 	a.mu.Unlock()
 	if d, ok := a.delay[r.URL.Path]; ok {
-		time.Sleep(d)
+		if a.gate != nil {
+			// Held until the gate opens (or d passes).
+			select {
+			case <-a.gate:
+			case <-time.After(d):
+			}
+		} else {
+			time.Sleep(d)
+		}
 	}
 	a.next.ServeHTTP(w, r)
 	a.mu.Lock()
@@ -321,6 +331,8 @@ func TestCollectNoBarrier(t *testing.T) {
 	if len(s.Members) != 30 {
 		t.Fatalf("%d members", len(s.Members))
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	membersDone := a.answered[members][0]
 	logDone := a.answered[orgLog][0]
 	for _, p := range org.Projects {
@@ -344,12 +356,13 @@ func TestCollectPlan(t *testing.T) {
 	// Slow users_with_access answers: the plan is made while the
 	// projects' requests (started with the project list) are under way.
 	sim := posthogsim.New(org)
-	slow := &arrivals{next: sim, delay: map[string]time.Duration{}, arrived: map[string][]time.Time{}, answered: map[string][]time.Time{}}
+	gate := make(chan struct{})
+	slow := &arrivals{next: sim, delay: map[string]time.Duration{}, gate: gate, arrived: map[string][]time.Time{}, answered: map[string][]time.Time{}}
 	for _, p := range org.Projects {
-		slow.delay["/api/projects/"+itoa(p.ID)+"/users_with_access/"] = time.Second
+		slow.delay["/api/projects/"+itoa(p.ID)+"/users_with_access/"] = time.Minute
 	}
 	var plans []snapshot.Plan
-	s, err := collectSim(t, slow, 8, snapshot.Options{OnPlan: func(p snapshot.Plan) { plans = append(plans, p) }})
+	s, err := collectSim(t, slow, 8, snapshot.Options{OnPlan: func(p snapshot.Plan) { plans = append(plans, p); close(gate) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,9 +392,20 @@ func TestCollectTimeoutFor(t *testing.T) {
 	org := posthogsim.Synthetic(posthogsim.SyntheticConfig{Members: 20, Projects: 4, Seed: 15, Now: refNow})
 	slow := func() http.Handler { return posthogsim.New(org, posthogsim.WithLatency(100*time.Millisecond)) }
 
+	// The projects' rules are answered only once the plan has set the
+	// deadline (or after a minute): they cannot arrive before it.
+	gate := make(chan struct{})
+	held := &arrivals{next: slow(), delay: map[string]time.Duration{}, gate: gate, arrived: map[string][]time.Time{}, answered: map[string][]time.Time{}}
+	for _, p := range org.Projects {
+		held.delay["/api/projects/"+itoa(p.ID)+"/access_controls/"] = time.Minute
+	}
 	var seen snapshot.Plan
-	s, err := collectSim(t, slow(), 8, snapshot.Options{
-		TimeoutFor: func(p snapshot.Plan) time.Duration { seen = p; return time.Nanosecond },
+	s, err := collectSim(t, held, 8, snapshot.Options{
+		TimeoutFor: func(p snapshot.Plan) time.Duration {
+			seen = p
+			defer func() { go func() { time.Sleep(50 * time.Millisecond); close(gate) }() }()
+			return time.Nanosecond
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
