@@ -147,6 +147,16 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 		activityRead:     map[int64]bool{},
 		detailRead:       map[int64]bool{},
 		logWithoutTeamID: map[int64]bool{},
+
+		orgActivityEntries: -1,
+	}
+	col.start = time.Now()
+	if opts.TimeoutFor != nil {
+		// Until the plan is known, the planning deadline; then the one the
+		// plan gives (col.planned).
+		dctx, release := newDeadlineCtx(ctx, col.start.Add(opts.PlanningTimeout))
+		defer release()
+		col.deadline, ctx = dctx, dctx
 	}
 	// Phase 1: who we are and which organization this is.
 	if err := col.run(ctx, col.phase1()); err != nil {
@@ -158,12 +168,18 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 	if err := col.resolveOrg(); err != nil {
 		return nil, &FatalError{Err: err}
 	}
-	// Phase 2: the organization-wide lists.
-	if err := col.run(ctx, col.phase2()); err != nil {
-		return nil, err
+	if o := col.snap.Organization; o != nil {
+		// The responses that grow with the organization size their body
+		// cap from its member count.
+		ctx = posthog.WithMemberCount(ctx, o.MemberCount)
 	}
-	// Phase 3: what depends on those lists.
-	if err := col.run(ctx, col.phase3()); err != nil {
+	// The rest, with no barrier: the organization-wide lists, and what
+	// depends on them as soon as it has arrived.
+	col.sched = newScheduler(ctx, col.width())
+	for _, t := range col.listings() {
+		col.sched.spawn(t)
+	}
+	if err := col.sched.wait(ctx); err != nil {
 		return nil, err
 	}
 
@@ -199,6 +215,9 @@ func withDefaults(o Options) Options {
 	if o.ToolVersion == "" {
 		o.ToolVersion = version.String()
 	}
+	if o.PlanningTimeout <= 0 {
+		o.PlanningTimeout = 10 * time.Minute
+	}
 	return o
 }
 
@@ -219,14 +238,12 @@ type collector struct {
 	// not be read in phase 1; me is the current user when it was.
 	orgErr, meErr error
 	me            *posthog.CurrentUser
-	// roleList feeds phase 3 (the projects are in snap.Projects).
+	// roleList is the role list, each role with its embedded memberships.
 	roleList []posthog.Role
-	// roleMembers and activity are filled in phase 3: the role memberships
-	// by role id, and the activity entries by id (org-level entries appear
+	// activity holds the activity entries by id (org-level entries appear
 	// in several projects' logs).
-	roleMembers map[string][]posthog.RoleMembership
-	activity    map[string]ActivityEntry
-	// orgActivityOK is set in phase 2 when the organization-wide activity
+	activity map[string]ActivityEntry
+	// orgActivityOK is set by the listings when the organization-wide activity
 	// log was read (then no project's log is requested); orgActivityErr is
 	// why it was not.
 	orgActivityOK  bool
@@ -238,6 +255,27 @@ type collector struct {
 	activityRead     map[int64]bool
 	detailRead       map[int64]bool
 	logWithoutTeamID map[int64]bool
+
+	// start is when the collection started; deadline, when
+	// Options.TimeoutFor is set, the context whose deadline the plan sets.
+	start    time.Time
+	deadline *deadlineCtx
+	// sched runs everything after phase 1.
+	sched *scheduler
+	// listingsLeft counts the organization-wide listings not done yet
+	// (the plan is made when it reaches 0); joinLeft the two of them the
+	// per-project activity logs wait for (the projects and the
+	// organization-wide activity log).
+	listingsLeft, joinLeft int
+	// perProjectSpawned and perProjectDone count the per-project requests
+	// (tasks) started and finished, for the plan's Remaining.
+	perProjectSpawned, perProjectDone int
+	// orgActivityEntries is how many entries the organization-wide log
+	// held (-1 until it was read).
+	orgActivityEntries int
+	// usersWithAccessGone is the first PostHog 404 of users_with_access: a
+	// deployment without the endpoint, asked no more.
+	usersWithAccessGone error
 }
 
 // phase1 reads who we are and which organization this is: the
@@ -400,14 +438,17 @@ func (col *collector) orgPath(suffix string) string {
 	return "/api/organizations/" + col.orgID + "/" + suffix + "/"
 }
 
-// phase2 reads the organization-wide lists, and the organization-wide
-// activity log, which when readable spares every project's.
-func (col *collector) phase2() []task {
+// listings are the tasks that read the organization-wide lists and the
+// organization-wide activity log, which when readable spares every
+// project's. The project list starts the per-project requests the moment it
+// arrives (projectTasks); the activity logs and details of the projects
+// wait for the organization-wide log too (joined).
+func (col *collector) listings() []task {
 	c, org := col.c, col.orgID
 	at := func(section, suffix string) source {
 		return source{section: section, endpoint: col.orgPath(suffix)}
 	}
-	return []task{
+	tasks := []task{
 		fetch(col, at(SectionMembers, "members"), bind(c.Members, org), func(ms []posthog.Member) {
 			sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
 			col.snap.Members = nonNil(ms)
@@ -433,11 +474,13 @@ func (col *collector) phase2() []task {
 			sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
 			col.snap.IdentityProviderConfigs = nonNil(cs)
 		}),
+		// Each role embeds its memberships (RoleSerializer.members, every
+		// valid membership, unpaginated, filtered like role_memberships
+		// for a restricted viewer): no request per role.
 		fetch(col, at(SectionRoles, "roles"), bind(c.Roles, org), func(rs []posthog.Role) {
 			col.roleList = nonNil(rs)
-			col.roleMembers = map[string][]posthog.RoleMembership{}
 		}),
-		fetch(col, at(SectionProjects, "projects"), bind(c.Projects, org), func(ps []posthog.ProjectSummary) {
+		col.joined(fetch(col, at(SectionProjects, "projects"), bind(c.Projects, org), func(ps []posthog.ProjectSummary) {
 			// The client refuses a list that repeats an id (it does not add
 			// up), so each project is here once.
 			sort.Slice(ps, func(i, j int) bool { return ps[i].ID < ps[j].ID })
@@ -448,52 +491,127 @@ func (col *collector) phase2() []task {
 					AccessControl: p.AccessControl, IsDemo: p.IsDemo,
 				}
 			}
-		}),
-		col.organizationActivity,
+			for _, t := range col.projectTasks() {
+				col.spawnPerProject(t)
+			}
+		})),
+		col.joined(col.organizationActivity),
+	}
+	col.listingsLeft, col.joinLeft = len(tasks), 2
+	for i, t := range tasks {
+		tasks[i] = col.listing(t)
+	}
+	return tasks
+}
+
+// listing is t, counted among the organization-wide listings: the last of
+// them to end makes the plan.
+func (col *collector) listing(t task) task {
+	return func(ctx context.Context) error {
+		err := t(ctx)
+		col.mu.Lock()
+		col.listingsLeft--
+		last := col.listingsLeft == 0
+		col.mu.Unlock()
+		if last && err == nil {
+			col.planned()
+		}
+		return err
 	}
 }
 
-// phase3 reads what depends on the lists of phase 2: role memberships and
-// every project's detail, access rules and activity.
-func (col *collector) phase3() []task {
+// joined is t, one of the two listings the per-project activity logs wait
+// for: the last of the two to end starts them.
+func (col *collector) joined(t task) task {
+	return func(ctx context.Context) error {
+		err := t(ctx)
+		col.mu.Lock()
+		defer col.mu.Unlock()
+		col.joinLeft--
+		if col.joinLeft == 0 && err == nil {
+			for _, t := range col.activityTasks() {
+				col.spawnPerProject(t)
+			}
+		}
+		return err
+	}
+}
+
+// spawnPerProject starts a per-project request, counted for the plan; the
+// caller holds col.mu.
+func (col *collector) spawnPerProject(t task) {
+	col.perProjectSpawned++
+	col.sched.spawn(func(ctx context.Context) error {
+		err := t(ctx)
+		col.mu.Lock()
+		col.perProjectDone++
+		col.mu.Unlock()
+		return err
+	})
+}
+
+// planned reports the plan (Options.OnPlan) once the organization-wide
+// listings have arrived, and sets the deadline it gives
+// (Options.TimeoutFor). It runs once, in the task that ended last.
+func (col *collector) planned() {
+	col.mu.Lock()
+	plan := Plan{
+		Sent:            col.sent(),
+		Remaining:       col.perProjectSpawned - col.perProjectDone,
+		Projects:        len(col.snap.Projects),
+		Members:         len(col.snap.Members),
+		Roles:           len(col.roleList),
+		ActivityEntries: col.orgActivityEntries,
+	}
+	if col.snap.Members == nil && col.snap.Organization != nil {
+		plan.Members = col.snap.Organization.MemberCount
+	}
+	col.mu.Unlock()
+	if col.opts.OnPlan != nil {
+		col.opts.OnPlan(plan)
+	}
+	if col.deadline != nil {
+		col.deadline.setDeadline(col.start.Add(col.opts.TimeoutFor(plan)))
+	}
+}
+
+// sent is the number of requests made so far by every client of the
+// collection, as their call logs count them (Call.Requests: a retried
+// request once).
+func (col *collector) sent() int {
+	lists := [][]posthog.Call{col.c.Calls()}
+	for _, ak := range col.opts.AuditKeys {
+		if ak.Client != nil {
+			lists = append(lists, ak.Client.Calls())
+		}
+	}
+	n := 0
+	for _, calls := range lists {
+		for _, c := range calls {
+			n += c.Requests
+		}
+	}
+	return n
+}
+
+// projectTasks are the requests of every project that depend on nothing
+// but the project list: its access rules, resource rules, resolved access
+// and, for a legacy private project, explicit members. The caller holds
+// col.mu.
+func (col *collector) projectTasks() []task {
 	c := col.c
 	var tasks []task
-	for _, r := range col.roleList {
-		tasks = append(tasks, fetch(col, source{section: SectionRoles, endpoint: col.orgPath("roles/" + r.ID + "/role_memberships")},
-			func(ctx context.Context) ([]posthog.RoleMembership, error) {
-				return c.RoleMemberships(ctx, col.orgID, r.ID)
-			},
-			func(ms []posthog.RoleMembership) { col.roleMembers[r.ID] = ms }))
-	}
 	for i := range col.snap.Projects {
 		p := &col.snap.Projects[i]
 		id := p.ID
-		pid := &id
-		at := func(section, suffix string) source {
-			endpoint := fmt.Sprintf("/api/projects/%d/", id)
-			if suffix != "" {
-				endpoint += suffix + "/"
-			}
-			return source{section: section, projectID: pid, endpoint: endpoint}
-		}
+		at := col.projectSource(id)
 		tasks = append(tasks,
-			fetch(col, at(SectionProjects, ""), bind(c.Project, id), func(d *posthog.ProjectDetail) { col.keepDetail(p, d) }),
 			fetch(col, at(SectionAccessControls, "access_controls"), bind(c.AccessControls, id),
 				func(l *posthog.AccessControlList) { p.AccessControls = l }),
 			fetch(col, at(SectionResourceAccessControls, "resource_access_controls"), bind(c.ResourceAccessControls, id),
 				func(l *posthog.AccessControlList) { p.ResourceAccessControls = l }),
-			fetch(col, at(SectionUsersWithAccess, "users_with_access"), bind(c.UsersWithAccess, id), func(us []posthog.UserAccess) {
-				sort.Slice(us, func(i, j int) bool { return us[i].UserID < us[j].UserID })
-				p.UsersWithAccess = nonNil(us)
-			}),
+			col.usersWithAccess(at(SectionUsersWithAccess, "users_with_access"), p),
 		)
-		if !col.orgActivityOK {
-			tasks = append(tasks, fetch(col, at(SectionActivityLog, "activity_log"),
-				func(ctx context.Context) ([]posthog.ActivityLogEntry, error) {
-					return c.ActivityLog(ctx, id, col.since)
-				},
-				func(es []posthog.ActivityLogEntry) { col.keepActivity(id, es) }))
-		}
 		if p.AccessControl {
 			// The legacy private-project flag: on deployments that still have
 			// the old per-project membership, read it too.
@@ -504,6 +622,74 @@ func (col *collector) phase3() []task {
 		}
 	}
 	return tasks
+}
+
+// usersWithAccess reads a project's users_with_access, unless the
+// deployment has already answered PostHog's 404 for another project's: a
+// deployment without the endpoint (2025 PostHog) is asked once, and every
+// project gets the record that 404 makes.
+func (col *collector) usersWithAccess(src source, p *Project) task {
+	get := func(ctx context.Context) ([]posthog.UserAccess, error) {
+		col.mu.Lock()
+		gone := col.usersWithAccessGone
+		col.mu.Unlock()
+		if gone != nil {
+			return nil, gone
+		}
+		us, err := col.c.UsersWithAccess(ctx, p.ID)
+		var apiErr *posthog.APIError
+		if errors.As(err, &apiErr) && apiErr.Status == 404 && !apiErr.NotPostHog {
+			col.mu.Lock()
+			if col.usersWithAccessGone == nil {
+				col.usersWithAccessGone = err
+			}
+			col.mu.Unlock()
+		}
+		return us, err
+	}
+	return fetch(col, src, get, func(us []posthog.UserAccess) {
+		sort.Slice(us, func(i, j int) bool { return us[i].UserID < us[j].UserID })
+		p.UsersWithAccess = nonNil(us)
+	})
+}
+
+// activityTasks are, when the organization-wide activity log could not be
+// read, every project's activity log and detail (whose
+// receive_org_level_activity_logs says whether the log carries the
+// organization-level entries); nothing else needs the detail. The caller
+// holds col.mu.
+func (col *collector) activityTasks() []task {
+	if col.orgActivityOK {
+		return nil
+	}
+	c := col.c
+	var tasks []task
+	for i := range col.snap.Projects {
+		p := &col.snap.Projects[i]
+		id := p.ID
+		at := col.projectSource(id)
+		tasks = append(tasks,
+			fetch(col, at(SectionActivityLog, "activity_log"),
+				func(ctx context.Context) ([]posthog.ActivityLogEntry, error) {
+					return c.ActivityLog(ctx, id, col.since)
+				},
+				func(es []posthog.ActivityLogEntry) { col.keepActivity(id, es) }),
+			fetch(col, at(SectionProjects, ""), bind(c.Project, id), func(d *posthog.ProjectDetail) { col.keepDetail(p, d) }),
+		)
+	}
+	return tasks
+}
+
+// projectSource returns the source of project id's requests.
+func (col *collector) projectSource(id int64) func(section, suffix string) source {
+	pid := &id
+	return func(section, suffix string) source {
+		endpoint := fmt.Sprintf("/api/projects/%d/", id)
+		if suffix != "" {
+			endpoint += suffix + "/"
+		}
+		return source{section: section, projectID: pid, endpoint: endpoint}
+	}
 }
 
 // keepDetail keeps what a project's detail adds to p; the caller holds
@@ -615,6 +801,7 @@ func (col *collector) organizationActivity(ctx context.Context) error {
 		return nil
 	}
 	col.orgActivityOK = true
+	col.orgActivityEntries = len(entries)
 	for _, e := range entries {
 		if e.CreatedAt.Before(col.since) {
 			continue
@@ -673,7 +860,7 @@ func (col *collector) orgActivityCoverage() {
 	m := Missing{Section: SectionOrganizationActivityLog, Endpoint: endpoint}
 	switch {
 	case col.orgActivityErr == nil:
-		// The organization id could not be settled before phase 2; cannot
+		// The organization id could not be settled before the listings; cannot
 		// happen after resolveOrg, but a missing cause must still be named.
 		m.Reason = "organization-level activity could not be read; " + fallback
 	case errors.Is(col.orgActivityErr, posthog.ErrNotFound):
@@ -786,6 +973,15 @@ func (col *collector) finish() {
 		sortAccessRules(s.Projects[i].ResourceAccessControls)
 	}
 	col.settleExplicitMembers()
+	if err := embeddedMembersAddUp(col.roleList); err != nil {
+		// A role list whose embedded memberships contradict themselves
+		// proves no role's membership: the section is missing.
+		s.Missing = append(s.Missing, Missing{
+			Section: SectionRoles, Endpoint: col.orgPath("roles"), Status: 200,
+			Reason: "posthog's answer was unusable: " + err.Error(),
+		})
+		col.roleList = nil
+	}
 	if col.roleList != nil {
 		s.Roles = make([]Role, 0, len(col.roleList))
 		memberByUser := map[string]string{}
@@ -793,12 +989,7 @@ func (col *collector) finish() {
 			memberByUser[m.User.UUID] = m.ID
 		}
 		for _, r := range col.roleList {
-			ms, ok := col.roleMembers[r.ID]
-			if !ok {
-				// The memberships endpoint failed: fall back to the members
-				// the role list embeds (its Missing record stays).
-				ms = r.Members
-			}
+			ms := r.Members
 			role := Role{ID: r.ID, Name: r.Name, IsDefault: r.IsDefault, CreatedAt: r.CreatedAt, Members: []RoleMember{}}
 			for _, m := range ms {
 				rm := RoleMember{ID: m.ID, UserUUID: m.User.UUID, Email: m.User.Email, JoinedAt: m.JoinedAt.UTC()}
@@ -870,6 +1061,29 @@ func (col *collector) finish() {
 	s.Missing = collapseMissing(s.Missing, len(s.Projects))
 	col.orgActivityCoverage()
 	sortMissing(s.Missing)
+}
+
+// embeddedMembersAddUp checks the memberships each role of the role list
+// embeds (PostHog's RoleSerializer.members: every valid membership of the
+// role, neither capped nor paginated, so there is no count to check them
+// against): each must name its own role, and none may repeat a membership
+// or a user within its role.
+func embeddedMembersAddUp(roles []posthog.Role) error {
+	for _, r := range roles {
+		ids, users := map[string]bool{}, map[string]bool{}
+		for _, m := range r.Members {
+			switch {
+			case m.RoleID != r.ID:
+				return fmt.Errorf("role %s embeds membership %s of role %s", r.ID, m.ID, m.RoleID)
+			case ids[m.ID]:
+				return fmt.Errorf("role %s embeds membership %s twice", r.ID, m.ID)
+			case m.User.UUID != "" && users[m.User.UUID]:
+				return fmt.Errorf("role %s embeds user %s twice", r.ID, m.User.UUID)
+			}
+			ids[m.ID], users[m.User.UUID] = true, true
+		}
+	}
+	return nil
 }
 
 // activitySource says which logs the activity log was read from: the

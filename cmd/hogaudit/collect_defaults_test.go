@@ -72,9 +72,19 @@ func TestBudgetLimitsNameTheConstants(t *testing.T) {
 }
 
 func TestDefaultConcurrencyReachesTheCollection(t *testing.T) {
-	// Every request takes 100 ms, so phase 3 fills the pool: a
-	// collection without --concurrency has exactly the default in flight.
-	h := newHarness(t, nil, posthogsim.WithLatency(100*time.Millisecond))
+	// Every request takes 100 ms, and six projects' requests (started as
+	// the project list arrives) fill the pool: a collection without
+	// --concurrency has exactly the default in flight.
+	more := func(o *posthogsim.Org) {
+		for i := range 4 {
+			p := o.Projects[len(o.Projects)-1]
+			p.ID, p.UUID, p.Name = int64(13000+i), fmt.Sprintf("0190ffff-0000-7000-8000-%012d", i), fmt.Sprintf("Extra %d", i)
+			p.APIToken, p.SecretAPIToken, p.SecretAPITokenBackup, p.LiveEventsToken = fmt.Sprintf("phc_extra%040d", i), "", "", ""
+			p.AccessControl = false
+			o.Projects = append(o.Projects, p)
+		}
+	}
+	h := newHarness(t, more, posthogsim.WithLatency(100*time.Millisecond))
 	for _, c := range []struct {
 		args []string
 		want int

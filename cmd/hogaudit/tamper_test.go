@@ -166,8 +166,10 @@ var sectionFields = []string{
 	"projects", "activity_log", "organization_activity_log", "activity_log_source", "api_keys", "audit_key_envs", "instance",
 }
 
-// projectFields are a project's per-project evidence fields.
-var projectFields = []string{"access_controls", "resource_access_controls", "users_with_access", "explicit_members", "created_at"}
+// projectFields are a project's per-project evidence fields. created_at is
+// not one: it comes from the project's detail, read only when the projects'
+// activity logs stand in for the organization's, and feeds no rule.
+var projectFields = []string{"access_controls", "resource_access_controls", "users_with_access", "explicit_members"}
 
 func projectsOf(doc map[string]any) []any {
 	ps, _ := doc["projects"].([]any)

@@ -65,9 +65,10 @@ func TestOrganizationActivityLog(t *testing.T) {
 	if orgRows != 4 {
 		t.Errorf("%d organization-level rows, want 4", orgRows)
 	}
-	// The lookback start is sent, so PostHog filters server side.
-	if len(rec.queries) == 0 || rec.queries[0] != "start_date=2026-10-28T12%3A00%3A00Z" {
-		t.Errorf("first request query = %q, want start_date=2026-10-28T12:00:00Z", rec.queries)
+	// The lookback start is sent, so PostHog filters server side, and
+	// numbered pages of 1000, the most PostHog serves.
+	if len(rec.queries) == 0 || rec.queries[0] != "page=1&page_size=1000&start_date=2026-10-28T12%3A00%3A00Z" {
+		t.Errorf("first request query = %q, want page=1&page_size=1000&start_date=2026-10-28T12:00:00Z", rec.queries)
 	}
 
 	all, err := c.OrganizationActivityLog(ctx, posthogsim.AcmeOrgID, time.Time{})

@@ -3,9 +3,11 @@
 //
 // A Client authenticates with a personal API key and talks to one host only:
 // pagination links that point elsewhere are refused, so the key never leaves
-// the configured host. It follows PostHog's three pagination styles
-// (limit/offset envelopes, fetched in parallel once the count is known; the
-// activity log's cursor pages; bare arrays), retries idempotent requests on
+// the configured host. It follows PostHog's pagination styles (limit/offset
+// envelopes asked for in pages of ListPageSize and fetched in parallel once
+// the count is known; the activity logs' numbered pages of ListPageSize, or
+// their cursor pages on a deployment without numbered ones; bare arrays),
+// retries idempotent requests on
 // throttling, server errors, connection resets and stalled responses with
 // capped waits that honour cancellation (a wait longer than the cap or than
 // what is left before the context's deadline is not waited: the request fails

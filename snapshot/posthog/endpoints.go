@@ -106,12 +106,16 @@ func (c *Client) IdentityProviderConfigs(ctx context.Context, orgID string) ([]I
 }
 
 // Roles returns every role, with its embedded members, of
-// GET /api/organizations/{id}/roles/. Scope organization:read.
+// GET /api/organizations/{id}/roles/. Scope organization:read. Its body cap
+// grows with the member count ctx carries (WithMemberCount).
 func (c *Client) Roles(ctx context.Context, orgID string) ([]Role, error) {
 	p, err := orgPath(orgID, "roles/")
 	if err != nil {
 		return nil, err
 	}
+	// PostHog embeds every valid membership of each role, unpaginated
+	// (RoleSerializer.get_members): a page's body grows with the members.
+	ctx = withBodyCap(ctx, int64(memberCount(ctx))*rolesBytesPerMember)
 	return List[Role](ctx, c, p, nil)
 }
 
@@ -169,9 +173,11 @@ func (c *Client) ResourceAccessControls(ctx context.Context, projectID int64) (*
 //
 // The answer must hold users and total_count (null, {} or either missing is
 // ErrMalformed), and total_count distinct users; an answer that does not is
-// read once more, then fails with ErrIncompleteList.
+// read once more, then fails with ErrIncompleteList. Its body cap grows with
+// the member count ctx carries (WithMemberCount).
 func (c *Client) UsersWithAccess(ctx context.Context, projectID int64) ([]UserAccess, error) {
 	path := projectPath(projectID, "users_with_access/")
+	ctx = withBodyCap(ctx, int64(memberCount(ctx))*usersWithAccessBytesPerMember)
 	for attempt := 1; ; attempt++ {
 		resp, err := Get[usersWithAccess](ctx, c, path, nil)
 		if err != nil {
@@ -206,17 +212,21 @@ func (c *Client) ExplicitMembers(ctx context.Context, projectID int64) ([]Explic
 }
 
 // MaxActivityPages bounds the pages ActivityLog and OrganizationActivityLog
-// follow (PostHog serves 100 entries a page, so a million entries). A log
-// that needs more fails with ErrTooManyPages.
+// read (ListPageSize entries a page, so ten million entries). A log that
+// needs more fails with ErrTooManyPages.
 const MaxActivityPages = 10000
 
 // ActivityLog returns the entries of
 // GET /api/projects/{id}/activity_log/?include_organization_scoped=1 created
-// at or after since (all of them when since is zero), newest first. It
-// follows the cursor pages until one comes back empty, has no next link, or
-// holds an entry older than since (at most MaxActivityPages). A chain that
-// links back to a page already read or repeats rows it already sent is read
-// once more, then fails with ErrIncompleteList.
+// at or after since (all of them when since is zero), newest first. It reads
+// PostHog's numbered pages (page=N&page_size=ListPageSize, the most
+// ActivityLogPagination serves, ordered -created_at, -id), one at a time,
+// until the page that holds an entry older than since (at most
+// MaxActivityPages): the endpoint has no date filter, so older pages are
+// never requested. Each page must repeat the count and hold its full share
+// of it; a log read to its end must hold exactly count distinct entries. A
+// log whose pages do not add up is read once more, then fails with
+// ErrIncompleteList.
 //
 // Organization-level entries (team_id null) appear only when the deployment
 // includes them: newest PostHog includes them iff the project has
@@ -227,6 +237,7 @@ const MaxActivityPages = 10000
 // feature.
 func (c *Client) ActivityLog(ctx context.Context, projectID int64, since time.Time) ([]ActivityLogEntry, error) {
 	q := url.Values{"include_organization_scoped": {"1"}}
+	setPageMode(q)
 	return list(ctx, c, c.url(projectPath(projectID, "activity_log/"), q), activitySpec(since))
 }
 
@@ -234,7 +245,10 @@ func (c *Client) ActivityLog(ctx context.Context, projectID int64, since time.Ti
 // GET /api/organizations/{id}/advanced_activity_logs/?start_date=SINCE:
 // every project's entries (team_id set) and the organization-level ones
 // (team_id null) created at or after since (all of them when since is zero),
-// newest first, following the cursor pages like ActivityLog.
+// newest first. It reads numbered pages of ListPageSize entries (PostHog's
+// AdvancedActivityLogFiltersSerializer refuses a page_size above 1000 with
+// 400); the first page's count gives the others, which are fetched in
+// parallel and verified like List's.
 //
 // Only newest PostHog has the endpoint (older deployments answer
 // ErrNotFound). It needs the scope activity_log:read, an organization admin
@@ -251,21 +265,32 @@ func (c *Client) OrganizationActivityLog(ctx context.Context, orgID string, sinc
 	if !since.IsZero() {
 		q.Set("start_date", since.UTC().Format(time.RFC3339))
 	}
-	return list(ctx, c, c.url(p, q), activitySpec(since))
+	setPageMode(q)
+	// start_date filters on the server: every entry is wanted, so the
+	// pages after the first are known from its count and read at once.
+	return list(ctx, c, c.url(p, q), listSpec[ActivityLogEntry]{
+		shape: shapePages, maxPages: MaxActivityPages, cursorFallback: true, cursorUntil: olderThan(since),
+	})
 }
 
-// activitySpec reads an activity log: cursor pages, at most MaxActivityPages,
-// until the first entry older than since.
+// setPageMode asks an activity log for its first numbered page of
+// ListPageSize entries.
+func setPageMode(q url.Values) {
+	q.Set("page", "1")
+	q.Set("page_size", strconv.Itoa(ListPageSize))
+}
+
+// activitySpec reads a project's activity log: numbered pages, at most
+// MaxActivityPages, until the first entry older than since; a deployment
+// that answers a cursor page instead (no count) is read along its chain.
 func activitySpec(since time.Time) listSpec[ActivityLogEntry] {
-	return listSpec[ActivityLogEntry]{shape: shapeCursor, until: olderThan(since), maxPages: MaxActivityPages}
+	until := olderThan(since)
+	return listSpec[ActivityLogEntry]{shape: shapePages, until: until, maxPages: MaxActivityPages, cursorFallback: true, cursorUntil: until}
 }
 
-// olderThan marks the entries before since (nil when since is zero).
+// olderThan marks the entries before since (a zero since marks none).
 func olderThan(since time.Time) func(ActivityLogEntry) bool {
-	if since.IsZero() {
-		return nil
-	}
-	return func(e ActivityLogEntry) bool { return e.CreatedAt.Before(since) }
+	return func(e ActivityLogEntry) bool { return !since.IsZero() && e.CreatedAt.Before(since) }
 }
 
 // CurrentPersonalAPIKey returns GET /api/personal_api_keys/@current/, the key

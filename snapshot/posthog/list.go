@@ -105,8 +105,29 @@ const listAttempts = 2
 //
 // Every followed URL must be on the Client's host: another one fails the
 // call with ErrForeignURL before anything is sent to it.
+//
+// Unless query sets limit, List asks for pages of ListPageSize items:
+// PostHog's LimitOffsetPagination has no max_limit on the lists read here,
+// so a list of up to ListPageSize items costs one request.
 func List[T Keyed](ctx context.Context, c *Client, path string, query url.Values) ([]T, error) {
+	if !query.Has("limit") {
+		query = cloneValues(query)
+		query.Set("limit", strconv.Itoa(ListPageSize))
+	}
 	return list(ctx, c, c.url(path, query), listSpec[T]{shape: shapePages})
+}
+
+// ListPageSize is the page size List asks for (limit) and the activity logs
+// are read in (page_size, the most PostHog's ActivityLogPagination serves).
+const ListPageSize = 1000
+
+// cloneValues returns a copy of q, never nil.
+func cloneValues(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
 }
 
 // listShape is the pagination an endpoint answers with.
@@ -133,6 +154,22 @@ type listSpec[T any] struct {
 	// maxPages, if positive, bounds the pages read: a list that needs more
 	// fails with ErrTooManyPages rather than being cut short.
 	maxPages int
+	// cursorFallback (numbered-page lists only): a first page without a
+	// count is the first page of a cursor chain, read as shapeCursor until
+	// cursorUntil.
+	cursorFallback bool
+	cursorUntil    func(T) bool
+}
+
+// lacksCount reports whether body is a JSON object without a count member
+// (anything else is left to the page decoder to judge).
+func lacksCount(body []byte) bool {
+	var env map[string]json.RawMessage
+	if json.Unmarshal(body, &env) != nil {
+		return false
+	}
+	_, ok := env["count"]
+	return !ok
 }
 
 // inconsistency is a list whose pages do not add up; detail says how, with
@@ -186,6 +223,13 @@ func readList[T Keyed](ctx context.Context, c *Client, first, path string, spec 
 		return items, d.verify(len(items))
 	case shapeCursor:
 		return readCursor(ctx, c, first, path, body, spec)
+	}
+	if spec.cursorFallback && lacksCount(body) {
+		// A deployment whose activity log knows no numbered pages answers
+		// a cursor page: follow the chain instead.
+		cs := spec
+		cs.shape, cs.until = shapeCursor, spec.cursorUntil
+		return readCursor(ctx, c, first, path, body, cs)
 	}
 	return readPages(ctx, c, path, body, spec)
 }
@@ -354,6 +398,9 @@ func readPages[T Keyed](ctx context.Context, c *Client, path string, body []byte
 	}
 	out := first.items
 	if first.next == "" {
+		if spec.until != nil {
+			out, _ = keepUntil(nil, out, spec.until)
+		}
 		return out, d.verify(count)
 	}
 	next, err := c.resolve(first.next)
@@ -363,6 +410,9 @@ func readPages[T Keyed](ctx context.Context, c *Client, path string, body []byte
 	st, ok := stepperFor(next, len(first.items))
 	if !ok {
 		return followPages(ctx, c, path, first, next, d, spec)
+	}
+	if spec.until != nil {
+		return readPagesUntil(ctx, c, path, first, st, next, d, spec)
 	}
 	firstLen := len(first.items)
 	switch at, ok := st.pos(next); {
@@ -390,6 +440,94 @@ func readPages[T Keyed](ctx context.Context, c *Client, path string, body []byte
 		out = append(out, p.items...)
 	}
 	return out, d.verify(count)
+}
+
+// readPagesUntil reads the numbered pages of a counted list ordered so that
+// once an item is unwanted (spec.until) every later one is too, one page at
+// a time, stopping after the page that holds the first unwanted item: the
+// pages after it are never requested. Every page read must repeat the count,
+// hold exactly its share of it (a full page unless it is the last by the
+// count), link to the page after it, and add only new items; a list read to
+// its end must hold exactly count distinct items. first is the first page,
+// already in d.
+func readPagesUntil[T Keyed](ctx context.Context, c *Client, path string, first page[T], st stepper, next *url.URL, d *distinct, spec listSpec[T]) ([]T, error) {
+	count := first.count
+	out, stop := keepUntil(nil, first.items, spec.until)
+	pos := len(first.items)
+	switch at, ok := st.pos(next); {
+	case stop:
+		return out, nil
+	case !ok:
+		return nil, inconsistent("the first page links to another list (%s)", next.Path)
+	case at != pos:
+		return nil, inconsistent("the first page holds %d %s but links to the next page at %s", pos, plural(pos, "item"), st.describe(at))
+	case pos >= count:
+		return nil, inconsistent("the first page holds %d items of count %d but links to more", pos, count)
+	case pos != st.size:
+		return nil, inconsistent("the first page holds %d items where count %d in pages of %d calls for %d", pos, count, st.size, min(st.size, count))
+	}
+	limit := maxPagesOf(spec)
+	for n := 2; ; n++ {
+		if n > limit {
+			return nil, fmt.Errorf("GET %s: still more after %d pages, the most one list reads: %w", path, limit, ErrTooManyPages)
+		}
+		where := "the page at " + st.describe(pos)
+		body, err := c.fetch(ctx, st.urlAt(pos))
+		if err != nil {
+			return nil, err
+		}
+		p, err := decodePageBy[T](c, path, where, body, true)
+		if err != nil {
+			return nil, err
+		}
+		want := min(st.size, count-pos)
+		switch {
+		case p.count != count:
+			return nil, inconsistent("the count changed from %d to %d while the list was read (%s)", count, p.count, where)
+		case len(p.items) != want:
+			return nil, inconsistent("%s holds %d %s where count %d in pages of %d calls for %d", where, len(p.items), plural(len(p.items), "item"), count, st.size, want)
+		}
+		before := len(d.seen)
+		for _, it := range p.items {
+			d.add(it.ListKey())
+		}
+		if len(d.seen)-before != len(p.items) {
+			return nil, inconsistent("%s repeats items already read", where)
+		}
+		var stop bool
+		out, stop = keepUntil(out, p.items, spec.until)
+		pos += len(p.items)
+		last := pos >= count
+		switch {
+		case last && p.next != "":
+			return nil, inconsistent("%s, the last of count %d, links to more", where, count)
+		case stop:
+			return out, nil
+		case last:
+			return out, d.verify(count)
+		case p.next == "":
+			return nil, inconsistent("%s links to no next page before count %d is reached", where, count)
+		}
+		u, err := c.resolve(p.next)
+		if err != nil {
+			return nil, err
+		}
+		if at, ok := st.pos(u); !ok || at != pos {
+			return nil, inconsistent("%s does not link to %s", where, st.describe(pos))
+		}
+	}
+}
+
+// keepUntil appends items to out up to the first one until marks, and
+// reports whether there was one.
+func keepUntil[T any](out, items []T, until func(T) bool) ([]T, bool) {
+	for _, it := range items {
+		if until(it) {
+			return out, true
+		}
+		out = append(out, it)
+	}
+	return out, false
 }
 
 func maxPagesOf[T any](spec listSpec[T]) int {

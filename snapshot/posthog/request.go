@@ -186,21 +186,72 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, attempt
 		return 0, nil, nil, failed(err)
 	}
 	defer resp.Body.Close()
-	if resp.ContentLength > c.maxBody {
-		return 0, nil, nil, c.tooLarge(method, path)
+	limit := c.bodyCap(ctx)
+	if resp.ContentLength > limit {
+		return 0, nil, nil, tooLarge(method, path, limit)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return 0, nil, nil, failed(err)
 	}
-	if int64(len(body)) > c.maxBody {
-		return 0, nil, nil, c.tooLarge(method, path)
+	if int64(len(body)) > limit {
+		return 0, nil, nil, tooLarge(method, path, limit)
 	}
 	return resp.StatusCode, resp.Header, body, nil
 }
 
-func (c *Client) tooLarge(method, path string) error {
-	return fmt.Errorf("%s %s: %w: the body exceeds the %s limit", method, path, ErrBodyTooLarge, formatBytes(c.maxBody))
+func tooLarge(method, path string, limit int64) error {
+	return fmt.Errorf("%s %s: %w: the body exceeds the %s limit", method, path, ErrBodyTooLarge, formatBytes(limit))
+}
+
+// Per-member allowances of the endpoints whose one response holds a row per
+// member of the organization: a users_with_access row (UserBasic, level,
+// source) and a role membership embedding the full OrganizationMember
+// (about 1.5 KiB on newest PostHog), with room for a member in ten roles.
+const (
+	usersWithAccessBytesPerMember = 2 << 10
+	rolesBytesPerMember           = 16 << 10
+)
+
+// maxMemberHint bounds the member count an allowance is computed from:
+// no list holds more (MaxListItems), so a hostile member_count cannot
+// raise a cap further.
+const maxMemberHint = MaxListItems
+
+// membersKey carries the organization's member count (WithMemberCount).
+type membersKey struct{}
+
+// bodyCapKey carries a request's own body cap (withBodyCap).
+type bodyCapKey struct{}
+
+// WithMemberCount returns ctx carrying the organization's member count
+// (GET /api/organizations/{id}/'s member_count), from which the endpoints
+// whose one response grows with the organization (Roles with its embedded
+// members, UsersWithAccess) size their body cap: the client's cap
+// (WithMaxBodyBytes) plus an allowance per member, so that no legitimate
+// organization exceeds it while a server sending more than its own
+// organization can hold is still cut off. Counts above MaxListItems count
+// as MaxListItems.
+func WithMemberCount(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, membersKey{}, min(max(n, 0), maxMemberHint))
+}
+
+// memberCount is the count WithMemberCount put in ctx, or 0.
+func memberCount(ctx context.Context) int {
+	n, _ := ctx.Value(membersKey{}).(int)
+	return n
+}
+
+// withBodyCap returns ctx under which the client's requests may read
+// bodies of up to the client's cap plus extra bytes.
+func withBodyCap(ctx context.Context, extra int64) context.Context {
+	return context.WithValue(ctx, bodyCapKey{}, extra)
+}
+
+// bodyCap is the body cap of a request made under ctx.
+func (c *Client) bodyCap(ctx context.Context) int64 {
+	extra, _ := ctx.Value(bodyCapKey{}).(int64)
+	return c.maxBody + max(extra, 0)
 }
 
 func formatBytes(n int64) string {

@@ -201,11 +201,14 @@ type RoleMembership struct {
 
 // Role is one item of GET /api/organizations/{id}/roles/.
 type Role struct {
-	ID        string           `json:"id" hogaudit:"required"`
-	Name      string           `json:"name"`
-	CreatedAt *time.Time       `json:"created_at"`
-	IsDefault bool             `json:"is_default"`
-	Members   []RoleMembership `json:"members"`
+	ID        string     `json:"id" hogaudit:"required"`
+	Name      string     `json:"name"`
+	CreatedAt *time.Time `json:"created_at"`
+	IsDefault bool       `json:"is_default"`
+	// Members are the role's memberships PostHog embeds (all of them:
+	// RoleSerializer.members is neither capped nor paginated); a role
+	// without the field says nothing of its members.
+	Members []RoleMembership `json:"members" hogaudit:"required"`
 }
 
 // ProjectSummary is one item of GET /api/organizations/{id}/projects/.

@@ -140,7 +140,19 @@ func (c *call) activityRows(rows []logRow) response {
 
 	size := s.pageSize
 	if n, ok := c.intParam("page_size"); ok && n > 0 {
-		size = min(n, 1000)
+		// Above the most a page holds, the organization-wide endpoint's
+		// filter serializer refuses the request (max_value=1000); the
+		// project endpoint's pagination clamps it.
+		if n > maxActivityPageSize && c.orgWideActivity() {
+			return response{status: http.StatusBadRequest, body: map[string]any{
+				"type": "validation_error", "code": "max_value", "attr": "page_size",
+				"detail": "Ensure this value is less than or equal to 1000.",
+			}}
+		}
+		size = min(n, maxActivityPageSize)
+		if s.maxPage > 0 {
+			size = min(size, s.maxPage)
+		}
 	}
 	if q.Has("page") {
 		return c.activityPage(rows, size)
@@ -178,6 +190,12 @@ func (c *call) activityRows(rows []logRow) response {
 		next = c.nextLink(q)
 	}
 	return jsonOK(obj{"next": next, "previous": nil, "results": results})
+}
+
+// orgWideActivity reports whether the call is the organization-wide
+// advanced_activity_logs endpoint.
+func (c *call) orgWideActivity() bool {
+	return strings.HasPrefix(c.r.URL.Path, "/api/organizations/")
 }
 
 // compareEntries orders entries by time, then id.

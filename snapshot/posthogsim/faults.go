@@ -50,7 +50,8 @@ const (
 	// FaultEmptyObject answers 200 with the JSON body {}.
 	FaultEmptyObject
 	// FaultDropField removes Fault.Field ("id" when empty; a dotted path
-	// such as "user.email") from the first item of a page, or from the
+	// such as "user.email", descending into the first item of a list
+	// such as "members.user") from the first item of a page, or from the
 	// answered object.
 	FaultDropField
 )
@@ -68,10 +69,8 @@ func (s *Server) pageOf(u *url.URL) int {
 	if n, err := strconv.Atoi(q.Get("page")); err == nil && n >= 1 {
 		return n
 	}
-	limit := s.pageSize
-	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > 0 {
-		limit = min(n, 1000)
-	}
+	n, _ := strconv.Atoi(q.Get("limit"))
+	limit := s.pageLimit(n)
 	off, err := strconv.Atoi(q.Get("offset"))
 	if err != nil || off < 0 {
 		return 1
@@ -92,7 +91,9 @@ func (c *call) withQuery(q url.Values) *call {
 func (s *Server) faultyAnswer(c *call, f Fault) response {
 	q := c.r.URL.Query()
 	if f.Kind == FaultEndlessCursor {
+		// A cursor page whatever was asked: no cursor, no page number.
 		q.Del("cursor")
+		q.Del("page")
 		c = c.withQuery(q)
 	}
 	resp := s.handle(c)
@@ -209,6 +210,11 @@ func first(items []any) any {
 
 // dropField removes the dotted path from a decoded JSON object.
 func dropField(v any, path string) {
+	if items, ok := v.([]any); ok {
+		// Into a list (an embedded one, such as a role's members): its
+		// first item.
+		v = first(items)
+	}
 	m, ok := v.(map[string]any)
 	if !ok {
 		return

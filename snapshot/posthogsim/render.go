@@ -62,10 +62,8 @@ func (c *call) intParam(name string) (int, bool) {
 
 // paginate serves items as a DRF LimitOffsetPagination page.
 func (c *call) paginate(items []any) response {
-	limit := c.s.pageSize
-	if n, ok := c.intParam("limit"); ok && n > 0 {
-		limit = min(n, 1000)
-	}
+	n, _ := c.intParam("limit")
+	limit := c.s.pageLimit(n)
 	offset, _ := c.intParam("offset")
 	start, end := min(offset, len(items)), min(offset+limit, len(items))
 	var next, prev any

@@ -46,16 +46,35 @@ type Option func(*Server)
 // instantly inside a testing/synctest bubble).
 func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
 
-// WithPageSize sets the default page size of paginated lists (default 100,
-// as PostHog). A client's limit or page_size parameter overrides it, up to
-// 1000.
+// WithPageSize makes a server that serves at most n items a page, as a
+// deployment whose lists had a max_limit would: the default page size and
+// the most a client's limit or page_size gets. Without it the server is
+// PostHog's: pages of 100 by default, limit/offset lists honouring any
+// limit (LimitOffsetPagination without max_limit), activity logs at most
+// 1000 a page.
 func WithPageSize(n int) Option {
 	return func(s *Server) {
 		if n > 0 {
-			s.pageSize = n
+			s.pageSize, s.maxPage = n, n
 		}
 	}
 }
+
+// pageLimit is the page size a limit/offset list serves for a request's
+// limit (0 or less: none given).
+func (s *Server) pageLimit(limit int) int {
+	switch {
+	case limit <= 0:
+		return s.pageSize
+	case s.maxPage > 0:
+		return min(limit, s.maxPage)
+	}
+	return limit
+}
+
+// maxActivityPageSize is the most rows an activity log page holds
+// (ActivityLogPagination's max_page_size).
+const maxActivityPageSize = 1000
 
 // WithDeployment selects the PostHog version to imitate (default Newest).
 func WithDeployment(d Deployment) Option { return func(s *Server) { s.deployment = d } }
@@ -165,9 +184,11 @@ type Stats struct {
 // http.Handler; serve it with httptest.NewServer, or in memory with
 // InMemory. It is safe for concurrent use.
 type Server struct {
-	org         *Org
-	latency     time.Duration
-	pageSize    int
+	org      *Org
+	latency  time.Duration
+	pageSize int
+	// maxPage caps every page (WithPageSize); 0: PostHog's caps.
+	maxPage     int
 	deployment  Deployment
 	now         func() time.Time
 	throttleN   int

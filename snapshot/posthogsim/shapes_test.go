@@ -169,9 +169,13 @@ func TestLimitOffsetPagination(t *testing.T) {
 		t.Errorf("next query = %v, want limit=100 offset=100 and the other parameters kept", q)
 	}
 
+	// LimitOffsetPagination without max_limit: any limit is honoured.
 	r = get(t, sim, tok, path+"?limit=5000")
-	if n := len(r.results(t)); n != 1000 {
-		t.Errorf("limit=5000 gave %d results, want the 1000 cap", n)
+	if n := len(r.results(t)); n != 1200 || r.obj(t)["next"] != nil {
+		t.Errorf("limit=5000 gave %d results (next %v), want all 1200 and no next", n, r.obj(t)["next"])
+	}
+	if n := len(get(t, sim, tok, path+"?limit=1000").results(t)); n != 1000 {
+		t.Errorf("limit=1000 gave %d results", n)
 	}
 	r = get(t, sim, tok, path+"?limit=10&offset=1195")
 	body = r.obj(t)
@@ -190,6 +194,9 @@ func TestLimitOffsetPagination(t *testing.T) {
 	small := posthogsim.New(org, posthogsim.WithPageSize(7))
 	if n := len(get(t, small, tok, path).results(t)); n != 7 {
 		t.Errorf("WithPageSize(7) gave %d results", n)
+	}
+	if n := len(get(t, small, tok, path+"?limit=1000").results(t)); n != 7 {
+		t.Errorf("WithPageSize(7) with limit=1000 gave %d results, want its cap of 7", n)
 	}
 }
 
@@ -252,7 +259,18 @@ func TestActivityLogPagination(t *testing.T) {
 			ID: "bulk-" + strconv.Itoa(i), Scope: "Insight", Activity: "viewed", CreatedAt: now.Add(-time.Duration(i) * time.Second),
 		})
 	}
-	if n := len(get(t, posthogsim.New(o), scanner, path+"?page_size=5000").results(t)); n != 1000 {
+	big := posthogsim.New(o)
+	if n := len(get(t, big, scanner, path+"?page_size=5000").results(t)); n != 1000 {
 		t.Errorf("page_size=5000 gave %d entries, want the 1000 cap", n)
+	}
+	// The organization-wide endpoint validates its filters
+	// (AdvancedActivityLogFiltersSerializer.page_size, max_value=1000):
+	// above the cap it refuses the request.
+	orgPath := "/api/organizations/" + posthogsim.AcmeOrgID + "/advanced_activity_logs/"
+	if r := get(t, big, scanner, orgPath+"?page_size=1001"); r.status != 400 || r.obj(t)["attr"] != "page_size" {
+		t.Errorf("org-wide page_size=1001: %d %v, want 400 on page_size", r.status, r.obj(t))
+	}
+	if r := get(t, big, scanner, orgPath+"?page=1&page_size=1000"); r.status != 200 || len(r.results(t)) != 1000 {
+		t.Errorf("org-wide page_size=1000: %d, want 200 with 1000 entries", r.status)
 	}
 }

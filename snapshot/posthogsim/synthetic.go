@@ -22,6 +22,15 @@ type SyntheticConfig struct {
 	// Now is the time the organization's times are relative to (default
 	// 2026-01-01 UTC, so that a zero config is deterministic too).
 	Now time.Time
+	// ActivityPerProject, when positive, gives every project that many
+	// activity entries, all within the last 29 days (a busy organization);
+	// 0 keeps about ten per project over the last 60 days.
+	ActivityPerProject int
+	// OneRole, when set, puts every member, owners and admins included,
+	// into one role (the largest embedded membership list /roles/ can
+	// carry) instead of the non-admins into roles of about
+	// max(members/20, 5).
+	OneRole bool
 }
 
 var (
@@ -104,8 +113,11 @@ func Synthetic(cfg SyntheticConfig) *Org {
 	}
 
 	// Every non-admin member in exactly one role.
-	roleSize := max(nMembers/20, 5)
-	for i, m := range o.Members[2+nAdmins:] {
+	roleSize, inRoles := max(nMembers/20, 5), o.Members[2+nAdmins:]
+	if cfg.OneRole {
+		roleSize, inRoles = nMembers, o.Members
+	}
+	for i, m := range inRoles {
 		r := i / roleSize
 		if r == len(o.Roles) {
 			o.Roles = append(o.Roles, Role{
@@ -153,13 +165,20 @@ func Synthetic(cfg SyntheticConfig) *Org {
 			}
 			proj.ResourceAccessControls = append(proj.ResourceAccessControls, r)
 		}
-		for range 8 + rng.IntN(5) {
+		// About ten entries over 60 days by default; ActivityPerProject
+		// entries within the last 29 days (inside the default 30-day
+		// lookback) for a busy organization.
+		entries, window := 8+rng.IntN(5), 24*60
+		if cfg.ActivityPerProject > 0 {
+			entries, window = cfg.ActivityPerProject, 24*29
+		}
+		for range entries {
 			entryN++
 			a := activities[rng.IntN(len(activities))]
 			actor := o.Members[rng.IntN(nMembers)]
 			proj.Activity = append(proj.Activity, ActivityEntry{
 				ID: id(6, entryN), UserID: actor.User.ID, Activity: a.activity, Scope: a.scope,
-				ItemID: fmt.Sprint(100000 + entryN), CreatedAt: agoHours(rng.IntN(24 * 60)),
+				ItemID: fmt.Sprint(100000 + entryN), CreatedAt: agoHours(rng.IntN(window)),
 				Detail: ActivityDetail{Name: fmt.Sprintf("%s %d", a.scope, entryN)},
 			})
 		}
