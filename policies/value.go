@@ -37,6 +37,23 @@ func toValue(v any) (ast.Value, error) {
 // converter holds the terms of one toValue conversion.
 type converter struct {
 	strings map[stringKey]*ast.Term
+	free    []*[][2]*ast.Term
+}
+
+// scratch returns an empty item list for one struct's fields.
+func (c *converter) scratch() [][2]*ast.Term {
+	if n := len(c.free); n > 0 {
+		l := c.free[n-1]
+		c.free = c.free[:n-1]
+		return (*l)[:0]
+	}
+	return make([][2]*ast.Term, 0, 32)
+}
+
+// release returns a scratch list, its terms dropped.
+func (c *converter) release(items [][2]*ast.Term) {
+	clear(items)
+	c.free = append(c.free, &items)
 }
 
 // stringKey identifies a Go string by its bytes' address and length:
@@ -63,6 +80,17 @@ func (c *converter) stringTerm(s string) *ast.Term {
 
 // termOf is valueOf as a term.
 func (c *converter) termOf(v reflect.Value) (*ast.Term, error) {
+	e, err := c.valueOf(v)
+	if err != nil {
+		return nil, err
+	}
+	return ast.NewTerm(e), nil
+}
+
+// elemTermOf is termOf for a list element or map value: a string there
+// (a membership id in a list of them) is shared, a field's string (mostly
+// met once) is not, which keeps the table of shared terms small.
+func (c *converter) elemTermOf(v reflect.Value) (*ast.Term, error) {
 	if v.IsValid() && v.Kind() == reflect.String && !v.Type().Implements(marshalerType) {
 		return c.stringTerm(v.String()), nil
 	}
@@ -114,7 +142,7 @@ func (c *converter) valueOf(v reflect.Value) (ast.Value, error) {
 		}
 		terms := make([]*ast.Term, v.Len())
 		for i := range terms {
-			t, err := c.termOf(v.Index(i))
+			t, err := c.elemTermOf(v.Index(i))
 			if err != nil {
 				return nil, err
 			}
@@ -131,7 +159,7 @@ func (c *converter) valueOf(v reflect.Value) (ast.Value, error) {
 		items := make([][2]*ast.Term, 0, v.Len())
 		iter := v.MapRange()
 		for iter.Next() {
-			t, err := c.termOf(iter.Value())
+			t, err := c.elemTermOf(iter.Value())
 			if err != nil {
 				return nil, err
 			}
@@ -139,11 +167,15 @@ func (c *converter) valueOf(v reflect.Value) (ast.Value, error) {
 		}
 		return ast.NewObject(items...), nil
 	case reflect.Struct:
-		var items [][2]*ast.Term
+		// ast.NewObject copies the items: one scratch list per nesting
+		// depth serves every struct.
+		items := c.scratch()
 		if err := c.appendFields(&items, v); err != nil {
 			return nil, err
 		}
-		return ast.NewObject(items...), nil
+		obj := ast.NewObject(items...)
+		c.release(items)
+		return obj, nil
 	}
 	return viaJSON(v.Interface())
 }

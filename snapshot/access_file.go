@@ -364,9 +364,14 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // expandAccess replaces every project's UsersWithAccessFile of s, just
-// decoded, by its UsersWithAccess rows.
+// decoded, by its UsersWithAccess rows. A project whose file form does not
+// expand gets no rows (an empty list) and the first such project is the
+// error, which Decode refuses the snapshot with: first, unless the members
+// list is empty or null, when every index is out of range and Verify names
+// the cause (the members list emptied, or a record of it forged).
 func (s *Snapshot) expandAccess() error {
 	var x *accessExpander
+	var first error
 	for i := range s.Projects {
 		p := &s.Projects[i]
 		if p.UsersWithAccessFile == nil {
@@ -378,11 +383,14 @@ func (s *Snapshot) expandAccess() error {
 		}
 		rows, err := x.expand(p.UsersWithAccessFile)
 		if err != nil {
-			return fmt.Errorf("%w: project %d users_with_access: %v", ErrInconsistent, p.ID, err)
+			if first == nil {
+				first = fmt.Errorf("%w: project %d users_with_access: %v", ErrInconsistent, p.ID, err)
+			}
+			rows = []posthog.UserAccess{}
 		}
 		p.UsersWithAccess, p.UsersWithAccessFile = rows, nil
 	}
-	return nil
+	return first
 }
 
 // fileForm returns a shallow copy of s whose projects carry their

@@ -150,8 +150,9 @@ func Decode(b []byte) (*Snapshot, error) {
 	case s.CollectedAt.IsZero():
 		return nil, errors.New("not a hogaudit snapshot: no collected_at")
 	}
-	if err := s.expandAccess(); err != nil {
-		return nil, err
+	accessErr := s.expandAccess()
+	if accessErr != nil && len(s.Members) > 0 {
+		return nil, accessErr
 	}
 	if s.Missing == nil {
 		s.Missing = []Missing{}
@@ -165,6 +166,9 @@ func Decode(b []byte) (*Snapshot, error) {
 	// edited away, or a not_applicable forged, is refused, never passed.
 	if err := s.Verify(); err != nil {
 		return nil, err
+	}
+	if accessErr != nil {
+		return nil, accessErr
 	}
 	return &s, nil
 }

@@ -3,8 +3,11 @@ package snapshot_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -100,5 +103,49 @@ func TestWriteGzipByExtension(t *testing.T) {
 	// Near miss: a truncated gzip stream is an error, not a snapshot.
 	if _, err := snapshot.Decode(zb[:len(zb)/2]); err == nil {
 		t.Error("a truncated gzip snapshot decoded")
+	}
+}
+
+// TestDecodeRefusesDoctoredAccessAsInconsistent: in a real snapshot, an
+// index list doctored out of range, or listing a member twice, is refused
+// as ErrInconsistent naming the project, never read as fewer rows.
+func TestDecodeRefusesDoctoredAccessAsInconsistent(t *testing.T) {
+	b := marshal(t, startAcme(t).collect(t, refNow))
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	// The first project's first index list.
+	p := doc["projects"].([]any)[0].(map[string]any)
+	uwa := p["users_with_access"].(map[string]any)
+	var list map[string]any
+	var source string
+	for _, sources := range uwa["members"].(map[string]any) {
+		for s := range sources.(map[string]any) {
+			list, source = sources.(map[string]any), s
+		}
+	}
+	if list == nil {
+		t.Fatalf("no compact rows in %v", uwa)
+	}
+	original := list[source].(string)
+	decode := func(indexes string) error {
+		list[source] = indexes
+		out, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = snapshot.Decode(out)
+		return err
+	}
+	if err := decode(original); err != nil {
+		t.Fatalf("near miss, the list as written: %v", err)
+	}
+	first := strings.SplitN(strings.SplitN(original, ",", 2)[0], "-", 2)[0]
+	for _, bad := range []string{"999", original + ",999", first + "," + original, "x"} {
+		err := decode(bad)
+		if !errors.Is(err, snapshot.ErrInconsistent) || !strings.Contains(err.Error(), fmt.Sprintf("project %v users_with_access", p["id"])) {
+			t.Errorf("index list %q: %v, want ErrInconsistent naming the project", bad, err)
+		}
 	}
 }
