@@ -101,6 +101,11 @@ func clone(t testing.TB, s *snapshot.Snapshot) *snapshot.Snapshot {
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatal(err)
 	}
+	// encoding/json leaves out the users_with_access rows (the file holds
+	// them compactly: snapshot.Project.UsersWithAccess).
+	for i := range out.Projects {
+		out.Projects[i].UsersWithAccess = slices.Clone(s.Projects[i].UsersWithAccess)
+	}
 	return &out
 }
 

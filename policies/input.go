@@ -29,8 +29,9 @@ type Input struct {
 	// "not_applicable".
 	Sections Sections `json:"sections"`
 	// Snapshot is the snapshot as written (snapshot/schema.json), except
-	// that its projects leave out users_with_access (see
-	// Index.UsersWithAccess).
+	// that its projects' users_with_access is always null: the rows are in
+	// Index.UsersWithAccess, and the model keeps them out of the
+	// snapshot's JSON form (snapshot.Project.UsersWithAccess).
 	Snapshot *snapshot.Snapshot `json:"snapshot"`
 	Index    Index              `json:"index"`
 	Matrix   MatrixDoc          `json:"matrix"`
@@ -177,7 +178,7 @@ func BuildInput(s *snapshot.Snapshot, b *matrix.Bound, now time.Time) *Input {
 			InternalScopeObjects: nonNil(matrix.InternalScopeObjects()),
 		},
 		Sections: sections(s),
-		Snapshot: withoutAccessRows(s),
+		Snapshot: s,
 		Index: Index{
 			Members:          members,
 			MemberByUserUUID: memberByUserUUID(s),
@@ -207,23 +208,6 @@ func sections(s *snapshot.Snapshot) Sections {
 		}
 	}
 	return out
-}
-
-// withoutAccessRows returns a shallow copy of s whose projects leave out
-// their users_with_access rows: input.index.users_with_access carries them
-// compactly (membership id → level), and at 100,000 rows converting both
-// would double the cost of a check.
-func withoutAccessRows(s *snapshot.Snapshot) *snapshot.Snapshot {
-	if s.Projects == nil {
-		return s
-	}
-	c := *s
-	c.Projects = make([]snapshot.Project, len(s.Projects))
-	for i, p := range s.Projects {
-		p.UsersWithAccess = nil
-		c.Projects[i] = p
-	}
-	return &c
 }
 
 // orgLevel names a PostHog membership level as the matrix does: "owner"

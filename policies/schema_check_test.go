@@ -203,7 +203,7 @@ func TestInputSchemaValidatesTheInput(t *testing.T) {
 		}
 		for _, edit := range []struct{ name, old, new string }{
 			{"extra index field", `"org_level": "owner",`, `"org_level": "owner", "org_levle": "owner",`},
-			{"extra snapshot field", `"schema_version": 1,`, `"schema_version": 1, "schema": 1,`},
+			{"extra snapshot field", `"schema_version": 2,`, `"schema_version": 2, "schema": 1,`},
 			{"extra matrix field", `"binding": "name",`, `"binding": "name", "bond": true,`},
 			{"null list", `"required_scopes": [`, `"required_scopes": null, "x": [`},
 		} {

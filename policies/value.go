@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -19,8 +20,85 @@ import (
 // json.Unmarshal + ast.InterfaceToValue. It honours the json tags'
 // omitempty and omitzero as encoding/json does; a test holds it equal to
 // that round trip.
+//
+// A Go string met again shares its term (ast values are immutable): the
+// input of a large organization names each membership id once per project
+// it can reach, each time the same Go string (the member's id), and a term
+// per occurrence would be most of the document.
 func toValue(v any) (ast.Value, error) {
-	return valueOf(reflect.ValueOf(v))
+	c := converter{strings: map[stringKey]*ast.Term{}}
+	t, err := c.termOf(reflect.ValueOf(v))
+	if err != nil {
+		return nil, err
+	}
+	return t.Value, nil
+}
+
+// converter holds the terms of one toValue conversion.
+type converter struct {
+	strings map[stringKey]*ast.Term
+	free    []*[][2]*ast.Term
+}
+
+// scratch returns an empty item list for one struct's fields.
+func (c *converter) scratch() [][2]*ast.Term {
+	if n := len(c.free); n > 0 {
+		l := c.free[n-1]
+		c.free = c.free[:n-1]
+		return (*l)[:0]
+	}
+	return make([][2]*ast.Term, 0, 32)
+}
+
+// release returns a scratch list, its terms dropped.
+func (c *converter) release(items [][2]*ast.Term) {
+	clear(items)
+	c.free = append(c.free, &items)
+}
+
+// stringKey identifies a Go string by its bytes' address and length:
+// cheaper to hash than its content, and a string made twice (equal, not
+// the same) merely gets two terms.
+type stringKey struct {
+	data *byte
+	n    int
+}
+
+// stringTerm returns the term of s, the same for the same Go string.
+func (c *converter) stringTerm(s string) *ast.Term {
+	if len(s) == 0 {
+		return ast.StringTerm("")
+	}
+	k := stringKey{unsafe.StringData(s), len(s)}
+	t, ok := c.strings[k]
+	if !ok {
+		t = ast.StringTerm(s)
+		c.strings[k] = t
+	}
+	return t
+}
+
+// termOf is valueOf as a term.
+func (c *converter) termOf(v reflect.Value) (*ast.Term, error) {
+	e, err := c.valueOf(v)
+	if err != nil {
+		return nil, err
+	}
+	return ast.NewTerm(e), nil
+}
+
+// elemTermOf is termOf for a list element or map value: a string there
+// (a membership id in a list of them) is shared, a field's string (mostly
+// met once) is not, which keeps the table of shared terms small.
+func (c *converter) elemTermOf(v reflect.Value) (*ast.Term, error) {
+	if v.IsValid() && v.Kind() == reflect.String && !v.Type().Implements(marshalerType) {
+		return c.stringTerm(v.String()), nil
+	}
+	e, err := c.valueOf(v)
+	if err != nil {
+		return nil, err
+	}
+	return ast.NewTerm(e), nil
 }
 
 var (
@@ -29,7 +107,7 @@ var (
 	marshalerType  = reflect.TypeFor[json.Marshaler]()
 )
 
-func valueOf(v reflect.Value) (ast.Value, error) {
+func (c *converter) valueOf(v reflect.Value) (ast.Value, error) {
 	if !v.IsValid() {
 		return ast.NullValue, nil
 	}
@@ -47,7 +125,7 @@ func valueOf(v reflect.Value) (ast.Value, error) {
 		if v.IsNil() {
 			return ast.NullValue, nil
 		}
-		return valueOf(v.Elem())
+		return c.valueOf(v.Elem())
 	case reflect.String:
 		return ast.String(v.String()), nil
 	case reflect.Bool:
@@ -64,11 +142,11 @@ func valueOf(v reflect.Value) (ast.Value, error) {
 		}
 		terms := make([]*ast.Term, v.Len())
 		for i := range terms {
-			e, err := valueOf(v.Index(i))
+			t, err := c.elemTermOf(v.Index(i))
 			if err != nil {
 				return nil, err
 			}
-			terms[i] = ast.NewTerm(e)
+			terms[i] = t
 		}
 		return ast.NewArray(terms...), nil
 	case reflect.Map:
@@ -81,30 +159,34 @@ func valueOf(v reflect.Value) (ast.Value, error) {
 		items := make([][2]*ast.Term, 0, v.Len())
 		iter := v.MapRange()
 		for iter.Next() {
-			e, err := valueOf(iter.Value())
+			t, err := c.elemTermOf(iter.Value())
 			if err != nil {
 				return nil, err
 			}
-			items = append(items, ast.Item(ast.StringTerm(iter.Key().String()), ast.NewTerm(e)))
+			items = append(items, ast.Item(c.stringTerm(iter.Key().String()), t))
 		}
 		return ast.NewObject(items...), nil
 	case reflect.Struct:
-		var items [][2]*ast.Term
-		if err := appendFields(&items, v); err != nil {
+		// ast.NewObject copies the items: one scratch list per nesting
+		// depth serves every struct.
+		items := c.scratch()
+		if err := c.appendFields(&items, v); err != nil {
 			return nil, err
 		}
-		return ast.NewObject(items...), nil
+		obj := ast.NewObject(items...)
+		c.release(items)
+		return obj, nil
 	}
 	return viaJSON(v.Interface())
 }
 
 // appendFields adds v's JSON fields to items, inlining embedded structs the
 // way encoding/json does.
-func appendFields(items *[][2]*ast.Term, v reflect.Value) error {
+func (c *converter) appendFields(items *[][2]*ast.Term, v reflect.Value) error {
 	for _, f := range fieldsOf(v.Type()) {
 		fv := v.Field(f.index)
 		if f.inline {
-			if err := appendFields(items, fv); err != nil {
+			if err := c.appendFields(items, fv); err != nil {
 				return err
 			}
 			continue
@@ -112,11 +194,11 @@ func appendFields(items *[][2]*ast.Term, v reflect.Value) error {
 		if f.omitEmpty && isEmpty(fv) || f.omitZero && isZero(fv) {
 			continue
 		}
-		e, err := valueOf(fv)
+		t, err := c.termOf(fv)
 		if err != nil {
 			return err
 		}
-		*items = append(*items, ast.Item(ast.StringTerm(f.name), ast.NewTerm(e)))
+		*items = append(*items, ast.Item(c.stringTerm(f.name), t))
 	}
 	return nil
 }

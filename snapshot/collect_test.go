@@ -337,7 +337,7 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		name, content, want string
 	}{
 		{"syntax", "{\n  \"schema_version\": 1,\n  \"org\": {\"id\": \"x\"},,\n}", "invalid JSON at line 3, column"},
-		{"newer", `{"schema_version": 2, "org": {"id": "x"}}`, "unsupported snapshot schema version: written by a newer hogaudit (schema_version 2; this one reads up to 1)"},
+		{"newer", `{"schema_version": 3, "org": {"id": "x"}}`, "unsupported snapshot schema version: written by a newer hogaudit (schema_version 3; this one reads up to 2)"},
 		{"not a snapshot", `{"results": []}`, "not a hogaudit snapshot: no schema_version field"},
 		{"no org", `{"schema_version": 1}`, "not a hogaudit snapshot: no org.id"},
 		{"wrong type", "{\"schema_version\": 1, \"org\": {\"id\": \"x\"},\n\"members\": 3, \"collected_at\": \"2026-01-01T00:00:00Z\"}", "invalid snapshot at line 2"},

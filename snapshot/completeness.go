@@ -457,17 +457,34 @@ func (s *Snapshot) inconsistencies() []Missing {
 	if s.Members == nil {
 		return out
 	}
+	// The admins and owners, by membership id and user uuid: a row names
+	// one by either. A set of them per project, not of every row, keeps
+	// this linear without a map per project of an organization's size.
+	var admins []posthog.Member
+	adminOf := map[string][]int{}
+	for _, m := range s.Members {
+		if m.Level >= posthog.LevelAdmin {
+			adminOf[m.ID] = append(adminOf[m.ID], len(admins))
+			adminOf[m.User.UUID] = append(adminOf[m.User.UUID], len(admins))
+			admins = append(admins, m)
+		}
+	}
+	listed := make([]bool, len(admins))
 	for _, p := range s.Projects {
-		if p.UsersWithAccess == nil {
+		if p.UsersWithAccess == nil || len(admins) == 0 {
 			continue
 		}
-		listed := map[string]bool{}
+		clear(listed)
 		for _, u := range p.UsersWithAccess {
-			listed[u.OrganizationMembershipID] = true
-			listed[u.UserID] = true
+			for _, i := range adminOf[u.OrganizationMembershipID] {
+				listed[i] = true
+			}
+			for _, i := range adminOf[u.UserID] {
+				listed[i] = true
+			}
 		}
-		for _, m := range s.Members {
-			if m.Level < posthog.LevelAdmin || listed[m.ID] || listed[m.User.UUID] {
+		for i, m := range admins {
+			if listed[i] {
 				continue
 			}
 			id := p.ID

@@ -2,11 +2,14 @@ package snapshot
 
 import (
 	"bytes"
+	"compress/gzip"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 
 	"github.com/hogaudit/hogaudit/internal/atomicfile"
 )
@@ -21,25 +24,52 @@ var Schema []byte
 // them.
 const FileMode = 0o600
 
-// Marshal returns s as indented JSON with a trailing newline. Two snapshots
-// of the same organization state marshal identically except for
-// collected_at and the keys' introspected_at.
+// Marshal returns s as indented JSON with a trailing newline, in the file
+// form of SchemaVersion (each project's users_with_access as an
+// AccessFile). Two snapshots of the same organization state marshal
+// identically except for collected_at and the keys' introspected_at.
 func Marshal(s *Snapshot) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(s); err != nil {
+	if err := enc.Encode(s.fileForm()); err != nil {
 		return nil, fmt.Errorf("encode snapshot: %w", err)
 	}
 	return buf.Bytes(), nil
 }
 
+// GzipExt is the file name suffix for which Write and Compress store a
+// snapshot gzip-compressed.
+const GzipExt = ".gz"
+
+// Compress returns data, a marshaled snapshot, as the file at path stores
+// it: gzip-compressed when path ends in GzipExt (".json.gz"), else data
+// itself. Decode reads either.
+func Compress(path string, data []byte) ([]byte, error) {
+	if !strings.HasSuffix(path, GzipExt) {
+		return data, nil
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(data); err != nil {
+		return nil, fmt.Errorf("compress snapshot: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("compress snapshot: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
 // Write stores s at path atomically (a temporary file renamed over path), so
-// an interrupted run never leaves a truncated snapshot behind.
+// an interrupted run never leaves a truncated snapshot behind, with mode
+// FileMode; gzip-compressed when path ends in GzipExt.
 func Write(path string, s *Snapshot) error {
 	b, err := Marshal(s)
 	if err != nil {
+		return err
+	}
+	if b, err = Compress(path, b); err != nil {
 		return err
 	}
 	return atomicfile.WriteBytes(path, FileMode, b)
@@ -49,13 +79,16 @@ func Write(path string, s *Snapshot) error {
 // schema_version this hogaudit does not read.
 var ErrSchemaVersion = errors.New("unsupported snapshot schema version")
 
-// Load reads the snapshot at path. It rejects files that are not snapshots,
+// Load reads the snapshot at path, plain JSON or gzip-compressed (whatever
+// its name; see Decode). It rejects files that are not snapshots,
 // malformed JSON (naming the line and column), unknown schema versions, and
 // snapshots whose missing records do not match the holes in their data
 // (ErrInconsistent; see Verify): a null section or a project's part without
 // a record, a record of nothing, a not_applicable where no deployment may
-// lack the endpoint. The records a key below admin implies are added from
-// the organization response when the file lacks them.
+// lack the endpoint, a users_with_access that does not expand to rows (an
+// index out of range, a member listed twice). The records a key below
+// admin implies are added from the organization response when the file
+// lacks them.
 func Load(path string) (*Snapshot, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -68,24 +101,41 @@ func Load(path string) (*Snapshot, error) {
 	return s, nil
 }
 
-// Decode parses a snapshot from JSON; see Load.
+// Decode parses a snapshot from JSON, or from gzip-compressed JSON
+// (recognised by its magic bytes); see Load. A snapshot of SchemaVersion
+// whose first field is schema_version, as Marshal writes it, is parsed in
+// one pass; any other is read in two (its version first, then the
+// upgraded document).
 func Decode(b []byte) (*Snapshot, error) {
-	var head struct {
-		SchemaVersion *int `json:"schema_version"`
-		Org           *struct {
-			ID string `json:"id"`
-		} `json:"org"`
+	if isGzip(b) {
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("read gzip-compressed snapshot: %w", err)
+		}
+		if b, err = io.ReadAll(zr); err != nil {
+			return nil, fmt.Errorf("read gzip-compressed snapshot: %w", err)
+		}
 	}
-	if err := json.Unmarshal(b, &head); err != nil {
-		return nil, describeJSONError(b, err)
+	v, ok := leadingSchemaVersion(b)
+	if !ok {
+		var head struct {
+			SchemaVersion *int `json:"schema_version"`
+			Org           *struct {
+				ID string `json:"id"`
+			} `json:"org"`
+		}
+		if err := json.Unmarshal(b, &head); err != nil {
+			return nil, describeJSONError(b, err)
+		}
+		switch {
+		case head.SchemaVersion == nil:
+			return nil, errors.New("not a hogaudit snapshot: no schema_version field")
+		case head.Org == nil || head.Org.ID == "":
+			return nil, errors.New("not a hogaudit snapshot: no org.id")
+		}
+		v = *head.SchemaVersion
 	}
-	switch {
-	case head.SchemaVersion == nil:
-		return nil, errors.New("not a hogaudit snapshot: no schema_version field")
-	case head.Org == nil || head.Org.ID == "":
-		return nil, errors.New("not a hogaudit snapshot: no org.id")
-	}
-	b, err := upgrade(b, *head.SchemaVersion)
+	b, err := upgrade(b, v)
 	if err != nil {
 		return nil, err
 	}
@@ -93,8 +143,16 @@ func Decode(b []byte) (*Snapshot, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, describeJSONError(b, err)
 	}
-	if s.CollectedAt.IsZero() {
+	s.SchemaVersion = SchemaVersion // the document is read as one of it
+	switch {
+	case s.Org.ID == "":
+		return nil, errors.New("not a hogaudit snapshot: no org.id")
+	case s.CollectedAt.IsZero():
 		return nil, errors.New("not a hogaudit snapshot: no collected_at")
+	}
+	accessErr := s.expandAccess()
+	if accessErr != nil && len(s.Members) > 0 {
+		return nil, accessErr
 	}
 	if s.Missing == nil {
 		s.Missing = []Missing{}
@@ -109,7 +167,28 @@ func Decode(b []byte) (*Snapshot, error) {
 	if err := s.Verify(); err != nil {
 		return nil, err
 	}
+	if accessErr != nil {
+		return nil, accessErr
+	}
 	return &s, nil
+}
+
+// leadingSchemaVersion reads the schema_version of a document whose first
+// field it is (as Marshal writes it) without reading further; ok is false
+// for any other document.
+func leadingSchemaVersion(b []byte) (v int, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return 0, false
+	}
+	if t, err := dec.Token(); err != nil || t != "schema_version" {
+		return 0, false
+	}
+	var n *int
+	if err := dec.Decode(&n); err != nil || n == nil {
+		return 0, false
+	}
+	return *n, true
 }
 
 // describeJSONError turns a decoding error into a message with the line and

@@ -9,7 +9,11 @@ import (
 // SchemaVersion is the version of the snapshot format this package writes and
 // the only one Load accepts. It changes whenever a field is removed or its
 // meaning changes; adding a field does not change it.
-const SchemaVersion = 1
+//
+// Version 2 stores each project's users_with_access compactly (AccessFile);
+// version 1 files, which list every row, are read through the upgrade
+// chain (upgrade.go).
+const SchemaVersion = 2
 
 // Snapshot is an organization's access state at one moment, as hogaudit
 // collected it through PostHog's API.
@@ -154,8 +158,14 @@ type Project struct {
 	ResourceAccessControls *posthog.AccessControlList `json:"resource_access_controls"`
 	// UsersWithAccess is PostHog's own resolution of who can reach the
 	// project, sorted by user uuid (section "users_with_access"; newest
-	// PostHog only).
-	UsersWithAccess []posthog.UserAccess `json:"users_with_access"`
+	// PostHog only). The file holds it as AccessFile, not row by row:
+	// Marshal compacts it and Decode expands it back to exactly these
+	// rows.
+	UsersWithAccess []posthog.UserAccess `json:"-"`
+	// UsersWithAccessFile is UsersWithAccess in the file's form. It is set
+	// only inside Marshal's copy of the snapshot: nil in every Snapshot
+	// Decode, Load or Collect return, whatever UsersWithAccess holds.
+	UsersWithAccessFile *AccessFile `json:"users_with_access"`
 	// ExplicitMembers is the legacy per-project membership, collected only
 	// for projects with the legacy AccessControl flag on deployments that
 	// still serve it (section "explicit_members"): null for every other

@@ -234,7 +234,12 @@ func isStepSummary(e *env, path string) bool {
 // write replaces (or, for the step summary, appends to) t's file with data,
 // masking the run's secrets, and says so when it tightened the file's mode.
 func (t *outputTarget) write(g *globals, e *env, perm os.FileMode, data []byte) error {
-	data = e.secrets.Bytes(data)
+	return t.writeMasked(g, e, perm, e.secrets.Bytes(data))
+}
+
+// writeMasked is write of data whose secrets are masked already (or, for
+// compressed data, were masked before it was compressed).
+func (t *outputTarget) writeMasked(g *globals, e *env, perm os.FileMode, data []byte) error {
 	var err error
 	if t.appendTo {
 		err = atomicfile.AppendBytes(e.path(t.path), data)
@@ -268,13 +273,18 @@ func (t *outputTarget) writeReport(g *globals, e *env, rep *report.Report, opts 
 	return t.write(g, e, report.FileMode, buf.Bytes())
 }
 
-// writeSnapshot writes snap to t's file.
+// writeSnapshot writes snap to t's file, gzip-compressed when its name
+// ends in .gz (snapshot.Compress), masking the run's secrets before it is
+// compressed.
 func (t *outputTarget) writeSnapshot(g *globals, e *env, snap *snapshot.Snapshot) error {
 	b, err := snapshot.Marshal(snap)
 	if err != nil {
 		return fail(err)
 	}
-	return t.write(g, e, snapshot.FileMode, b)
+	if b, err = snapshot.Compress(t.path, e.secrets.Bytes(b)); err != nil {
+		return fail(err)
+	}
+	return t.writeMasked(g, e, snapshot.FileMode, b)
 }
 
 // failedRun describes a run for the report that says it did not complete.

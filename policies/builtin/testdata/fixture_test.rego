@@ -1033,7 +1033,7 @@ input_doc := {
 				"name": "Product",
 			},
 		],
-		"schema_version": 1,
+		"schema_version": 2,
 		"tool": {
 			"name": "hogaudit",
 			"version": "0.0.0-test",
