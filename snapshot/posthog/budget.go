@@ -341,7 +341,7 @@ func (b *Budget) Schedule(n int, latency time.Duration) time.Duration {
 	paused := b.paused
 	// Completion times, ascending: the real ones, then those of the
 	// requests in flight, then the planned ones.
-	done := make([]time.Time, 0, len(b.done)+b.inFlight+n)
+	done := make([]time.Time, 0, len(b.done)+b.inFlight+min(n, 2*b.maxReq+1))
 	done = append(done, b.done...)
 	slots := make([]time.Time, cap(b.sem)) // when each slot is free, ascending
 	for i := range slots {
@@ -373,6 +373,10 @@ func (b *Budget) Schedule(n int, latency time.Duration) time.Duration {
 			}
 		}
 		last = at.Add(latency)
+		if len(done) >= 2*max(b.maxReq, 1) {
+			// Only the latest maxReq completions matter: keep the slice short.
+			done = append(done[:0], done[len(done)-b.maxReq:]...)
+		}
 		done = append(done, last)
 		// Every start is at least the previous one and latency is
 		// constant, so the freed slot goes last and slots stay sorted.

@@ -387,11 +387,15 @@ func TestClientPoolIsSizedToConcurrency(t *testing.T) {
 		}
 		return opened.Load()
 	}
-	if got := run(t); got != conc {
-		t.Errorf("%d connections opened for %d rounds of %d, want %d", got, rounds, conc, conc)
+	// A connection goes back to the pool shortly after its body was read
+	// (net/http's read loop), so a round may now and then dial before the
+	// last one's are idle again: allow up to twice conc. The default pool
+	// dials conc-2 new ones every round: 8+3×6 = 26.
+	if got := run(t); got < conc || got >= 2*conc {
+		t.Errorf("%d connections opened for %d rounds of %d, want %d (less than %d)", got, rounds, conc, conc, 2*conc)
 	}
 	def := http.DefaultTransport.(*http.Transport).Clone()
-	if got := run(t, posthog.WithHTTPClient(&http.Client{Transport: def})); got <= conc {
-		t.Errorf("near miss: the default pool opened only %d connections, want more than %d", got, conc)
+	if got := run(t, posthog.WithHTTPClient(&http.Client{Transport: def})); got < 2*conc {
+		t.Errorf("near miss: the default pool opened only %d connections, want at least %d", got, 2*conc)
 	}
 }
