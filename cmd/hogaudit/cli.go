@@ -21,7 +21,7 @@ import (
 // with a Run method that turns them into calls.
 type cli struct {
 	Quiet   bool `short:"q" help:"Print nothing on stderr but errors."`
-	Verbose bool `short:"v" help:"Print diagnostics (requests, retries, throttling) on stderr."`
+	Verbose bool `short:"v" help:"Print diagnostics (each request, retry and wait) on stderr, on a terminal too (above the progress line)."`
 
 	Scan     scanCmd     `cmd:"" help:"Snapshot the organization, then check it against the access matrix: the one-step CI job."`
 	Snapshot snapshotCmd `cmd:"" help:"Collect the organization's access state into a snapshot file, for offline checks."`

@@ -194,7 +194,7 @@ func TestUsageErrors(t *testing.T) {
 		{"absent snapshot", []string{"check", "--snapshot", "absent.json"}, nil, []string{"hogaudit: read snapshot:", "hogaudit: hint: produce one with 'hogaudit snapshot -o FILE'"}},
 		{"same file twice", []string{"check", "--snapshot", "x.json", "-o", "r.json", "--json", "r.json"}, nil, []string{"hogaudit: --output and --json both write r.json"}},
 		{"unknown rule", []string{"explain", "PH999"}, nil, []string{`hogaudit: no rule "PH999"`}},
-		{"rate too high", []string{"snapshot", "--rate", "1000"}, nil, []string{"above PostHog's limit of 480"}},
+		{"rate too high", []string{"snapshot", "--rate", "1000"}, map[string]string{"POSTHOG_HOST": "https://us.posthog.com"}, []string{"above PostHog's limit of 480"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

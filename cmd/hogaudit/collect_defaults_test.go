@@ -49,10 +49,13 @@ func TestBudgetLimitsNameTheConstants(t *testing.T) {
 	}{
 		{[]string{"snapshot", "--concurrency", fmt.Sprint(maxConcurrency + 1)},
 			fmt.Sprintf("use a value from 1 to %d (default %d)", maxConcurrency, snapshot.DefaultConcurrency)},
-		{[]string{"snapshot", "--rate", fmt.Sprint(snapshot.MaxRate + 1)},
+		// On PostHog Cloud: no more than its limit, and a budget
+		// (budget_flags_test.go has the other hosts).
+		{[]string{"snapshot", "--host", "https://us.posthog.com", "--rate", fmt.Sprint(snapshot.MaxRate + 1)},
 			fmt.Sprintf("above PostHog's limit of %d requests a minute", snapshot.MaxRate)},
-		{[]string{"snapshot", "--rate", "0"},
-			fmt.Sprintf("the default %d stays below PostHog's %d a minute", snapshot.DefaultRate, snapshot.MaxRate)},
+		{[]string{"snapshot", "--host", "https://eu.posthog.com", "--rate", "0"},
+			fmt.Sprintf("the default %d is PostHog's own limit of %d a minute", snapshot.DefaultRate, snapshot.MaxRate)},
+		{[]string{"snapshot", "--rate=-1"}, "must not be negative"},
 	} {
 		res := h.run(c.args...)
 		if res.code != 2 || !strings.Contains(res.stderr, c.want) {

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alecthomas/kong"
@@ -20,15 +21,15 @@ import (
 
 // connFlags say how to reach PostHog and how hard to push it.
 type connFlags struct {
-	Host           string        `env:"POSTHOG_HOST" default:"https://us.posthog.com" placeholder:"URL" help:"PostHog API base: https://us.posthog.com, https://eu.posthog.com, or your self-hosted URL. Plain http:// is refused unless the host is loopback or --insecure-http is given."`
-	Org            string        `env:"POSTHOG_ORG_ID" default:"@current" placeholder:"ID" help:"Organization id; @current is the scanning key owner's current organization."`
-	APIKeyFile     string        `placeholder:"FILE" help:"Read the scanning key from FILE instead of $POSTHOG_PERSONAL_API_KEY (the key is never accepted as a flag value)."`
-	AuditKeyEnv    []string      `placeholder:"NAME" help:"Name of an environment variable holding another personal API key (a service account's); hogaudit reads only that key's own description (GET /api/personal_api_keys/@current/). Repeatable: PostHog lets a key read only itself, so hand over every key the matrix lists under keys:."`
-	Concurrency    int           `default:"${concurrency}" help:"Parallel API requests (1-${max_concurrency})."`
-	Rate           int           `default:"${rate}" help:"Request budget per minute, shared by all the keys hogaudit uses (PostHog allows ${max_rate}/min and ${max_rate_hour}/h per personal API key)."`
-	Timeout        time.Duration `default:"10m" help:"Deadline for the whole collection. When it passes, the sections that arrived are kept, the rest are recorded as missing, and the reports are written (exit 2)."`
-	RequestTimeout time.Duration `default:"60s" help:"Deadline for one attempt of one request, from sending it to the end of its body: a stalled response is abandoned (and retried) after it."`
-	InsecureHTTP   bool          `name:"insecure-http" help:"Allow plain http:// to a non-loopback host (the key travels unencrypted)."`
+	Host           string         `env:"POSTHOG_HOST" default:"https://us.posthog.com" placeholder:"URL" help:"PostHog API base: https://us.posthog.com, https://eu.posthog.com, or your self-hosted URL. Plain http:// is refused unless the host is loopback or --insecure-http is given."`
+	Org            string         `env:"POSTHOG_ORG_ID" default:"@current" placeholder:"ID" help:"Organization id; @current is the scanning key owner's current organization."`
+	APIKeyFile     string         `placeholder:"FILE" help:"Read the scanning key from FILE instead of $POSTHOG_PERSONAL_API_KEY (the key is never accepted as a flag value)."`
+	AuditKeyEnv    []string       `placeholder:"NAME" help:"Name of an environment variable holding another personal API key (a service account's); hogaudit reads only that key's own description (GET /api/personal_api_keys/@current/). Repeatable: PostHog lets a key read only itself, so hand over every key the matrix lists under keys:."`
+	Concurrency    int            `default:"${concurrency}" help:"Parallel API requests (1-${max_concurrency})."`
+	Rate           int            `default:"${rate}" help:"Requests per minute, and ten times that per hour, shared by all the keys hogaudit uses. The default is PostHog's own limit (PostHog allows ${max_rate}/min and ${max_rate_hour}/h per personal API key): hogaudit counts a request from when it is sent until a minute (an hour) after its response arrived, 0.5% longer for clock differences, so PostHog never counts more. Lower it when other tools use the same keys. Above ${max_rate}, or 0 for no budget at all, only on a host that is not PostHog Cloud (self-hosted PostHog usually has rate limiting off)."`
+	Timeout        *time.Duration `placeholder:"D" help:"Deadline for the whole collection (default: derived from the request plan once the first listings arrived: the larger of ${planning_timeout} and twice the plan's ETA plus ${timeout_slack}, so a run that must wait for PostHog's hourly limit is not cut short). When it passes, the sections that arrived are kept, the rest are recorded as missing, and the reports are written (exit 2)."`
+	RequestTimeout time.Duration  `default:"60s" help:"Deadline for one attempt of one request, from sending it to the end of its body: a stalled response is abandoned (and retried) after it."`
+	InsecureHTTP   bool           `name:"insecure-http" help:"Allow plain http:// to a non-loopback host (the key travels unencrypted)."`
 }
 
 // maxConcurrency is the highest --concurrency.
@@ -38,11 +39,13 @@ const maxConcurrency = 64
 // limits of the request budget, declared once in snapshot.
 func connVars() kong.Vars {
 	return kong.Vars{
-		"concurrency":     strconv.Itoa(snapshot.DefaultConcurrency),
-		"max_concurrency": strconv.Itoa(maxConcurrency),
-		"rate":            strconv.Itoa(snapshot.DefaultRate),
-		"max_rate":        strconv.Itoa(snapshot.MaxRate),
-		"max_rate_hour":   strconv.Itoa(10 * snapshot.MaxRate),
+		"concurrency":      strconv.Itoa(snapshot.DefaultConcurrency),
+		"max_concurrency":  strconv.Itoa(maxConcurrency),
+		"rate":             strconv.Itoa(snapshot.DefaultRate),
+		"max_rate":         strconv.Itoa(snapshot.MaxRate),
+		"max_rate_hour":    strconv.Itoa(10 * snapshot.MaxRate),
+		"planning_timeout": fmt.Sprintf("%dm", int(planningTimeout/time.Minute)),
+		"timeout_slack":    fmt.Sprintf("%dm", int(timeoutSlack/time.Minute)),
 	}
 }
 
@@ -52,12 +55,14 @@ func (f *connFlags) validate() error {
 	switch {
 	case f.Concurrency < 1 || f.Concurrency > maxConcurrency:
 		return fail(fmt.Errorf("--concurrency %d is out of range", f.Concurrency), fmt.Sprintf("use a value from 1 to %d (default %d)", maxConcurrency, snapshot.DefaultConcurrency))
-	case f.Rate < 1:
-		return fail(fmt.Errorf("--rate %d must be at least 1", f.Rate), fmt.Sprintf("the default %d stays below PostHog's %d a minute and leaves room for other tools", snapshot.DefaultRate, snapshot.MaxRate))
-	case f.Rate > snapshot.MaxRate:
+	case f.Rate < 0:
+		return fail(fmt.Errorf("--rate %d must not be negative", f.Rate), fmt.Sprintf("the default %d is PostHog's own limit a minute; 0 means no budget, on a host that is not PostHog Cloud", snapshot.DefaultRate))
+	case f.Rate == 0 && posthog.IsCloudHost(f.Host):
+		return fail(fmt.Errorf("--rate 0 must be at least 1 on posthog cloud (%s)", f.Host), fmt.Sprintf("the default %d is PostHog's own limit of %d a minute; no budget (--rate 0) is only for a self-hosted host", snapshot.DefaultRate, snapshot.MaxRate))
+	case f.Rate > snapshot.MaxRate && posthog.IsCloudHost(f.Host):
 		return fail(fmt.Errorf("--rate %d is above PostHog's limit of %d requests a minute", f.Rate, snapshot.MaxRate), fmt.Sprintf("requests beyond that get 429 answers from PostHog; use %d or less", snapshot.MaxRate))
-	case f.Timeout <= 0:
-		return fail(fmt.Errorf("--timeout %s must be positive", f.Timeout))
+	case f.Timeout != nil && *f.Timeout <= 0:
+		return fail(fmt.Errorf("--timeout %s must be positive", *f.Timeout), "leave --timeout out to have it derived from the request plan")
 	case f.RequestTimeout <= 0:
 		return fail(fmt.Errorf("--request-timeout %s must be positive", f.RequestTimeout))
 	}
@@ -67,6 +72,19 @@ func (f *connFlags) validate() error {
 		}
 	}
 	return nil
+}
+
+// rateWarnings says when --rate goes past PostHog Cloud's limits, which
+// validate allows only on another host.
+func (f *connFlags) rateWarnings(g *globals, e *env) {
+	switch {
+	case f.Rate == 0:
+		g.warnf(e, "--rate 0: no request budget; hogaudit sends requests to %s as fast as --concurrency %d allows", f.Host, f.Concurrency)
+		g.hintf(e, "a self-hosted posthog throttles only with its RATE_LIMIT_ENABLED setting on (then at %d a minute): if requests get 429 answers, set --rate", snapshot.MaxRate)
+	case f.Rate > snapshot.MaxRate:
+		g.warnf(e, "--rate %d is above posthog cloud's limit of %d a minute; allowed because %s is not posthog cloud", f.Rate, snapshot.MaxRate, f.Host)
+		g.hintf(e, "a self-hosted posthog with its RATE_LIMIT_ENABLED setting on throttles at %d a minute and %d an hour: lower --rate if requests get 429 answers", snapshot.MaxRate, 10*snapshot.MaxRate)
+	}
 }
 
 // scanningKey reads the scanning key from --api-key-file or the environment.
@@ -99,8 +117,12 @@ func (f *connFlags) scanningKey(g *globals, e *env) (string, error) {
 // keys' clients, one shared budget, and the progress display.
 type session struct {
 	client    *posthog.Client
+	budget    *posthog.Budget
 	auditKeys []snapshot.AuditKey
 	progress  *progress
+
+	mu      sync.Mutex
+	derived time.Duration // the deadline TimeoutFor derived (0: none yet)
 }
 
 // connect builds the clients of a scan or snapshot: the scanning key from
@@ -110,6 +132,7 @@ func (f *connFlags) connect(g *globals, e *env) (*session, error) {
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
+	f.rateWarnings(g, e)
 	key, err := f.scanningKey(g, e)
 	if err != nil {
 		return nil, err
@@ -139,9 +162,10 @@ func (f *connFlags) open(g *globals, e *env, key string, audit []auditKey) (*ses
 	for _, a := range audit {
 		e.secrets.Add(a.token)
 	}
-	prog := newProgress(g, e)
+	budget := posthog.NewBudget(f.Concurrency, f.Rate)
+	prog := newProgress(g, e, budget)
 	opts := []posthog.Option{
-		posthog.WithBudget(posthog.NewBudget(f.Concurrency, f.Rate)),
+		posthog.WithBudget(budget),
 		posthog.WithUserAgent(version.UserAgent()),
 		posthog.WithObserver(prog.observe),
 		posthog.WithRequestTimeout(f.RequestTimeout),
@@ -153,7 +177,7 @@ func (f *connFlags) open(g *globals, e *env, key string, audit []auditKey) (*ses
 	if err != nil {
 		return nil, fail(fmt.Errorf("--host: %w", err))
 	}
-	s := &session{client: c, progress: prog}
+	s := &session{client: c, budget: budget, progress: prog}
 	for _, a := range audit {
 		ac, err := posthog.New(f.Host, a.token, opts...)
 		if err != nil {
@@ -164,30 +188,82 @@ func (f *connFlags) open(g *globals, e *env, key string, audit []auditKey) (*ses
 	return s, nil
 }
 
+// The derived --timeout (timeoutFor): the collection runs under
+// planningTimeout until its plan is known, then under the larger of
+// planningTimeout and twice the plan's ETA plus timeoutSlack.
+//
+// The ETA is the earliest schedule the budget allows (Budget.Schedule), met
+// only when nothing goes wrong; twice it leaves room for retries and their
+// backoff, latency that grows as the run goes on, and other tools spending
+// the same keys' budget, which can double a run's wait on PostHog's windows.
+// timeoutSlack covers one wait PostHog asks for on its minute window (a
+// 429 asks for at most a minute) and plans too small for doubling to
+// matter; planningTimeout keeps today's 10 minutes for every organization
+// that fits in them, so only a run that needs longer gets longer.
+const (
+	planningTimeout = 10 * time.Minute
+	timeoutSlack    = time.Minute
+)
+
+// timeoutFor derives the collection's deadline, from its start, from a
+// plan known elapsed into the collection whose remaining requests take eta
+// at the earliest.
+func timeoutFor(elapsed, eta time.Duration) time.Duration {
+	return max(planningTimeout, elapsed+2*eta+timeoutSlack)
+}
+
+// timeoutName names the collection's deadline in messages: the --timeout
+// given, or the derived one.
+func (f *connFlags) timeoutName(s *session) string {
+	if f.Timeout != nil {
+		return "--timeout " + f.Timeout.String()
+	}
+	if d := s.derivedTimeout(); d > 0 {
+		return "the derived --timeout of " + d.String()
+	}
+	return "the --timeout of " + planningTimeout.String() + " before the request plan was known"
+}
+
 // collect runs a collection with the flags' deadline and turns fatal errors
 // into messages with remedies. When the deadline passes, the snapshot holds
-// what arrived and records the rest as missing.
+// what arrived and records the rest as missing. Without --timeout the
+// deadline is derived from the request plan (timeoutFor).
 func (f *connFlags) collect(ctx context.Context, g *globals, e *env, s *session, lookbackDays int) (*snapshot.Snapshot, error) {
-	ctx, cancel := context.WithTimeout(ctx, f.Timeout)
-	defer cancel()
-	s.progress.start(s.client.Host())
-	snap, err := snapshot.Collect(ctx, s.client, snapshot.Options{
+	opts := snapshot.Options{
 		Org:          f.Org,
 		LookbackDays: lookbackDays,
 		AuditKeys:    s.auditKeys,
 		Now:          e.now,
 		ToolVersion:  version.String(),
-		Timeout:      f.Timeout,
-	})
+		OnPlan:       func(p snapshot.Plan) { s.onPlan(g, e, f, p) },
+	}
+	start := time.Now()
+	if f.Timeout != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *f.Timeout)
+		defer cancel()
+		opts.Timeout = *f.Timeout
+	} else {
+		opts.PlanningTimeout = planningTimeout
+		opts.TimeoutFor = func(p snapshot.Plan) time.Duration {
+			d := timeoutFor(time.Since(start), s.eta(p.Remaining))
+			s.setDerivedTimeout(d)
+			return d
+		}
+	}
+	s.progress.start(s.client.Host())
+	snap, err := snapshot.Collect(ctx, s.client, opts)
 	s.progress.finish()
 	if err != nil {
-		return nil, collectError(err, f)
+		return nil, collectError(err, f, s)
 	}
 	// Every string in the snapshot came from the server, which may echo a
 	// key (in a detail, a next link, a name): none reaches a file or a rule.
 	e.secrets.Scrub(snap)
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) && !snap.Complete() {
-		g.warnf(e, "the collection did not finish within --timeout %s: the sections that arrived are kept, the rest are recorded as missing", f.Timeout)
+	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) ||
+		f.Timeout == nil && time.Since(start) >= s.deadline()
+	if timedOut && !snap.Complete() {
+		g.warnf(e, "the collection did not finish within %s: the sections that arrived are kept, the rest are recorded as missing", f.timeoutName(s))
 		g.hintf(e, "raise --timeout; large organizations need more requests than --rate allows in a minute")
 	}
 	return snap, nil
@@ -196,7 +272,7 @@ func (f *connFlags) collect(ctx context.Context, g *globals, e *env, s *session,
 // hostHint says which base URLs --host takes.
 const hostHint = "use https://us.posthog.com, https://eu.posthog.com or your self-hosted instance's base URL"
 
-func collectError(err error, f *connFlags) error {
+func collectError(err error, f *connFlags, s *session) error {
 	var orgErr *snapshot.OrgError
 	var apiErr *posthog.APIError
 	switch {
@@ -237,7 +313,7 @@ func collectError(err error, f *connFlags) error {
 	case errors.Is(err, posthog.ErrUnreachable):
 		return fail(fmt.Errorf("cannot reach %s: %w", f.Host, err), "check --host and your network or proxy settings")
 	case errors.Is(err, context.DeadlineExceeded):
-		return fail(fmt.Errorf("the collection did not finish within --timeout %s: %w", f.Timeout, err), "raise --timeout; large organizations need more requests than --rate allows in a minute")
+		return fail(fmt.Errorf("the collection did not finish within %s: %w", f.timeoutName(s), err), "raise --timeout; large organizations need more requests than --rate allows in a minute")
 	case errors.As(err, &apiErr) && apiErr.Status == 429:
 		return fail(err, "posthog is throttling this organization's requests (its limits are shared by every key): run again later, or lower --rate if other tools share the budget")
 	}

@@ -93,11 +93,12 @@ func (c *demoCmd) demo(ctx context.Context, g *globals, e *env, plan *outputPlan
 	defer srv.Close()
 	g.infof(e, "demo: simulated PostHog organization \"Acme Analytics\" at %s", srv.URL)
 
+	demoTimeout := 10 * time.Minute
 	conn := connFlags{
 		Host:        srv.URL,
 		Concurrency: snapshot.DefaultConcurrency,
 		Rate:        snapshot.DefaultRate,
-		Timeout:     10 * time.Minute,
+		Timeout:     &demoTimeout,
 	}
 	var audit []auditKey
 	for _, name := range slices.Sorted(maps.Keys(posthogsim.AcmeAuditKeys)) {

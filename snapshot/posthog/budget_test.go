@@ -65,15 +65,20 @@ func TestBudgetRateSlidingWindow(t *testing.T) {
 				t.Errorf("request %d started after %v, want no delay for the first 5", i, at.Sub(start))
 			}
 		}
-		if took := time.Since(start); took != 2*time.Minute {
-			t.Errorf("12 requests at 5/min took %v, want 2m", took)
+		// NewBudget counts a request MarginFor(a minute) longer than the
+		// minute: 300 ms more per minute of waiting.
+		if took, want := time.Since(start), 2*(time.Minute+posthog.MarginFor(time.Minute)); took != want {
+			t.Errorf("12 requests at 5/min took %v, want %v", took, want)
 		}
 		// Four requests wait for the second minute while they hold the four
-		// slots; the fifth of that minute finds room when it gets a slot;
-		// the last two wait for the third minute.
+		// slots; the last two of the twelve wait for the third minute. A
+		// request is reported once however long it waits, and one that
+		// gets a slot as a window opens may go before a waiting one (the
+		// budget is not FIFO), so the seven sent after the first minute
+		// report 5 to 7 waits.
 		waits := ev.kinds(posthog.EventRateWait)
-		if len(waits) != 6 {
-			t.Errorf("%d rate-wait events, want 6", len(waits))
+		if len(waits) < 5 || len(waits) > 7 {
+			t.Errorf("%d rate-wait events, want 5 to 7", len(waits))
 		}
 		for _, w := range waits {
 			if w.Wait <= 0 || w.Wait > 2*time.Minute {

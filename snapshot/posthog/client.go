@@ -53,7 +53,10 @@ type Option func(*Client)
 // timeout and TLS settings). The Client uses a copy whose redirect policy
 // refuses redirects to other hosts; hc itself is not modified. nil keeps the
 // default, an http.Client without a timeout of its own: every attempt is
-// bounded by the request timeout (WithRequestTimeout) either way.
+// bounded by the request timeout (WithRequestTimeout) either way. When hc
+// (or the default) has no Transport, the Client uses one like
+// http.DefaultTransport that keeps as many idle connections to the host as
+// its Budget lets requests run at once.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) { c.hc = hc }
 }
@@ -171,8 +174,22 @@ func New(host, token string, opts ...Option) (*Client, error) {
 	}
 	own := *hc
 	own.CheckRedirect = c.checkRedirect
+	if own.Transport == nil {
+		own.Transport = pooledTransport(c.budget.Concurrency())
+	}
 	c.hc = &own
 	return c, nil
+}
+
+// pooledTransport is http.DefaultTransport's configuration with an idle
+// connection pool of concurrency connections per host: the default keeps
+// two, so a run with more requests in flight would close the others after
+// each response and open (and TLS-handshake) new ones.
+func pooledTransport(concurrency int) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = concurrency
+	t.MaxIdleConns = max(t.MaxIdleConns, concurrency)
+	return t
 }
 
 // Host returns the normalized base URL requests go to, such as
@@ -268,4 +285,18 @@ func (c *Client) emit(e Event) {
 	if c.observer != nil {
 		c.observer(e)
 	}
+}
+
+// IsCloudHost reports whether host (a --host value, normalized as New does)
+// is PostHog Cloud: us.posthog.com, eu.posthog.com, app.posthog.com, their
+// *.i.posthog.com variants, or any other name under posthog.com, where
+// PostHog's rate limits are on. A host that does not parse counts as Cloud,
+// so that the stricter limits apply until New reports the error.
+func IsCloudHost(host string) bool {
+	u, err := normalizeHost(host, true)
+	if err != nil {
+		return true
+	}
+	name := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	return name == "posthog.com" || strings.HasSuffix(name, ".posthog.com")
 }

@@ -18,7 +18,10 @@ const (
 	// EventThrottled, not also as EventRetry.
 	EventThrottled
 	// EventRateWait reports that the local Budget holds a request back for
-	// Wait before it is sent.
+	// Wait before it is sent, once per attempt; Wait is 0 when the request
+	// waits for one in flight to complete (the window is full of requests
+	// in flight), and may be cut short or extended as other requests
+	// complete. Budget.Held is the wall time requests were held back.
 	EventRateWait
 )
 

@@ -85,7 +85,11 @@ func (c *Client) do(ctx context.Context, method, rawURL string) ([]byte, error) 
 			c.budget.pause(time.Now().Add(v.wait))
 		}
 		c.emit(Event{Kind: kind, Method: method, Path: path, Status: status, Attempt: attempt, Wait: v.wait, Err: v.err})
-		if err := sleep(ctx, v.wait); err != nil {
+		wait := sleep
+		if v.throttled {
+			wait = c.budget.hold // held-back time (Budget.Held)
+		}
+		if err := wait(ctx, v.wait); err != nil {
 			return nil, fmt.Errorf("%s %s: waiting to retry: %w", method, path, err)
 		}
 	}
