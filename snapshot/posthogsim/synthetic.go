@@ -22,6 +22,11 @@ type SyntheticConfig struct {
 	// Now is the time the organization's times are relative to (default
 	// 2026-01-01 UTC, so that a zero config is deterministic too).
 	Now time.Time
+	// ActivityPerProject, if positive, is the number of activity entries of
+	// every project, all within the last 29 days (inside the default 30-day
+	// lookback): a busy organization. 0 keeps about ten per project over
+	// the last 60 days.
+	ActivityPerProject int
 }
 
 var (
@@ -153,13 +158,17 @@ func Synthetic(cfg SyntheticConfig) *Org {
 			}
 			proj.ResourceAccessControls = append(proj.ResourceAccessControls, r)
 		}
-		for range 8 + rng.IntN(5) {
+		nActivity, spread := 8+rng.IntN(5), 24*60
+		if cfg.ActivityPerProject > 0 {
+			nActivity, spread = cfg.ActivityPerProject, 24*29
+		}
+		for range nActivity {
 			entryN++
 			a := activities[rng.IntN(len(activities))]
 			actor := o.Members[rng.IntN(nMembers)]
 			proj.Activity = append(proj.Activity, ActivityEntry{
 				ID: id(6, entryN), UserID: actor.User.ID, Activity: a.activity, Scope: a.scope,
-				ItemID: fmt.Sprint(100000 + entryN), CreatedAt: agoHours(rng.IntN(24 * 60)),
+				ItemID: fmt.Sprint(100000 + entryN), CreatedAt: agoHours(rng.IntN(spread)),
 				Detail: ActivityDetail{Name: fmt.Sprintf("%s %d", a.scope, entryN)},
 			})
 		}
