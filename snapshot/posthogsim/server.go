@@ -373,14 +373,16 @@ func (s *Server) isDenied(token, scope string) bool {
 	return s.denied[token][scope]
 }
 
-// throttled records a request of the key against each throttle window and
-// returns how long the key must wait when a window is full. A request no
-// window refuses is logged as accepted, at its time on the Server's clock.
-func (s *Server) throttled(token string) (wait time.Duration, limited bool) {
+// throttled records a request of the key, which arrived at (on the
+// Server's clock), against each throttle window and returns how long the
+// key must wait when a window is full. The windows judge the request at the
+// Server's time now, as PostHog's throttle runs when the view is reached; a
+// request no window refuses is logged as accepted at its arrival.
+func (s *Server) throttled(token string, arrival time.Time) (wait time.Duration, limited bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
 	if len(s.throttles) > 0 {
+		now := s.now()
 		hs := s.history[token]
 		if hs == nil {
 			hs = make([][]time.Time, len(s.throttles))
@@ -404,16 +406,16 @@ func (s *Server) throttled(token string) (wait time.Duration, limited bool) {
 	if limited {
 		s.throttledN++
 	} else {
-		s.accepted = append(s.accepted, now)
+		s.accepted = append(s.accepted, arrival)
 	}
 	return wait, limited
 }
 
 // MaxInWindow returns the largest number of requests the throttle accepted
 // (all requests that were authenticated and authorized, when there is no
-// throttle) whose arrivals on the Server's clock fall within any period of
-// length d, a period (t-d, t] as PostHog's throttle sees it. ResetStats
-// clears the log.
+// throttle) whose arrivals on the Server's clock (Stats.Times) fall within
+// any period of length d, a period (t-d, t] as PostHog's throttle sees it.
+// ResetStats clears the log.
 func (s *Server) MaxInWindow(d time.Duration) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

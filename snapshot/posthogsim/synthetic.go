@@ -24,8 +24,8 @@ type SyntheticConfig struct {
 	Now time.Time
 	// ActivityPerProject, if positive, is the number of activity entries of
 	// every project, all within the last 29 days (inside the default 30-day
-	// lookback): a busy organization. 0 keeps about ten per project over
-	// the last 60 days.
+	// lookback), newest first: a busy organization. 0 keeps about ten per
+	// project over the last 60 days.
 	ActivityPerProject int
 }
 
@@ -158,17 +158,25 @@ func Synthetic(cfg SyntheticConfig) *Org {
 			}
 			proj.ResourceAccessControls = append(proj.ResourceAccessControls, r)
 		}
-		nActivity, spread := 8+rng.IntN(5), 24*60
+		nActivity := 8 + rng.IntN(5)
 		if cfg.ActivityPerProject > 0 {
-			nActivity, spread = cfg.ActivityPerProject, 24*29
+			nActivity = cfg.ActivityPerProject
 		}
-		for range nActivity {
+		for k := range nActivity {
 			entryN++
+			at := agoHours(rng.IntN(24 * 60))
+			if cfg.ActivityPerProject > 0 {
+				// Newest first, project after project, over the last 29
+				// days: the simulator's newest-first sort of the whole
+				// organization's log stays linear.
+				slot := 29 * 24 * time.Hour / time.Duration(nProjects)
+				at = now.Add(-time.Duration(p)*slot - time.Duration(k+1)*slot/time.Duration(nActivity+1)).Truncate(time.Second)
+			}
 			a := activities[rng.IntN(len(activities))]
 			actor := o.Members[rng.IntN(nMembers)]
 			proj.Activity = append(proj.Activity, ActivityEntry{
 				ID: id(6, entryN), UserID: actor.User.ID, Activity: a.activity, Scope: a.scope,
-				ItemID: fmt.Sprint(100000 + entryN), CreatedAt: agoHours(rng.IntN(spread)),
+				ItemID: fmt.Sprint(100000 + entryN), CreatedAt: at,
 				Detail: ActivityDetail{Name: fmt.Sprintf("%s %d", a.scope, entryN)},
 			})
 		}
