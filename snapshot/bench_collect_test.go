@@ -63,6 +63,7 @@ type collectRun struct {
 	wall      time.Duration // real time of snapshot.Collect
 	maxMinute int           // most accepted requests in any simulated minute
 	maxHour   int           // most accepted requests in any simulated hour
+	span      time.Duration // first to last arrival, on the simulator's clock
 }
 
 // collectThrough collects org through a simulator served over loopback
@@ -88,7 +89,12 @@ func collectThrough(tb testing.TB, org *posthogsim.Org, budget *posthog.Budget, 
 			len(s.Members), len(org.Members), len(s.Projects), len(org.Projects), s.Missing)
 	}
 	st := sim.Stats()
+	var span time.Duration
+	if n := len(st.Times); n > 0 {
+		span = st.Times[n-1].Sub(st.Times[0])
+	}
 	return collectRun{
+		span:     span,
 		requests: st.Requests, throttled: st.Throttled, wall: wall,
 		maxMinute: sim.MaxInWindow(time.Minute), maxHour: sim.MaxInWindow(time.Hour),
 	}

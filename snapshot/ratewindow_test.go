@@ -36,7 +36,11 @@ func TestServerWindowNeverOverRate(t *testing.T) {
 		t.Skip("a few seconds of real time")
 	}
 	t.Parallel()
-	org := posthogsim.Synthetic(posthogsim.SyntheticConfig{Members: 300, Projects: 30, Seed: 5, Now: refNow})
+	// Each run gets its own organization: the simulator writes the key's
+	// last_used_at into it.
+	newOrg := func() *posthogsim.Org {
+		return posthogsim.Synthetic(posthogsim.SyntheticConfig{Members: 300, Projects: 30, Seed: 5, Now: refNow})
+	}
 	lat := time.Duration(float64(benchLatency) / rateTestScale)
 
 	t.Run("unthrottled server", func(t *testing.T) {
@@ -44,10 +48,13 @@ func TestServerWindowNeverOverRate(t *testing.T) {
 		// The server only counts: every request the client sends is in its
 		// log, on its own clock.
 		clk := newScaledClock(rateTestScale)
-		run := collectThrough(t, org, rateTestBudget(rateTestPerMinute, rateTestScale),
+		run := collectThrough(t, newOrg(), rateTestBudget(rateTestPerMinute, rateTestScale),
 			posthogsim.WithLatency(lat), posthogsim.WithClock(clk.now))
 		if run.requests < 3*rateTestPerMinute+1 {
 			t.Fatalf("the run made %d requests, fewer than the %d that span three windows of %d", run.requests, 3*rateTestPerMinute+1, rateTestPerMinute)
+		}
+		if run.span < 3*time.Minute {
+			t.Fatalf("the run spanned %v of the server's clock, not three windows", run.span)
 		}
 		if run.maxMinute > rateTestPerMinute {
 			t.Errorf("the server saw %d requests in one 60-second window of its clock, over the --rate of %d (%d requests in all)",
@@ -63,7 +70,7 @@ func TestServerWindowNeverOverRate(t *testing.T) {
 	t.Run("server throttling at the rate", func(t *testing.T) {
 		t.Parallel()
 		clk := newScaledClock(rateTestScale)
-		run := collectThrough(t, org, rateTestBudget(rateTestPerMinute, rateTestScale),
+		run := collectThrough(t, newOrg(), rateTestBudget(rateTestPerMinute, rateTestScale),
 			posthogsim.WithLatency(lat), posthogsim.WithClock(clk.now),
 			posthogsim.WithThrottleWindows(
 				posthogsim.ThrottleWindow{Requests: rateTestPerMinute, Per: time.Minute},
@@ -78,7 +85,7 @@ func TestServerWindowNeverOverRate(t *testing.T) {
 	t.Run("no client limit", func(t *testing.T) {
 		t.Parallel()
 		clk := newScaledClock(rateTestScale)
-		run := collectThrough(t, org, posthog.NewBudget(8, 0), posthogsim.WithLatency(lat), posthogsim.WithClock(clk.now))
+		run := collectThrough(t, newOrg(), posthog.NewBudget(8, 0), posthogsim.WithLatency(lat), posthogsim.WithClock(clk.now))
 		if run.maxMinute <= rateTestPerMinute {
 			t.Errorf("without a client limit the busiest 60-second window held only %d requests, not over %d: the test cannot tell", run.maxMinute, rateTestPerMinute)
 		}
