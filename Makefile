@@ -57,7 +57,7 @@ lint: ## gofmt, go vet, the Rego formatter check and actionlint (the workflows, 
 # <!-- bench:NAME --> markers. BENCH_SCALE is the time factor of the
 # throttled collection runs (a simulated minute lasts 60/BENCH_SCALE s).
 BENCH_OUT   ?= bench-out
-BENCH_SCALE ?= 30
+BENCH_SCALE ?= 6
 
 .PHONY: bench
 bench: ## run the benchmarks (collection speedup, policy evaluation, a 5,000-member org collected five times under random faults, its SARIF capped and validated; the scale tables of docs/performance.md)
