@@ -52,11 +52,33 @@ lint: ## gofmt, go vet, the Rego formatter check and actionlint (the workflows, 
 	$(GO) test -run 'TestRegoFormatted' ./policies/
 	$(ACTIONLINT) .github/workflows/*.yml examples/workflows/*.yml
 
+# BENCH_OUT receives the tables of the scale benchmarks (issue 13), which
+# `make bench` also splices into docs/performance.md between its
+# <!-- bench:NAME --> markers. BENCH_SCALE is the time factor of the
+# throttled collection runs (a simulated minute lasts 60/BENCH_SCALE s).
+BENCH_OUT   ?= bench-out
+BENCH_SCALE ?= 6
+
 .PHONY: bench
-bench: ## run the benchmarks (collection speedup, policy evaluation, a 5,000-member org collected five times under random faults, its SARIF capped and validated)
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./snapshot/ ./policies/
-	$(GO) test -count=1 -v -run '^TestCollectUnderRandomFaults$$' ./snapshot/ -large-org
-	$(GO) test -count=1 -v -run '^TestSARIFCapLargeOrg$$' ./cmd/hogaudit/ -large-org
+bench: ## run the benchmarks (collection speedup, policy evaluation, a 5,000-member org collected five times under random faults, its SARIF capped and validated; the scale tables of docs/performance.md)
+	@mkdir -p $(BENCH_OUT); status=0; \
+	$(GO) test -run '^$$' -bench '^Benchmark(Collect|Check|AccessTable)$$' -benchtime 3x ./snapshot/ ./policies/ || status=1; \
+	$(GO) test -count=1 -v -run '^TestCollectUnderRandomFaults$$' ./snapshot/ -large-org || status=1; \
+	$(GO) test -count=1 -v -run '^TestSARIFCapLargeOrg$$' ./cmd/hogaudit/ -large-org || status=1; \
+	$(GO) test -count=1 -timeout 60m -run '^$$' -bench '^BenchmarkCollectOrgs$$' -benchtime 1x ./snapshot/ \
+		-bench-scale $(BENCH_SCALE) -bench-table $(BENCH_OUT)/collect.md || status=1; \
+	$(GO) test -count=1 -timeout 60m -run '^$$' -bench '^BenchmarkCheckSizes$$' -benchtime 1x ./cmd/hogaudit/ \
+		-bench-table $(BENCH_OUT)/check.md || status=1; \
+	for t in collect check; do \
+		test -s $(BENCH_OUT)/$$t.md || continue; \
+		echo; cat $(BENCH_OUT)/$$t.md; \
+		awk -v f=$(BENCH_OUT)/$$t.md -v name=$$t ' \
+			$$0 == "<!-- bench:" name " -->" { print; while ((getline l < f) > 0) print l; skip = 1; next } \
+			$$0 == "<!-- /bench:" name " -->" { skip = 0 } \
+			!skip' docs/performance.md > $(BENCH_OUT)/performance.md && \
+		cp $(BENCH_OUT)/performance.md docs/performance.md; \
+	done; \
+	exit $$status
 
 # Release: static (CGO_ENABLED=0), trimmed binaries for every RELEASE_TARGETS
 # entry, archived as hogaudit_<version>_<os>_<arch>.tar.gz (.zip for
@@ -97,4 +119,4 @@ release: ## cross-build the release archives and SHA256SUMS into dist/ (VERSION=
 
 .PHONY: clean
 clean: ## remove build output
-	rm -rf bin dist
+	rm -rf bin dist bench-out

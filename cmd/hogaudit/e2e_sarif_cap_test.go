@@ -21,7 +21,7 @@ var largeOrg = flag.Bool("large-org", false, "check the SARIF cap on the 5,000-m
 // syntheticOrgSnapshot collects a synthetic organization of the given size
 // from the simulator served in memory (no sockets, no rate limit) and
 // writes it to dir/large.json.
-func syntheticOrgSnapshot(t *testing.T, dir string, members, projects int) (*posthogsim.Org, string) {
+func syntheticOrgSnapshot(t testing.TB, dir string, members, projects int) (*posthogsim.Org, string) {
 	t.Helper()
 	org := posthogsim.Synthetic(posthogsim.SyntheticConfig{Members: members, Projects: projects, Seed: 10, Now: refNow})
 	sim := posthogsim.New(org, posthogsim.WithPageSize(1000), posthogsim.WithClock(func() time.Time { return refNow }))

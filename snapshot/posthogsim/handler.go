@@ -287,7 +287,7 @@ func (s *Server) handle(c *call) response {
 			return forbidden("You don't have access to the project.")
 		}
 	}
-	if wait, limited := s.throttled(c.key.Token); limited {
+	if wait, limited := s.throttled(c.key.Token, c.at); limited {
 		return throttledResponse(wait)
 	}
 	if c.r.Method != http.MethodGet && c.r.Method != http.MethodHead {

@@ -93,8 +93,43 @@ func WithClock(now func() time.Time) Option {
 // the way PostHog's throttle does: a sliding window per key, the detail
 // "Request was throttled. Expected available in N seconds." and no
 // Retry-After header. Throttled requests do not count against the window.
+// It is WithThrottleWindows with one window.
 func WithThrottle(n int, per time.Duration) Option {
-	return func(s *Server) { s.throttleN, s.throttlePer = n, per }
+	return WithThrottleWindows(ThrottleWindow{Requests: n, Per: per})
+}
+
+// ThrottleWindow is one of PostHog's rate throttles: at most Requests
+// requests of a key in any period of length Per.
+type ThrottleWindow struct {
+	Requests int
+	Per      time.Duration
+}
+
+// PostHogThrottles are the throttles PostHog Cloud applies to a personal
+// API key on every endpoint the snapshot reads (posthog/rate_limit.py):
+// BurstRateThrottle, 480 a minute, and SustainedRateThrottle, 4,800 an
+// hour.
+var PostHogThrottles = []ThrottleWindow{{Requests: 480, Per: time.Minute}, {Requests: 4800, Per: time.Hour}}
+
+// WithThrottleWindows throttles every key by each window independently,
+// as Django REST framework's SimpleRateThrottle does for each of PostHog's
+// throttle classes: each window keeps its own history of the key's
+// requests on the Server's clock, a request is refused (429) when any
+// window already holds Requests requests newer than Per, a window that
+// refused it does not record it, and a window that accepted it does, even
+// when another window refused it (DRF asks every throttle, and each one
+// that allows a request records it). The 429 asks for the longest wait of
+// the refusing windows. Windows with no requests or no period are ignored;
+// it replaces the windows of an earlier WithThrottle(Windows).
+func WithThrottleWindows(windows ...ThrottleWindow) Option {
+	return func(s *Server) {
+		s.throttles = nil
+		for _, w := range windows {
+			if w.Requests > 0 && w.Per > 0 {
+				s.throttles = append(s.throttles, w)
+			}
+		}
+	}
 }
 
 // FaultKind is a failure the Server can inject.
@@ -178,6 +213,8 @@ type Stats struct {
 	Times []time.Time
 	// ByPath counts requests by URL path.
 	ByPath map[string]int
+	// Throttled is the number of requests the throttle refused (429).
+	Throttled int
 }
 
 // Server is a simulated PostHog API serving one Org. It implements
@@ -188,12 +225,11 @@ type Server struct {
 	latency  time.Duration
 	pageSize int
 	// maxPage caps every page (WithPageSize); 0: PostHog's caps.
-	maxPage     int
-	deployment  Deployment
-	now         func() time.Time
-	throttleN   int
-	throttlePer time.Duration
-	random      *randomFaults // nil: none
+	maxPage    int
+	deployment Deployment
+	now        func() time.Time
+	throttles  []ThrottleWindow
+	random     *randomFaults // nil: none
 
 	// state guards org and the indexes below against the changes of
 	// changes.go: requests read under RLock, changes write under Lock.
@@ -206,8 +242,10 @@ type Server struct {
 	mu          sync.Mutex
 	faults      []*Fault
 	denied      map[string]map[string]bool // token → scope
-	history     map[string][]time.Time     // token → throttle window
+	history     map[string][][]time.Time   // token → per throttle window, ascending
+	accepted    []time.Time                // arrivals the throttle let through, ascending
 	requests    int
+	throttledN  int
 	inFlight    int
 	maxInFlight int
 	times       []time.Time
@@ -221,7 +259,7 @@ func New(org *Org, opts ...Option) *Server {
 		pageSize: 100,
 		now:      time.Now,
 		denied:   map[string]map[string]bool{},
-		history:  map[string][]time.Time{},
+		history:  map[string][][]time.Time{},
 		byPath:   map[string]int{},
 	}
 	for _, o := range opts {
@@ -291,6 +329,7 @@ func (s *Server) Stats() Stats {
 	defer s.mu.Unlock()
 	st := Stats{
 		Requests:    s.requests,
+		Throttled:   s.throttledN,
 		MaxInFlight: s.maxInFlight,
 		Times:       slices.Clone(s.times),
 		ByPath:      make(map[string]int, len(s.byPath)),
@@ -306,8 +345,9 @@ func (s *Server) Stats() Stats {
 func (s *Server) ResetStats() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests, s.maxInFlight = 0, s.inFlight
+	s.requests, s.maxInFlight, s.throttledN = 0, s.inFlight, 0
 	s.times = nil
+	s.accepted = nil
 	s.byPath = map[string]int{}
 }
 
@@ -354,25 +394,63 @@ func (s *Server) isDenied(token, scope string) bool {
 	return s.denied[token][scope]
 }
 
-// throttled records a request of the key against the throttle window and
-// returns how long the key must wait when the window is full.
-func (s *Server) throttled(token string) (wait time.Duration, limited bool) {
-	if s.throttleN <= 0 || s.throttlePer <= 0 {
-		return 0, false
-	}
+// throttled records a request of the key, which arrived at (on the
+// Server's clock), against each throttle window and returns how long the
+// key must wait when a window is full. The windows judge the request at the
+// Server's time now, as PostHog's throttle runs when the view is reached; a
+// request no window refuses is logged as accepted at its arrival.
+func (s *Server) throttled(token string, arrival time.Time) (wait time.Duration, limited bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
-	h := s.history[token]
-	i := 0
-	for i < len(h) && !h[i].After(now.Add(-s.throttlePer)) {
-		i++
+	if len(s.throttles) > 0 {
+		now := s.now()
+		hs := s.history[token]
+		if hs == nil {
+			hs = make([][]time.Time, len(s.throttles))
+			s.history[token] = hs
+		}
+		for i, w := range s.throttles {
+			h := hs[i]
+			j := 0
+			for j < len(h) && !h[j].After(now.Add(-w.Per)) {
+				j++
+			}
+			h = h[j:]
+			if len(h) >= w.Requests {
+				wait, limited = max(wait, w.Per-now.Sub(h[0])), true
+			} else {
+				h = append(h, now)
+			}
+			hs[i] = h
+		}
 	}
-	h = h[i:]
-	if len(h) >= s.throttleN {
-		s.history[token] = h
-		return s.throttlePer - now.Sub(h[0]), true
+	if limited {
+		s.throttledN++
+	} else {
+		s.accepted = append(s.accepted, arrival)
 	}
-	s.history[token] = append(h, now)
-	return 0, false
+	return wait, limited
+}
+
+// MaxInWindow returns the largest number of requests the throttle accepted
+// (all requests that were authenticated and authorized, when there is no
+// throttle) whose arrivals on the Server's clock (Stats.Times) fall within
+// any period of length d, a period (t-d, t] as PostHog's throttle sees it.
+// ResetStats clears the log.
+func (s *Server) MaxInWindow(d time.Duration) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	times := slices.Clone(s.accepted)
+	// Arrivals are logged under s.mu in the order of s.now, which is
+	// monotonic for the clocks a test passes; sort anyway so that a clock
+	// that is not does not skew the count.
+	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
+	most, i := 0, 0
+	for j, t := range times {
+		for !times[i].After(t.Add(-d)) {
+			i++
+		}
+		most = max(most, j-i+1)
+	}
+	return most
 }

@@ -22,9 +22,10 @@ type SyntheticConfig struct {
 	// Now is the time the organization's times are relative to (default
 	// 2026-01-01 UTC, so that a zero config is deterministic too).
 	Now time.Time
-	// ActivityPerProject, when positive, gives every project that many
-	// activity entries, all within the last 29 days (a busy organization);
-	// 0 keeps about ten per project over the last 60 days.
+	// ActivityPerProject, if positive, is the number of activity entries of
+	// every project, all within the last 29 days (inside the default 30-day
+	// lookback), newest first: a busy organization. 0 keeps about ten per
+	// project over the last 60 days.
 	ActivityPerProject int
 	// OneRole, when set, puts every member, owners and admins included,
 	// into one role (the largest embedded membership list /roles/ can
@@ -165,20 +166,25 @@ func Synthetic(cfg SyntheticConfig) *Org {
 			}
 			proj.ResourceAccessControls = append(proj.ResourceAccessControls, r)
 		}
-		// About ten entries over 60 days by default; ActivityPerProject
-		// entries within the last 29 days (inside the default 30-day
-		// lookback) for a busy organization.
-		entries, window := 8+rng.IntN(5), 24*60
+		nActivity := 8 + rng.IntN(5)
 		if cfg.ActivityPerProject > 0 {
-			entries, window = cfg.ActivityPerProject, 24*29
+			nActivity = cfg.ActivityPerProject
 		}
-		for range entries {
+		for k := range nActivity {
 			entryN++
 			a := activities[rng.IntN(len(activities))]
 			actor := o.Members[rng.IntN(nMembers)]
+			at := agoHours(rng.IntN(24 * 60))
+			if cfg.ActivityPerProject > 0 {
+				// Newest first, project after project, over the last 29
+				// days: the simulator's newest-first sort of the whole
+				// organization's log stays linear.
+				slot := 29 * 24 * time.Hour / time.Duration(nProjects)
+				at = now.Add(-time.Duration(p)*slot - time.Duration(k+1)*slot/time.Duration(nActivity+1)).Truncate(time.Second)
+			}
 			proj.Activity = append(proj.Activity, ActivityEntry{
 				ID: id(6, entryN), UserID: actor.User.ID, Activity: a.activity, Scope: a.scope,
-				ItemID: fmt.Sprint(100000 + entryN), CreatedAt: agoHours(rng.IntN(window)),
+				ItemID: fmt.Sprint(100000 + entryN), CreatedAt: at,
 				Detail: ActivityDetail{Name: fmt.Sprintf("%s %d", a.scope, entryN)},
 			})
 		}
