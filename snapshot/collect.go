@@ -35,9 +35,9 @@ type Options struct {
 	// It only names the deadline in Missing records; the deadline itself is
 	// ctx's.
 	Timeout time.Duration
-	// OnPlan, when set, is called with the request plan once the
-	// organization-wide listings have arrived (and again whenever the plan
-	// grows), from the collection's goroutines, never concurrently.
+	// OnPlan, when set, is called once with the request plan, when the
+	// last organization-wide listing has ended, from one of the
+	// collection's goroutines.
 	OnPlan func(Plan)
 	// TimeoutFor, when set, gives the collection a deadline derived from
 	// its plan: until the plan is known the collection runs under

@@ -6,13 +6,15 @@ import "time"
 // known once the organization-wide listings have told how many members,
 // projects, roles and activity entries there are (Options.OnPlan).
 type Plan struct {
-	// Sent is the number of requests sent so far, every attempt counted
-	// (retries included), by every key of the run.
+	// Sent is the number of requests made so far by every key of the run,
+	// as their call logs count them (posthog.Call.Requests: a request
+	// retried after a 429 or a 5xx counts once).
 	Sent int
 	// Remaining is the number of requests still to send for a complete
-	// snapshot, without retries: the pages of the lists not read yet and
-	// the per-project requests. It is a lower bound when a list's size is
-	// not known yet (a cursor-paged activity log).
+	// snapshot, without retries: the per-project requests not finished yet
+	// (the organization-wide listings have all ended when the plan is
+	// made). It is a lower bound: a project's activity log, read only when
+	// the organization-wide one is not, counts as one page.
 	Remaining int
 	// Projects, Members and Roles are the organization's counts as the
 	// listings reported them; ActivityEntries the activity-log entries in
