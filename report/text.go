@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -33,17 +34,34 @@ const (
 	textMinMessage = 24
 )
 
-// writeText renders r as a table for a terminal: a header line (organization,
-// host, collection time, evidence status), the unsuppressed findings in the
-// order given (severity, rule, subject, project, message; the message
-// wrapped to opts.Width, subject and project cut with "…" when too long),
-// then short lists of suppressed findings, rules not evaluated, missing
-// evidence and exceptions expiring soon, and a final summary line. Control
-// characters in the data are neutralised (see oneLine), so a report cannot
-// move the cursor or change the terminal's colours. ANSI colour codes mark
-// the severities only when opts.Color is set.
+// Column limits of the findings table in a file or pipe (Options.Terminal
+// unset): columns are as wide as their widest value up to these, and a
+// longer value is written whole, pushing the rest of its own row right.
+const (
+	textLongRule    = 16
+	textLongSubject = 48
+	textLongProject = 24
+)
+
+// writeText renders r as a table: a header line (organization, host,
+// collection time, evidence status); when the findings are many
+// (more than DefaultTextLimit) or some are left out, their counts per
+// rule; the unsuppressed findings (severity, rule, subject, project,
+// message) in the order given, or, when a rule has more than the limit
+// (Options.Limit), its first findings grouped by rule, each cut rule
+// followed by a line saying how many more it has; then short lists of
+// suppressed findings, rules not evaluated, missing evidence and
+// exceptions expiring soon, and a final summary line.
+//
+// On a terminal (Options.Terminal) the lines fit opts.Width: messages are
+// wrapped, subject and project cut with "…" when too long. Elsewhere
+// nothing is cut or wrapped (see Options.Terminal). Control characters in
+// the data are neutralised (see oneLine) and widths are measured in
+// terminal cells (see cells), so a report can neither move the cursor or
+// change the terminal's colours nor shift the columns. ANSI colour codes
+// mark the severities only when opts.Color is set.
 func writeText(w io.Writer, r *Report, opts Options) error {
-	t := &textRenderer{width: max(opts.width(), TextMinWidth), color: opts.Color}
+	t := &textRenderer{width: max(opts.width(), TextMinWidth), color: opts.Color, long: !opts.Terminal, limit: opts.limit()}
 	if r.Failure != nil {
 		t.failure(r)
 		_, err := io.WriteString(w, t.b.String())
@@ -65,6 +83,11 @@ type textRenderer struct {
 	b     strings.Builder
 	width int
 	color bool
+	// long: lines are never wrapped nor cells cut (a file or a pipe).
+	long bool
+	// limit is the findings per rule of the table, -1 for all; 0 is
+	// taken as -1 (the drift report does not use it).
+	limit int
 }
 
 // sev returns severity s, coloured when colour is on.
@@ -77,8 +100,12 @@ func (t *textRenderer) sev(s string) string {
 }
 
 // para writes s wrapped to the width, continuation lines indented by
-// indent spaces, the first line by first spaces.
+// indent spaces, the first line by first spaces; on one line when t.long.
 func (t *textRenderer) para(first, indent int, s string) {
+	if t.long {
+		t.b.WriteString(strings.TrimRight(strings.Repeat(" ", first)+s, " ") + "\n")
+		return
+	}
 	lines := wrap(s, t.width-indent, t.width-first)
 	for i, l := range lines {
 		n := indent
@@ -116,7 +143,7 @@ func (t *textRenderer) header(r *Report) {
 		if last > 0 {
 			indent = 2
 		}
-		if last >= 0 && indent+cells(lines[last])+3+cells(p) <= t.width {
+		if last >= 0 && (t.long || indent+cells(lines[last])+3+cells(p) <= t.width) {
 			lines[last] += " · " + p
 		} else {
 			lines = append(lines, p)
@@ -132,6 +159,43 @@ func (t *textRenderer) header(r *Report) {
 	t.b.WriteString("\n")
 }
 
+// ruleGroup is one rule's unsuppressed findings, in the order given.
+type ruleGroup struct {
+	rule, name string
+	severity   string // the most severe of its findings
+	findings   []Finding
+}
+
+// groupByRule groups fs by rule, the groups in the order of their rules'
+// first findings.
+func groupByRule(fs []Finding) []*ruleGroup {
+	var groups []*ruleGroup
+	byRule := map[string]*ruleGroup{}
+	for _, f := range fs {
+		g := byRule[f.Rule]
+		if g == nil {
+			g = &ruleGroup{rule: f.Rule, name: f.Name, severity: f.Severity}
+			byRule[f.Rule] = g
+			groups = append(groups, g)
+		}
+		if severityRank(f.Severity) < severityRank(g.severity) {
+			g.severity = f.Severity
+		}
+		g.findings = append(g.findings, f)
+	}
+	return groups
+}
+
+// severityRank orders severities, most severe first; unknown ones last.
+func severityRank(s string) int {
+	for i, sev := range Severities {
+		if sev == s {
+			return i
+		}
+	}
+	return len(Severities)
+}
+
 func (t *textRenderer) findings(r *Report) {
 	var fs []Finding
 	for _, f := range r.Findings {
@@ -143,20 +207,48 @@ func (t *textRenderer) findings(r *Report) {
 		t.b.WriteString("No findings.\n\n")
 		return
 	}
+	groups := groupByRule(fs)
+	cut := false
+	if t.limit > 0 {
+		for _, g := range groups {
+			cut = cut || len(g.findings) > t.limit
+		}
+	}
+	if cut || len(fs) > DefaultTextLimit {
+		t.ruleCounts(groups, len(fs))
+	}
+	// The rows shown, and after which row how many of its rule's findings
+	// are left out.
+	shown := fs
+	more := map[int]*ruleGroup{}
+	if cut {
+		shown = nil
+		for _, g := range groups {
+			n := min(len(g.findings), t.limit)
+			shown = append(shown, g.findings[:n]...)
+			if n < len(g.findings) {
+				more[len(shown)-1] = g
+			}
+		}
+	}
 
 	ruleW, subjW, projW := len("RULE"), len("SUBJECT"), len("PROJECT")
-	for _, f := range fs {
+	for _, f := range shown {
 		ruleW = max(ruleW, cells(oneLine(f.Rule)))
 		subjW = max(subjW, cells(oneLine(f.Subject)))
 		projW = max(projW, cells(oneLine(f.Project)))
 	}
-	ruleW = min(ruleW, textMaxRule)
-	projW = min(projW, textMaxProject)
-	subjW = min(subjW, max(len("SUBJECT"), t.width/4))
+	if t.long {
+		ruleW, subjW, projW = min(ruleW, textLongRule), min(subjW, textLongSubject), min(projW, textLongProject)
+	} else {
+		ruleW = min(ruleW, textMaxRule)
+		projW = min(projW, textMaxProject)
+		subjW = min(subjW, max(len("SUBJECT"), t.width/4))
+	}
 	// On a narrow terminal, narrow the widest columns until the table fits;
 	// at TextMinWidth it always does.
 narrow:
-	for textSevWidth+ruleW+subjW+projW+4*textGap > t.width {
+	for !t.long && textSevWidth+ruleW+subjW+projW+4*textGap > t.width {
 		switch {
 		case projW > len("PROJECT") && projW >= subjW:
 			projW--
@@ -172,14 +264,17 @@ narrow:
 	}
 	msgCol := textSevWidth + ruleW + subjW + projW + 4*textGap
 	msgW := t.width - msgCol
-	ownLine := msgW < textMinMessage
+	ownLine := !t.long && msgW < textMinMessage
 
 	gap := strings.Repeat(" ", textGap)
+	cell := func(s string, w int) string {
+		if t.long {
+			return padRight(s, w)
+		}
+		return padRight(fitCells(s, w), w)
+	}
 	row := func(sev, plainSev, rule, subj, proj string) string {
-		return sev + pad(plainSev, textSevWidth) + gap +
-			padRight(fitCells(rule, ruleW), ruleW) + gap +
-			padRight(fitCells(subj, subjW), subjW) + gap +
-			padRight(fitCells(proj, projW), projW)
+		return sev + pad(plainSev, textSevWidth) + gap + cell(rule, ruleW) + gap + cell(subj, subjW) + gap + cell(proj, projW)
 	}
 	head := row("SEVERITY", "SEVERITY", "RULE", "SUBJECT", "PROJECT")
 	if ownLine {
@@ -187,27 +282,98 @@ narrow:
 	} else {
 		t.b.WriteString(head + gap + "MESSAGE\n")
 	}
-	for _, f := range fs {
+	for i, f := range shown {
 		msg := oneLine(findingMessage(f))
 		if f.Advisory {
 			msg = "(advisory) " + msg
 		}
 		sev := oneLine(f.Severity)
 		line := row(t.sev(sev), sev, oneLine(f.Rule), oneLine(f.Subject), oneLine(f.Project))
-		if ownLine {
+		switch {
+		case t.long:
+			t.b.WriteString(strings.TrimRight(line+gap+msg, " ") + "\n")
+		case ownLine:
 			t.b.WriteString(strings.TrimRight(line, " ") + "\n")
 			if msg != "" {
 				t.para(4, 4, msg)
 			}
-			continue
+		default:
+			lines := wrap(msg, msgW, msgW)
+			t.b.WriteString(strings.TrimRight(line+gap+lines[0], " ") + "\n")
+			for _, l := range lines[1:] {
+				t.b.WriteString(strings.Repeat(" ", msgCol) + l + "\n")
+			}
 		}
-		lines := wrap(msg, msgW, msgW)
-		t.b.WriteString(strings.TrimRight(line+gap+lines[0], " ") + "\n")
-		for _, l := range lines[1:] {
-			t.b.WriteString(strings.Repeat(" ", msgCol) + l + "\n")
+		if g := more[i]; g != nil {
+			n := len(g.findings) - t.limit
+			t.para(2, 4, fmt.Sprintf("… %s more %s %s: --all or --format json lists every one",
+				thousands(n), oneLine(g.rule), plural1(n, "finding", "findings")))
 		}
 	}
 	t.b.WriteString("\n")
+}
+
+// ruleCounts writes the counts per rule (id, name, most severe severity,
+// findings), complete whatever the limit.
+func (t *textRenderer) ruleCounts(groups []*ruleGroup, total int) {
+	t.para(0, 2, fmt.Sprintf("Findings by rule (%s, %s):", plural(len(groups), "rule", "rules"), thousandsPlural(total, "finding", "findings")))
+	ruleW, nameW, countW := len("RULE"), len("NAME"), len("FINDINGS")
+	for _, g := range groups {
+		ruleW = max(ruleW, cells(oneLine(g.rule)))
+		nameW = max(nameW, cells(oneLine(g.name)))
+		countW = max(countW, len(thousands(len(g.findings))))
+	}
+	if t.long {
+		ruleW, nameW = min(ruleW, textLongRule), min(nameW, textLongSubject)
+	} else {
+		ruleW = min(ruleW, textMaxRule)
+		// The name gives way on a narrow terminal; at TextMinWidth it
+		// keeps its heading's width.
+		nameW = max(len("NAME"), min(nameW, t.width-(2+ruleW+textSevWidth+countW+4*textGap)))
+	}
+	gap := strings.Repeat(" ", textGap)
+	cell := func(s string, w int) string {
+		if t.long {
+			return padRight(s, w)
+		}
+		return padRight(fitCells(s, w), w)
+	}
+	row := func(rule, name, sev, plainSev, count string) string {
+		return "  " + cell(rule, ruleW) + gap + cell(name, nameW) + gap + sev + pad(plainSev, textSevWidth) + gap + pad(count, countW) + count
+	}
+	t.b.WriteString(row("RULE", "NAME", "SEVERITY", "SEVERITY", "FINDINGS") + "\n")
+	for _, g := range groups {
+		sev := oneLine(g.severity)
+		t.b.WriteString(row(oneLine(g.rule), oneLine(g.name), t.sev(sev), sev, thousands(len(g.findings))) + "\n")
+	}
+	t.b.WriteString("\n")
+}
+
+// thousands formats n with commas between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// thousandsPlural is plural with n formatted by thousands.
+func thousandsPlural(n int, one, many string) string {
+	return thousands(n) + " " + plural1(n, one, many)
+}
+
+// plural1 is one or many, as n asks.
+func plural1(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // pad returns the padding that brings s (already written) to width
@@ -420,7 +586,7 @@ func (t *textRenderer) list(title string, items []string) {
 func (t *textRenderer) summary(r *Report) {
 	s := r.Summary
 	var b strings.Builder
-	b.WriteString(plural(s.Total, "finding", "findings"))
+	b.WriteString(thousandsPlural(s.Total, "finding", "findings"))
 	var counts []string
 	for _, sev := range Severities {
 		if n := s.BySeverity[sev]; n > 0 {

@@ -9,7 +9,7 @@ import (
 // in TestGolden).
 func TestTextGoldenColor(t *testing.T) {
 	t.Parallel()
-	golden(t, "full.color-60.txt", render(t, fullReport(), FormatText, Options{Color: true, Width: 60}))
+	golden(t, "full.color-60.txt", render(t, fullReport(), FormatText, Options{Color: true, Width: 60, Terminal: true}))
 }
 
 func TestTextColor(t *testing.T) {
@@ -38,7 +38,7 @@ func TestTextWidth(t *testing.T) {
 	t.Parallel()
 	for _, fx := range fixtures {
 		for _, width := range []int{1, 40, 60, 80, 100, 140} {
-			out := string(render(t, fx.r(), FormatText, Options{Width: width}))
+			out := string(render(t, fx.r(), FormatText, Options{Width: width, Terminal: true}))
 			limit := max(width, TextMinWidth)
 			for i, line := range strings.Split(out, "\n") {
 				if n := cells(line); n > limit {
@@ -57,7 +57,7 @@ func TestTextContent(t *testing.T) {
 	// Compare with line breaks and indentation collapsed: wrapping is
 	// TestTextWidth's business.
 	flat := func(b []byte) string { return strings.Join(strings.Fields(string(b)), " ") }
-	out := flat(render(t, fullReport(), FormatText, Options{}))
+	out := flat(render(t, fullReport(), FormatText, Options{Terminal: true}))
 	for _, want := range []string{
 		"Acme Analytics · https://eu.posthog.com · collected 2026-11-27 09:30 UTC evidence incomplete: 3 sections missing · 2 of 3 declared keys audited",
 		"SEVERITY  RULE   SUBJECT",
@@ -83,7 +83,7 @@ func TestTextContent(t *testing.T) {
 		t.Errorf("suppressed finding in the table:\n%s", out)
 	}
 
-	clean := string(render(t, cleanReport(), FormatText, Options{}))
+	clean := string(render(t, cleanReport(), FormatText, Options{Terminal: true}))
 	for _, want := range []string{"evidence complete\n", "No findings.\n", "0 findings; exit threshold high\n"} {
 		if !strings.Contains(clean, want) {
 			t.Errorf("no %q in:\n%s", want, clean)

@@ -36,6 +36,12 @@ const (
 	// 1 MiB limit for a step summary: a summary is read, not searched (the
 	// JSON report holds everything), and other steps append to the file.
 	DefaultMaxBytes = 100_000 - 4_000
+	// DefaultTextLimit is the findings per rule the text table lists when
+	// Options.Limit is zero; it is also the number of findings above which
+	// the table is preceded by the counts per rule.
+	DefaultTextLimit = 20
+	// NoLimit as Options.Limit lists every finding in the text table.
+	NoLimit = -1
 )
 
 // ErrUnknownFormat is returned (wrapped) by Write and WriteFile for a format
@@ -48,10 +54,23 @@ type Options struct {
 	// Color turns on ANSI colours in the text format. The CLI sets it when
 	// stdout is a terminal and NO_COLOR is unset; other formats ignore it.
 	Color bool
-	// Width is the text format's line width; values below 1 mean
-	// DefaultWidth, values from 1 to TextMinWidth mean TextMinWidth. Other
-	// formats ignore it.
+	// Width is the text format's line width when Terminal is set; values
+	// below 1 mean DefaultWidth, values from 1 to TextMinWidth mean
+	// TextMinWidth. Other formats ignore it.
 	Width int
+	// Terminal says the text format goes to a terminal Width cells wide:
+	// lines are fitted to it, messages and lists wrapped, and a subject or
+	// project too long for its column cut with "…". Without it (a file, a
+	// pipe) nothing is cut or wrapped: the header, each finding and each
+	// list item take one line whatever their length, so that grep finds a
+	// whole record and a pager wraps or chops (less -S) as its reader
+	// chooses. Other formats ignore it.
+	Terminal bool
+	// Limit is the number of findings per rule the text format's table
+	// lists: 0 means DefaultTextLimit, NoLimit (any negative value) all of
+	// them. A rule with more says how many more there are, and the counts
+	// per rule, always complete, come first. Other formats ignore it.
+	Limit int
 	// Category becomes the SARIF run's automationDetails.id (the
 	// runAutomationDetails object), with a trailing "/" added as the upload
 	// action does for its category input, so both spellings name the same
@@ -81,6 +100,17 @@ func (o Options) width() int {
 		return DefaultWidth
 	}
 	return o.Width
+}
+
+// limit is the text table's findings per rule, -1 for all.
+func (o Options) limit() int {
+	switch {
+	case o.Limit == 0:
+		return DefaultTextLimit
+	case o.Limit < 0:
+		return NoLimit
+	}
+	return o.Limit
 }
 
 // maxResults is the SARIF result cap, -1 for none.

@@ -153,11 +153,12 @@ func writeReports(g *globals, e *env, rep *report.Report, o *outputFlags, plan *
 		ServerURL:  e.getenv("GITHUB_SERVER_URL"),
 		Repository: e.getenv("GITHUB_REPOSITORY"),
 		SHA:        e.getenv("GITHUB_SHA"),
-	}}
+	}, Limit: o.textLimit()}
 	noteSARIFOmissions(g, e, rep, o, base)
 	if o.Output == "" {
 		opts := base
 		opts.Color = o.Format == "text" && e.stdoutTTY && e.getenv("NO_COLOR") == ""
+		opts.Width, opts.Terminal = textLayout(e)
 		var buf bytes.Buffer
 		if err := report.Write(&buf, rep, o.Format, opts); err != nil {
 			return fail(fmt.Errorf("write %s report: %w", o.Format, err))

@@ -70,6 +70,10 @@ type env struct {
 	// wraps both), and so does everything written to a file; so is anything
 	// shaped like a PostHog secret.
 	secrets *redact.Set
+
+	// cols is the width of the terminal on stdout, 0 when unknown or not
+	// a terminal (textLayout).
+	cols int
 }
 
 func newEnv() *env {
@@ -79,6 +83,7 @@ func newEnv() *env {
 		lookupEnv: os.LookupEnv,
 		stdoutTTY: isTerminal(os.Stdout),
 		errTTY:    isTerminal(os.Stderr),
+		cols:      terminalColumns(os.Stdout),
 		now:       time.Now,
 	}
 }

@@ -32,6 +32,10 @@ type outputFlags struct {
 	Category   string `placeholder:"NAME" help:"SARIF runAutomationDetails.id (default: none, so the upload action's category applies)."`
 	MaxResults int    `placeholder:"N" default:"5000" help:"Cap on SARIF results per run (per file with --sarif-dir), shared fairly among the rules: a rule over its share gets one result per project and access source, listing the members. 0: no cap."`
 
+	// The text report's findings per rule (text_layout.go).
+	Limit *int `placeholder:"N" help:"Findings per rule the text report lists (default 20); a rule with more says how many more, after the complete counts per rule."`
+	All   bool `help:"List every finding in the text report (not with --limit)."`
+
 	// The Markdown job summary: appended rather than replaced, findings per rule.
 	MarkdownAppend     bool `help:"Append the Markdown report to the --markdown file instead of replacing it; automatic when the file is $GITHUB_STEP_SUMMARY."`
 	MarkdownMaxPerRule int  `placeholder:"N" default:"20" help:"Findings per rule the Markdown report lists (the counts per rule are always complete)."`

@@ -138,6 +138,9 @@ func planOutputs(e *env, o *outputFlags, extra ...outputTarget) (*outputPlan, er
 		if o.MaxResults < 0 {
 			return &outputPlan{github: gh}, fail(fmt.Errorf("--max-results %d: want a number of results, or 0 for no cap", o.MaxResults))
 		}
+		if err := o.checkTextLimit(); err != nil {
+			return &outputPlan{github: gh}, err
+		}
 		p.targets = o.reportTargets()
 	}
 	for _, x := range extra {

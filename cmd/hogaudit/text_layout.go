@@ -1,0 +1,53 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/hogaudit/hogaudit/report"
+)
+
+// textLayout is how the text report on stdout is laid out: terminal is
+// set when stdout is a terminal (the report is then fitted to width,
+// cutting over-long cells with "…"); elsewhere nothing is cut or wrapped
+// (report.Options.Terminal). width is $COLUMNS when it is a positive
+// integer (anything else is ignored: an exported COLUMNS overrides what
+// the terminal says, as in less and ls), else the terminal's width, else 0
+// (report.DefaultWidth). Widths below report.TextMinWidth are raised to
+// it by the report.
+func textLayout(e *env) (width int, terminal bool) {
+	if v, ok := e.lookupEnv("COLUMNS"); ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+			width = n
+		}
+	}
+	if width == 0 && e.stdoutTTY {
+		width = e.cols
+	}
+	return width, e.stdoutTTY
+}
+
+// checkTextLimit refuses a --limit below 1 and --limit with --all.
+func (o *outputFlags) checkTextLimit() error {
+	switch {
+	case o.Limit != nil && o.All:
+		return fail(fmt.Errorf("--limit %d and --all: choose one", *o.Limit),
+			"--all lists every finding; --limit N the first N of each rule")
+	case o.Limit != nil && *o.Limit < 1:
+		return fail(fmt.Errorf("--limit %d: want at least 1 finding per rule", *o.Limit),
+			"--all lists every finding; the counts per rule are always complete")
+	}
+	return nil
+}
+
+// textLimit is --limit or --all as report.Options.Limit.
+func (o *outputFlags) textLimit() int {
+	switch {
+	case o.All:
+		return report.NoLimit
+	case o.Limit != nil:
+		return *o.Limit
+	}
+	return 0
+}
