@@ -31,7 +31,7 @@ FUZZTIME     ?= 10s
 .PHONY: test
 test: tools ## vet, then run every test under the race detector (Go, Rego, SARIF validation); with CI set, also `make fuzz`
 	$(GO) vet $(PKGS)
-	$(GO) test -race $(PKGS)
+	$(GO) test -race -timeout 20m $(PKGS)
 	@case "$$CI" in ""|false|FALSE|False) ;; *) $(MAKE) --no-print-directory fuzz ;; esac
 
 .PHONY: fuzz
