@@ -83,6 +83,11 @@ func missingFor(section, endpoint string, err error) Missing {
 			m.Reason = "not collected: the collection's deadline (--timeout) passed first"
 		case errors.As(err, &rt):
 			m.Reason = fmt.Sprintf("no complete response within the request timeout of %v (--request-timeout)%s", rt.Timeout, tries)
+		case errors.Is(err, posthog.ErrBodyTooLarge):
+			// The cap defends against a server sending more than its
+			// organization can hold: the error names the cap and how it
+			// was sized.
+			m.Reason = "the response is larger than hogaudit's body cap: " + bodyCapCause(err.Error())
 		default:
 			m.Reason = "request failed: " + err.Error()
 		}
@@ -270,4 +275,13 @@ func sectionIndex(s string) int {
 		}
 	}
 	return len(Sections)
+}
+
+// bodyCapCause is what an ErrBodyTooLarge error says past the request
+// line ("GET /path: response body too large: ...").
+func bodyCapCause(msg string) string {
+	if _, rest, ok := strings.Cut(msg, posthog.ErrBodyTooLarge.Error()+": "); ok {
+		return rest
+	}
+	return msg
 }
