@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hogaudit/hogaudit/internal/version"
@@ -265,6 +266,9 @@ type collector struct {
 	// Options.TimeoutFor is set, the context whose deadline the plan sets.
 	start    time.Time
 	deadline *deadlineCtx
+	// derived is the deadline TimeoutFor gave (a time.Duration; 0 until
+	// the plan), for the Missing records it cuts off.
+	derived atomic.Int64
 	// sched runs everything after phase 1.
 	sched *scheduler
 	// listingsLeft counts the organization-wide listings not done yet
@@ -607,8 +611,12 @@ func (col *collector) planned() {
 	if col.opts.OnPlan != nil {
 		col.opts.OnPlan(plan)
 	}
-	if col.deadline != nil {
-		col.deadline.setDeadline(col.start.Add(col.opts.TimeoutFor(plan)))
+	if col.deadline != nil && col.deadline.Err() == nil {
+		// (Past the planning deadline there is nothing left to derive:
+		// the collection was cut off under PlanningTimeout.)
+		d := col.opts.TimeoutFor(plan)
+		col.derived.Store(int64(d))
+		col.deadline.setDeadline(col.start.Add(d))
 	}
 }
 
