@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hogaudit/hogaudit/internal/version"
@@ -168,11 +169,16 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 	if err := col.resolveOrg(); err != nil {
 		return nil, &FatalError{Err: err}
 	}
+	col.sizing = posthog.NewMemberSizing(0)
 	if o := col.snap.Organization; o != nil {
 		// The responses that grow with the organization size their body
-		// cap from its member count.
-		ctx = posthog.WithMemberCount(ctx, o.MemberCount)
+		// cap from its member count: member_count (at most
+		// posthog.MaxClaimedMembers) until the member list has arrived,
+		// then the list's length.
+		col.sizing = posthog.NewMemberSizing(o.MemberCount)
+		col.claimedMembers = o.MemberCount
 	}
+	ctx = posthog.WithMemberSizing(ctx, col.sizing)
 	// The rest, with no barrier: the organization-wide lists, and what
 	// depends on them as soon as it has arrived.
 	col.sched = newScheduler(ctx, col.width())
@@ -260,6 +266,9 @@ type collector struct {
 	// Options.TimeoutFor is set, the context whose deadline the plan sets.
 	start    time.Time
 	deadline *deadlineCtx
+	// derived is the deadline TimeoutFor gave (a time.Duration; 0 until
+	// the plan), for the Missing records it cuts off.
+	derived atomic.Int64
 	// sched runs everything after phase 1.
 	sched *scheduler
 	// listingsLeft counts the organization-wide listings not done yet
@@ -276,6 +285,13 @@ type collector struct {
 	// usersWithAccessGone is the first PostHog 404 of users_with_access: a
 	// deployment without the endpoint, asked no more.
 	usersWithAccessGone error
+	// sizing sizes the body caps of the responses that grow with the
+	// organization; claimedMembers is its member_count.
+	sizing         *posthog.MemberSizing
+	claimedMembers int
+	// rolesAfterMembers is the role list while it waits for the member
+	// list (listings).
+	rolesAfterMembers task
 }
 
 // phase1 reads who we are and which organization this is: the
@@ -449,10 +465,11 @@ func (col *collector) listings() []task {
 		return source{section: section, endpoint: col.orgPath(suffix)}
 	}
 	tasks := []task{
-		fetch(col, at(SectionMembers, "members"), bind(c.Members, org), func(ms []posthog.Member) {
+		col.membersListing(fetch(col, at(SectionMembers, "members"), bind(c.Members, org), func(ms []posthog.Member) {
 			sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
 			col.snap.Members = nonNil(ms)
-		}),
+			col.sizing.Listed(len(ms))
+		})),
 		fetch(col, at(SectionInvites, "invites"), bind(c.Invites, org), func(is []posthog.Invite) {
 			for i := range is {
 				ppa := is[i].PrivateProjectAccess
@@ -474,12 +491,6 @@ func (col *collector) listings() []task {
 			sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
 			col.snap.IdentityProviderConfigs = nonNil(cs)
 		}),
-		// Each role embeds its memberships (RoleSerializer.members, every
-		// valid membership, unpaginated, filtered like role_memberships
-		// for a restricted viewer): no request per role.
-		fetch(col, at(SectionRoles, "roles"), bind(c.Roles, org), func(rs []posthog.Role) {
-			col.roleList = nonNil(rs)
-		}),
 		col.joined(fetch(col, at(SectionProjects, "projects"), bind(c.Projects, org), func(ps []posthog.ProjectSummary) {
 			// The client refuses a list that repeats an id (it does not add
 			// up), so each project is here once.
@@ -496,12 +507,42 @@ func (col *collector) listings() []task {
 			}
 		})),
 		col.joined(col.organizationActivity),
+		// Last: each role embeds its memberships (RoleSerializer.members, every
+		// valid membership, unpaginated, filtered like role_memberships
+		// for a restricted viewer): no request per role.
+		fetch(col, at(SectionRoles, "roles"), bind(c.Roles, org), func(rs []posthog.Role) {
+			col.roleList = nonNil(rs)
+		}),
 	}
 	col.listingsLeft, col.joinLeft = len(tasks), 2
 	for i, t := range tasks {
 		tasks[i] = col.listing(t)
 	}
+	if col.claimedMembers > posthog.MaxClaimedMembers {
+		// The organization claims more members than its word alone may
+		// size a cap for: the role list waits for the member list, whose
+		// own length then sizes the cap of /roles/ (it starts when the
+		// member list ends, in no scheduler place meanwhile).
+		last := len(tasks) - 1 // the role list
+		col.rolesAfterMembers, tasks = tasks[last], tasks[:last]
+	}
 	return tasks
+}
+
+// membersListing is t, the member list; when it ends it starts the role
+// list if that waits for it (rolesAfterMembers).
+func (col *collector) membersListing(t task) task {
+	return func(ctx context.Context) error {
+		err := t(ctx)
+		col.mu.Lock()
+		roles := col.rolesAfterMembers
+		col.rolesAfterMembers = nil
+		col.mu.Unlock()
+		if roles != nil {
+			col.sched.spawn(roles)
+		}
+		return err
+	}
 }
 
 // listing is t, counted among the organization-wide listings: the last of
@@ -570,8 +611,12 @@ func (col *collector) planned() {
 	if col.opts.OnPlan != nil {
 		col.opts.OnPlan(plan)
 	}
-	if col.deadline != nil {
-		col.deadline.setDeadline(col.start.Add(col.opts.TimeoutFor(plan)))
+	if col.deadline != nil && col.deadline.Err() == nil {
+		// (Past the planning deadline there is nothing left to derive:
+		// the collection was cut off under PlanningTimeout.)
+		d := col.opts.TimeoutFor(plan)
+		col.derived.Store(int64(d))
+		col.deadline.setDeadline(col.start.Add(d))
 	}
 }
 

@@ -43,11 +43,21 @@ func (col *collector) fail(src source, err error) error {
 }
 
 // missingFor is the package's missingFor, naming the collection's --timeout
-// when its deadline cut the request off.
+// when its deadline cut the request off: the one given (Options.Timeout),
+// the one derived from the plan (Options.TimeoutFor), or the planning one
+// before the plan was known.
 func (col *collector) missingFor(section, endpoint string, err error) Missing {
 	m := missingFor(section, endpoint, err)
-	if errors.Is(err, context.DeadlineExceeded) && col.opts.Timeout > 0 {
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return m
+	}
+	switch derived := time.Duration(col.derived.Load()); {
+	case col.opts.Timeout > 0:
 		m.Reason = fmt.Sprintf("not collected: the collection's --timeout of %v passed first", col.opts.Timeout)
+	case col.deadline != nil && derived > 0:
+		m.Reason = fmt.Sprintf("not collected: the collection's derived --timeout of %v (from its request plan) passed first", derived)
+	case col.deadline != nil:
+		m.Reason = fmt.Sprintf("not collected: the collection's --timeout of %v before its request plan was known passed first", col.opts.PlanningTimeout)
 	}
 	return m
 }
@@ -83,6 +93,11 @@ func missingFor(section, endpoint string, err error) Missing {
 			m.Reason = "not collected: the collection's deadline (--timeout) passed first"
 		case errors.As(err, &rt):
 			m.Reason = fmt.Sprintf("no complete response within the request timeout of %v (--request-timeout)%s", rt.Timeout, tries)
+		case errors.Is(err, posthog.ErrBodyTooLarge):
+			// The cap defends against a server sending more than its
+			// organization can hold: the error names the cap and how it
+			// was sized.
+			m.Reason = "the response is larger than hogaudit's body cap: " + bodyCapCause(err.Error())
 		default:
 			m.Reason = "request failed: " + err.Error()
 		}
@@ -270,4 +285,13 @@ func sectionIndex(s string) int {
 		}
 	}
 	return len(Sections)
+}
+
+// bodyCapCause is what an ErrBodyTooLarge error says past the request
+// line ("GET /path: response body too large: ...").
+func bodyCapCause(msg string) string {
+	if _, rest, ok := strings.Cut(msg, posthog.ErrBodyTooLarge.Error()+": "); ok {
+		return rest
+	}
+	return msg
 }

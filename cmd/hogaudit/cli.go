@@ -74,6 +74,11 @@ type env struct {
 	// cols is the width of the terminal on stdout, 0 when unknown or not
 	// a terminal (textLayout).
 	cols int
+
+	// planningTimeout and timeoutFor, when set, replace the derived
+	// --timeout's planningTimeout and timeoutFor (tests).
+	planningTimeout time.Duration
+	timeoutFor      func(elapsed, eta time.Duration) time.Duration
 }
 
 func newEnv() *env {

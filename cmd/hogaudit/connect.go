@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -123,6 +124,8 @@ type session struct {
 
 	mu      sync.Mutex
 	derived time.Duration // the deadline TimeoutFor derived (0: none yet)
+	// planning is the deadline until the plan is known (planningTimeout).
+	planning time.Duration
 }
 
 // connect builds the clients of a scan or snapshot: the scanning key from
@@ -221,7 +224,7 @@ func (f *connFlags) timeoutName(s *session) string {
 	if d := s.derivedTimeout(); d > 0 {
 		return "the derived --timeout of " + d.String()
 	}
-	return "the --timeout of " + planningTimeout.String() + " before the request plan was known"
+	return "the --timeout of " + s.planningTimeout().String() + " before the request plan was known"
 }
 
 // collect runs a collection with the flags' deadline and turns fatal errors
@@ -244,9 +247,16 @@ func (f *connFlags) collect(ctx context.Context, g *globals, e *env, s *session,
 		defer cancel()
 		opts.Timeout = *f.Timeout
 	} else {
-		opts.PlanningTimeout = planningTimeout
+		derive := timeoutFor
+		if e.timeoutFor != nil {
+			derive = e.timeoutFor
+		}
+		s.mu.Lock()
+		s.planning = cmp.Or(e.planningTimeout, planningTimeout)
+		s.mu.Unlock()
+		opts.PlanningTimeout = s.planningTimeout()
 		opts.TimeoutFor = func(p snapshot.Plan) time.Duration {
-			d := timeoutFor(time.Since(start), s.eta(p.Remaining))
+			d := derive(time.Since(start), s.eta(p.Remaining))
 			s.setDerivedTimeout(d)
 			return d
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"sync"
@@ -251,7 +252,14 @@ func (s *session) deadline() time.Duration {
 	if d := s.derivedTimeout(); d > 0 {
 		return d
 	}
-	return planningTimeout
+	return s.planningTimeout()
+}
+
+// planningTimeout is the deadline in force until the plan is known.
+func (s *session) planningTimeout() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return cmp.Or(s.planning, planningTimeout)
 }
 
 // hourLimit is the budget's hourly window, 0 when it has none.

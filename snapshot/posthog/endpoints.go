@@ -107,7 +107,7 @@ func (c *Client) IdentityProviderConfigs(ctx context.Context, orgID string) ([]I
 
 // Roles returns every role, with its embedded members, of
 // GET /api/organizations/{id}/roles/. Scope organization:read. Its body cap
-// grows with the member count ctx carries (WithMemberCount).
+// grows with the member count ctx carries (WithMemberSizing).
 func (c *Client) Roles(ctx context.Context, orgID string) ([]Role, error) {
 	p, err := orgPath(orgID, "roles/")
 	if err != nil {
@@ -115,7 +115,7 @@ func (c *Client) Roles(ctx context.Context, orgID string) ([]Role, error) {
 	}
 	// PostHog embeds every valid membership of each role, unpaginated
 	// (RoleSerializer.get_members): a page's body grows with the members.
-	ctx = withBodyCap(ctx, int64(memberCount(ctx))*rolesBytesPerMember)
+	ctx = withMemberAllowance(ctx, rolesBytesPerMember)
 	return List[Role](ctx, c, p, nil)
 }
 
@@ -174,10 +174,10 @@ func (c *Client) ResourceAccessControls(ctx context.Context, projectID int64) (*
 // The answer must hold users and total_count (null, {} or either missing is
 // ErrMalformed), and total_count distinct users; an answer that does not is
 // read once more, then fails with ErrIncompleteList. Its body cap grows with
-// the member count ctx carries (WithMemberCount).
+// the member count ctx carries (WithMemberSizing).
 func (c *Client) UsersWithAccess(ctx context.Context, projectID int64) ([]UserAccess, error) {
 	path := projectPath(projectID, "users_with_access/")
-	ctx = withBodyCap(ctx, int64(memberCount(ctx))*usersWithAccessBytesPerMember)
+	ctx = withMemberAllowance(ctx, usersWithAccessBytesPerMember)
 	for attempt := 1; ; attempt++ {
 		resp, err := Get[usersWithAccess](ctx, c, path, nil)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -190,72 +191,155 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, attempt
 		return 0, nil, nil, failed(err)
 	}
 	defer resp.Body.Close()
-	limit := c.bodyCap(ctx)
+	limit, sized := c.bodyCap(ctx)
 	if resp.ContentLength > limit {
-		return 0, nil, nil, tooLarge(method, path, limit)
+		return 0, nil, nil, tooLarge(method, path, limit, sized)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return 0, nil, nil, failed(err)
 	}
 	if int64(len(body)) > limit {
-		return 0, nil, nil, tooLarge(method, path, limit)
+		return 0, nil, nil, tooLarge(method, path, limit, sized)
 	}
 	return resp.StatusCode, resp.Header, body, nil
 }
 
-func tooLarge(method, path string, limit int64) error {
-	return fmt.Errorf("%s %s: %w: the body exceeds the %s limit", method, path, ErrBodyTooLarge, formatBytes(limit))
+// tooLarge is the error of a body over limit; sized says how the limit
+// was sized, when not the client's cap alone.
+func tooLarge(method, path string, limit int64, sized string) error {
+	return fmt.Errorf("%s %s: %w: the body exceeds the %s limit%s", method, path, ErrBodyTooLarge, formatBytes(limit), sized)
 }
 
 // Per-member allowances of the endpoints whose one response holds a row per
-// member of the organization: a users_with_access row (UserBasic, level,
-// source) and a role membership embedding the full OrganizationMember
-// (about 1.5 KiB on newest PostHog), with room for a member in ten roles.
+// member of the organization, measured on PostHog's serializers (and on
+// the simulator, which renders them; TestMemberAllowancesCoverPostHogRows
+// holds the measure):
+//
+//   - A users_with_access row (_get_users_with_access in
+//     products/access_control/backend/api/access_control.py) is
+//     fixed-shape: two uuids (user_id, organization_membership_id) and
+//     three enum strings (access_level, access_source,
+//     organization_membership_level), some 215 bytes as the simulator
+//     renders it. UserAccessRowBytes leaves more than twice that, for a
+//     renderer that indents.
+//   - A role membership (RoleMembershipSerializer,
+//     products/access_control/backend/presentation/role.py) carries the
+//     user twice (user, and organization_member's user: UserBasic) besides
+//     two uuids and four times. The simulator's short synthetic users
+//     render 950 bytes; with every UserBasic field at its model's maximum
+//     (first_name and last_name 150 characters of 3-byte UTF-8, email 254,
+//     distinct_id 200: posthog/models/user.py over Django's AbstractUser)
+//     about 3.5 KiB. RoleMembershipBytes is 4 KiB, the rest for two
+//     hedgehog_config objects (an unbounded JSONField that PostHog's app
+//     fills with a few hundred bytes).
+//   - RoleMembershipsPerMember memberships are allowed per member on
+//     average: every member in four roles at the longest users, or in a
+//     dozen at the usual ~1.3 KiB.
 const (
-	usersWithAccessBytesPerMember = 2 << 10
-	rolesBytesPerMember           = 16 << 10
+	UserAccessRowBytes       = 512
+	RoleMembershipBytes      = 4 << 10
+	RoleMembershipsPerMember = 4
+
+	usersWithAccessBytesPerMember = UserAccessRowBytes
+	rolesBytesPerMember           = RoleMembershipsPerMember * RoleMembershipBytes
 )
 
-// maxMemberHint bounds the member count an allowance is computed from:
-// no list holds more (MaxListItems), so a hostile member_count cannot
-// raise a cap further.
-const maxMemberHint = MaxListItems
+// MaxClaimedMembers bounds the member count a server's word alone
+// (member_count in GET /api/organizations/{id}/) can size a body cap from:
+// 2^16, above the 60,000-member organization hogaudit must collect, and a
+// /roles/ cap of at most 1 GiB over the client's cap on the server's word.
+// Past it a larger claim counts as MaxClaimedMembers until the member list
+// has arrived; then the list's own length (items the client received and
+// verified, each page under the client's cap) sizes the caps instead
+// (MemberSizing.Listed).
+const MaxClaimedMembers = 1 << 16
 
-// membersKey carries the organization's member count (WithMemberCount).
-type membersKey struct{}
-
-// bodyCapKey carries a request's own body cap (withBodyCap).
-type bodyCapKey struct{}
-
-// WithMemberCount returns ctx carrying the organization's member count
-// (GET /api/organizations/{id}/'s member_count), from which the endpoints
-// whose one response grows with the organization (Roles with its embedded
-// members, UsersWithAccess) size their body cap: the client's cap
-// (WithMaxBodyBytes) plus an allowance per member, so that no legitimate
-// organization exceeds it while a server sending more than its own
-// organization can hold is still cut off. Counts above MaxListItems count
-// as MaxListItems.
-func WithMemberCount(ctx context.Context, n int) context.Context {
-	return context.WithValue(ctx, membersKey{}, min(max(n, 0), maxMemberHint))
+// MemberSizing is what the body caps of the responses that grow with the
+// organization (Roles with its embedded members, UsersWithAccess) are
+// sized from: the organization's claimed member_count until the member
+// list has arrived, then the list's length. It is safe for concurrent use.
+type MemberSizing struct {
+	claimed int
+	listed  atomic.Int64 // the list's length + 1; 0 until Listed
 }
 
-// memberCount is the count WithMemberCount put in ctx, or 0.
-func memberCount(ctx context.Context) int {
-	n, _ := ctx.Value(membersKey{}).(int)
-	return n
+// NewMemberSizing returns sizing from the organization's member_count,
+// counted as at most MaxClaimedMembers.
+func NewMemberSizing(memberCount int) *MemberSizing {
+	return &MemberSizing{claimed: min(max(memberCount, 0), MaxClaimedMembers)}
+}
+
+// Listed records the length of the member list as it arrived, complete
+// and verified; from then on it sizes the caps.
+func (s *MemberSizing) Listed(n int) {
+	s.listed.Store(int64(min(max(n, 0), MaxListItems)) + 1)
+}
+
+// Members is the member count the caps are sized from, and where it came
+// from: "the member list" or "member_count".
+func (s *MemberSizing) Members() (n int, from string) {
+	if s == nil {
+		return 0, ""
+	}
+	if l := s.listed.Load(); l > 0 {
+		return int(l - 1), "the member list"
+	}
+	return s.claimed, "member_count"
+}
+
+// membersKey carries the organization's MemberSizing.
+type membersKey struct{}
+
+// bodyCapKey carries a request's own allowance (withBodyCap).
+type bodyCapKey struct{}
+
+// WithMemberSizing returns ctx carrying s, from which the endpoints whose
+// one response grows with the organization size their body cap: the
+// client's cap (WithMaxBodyBytes) plus an allowance per member, so that no
+// legitimate organization exceeds it while a server sending more than its
+// own organization can hold is still cut off.
+func WithMemberSizing(ctx context.Context, s *MemberSizing) context.Context {
+	return context.WithValue(ctx, membersKey{}, s)
+}
+
+// WithMemberCount is WithMemberSizing(ctx, NewMemberSizing(n)).
+func WithMemberCount(ctx context.Context, n int) context.Context {
+	return WithMemberSizing(ctx, NewMemberSizing(n))
+}
+
+// allowance is a request's allowance over the client's cap: perMember
+// bytes for each member ctx's MemberSizing counts.
+type allowance struct {
+	bytes     int64
+	perMember int64
+	members   int
+	from      string
+}
+
+// withMemberAllowance returns ctx under which the client's requests may
+// read bodies of up to the client's cap plus perMember bytes a member.
+func withMemberAllowance(ctx context.Context, perMember int64) context.Context {
+	s, _ := ctx.Value(membersKey{}).(*MemberSizing)
+	n, from := s.Members()
+	return withBodyCap(ctx, allowance{bytes: int64(n) * perMember, perMember: perMember, members: n, from: from})
 }
 
 // withBodyCap returns ctx under which the client's requests may read
-// bodies of up to the client's cap plus extra bytes.
-func withBodyCap(ctx context.Context, extra int64) context.Context {
-	return context.WithValue(ctx, bodyCapKey{}, extra)
+// bodies of up to the client's cap plus a's bytes.
+func withBodyCap(ctx context.Context, a allowance) context.Context {
+	return context.WithValue(ctx, bodyCapKey{}, a)
 }
 
-// bodyCap is the body cap of a request made under ctx.
-func (c *Client) bodyCap(ctx context.Context) int64 {
-	extra, _ := ctx.Value(bodyCapKey{}).(int64)
-	return c.maxBody + max(extra, 0)
+// bodyCap is the body cap of a request made under ctx, and how it was
+// sized (for the error that names it).
+func (c *Client) bodyCap(ctx context.Context) (int64, string) {
+	a, _ := ctx.Value(bodyCapKey{}).(allowance)
+	limit := c.maxBody + max(a.bytes, 0)
+	if a.perMember == 0 {
+		return limit, ""
+	}
+	return limit, fmt.Sprintf(" (%s plus %s for each of %d members, as %s counts them)", formatBytes(c.maxBody), formatBytes(a.perMember), a.members, a.from)
 }
 
 func formatBytes(n int64) string {
