@@ -349,13 +349,14 @@ func usersWithAccess(s *snapshot.Snapshot, members map[string]IndexMember) (map[
 		groups := map[string]map[string][]string{}
 		err := rows.Each(p, func(u *posthog.UserAccess) {
 			mid := u.OrganizationMembershipID
-			if _, ok := members[mid]; !ok {
-				mid = byUUID[u.UserID]
+			m, ok := members[mid]
+			if !ok {
+				if mid = byUUID[u.UserID]; mid == "" {
+					return // not an active member any more
+				}
+				m = members[mid]
 			}
-			if mid == "" {
-				return // not an active member any more
-			}
-			profile := members[mid].Profile
+			profile := m.Profile
 			if groups[profile] == nil {
 				groups[profile] = map[string][]string{}
 			}
