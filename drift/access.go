@@ -143,7 +143,7 @@ func (c *comparer) withoutPostHog(s *snapshot.Snapshot, p *snapshot.Project) str
 			return "not collected whole (" + m.Reason + ")"
 		}
 	}
-	if p.UsersWithAccess == nil {
+	if !p.HasUsersWithAccess() {
 		return "not collected"
 	}
 	return ""

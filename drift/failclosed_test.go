@@ -60,7 +60,7 @@ func TestFailClosed(t *testing.T) {
 		{name: "users_with_access missing in new, collected in old", edit: func(o, n *snapshot.Snapshot) {
 			withUWA(o)
 			withUWA(n)
-			project(n, 2).UsersWithAccess = nil
+			project(n, 2).SetUsersWithAccess(nil)
 			n.Missing = append(n.Missing, rec(snapshot.SectionUsersWithAccess, ptr(int64(2))))
 		}, gaps: []string{"project_access p2 new"}, reason: "cannot be compared"},
 		{name: "users_with_access partial in old, whole in new", edit: func(o, n *snapshot.Snapshot) {

@@ -102,9 +102,14 @@ func clone(t testing.TB, s *snapshot.Snapshot) *snapshot.Snapshot {
 		t.Fatal(err)
 	}
 	// encoding/json leaves out the users_with_access rows (the file holds
-	// them compactly: snapshot.Project.UsersWithAccess).
+	// them compactly: snapshot.Project.UsersWithAccess, AccessRows).
+	access := s.AccessRows()
 	for i := range out.Projects {
-		out.Projects[i].UsersWithAccess = slices.Clone(s.Projects[i].UsersWithAccess)
+		rows, err := access.Of(&s.Projects[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Projects[i].SetUsersWithAccess(slices.Clone(rows))
 	}
 	return &out
 }

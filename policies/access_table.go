@@ -63,7 +63,10 @@ func (e *Engine) accessTable(ctx context.Context, snap *snapshot.Snapshot, resou
 	if err != nil {
 		return nil, fmt.Errorf("access table: empty matrix: %w", err)
 	}
-	doc := BuildInput(snap, empty.Bind(Inventory(snap), asOf), asOf)
+	doc, err := BuildInput(snap, empty.Bind(Inventory(snap), asOf), asOf)
+	if err != nil {
+		return nil, fmt.Errorf("access table: %w", err)
+	}
 	// The paths never read PostHog's own resolution (joined below from the
 	// snapshot's rows): leaving it out of the input spares converting a
 	// membership id per member and project.
@@ -285,12 +288,18 @@ type posthogAccess struct{ level, source string }
 func postHogAccess(snap *snapshot.Snapshot, members map[string]IndexMember) (map[int64]map[string]posthogAccess, error) {
 	byUUID := memberByUserUUID(snap)
 	out := map[int64]map[string]posthogAccess{}
-	for _, p := range snap.Projects {
-		if p.UsersWithAccess == nil || usersWithAccessPartial(snap, p.ID) {
+	access := snap.AccessRows()
+	for i := range snap.Projects {
+		p := &snap.Projects[i]
+		if !p.HasUsersWithAccess() || usersWithAccessPartial(snap, p.ID) {
 			continue
 		}
-		rows := make(map[string]posthogAccess, len(p.UsersWithAccess))
-		for _, u := range p.UsersWithAccess {
+		us, err := access.Of(p)
+		if err != nil {
+			return nil, fmt.Errorf("access table: %w", err)
+		}
+		rows := make(map[string]posthogAccess, len(us))
+		for _, u := range us {
 			mid := u.OrganizationMembershipID
 			if _, ok := members[mid]; !ok {
 				mid = byUUID[u.UserID]

@@ -97,8 +97,13 @@ func BenchmarkCheck(b *testing.B) {
 		s, org := syntheticSnapshot(b, members, 100)
 		m := syntheticMatrix(b, org)
 		rows := 0
-		for _, p := range s.Projects {
-			rows += len(p.UsersWithAccess)
+		access := s.AccessRows()
+		for i := range s.Projects {
+			us, err := access.Of(&s.Projects[i])
+			if err != nil {
+				b.Fatal(err)
+			}
+			rows += len(us)
 		}
 		b.Run(fmt.Sprintf("members=%d/projects=100", members), func(b *testing.B) {
 			var findings int

@@ -134,7 +134,11 @@ func TestCrossCheckAccessResolution(t *testing.T) {
 			sim.Inject(posthogsim.Fault{Path: "/explicit_members/", Times: 1 << 20, Kind: posthogsim.Fault500})
 		}
 		snap := collectInMemory(t, sim)
-		value, err := toValue(BuildInput(snap, mx.Bind(Inventory(snap), crosscheckNow), crosscheckNow))
+		in, err := BuildInput(snap, mx.Bind(Inventory(snap), crosscheckNow), crosscheckNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		value, err := toValue(in)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -67,7 +67,10 @@ func (e *Engine) Check(ctx context.Context, in CheckInput) (*report.Report, erro
 	}
 	snap := in.Snapshot.WithKeyUses(in.Previous)
 	bound := in.Matrix.Bind(Inventory(snap), asOf)
-	doc := BuildInput(snap, bound, asOf)
+	doc, err := BuildInput(snap, bound, asOf)
+	if err != nil {
+		return nil, err
+	}
 	doc.Drift = in.Drift
 	value, err := toValue(doc)
 	if err != nil {

@@ -259,7 +259,11 @@ func fixtureInput(t *testing.T, s *snapshot.Snapshot) *Input {
 		t.Fatal(err)
 	}
 	s = s.WithKeyUses(nil)
-	return BuildInput(s, m.Bind(Inventory(s), fixtureNow), fixtureNow)
+	in, err := BuildInput(s, m.Bind(Inventory(s), fixtureNow), fixtureNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
 }
 
 // regoFixture renders the fixture's input document as the Rego module of

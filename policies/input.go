@@ -9,6 +9,7 @@ import (
 	"github.com/hogaudit/hogaudit/drift"
 	"github.com/hogaudit/hogaudit/matrix"
 	"github.com/hogaudit/hogaudit/snapshot"
+	"github.com/hogaudit/hogaudit/snapshot/posthog"
 )
 
 // Input is the document every rule reads as input (policies/INPUT.md): the
@@ -164,10 +165,16 @@ type KeyUse struct {
 // BuildInput assembles the document the rules read. now is the time the
 // rules judge at (input.now): the snapshot's collected_at when checking a
 // snapshot. A key's last use (index.keys[].use) is its recorded Use, else s
-// read alone (snapshot.Snapshot.KeyUses).
-func BuildInput(s *snapshot.Snapshot, b *matrix.Bound, now time.Time) *Input {
+// read alone (snapshot.Snapshot.KeyUses). The error is a project's
+// users_with_access that does not fit the snapshot's members
+// (snapshot.AccessRows).
+func BuildInput(s *snapshot.Snapshot, b *matrix.Bound, now time.Time) (*Input, error) {
 	mdoc := matrixDoc(b)
 	members := indexMembers(s, b)
+	access, err := usersWithAccess(s, members)
+	if err != nil {
+		return nil, err
+	}
 	return &Input{
 		Now:   now.UTC().Format(time.RFC3339),
 		NowNS: now.UnixNano(),
@@ -186,12 +193,12 @@ func BuildInput(s *snapshot.Snapshot, b *matrix.Bound, now time.Time) *Input {
 			MemberByEmail:    memberByEmail(s, members),
 			Profiles:         profiles(s, members),
 			MembersByProfile: membersByProfile(s, members),
-			UsersWithAccess:  usersWithAccess(s, members),
+			UsersWithAccess:  access,
 			Projects:         indexProjects(s, b),
 			Keys:             indexKeys(s, b, members),
 		},
 		Matrix: mdoc,
-	}
+	}, nil
 }
 
 func sections(s *snapshot.Snapshot) Sections {
@@ -330,27 +337,33 @@ func membersByProfile(s *snapshot.Snapshot, members map[string]IndexMember) map[
 // profile → level → membership ids), so that a rule checks each profile
 // and level once instead of every row. A row names its membership, or on
 // 2025 PostHog only its user; a row of no active member is left out.
-func usersWithAccess(s *snapshot.Snapshot, members map[string]IndexMember) map[string]map[string]map[string][]string {
+func usersWithAccess(s *snapshot.Snapshot, members map[string]IndexMember) (map[string]map[string]map[string][]string, error) {
 	byUUID := memberByUserUUID(s)
+	rows := s.AccessRows()
 	out := map[string]map[string]map[string][]string{}
-	for _, p := range s.Projects {
-		if p.UsersWithAccess == nil {
+	for i := range s.Projects {
+		p := &s.Projects[i]
+		if !p.HasUsersWithAccess() {
 			continue
 		}
 		groups := map[string]map[string][]string{}
-		for _, u := range p.UsersWithAccess {
+		err := rows.Each(p, func(u *posthog.UserAccess) {
 			mid := u.OrganizationMembershipID
-			if _, ok := members[mid]; !ok {
-				mid = byUUID[u.UserID]
+			m, ok := members[mid]
+			if !ok {
+				if mid = byUUID[u.UserID]; mid == "" {
+					return // not an active member any more
+				}
+				m = members[mid]
 			}
-			if mid == "" {
-				continue // not an active member any more
-			}
-			profile := members[mid].Profile
+			profile := m.Profile
 			if groups[profile] == nil {
 				groups[profile] = map[string][]string{}
 			}
 			groups[profile][u.AccessLevel] = append(groups[profile][u.AccessLevel], mid)
+		})
+		if err != nil {
+			return nil, err
 		}
 		for _, levels := range groups {
 			for _, mids := range levels {
@@ -359,7 +372,7 @@ func usersWithAccess(s *snapshot.Snapshot, members map[string]IndexMember) map[s
 		}
 		out[strconv.FormatInt(p.ID, 10)] = groups
 	}
-	return out
+	return out, nil
 }
 
 // indexProjects is input.index.projects.

@@ -209,7 +209,11 @@ func decodeJSON(t *testing.T, b []byte) any {
 
 // inputValue is BuildInput's document as JSON values.
 func inputValue(s *snapshot.Snapshot, b *matrix.Bound, now time.Time) (any, error) {
-	v, err := toValue(BuildInput(s, b, now))
+	in, err := BuildInput(s, b, now)
+	if err != nil {
+		return nil, err
+	}
+	v, err := toValue(in)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +232,10 @@ func TestInputToValueEqualsJSONRoundTrip(t *testing.T) {
 		}
 		asOf := c.snap.CollectedAt.UTC()
 		snap := c.snap.WithKeyUses(nil)
-		in := BuildInput(snap, m.Bind(Inventory(snap), asOf), asOf)
+		in, err := BuildInput(snap, m.Bind(Inventory(snap), asOf), asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
 		fast, err := toValue(in)
 		if err != nil {
 			t.Fatal(err)

@@ -27,7 +27,10 @@ func (e *Engine) SSOEnforcement(ctx context.Context, snap *snapshot.Snapshot) (m
 	if err != nil {
 		return nil, fmt.Errorf("sso enforcement: empty matrix: %w", err)
 	}
-	doc := BuildInput(snap, empty.Bind(Inventory(snap), asOf), asOf)
+	doc, err := BuildInput(snap, empty.Bind(Inventory(snap), asOf), asOf)
+	if err != nil {
+		return nil, fmt.Errorf("sso enforcement: %w", err)
+	}
 	value, err := toValue(doc)
 	if err != nil {
 		return nil, fmt.Errorf("sso enforcement: convert policy input: %w", err)

@@ -78,8 +78,27 @@ func (c *converter) stringTerm(s string) *ast.Term {
 	return t
 }
 
-// termOf is valueOf as a term.
+// termOf is valueOf as a term. Scalars share terms: a Go string met
+// again gets the term it got before (a member's id, uuid and email appear
+// in the snapshot's members, in index.members and as keys and values of
+// the index's maps, each time the same Go string), and booleans and small
+// integers get OPA's interned terms. Terms are shared only where the value
+// is exactly what valueOf would make of it (no time, raw JSON or
+// json.Marshaler there).
 func (c *converter) termOf(v reflect.Value) (*ast.Term, error) {
+	if v.IsValid() {
+		switch k := v.Kind(); {
+		case k != reflect.String && k != reflect.Bool && (k < reflect.Int || k > reflect.Int64):
+		case v.Type().Implements(marshalerType):
+		case k == reflect.String:
+			return c.stringTerm(v.String()), nil
+		case k == reflect.Bool:
+			return ast.InternedTerm(v.Bool()), nil
+		default:
+			// The interned term of a small integer, else a new one.
+			return ast.InternedTerm(v.Int()), nil
+		}
+	}
 	e, err := c.valueOf(v)
 	if err != nil {
 		return nil, err
@@ -87,19 +106,8 @@ func (c *converter) termOf(v reflect.Value) (*ast.Term, error) {
 	return ast.NewTerm(e), nil
 }
 
-// elemTermOf is termOf for a list element or map value: a string there
-// (a membership id in a list of them) is shared, a field's string (mostly
-// met once) is not, which keeps the table of shared terms small.
-func (c *converter) elemTermOf(v reflect.Value) (*ast.Term, error) {
-	if v.IsValid() && v.Kind() == reflect.String && !v.Type().Implements(marshalerType) {
-		return c.stringTerm(v.String()), nil
-	}
-	e, err := c.valueOf(v)
-	if err != nil {
-		return nil, err
-	}
-	return ast.NewTerm(e), nil
-}
+// elemTermOf is termOf for a list element or map value.
+func (c *converter) elemTermOf(v reflect.Value) (*ast.Term, error) { return c.termOf(v) }
 
 var (
 	timeType       = reflect.TypeFor[time.Time]()

@@ -46,6 +46,10 @@ type AccessFile struct {
 	// Rows are the rows the compact form cannot reproduce, verbatim and
 	// sorted by user_id.
 	Rows []posthog.UserAccess `json:"rows,omitempty"`
+
+	// table is set by Decode once the form is checked: the members it
+	// indexes, as the file had them (AccessRows).
+	table *accessTable
 }
 
 // UnmarshalJSON reads an AccessFile, or a version-1 users_with_access list
@@ -69,6 +73,19 @@ func (f *AccessFile) UnmarshalJSON(b []byte) error {
 		f.Rows = []posthog.UserAccess{}
 	}
 	return nil
+}
+
+// MarshalJSON writes f, except a form Decode keeps as a project's rows
+// (bound to the members it read): that one is the rows themselves, which
+// the snapshot's JSON form leaves out (null, as for Project.UsersWithAccess;
+// the rules read them from input.index), and Marshal writes a fresh
+// compaction of them instead.
+func (f AccessFile) MarshalJSON() ([]byte, error) {
+	if f.table != nil {
+		return []byte("null"), nil
+	}
+	type plain AccessFile // without this method
+	return json.Marshal(plain(f))
 }
 
 func nonNilRows(rows []posthog.UserAccess) []posthog.UserAccess {
@@ -247,27 +264,43 @@ func parseIndex(s string) (int, error) {
 	return n, nil
 }
 
-// accessExpander expands the AccessFiles of one snapshot's projects. It
-// holds what every project shares: the members in user uuid order, their
-// level names, and a slot per member reused from project to project.
+// accessTable is what the AccessFiles of one snapshot's projects share:
+// its members as Decode read them (user uuid, membership id, level name),
+// and their indexes in user uuid order. It is never changed once made, so
+// the rows a file form stands for stay what the file said whatever later
+// becomes of the snapshot's Members.
+type accessTable struct {
+	uuids  []string
+	ids    []string
+	levels []string // organization_membership_level of each member; "" when PostHog has no such level
+	mlevel []int    // each member's membership level, for errors
+	byUUID []int32  // member indexes sorted by user uuid (stable)
+}
+
+func newAccessTable(members []posthog.Member) *accessTable {
+	n := len(members)
+	t := &accessTable{uuids: make([]string, n), ids: make([]string, n), levels: make([]string, n), mlevel: make([]int, n), byUUID: make([]int32, n)}
+	for i := range members {
+		t.uuids[i], t.ids[i], t.mlevel[i] = members[i].User.UUID, members[i].ID, members[i].Level
+		t.levels[i], _ = membershipLevelName(members[i].Level)
+		t.byUUID[i] = int32(i)
+	}
+	slices.SortStableFunc(t.byUUID, func(a, b int32) int {
+		return strings.Compare(t.uuids[a], t.uuids[b])
+	})
+	return t
+}
+
+// accessExpander expands AccessFiles against one accessTable, with a slot
+// per member reused from project to project; it is not safe for
+// concurrent use.
 type accessExpander struct {
-	members []posthog.Member
-	byUUID  []int32  // member indexes sorted by user uuid (stable)
-	levels  []string // organization_membership_level of each member; "" when PostHog has no such level
-	slot    []int32  // per member: 1 + the group holding it in the current project, 0 for none
+	t    *accessTable
+	slot []int32 // per member: 1 + the group holding it in the current project, 0 for none
 }
 
 func newAccessExpander(members []posthog.Member) *accessExpander {
-	x := &accessExpander{members: members, slot: make([]int32, len(members)), levels: make([]string, len(members))}
-	x.byUUID = make([]int32, len(members))
-	for i := range members {
-		x.byUUID[i] = int32(i)
-		x.levels[i], _ = membershipLevelName(members[i].Level)
-	}
-	slices.SortStableFunc(x.byUUID, func(a, b int32) int {
-		return strings.Compare(members[a].User.UUID, members[b].User.UUID)
-	})
-	return x
+	return &accessExpander{t: newAccessTable(members), slot: make([]int32, len(members))}
 }
 
 type accessGroup struct{ level, source string }
@@ -278,7 +311,22 @@ func (x *accessExpander) expand(f *AccessFile) ([]posthog.UserAccess, error) {
 	if f == nil {
 		return nil, nil
 	}
-	n := len(x.members)
+	var rows []posthog.UserAccess
+	err := x.walk(f, func(n int) { rows = make([]posthog.UserAccess, 0, n) }, func(u *posthog.UserAccess) {
+		rows = append(rows, *u)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// walk calls fn with each of f's rows in user_id order (size first, with
+// their number), or returns an error saying why f is inconsistent with
+// the snapshot's members; fn may have seen some rows by then. The row fn
+// gets is valid during the call only.
+func (x *accessExpander) walk(f *AccessFile, size func(int), fn func(*posthog.UserAccess)) error {
+	n := len(x.t.uuids)
 	clear(x.slot)
 	var groups []accessGroup
 	count := 0
@@ -294,7 +342,7 @@ func (x *accessExpander) expand(f *AccessFile) ([]posthog.UserAccess, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("all_except: %w", err)
+			return fmt.Errorf("all_except: %w", err)
 		}
 	}
 	// Levels and sources in a fixed order, so that an error names the same
@@ -312,46 +360,59 @@ func (x *accessExpander) expand(f *AccessFile) ([]posthog.UserAccess, error) {
 				return nil
 			})
 			if err != nil {
-				return nil, fmt.Errorf("members.%s.%s: %w", level, source, err)
+				return fmt.Errorf("members.%s.%s: %w", level, source, err)
 			}
 		}
 	}
-	rows := make([]posthog.UserAccess, 0, count+len(f.Rows))
+	size(count + len(f.Rows))
+	// The compact form is written only for rows strictly ascending by
+	// user_id; a repeat means a member listed twice or a verbatim row
+	// duplicating one.
+	compact := len(f.Members) > 0 || f.AllExcept != nil
+	prev, started := "", false
+	emit := func(u *posthog.UserAccess) error {
+		if compact && started && prev >= u.UserID {
+			return fmt.Errorf("user %q has two rows, or rows are not sorted by user_id", u.UserID)
+		}
+		prev, started = u.UserID, true
+		fn(u)
+		return nil
+	}
 	verbatim := f.Rows
-	for _, i := range x.byUUID {
+	var row posthog.UserAccess
+	for _, i := range x.t.byUUID {
 		g := x.slot[i]
 		if g == 0 {
 			continue
 		}
-		m := &x.members[i]
-		if x.levels[i] == "" {
-			return nil, fmt.Errorf("member index %d has membership level %d, which no PostHog row names", i, m.Level)
+		if x.t.levels[i] == "" {
+			return fmt.Errorf("member index %d has membership level %d, which no PostHog row names", i, x.t.mlevel[i])
 		}
-		for len(verbatim) > 0 && verbatim[0].UserID < m.User.UUID {
-			rows = append(rows, verbatim[0])
+		uuid := x.t.uuids[i]
+		for len(verbatim) > 0 && verbatim[0].UserID < uuid {
+			if err := emit(&verbatim[0]); err != nil {
+				return err
+			}
 			verbatim = verbatim[1:]
 		}
 		grp := groups[g-1]
-		rows = append(rows, posthog.UserAccess{
-			UserID:                      m.User.UUID,
+		row = posthog.UserAccess{
+			UserID:                      uuid,
 			AccessLevel:                 grp.level,
 			AccessSource:                grp.source,
-			OrganizationMembershipID:    m.ID,
-			OrganizationMembershipLevel: x.levels[i],
-		})
-	}
-	rows = append(rows, verbatim...)
-	if len(f.Members) > 0 || f.AllExcept != nil {
-		// The compact form is written only for rows strictly ascending by
-		// user_id; a repeat means a member listed twice or a verbatim row
-		// duplicating one.
-		for i := 1; i < len(rows); i++ {
-			if rows[i-1].UserID >= rows[i].UserID {
-				return nil, fmt.Errorf("user %q has two rows, or rows are not sorted by user_id", rows[i].UserID)
-			}
+			OrganizationMembershipID:    x.t.ids[i],
+			OrganizationMembershipLevel: x.t.levels[i],
+		}
+		if err := emit(&row); err != nil {
+			return err
 		}
 	}
-	return rows, nil
+	for i := range verbatim {
+		if err := emit(&verbatim[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -363,34 +424,112 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// expandAccess replaces every project's UsersWithAccessFile of s, just
-// decoded, by its UsersWithAccess rows. A project whose file form does not
-// expand gets no rows (an empty list) and the first such project is the
-// error, which Decode refuses the snapshot with: first, unless the members
-// list is empty or null, when every index is out of range and Verify names
-// the cause (the members list emptied, or a record of it forged).
-func (s *Snapshot) expandAccess() error {
+// checkAccess checks every project's UsersWithAccessFile of s, just
+// decoded, against s's members, and keeps it, bound to those members
+// (accessTable), as the project's rows: read them with AccessRows.
+// Expanding 50,000 members × 300 projects into rows would take ~140 MB.
+// A project whose file form does not expand gets no rows (an empty list
+// in UsersWithAccess, its file form dropped) and the first such project
+// is the error, which Decode refuses the snapshot with: first, unless the
+// members list is empty or null, when every index is out of range and
+// Verify names the cause (the members list emptied, or a record of it
+// forged).
+func (s *Snapshot) checkAccess() error {
 	var x *accessExpander
 	var first error
 	for i := range s.Projects {
 		p := &s.Projects[i]
-		if p.UsersWithAccessFile == nil {
-			p.UsersWithAccess = nil
+		p.UsersWithAccess = nil
+		f := p.UsersWithAccessFile
+		if f == nil {
 			continue
 		}
 		if x == nil {
 			x = newAccessExpander(s.Members)
 		}
-		rows, err := x.expand(p.UsersWithAccessFile)
-		if err != nil {
+		if err := x.walk(f, func(int) {}, func(*posthog.UserAccess) {}); err != nil {
 			if first == nil {
 				first = fmt.Errorf("%w: project %d users_with_access: %v", ErrInconsistent, p.ID, err)
 			}
-			rows = []posthog.UserAccess{}
+			p.UsersWithAccess, p.UsersWithAccessFile = []posthog.UserAccess{}, nil
+			continue
 		}
-		p.UsersWithAccess, p.UsersWithAccessFile = rows, nil
+		f.table = x.t
 	}
 	return first
+}
+
+// HasUsersWithAccess reports whether p holds its users_with_access, as
+// rows (UsersWithAccess) or in the file's form as Decode read it
+// (UsersWithAccessFile): false when they were not collected.
+func (p *Project) HasUsersWithAccess() bool {
+	return p.UsersWithAccess != nil || p.UsersWithAccessFile != nil
+}
+
+// SetUsersWithAccess makes rows p's users_with_access (nil: not
+// collected), dropping the file form Decode kept.
+func (p *Project) SetUsersWithAccess(rows []posthog.UserAccess) {
+	p.UsersWithAccess, p.UsersWithAccessFile = rows, nil
+}
+
+// AccessRows reads projects' users_with_access rows: a project's
+// UsersWithAccess when it holds them, else its file form as Decode read it
+// against the snapshot's members of then. One reader serves the projects
+// of one snapshot; it is not safe for concurrent use.
+type AccessRows struct {
+	x *accessExpander
+}
+
+// AccessRows returns a reader of s's projects' users_with_access rows.
+func (s *Snapshot) AccessRows() *AccessRows { return &AccessRows{} }
+
+// Of returns p's rows, sorted by user_id; nil when p has none
+// (HasUsersWithAccess is false). The error is a file form that Decode did
+// not read and check (one made by hand).
+func (r *AccessRows) Of(p *Project) ([]posthog.UserAccess, error) {
+	if p.UsersWithAccess != nil || p.UsersWithAccessFile == nil {
+		return p.UsersWithAccess, nil
+	}
+	x, err := r.expander(p)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := x.expand(p.UsersWithAccessFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: project %d users_with_access: %v", ErrInconsistent, p.ID, err)
+	}
+	return rows, nil
+}
+
+// Each calls fn with each of p's rows in user_id order, without making
+// the list: the row is valid during the call only. Errors as Of's; fn may
+// have seen some rows by then.
+func (r *AccessRows) Each(p *Project, fn func(*posthog.UserAccess)) error {
+	if p.UsersWithAccess != nil || p.UsersWithAccessFile == nil {
+		for i := range p.UsersWithAccess {
+			fn(&p.UsersWithAccess[i])
+		}
+		return nil
+	}
+	x, err := r.expander(p)
+	if err != nil {
+		return err
+	}
+	if err := x.walk(p.UsersWithAccessFile, func(int) {}, fn); err != nil {
+		return fmt.Errorf("%w: project %d users_with_access: %v", ErrInconsistent, p.ID, err)
+	}
+	return nil
+}
+
+func (r *AccessRows) expander(p *Project) (*accessExpander, error) {
+	t := p.UsersWithAccessFile.table
+	if t == nil {
+		return nil, fmt.Errorf("%w: project %d users_with_access: a file form that no snapshot file held", ErrInconsistent, p.ID)
+	}
+	if r.x == nil || r.x.t != t {
+		r.x = &accessExpander{t: t, slot: make([]int32, len(t.uuids))}
+	}
+	return r.x, nil
 }
 
 // fileForm returns a shallow copy of s whose projects carry their
@@ -406,8 +545,20 @@ func (s *Snapshot) fileForm() *Snapshot {
 		index[m.ID] = i
 	}
 	c.Projects = make([]Project, len(s.Projects))
+	rows := s.AccessRows()
 	for i, p := range s.Projects {
-		p.UsersWithAccessFile = compactAccess(p.UsersWithAccess, s.Members, index)
+		if p.UsersWithAccess == nil && p.UsersWithAccessFile != nil {
+			// Decoded: compacted again from its rows against the
+			// members as they are now. A form without rows to give (made
+			// by hand) is written as it is, for Decode to judge.
+			if us, err := rows.Of(&p); err == nil {
+				p.UsersWithAccess = us
+			}
+		}
+		if p.UsersWithAccess != nil {
+			p.UsersWithAccessFile = compactAccess(p.UsersWithAccess, s.Members, index)
+		}
+		p.UsersWithAccess = nil
 		c.Projects[i] = p
 	}
 	return &c

@@ -73,7 +73,7 @@ func TestVerifyRules(t *testing.T) {
 			s.Missing = append(s.Missing, snapshot.Missing{Section: snapshot.SectionUsersWithAccess, ProjectID: pid(posthogsim.AcmeProductionID), Status: 404, NotApplicable: true})
 		}, "says not_applicable, but project 12345's users_with_access holds data"},
 		{"n/a for the whole section while one project has data", newest, func(s *snapshot.Snapshot) {
-			s.Projects[0].UsersWithAccess = nil
+			s.Projects[0].SetUsersWithAccess(nil)
 			s.Missing = append(s.Missing, snapshot.Missing{Section: snapshot.SectionUsersWithAccess, Status: 404, NotApplicable: true})
 		}, "but project 12346's users_with_access holds data"},
 		{"n/a explicit members under project_based_permissioning alone", older, func(s *snapshot.Snapshot) {
@@ -156,10 +156,10 @@ func TestVerifyRules(t *testing.T) {
 			s.Members = slices.DeleteFunc(s.Members, func(m posthog.Member) bool { return m.User.Email == "dan@acme.example" })
 		}, ""},
 		{"an owner left out of a project's access", newest, func(s *snapshot.Snapshot) {
-			s.Projects[0].UsersWithAccess = []posthog.UserAccess{}
+			s.Projects[0].SetUsersWithAccess([]posthog.UserAccess{})
 		}, "users_with_access does not list"},
 		{"near miss: and its record", newest, func(s *snapshot.Snapshot) {
-			s.Projects[0].UsersWithAccess = []posthog.UserAccess{}
+			s.Projects[0].SetUsersWithAccess([]posthog.UserAccess{})
 			s.Missing = append(s.Missing, snapshot.Missing{Section: snapshot.SectionUsersWithAccess, ProjectID: pid(posthogsim.AcmeProductionID), Status: 200, Reason: "partial"})
 		}, ""},
 		{"a partial section marked n/a", newest, func(s *snapshot.Snapshot) {

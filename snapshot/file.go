@@ -150,7 +150,7 @@ func Decode(b []byte) (*Snapshot, error) {
 	case s.CollectedAt.IsZero():
 		return nil, errors.New("not a hogaudit snapshot: no collected_at")
 	}
-	accessErr := s.expandAccess()
+	accessErr := s.checkAccess()
 	if accessErr != nil && len(s.Members) > 0 {
 		return nil, accessErr
 	}

@@ -158,13 +158,18 @@ type Project struct {
 	ResourceAccessControls *posthog.AccessControlList `json:"resource_access_controls"`
 	// UsersWithAccess is PostHog's own resolution of who can reach the
 	// project, sorted by user uuid (section "users_with_access"; newest
-	// PostHog only). The file holds it as AccessFile, not row by row:
-	// Marshal compacts it and Decode expands it back to exactly these
-	// rows.
+	// PostHog only), as rows: what Collect sets. The file holds it as
+	// AccessFile, not row by row: Marshal compacts it, and Decode keeps
+	// that form (UsersWithAccessFile) instead of expanding it, leaving
+	// this nil. Read a project's rows with Snapshot.AccessRows, whether it
+	// holds them is HasUsersWithAccess, and SetUsersWithAccess replaces
+	// them.
 	UsersWithAccess []posthog.UserAccess `json:"-"`
-	// UsersWithAccessFile is UsersWithAccess in the file's form. It is set
-	// only inside Marshal's copy of the snapshot: nil in every Snapshot
-	// Decode, Load or Collect return, whatever UsersWithAccess holds.
+	// UsersWithAccessFile is the rows in the file's form: set by Decode
+	// (checked against the members, and bound to them as read), and inside
+	// Marshal's copy of the snapshot; nil in every Snapshot Collect
+	// returns. When UsersWithAccess is not nil it is the rows, whatever
+	// this holds.
 	UsersWithAccessFile *AccessFile `json:"users_with_access"`
 	// ExplicitMembers is the legacy per-project membership, collected only
 	// for projects with the legacy AccessControl flag on deployments that

@@ -136,7 +136,7 @@ func TestSnapshotWithoutActivityLogScope(t *testing.T) {
 		t.Errorf("every other section should be complete")
 	}
 	for _, p := range s.Projects {
-		if p.AccessControls == nil || p.ResourceAccessControls == nil || p.UsersWithAccess == nil {
+		if p.AccessControls == nil || p.ResourceAccessControls == nil || !p.HasUsersWithAccess() {
 			t.Errorf("project %s lacks access sections", p.Name)
 		}
 	}
