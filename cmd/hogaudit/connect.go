@@ -88,8 +88,8 @@ func (f *connFlags) validate() error {
 // rateWarnings says when --rate goes past PostHog Cloud's limits, which
 // validate allows only on another host.
 func (f *connFlags) rateWarnings(g *globals, e *env) {
-	host, err := posthog.NormalizeHost(f.Host, f.InsecureHTTP)
-	if err != nil {
+	host := f.shownHost()
+	if host == "" {
 		return // validate refused it
 	}
 	switch {
@@ -100,6 +100,16 @@ func (f *connFlags) rateWarnings(g *globals, e *env) {
 		g.warnf(e, "--rate %d is above posthog cloud's limit of %d a minute; allowed because %s is not posthog cloud", f.Rate, snapshot.MaxRate, host)
 		g.hintf(e, "a self-hosted posthog with its RATE_LIMIT_ENABLED setting on throttles at %d a minute and %d an hour: lower --rate if requests get 429 answers", snapshot.MaxRate, 10*snapshot.MaxRate)
 	}
+}
+
+// shownHost is --host as messages and reports may show it: normalized as
+// the client uses it, "" when it is refused (it may hold a password).
+func (f *connFlags) shownHost() string {
+	host, err := posthog.NormalizeHost(f.Host, f.InsecureHTTP)
+	if err != nil {
+		return ""
+	}
+	return host
 }
 
 // scanningKey reads the scanning key from --api-key-file or the environment.

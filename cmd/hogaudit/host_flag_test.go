@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -44,5 +45,23 @@ func TestHostCheckedBeforeRate(t *testing.T) {
 	res := h.run("snapshot", "-o", h.path("y.json"), "--host", " "+h.url+"/api/ ", "--rate", "1000")
 	if res.code != 0 || !strings.Contains(res.stderr, "allowed because "+h.url+" is not posthog cloud") {
 		t.Errorf("--rate 1000 on %s/api/: exit %d:\n%s", h.url, res.code, res.stderr)
+	}
+}
+
+// The report of a scan refused for its --host names no password.
+func TestFailedScanReportHidesHostPassword(t *testing.T) {
+	h := newHarness(t, nil)
+	res := h.run(scanArgs("--host", "https://admin:hunter2@posthog.internal.example", "--json", "r.json")...)
+	b, err := os.ReadFile(h.path("r.json"))
+	if res.code != 2 || err != nil {
+		t.Fatalf("exit %d, %v:\n%s", res.code, err, res.stderr)
+	}
+	if strings.Contains(string(b), "hunter2") || strings.Contains(res.stderr, "hunter2") {
+		t.Errorf("the failed run's report or stderr holds the password:\n%s\n%s", b, res.stderr)
+	}
+	// Near miss: a valid host is named, normalized.
+	res = h.run(scanArgs("--host", "https://PostHog.internal.example/api/", "--rate", "0", "--api-key-file", "nonexistent", "--json", "s.json")...)
+	if b, err := os.ReadFile(h.path("s.json")); res.code != 2 || err != nil || !strings.Contains(string(b), `"https://posthog.internal.example"`) {
+		t.Errorf("exit %d, %v: the report does not name the normalized host:\n%s\n%s", res.code, err, b, res.stderr)
 	}
 }

@@ -281,8 +281,9 @@ func (p *progress) finish() {
 }
 
 // onPlan is the collection's OnPlan: it updates the progress total and, the
-// first time, prints the plan with its ETA and warns when a second run of
-// the same size within the hour would be throttled.
+// first time, prints the plan with its ETA and warns when the run must wait
+// for PostHog's hourly window, or a second run of the same size within the
+// hour would be throttled.
 func (s *session) onPlan(g *globals, e *env, f *connFlags, plan snapshot.Plan) {
 	if !s.progress.setPlan(plan) {
 		return
@@ -291,7 +292,15 @@ func (s *session) onPlan(g *globals, e *env, f *connFlags, plan snapshot.Plan) {
 	hour := hourLimit(s.budget)
 	s.progress.above(func() {
 		g.infof(e, "plan: ~%s requests, ~%s %s", thousands(plan.Total()), duration(eta), rateLabel(s.budget))
-		if hour > 0 && 2*plan.Total() > hour {
+		switch {
+		case hour > 0 && plan.Total() > hour:
+			g.warnf(e, "this run will wait for the hourly window: it sends ~%s requests, more than the %s an hour allows (--rate %d), and a second run within the hour would wait longer", thousands(plan.Total()), thousands(hour), f.Rate)
+			if f.Timeout != nil {
+				g.hintf(e, "--timeout %s must leave time for the wait (~%s in all); space runs of this organization more than an hour apart", *f.Timeout, duration(eta))
+			} else {
+				g.hintf(e, "the derived --timeout includes the wait; space runs of this organization more than an hour apart")
+			}
+		case hour > 0 && 2*plan.Total() > hour:
 			g.warnf(e, "a second run within the hour would be throttled: this one sends ~%s requests of the %s an hour allows (--rate %d)", thousands(plan.Total()), thousands(hour), f.Rate)
 			g.hintf(e, "space runs of this organization an hour apart, or lower --rate to leave room for them")
 		}
