@@ -172,7 +172,7 @@ func TestDriftGolden(t *testing.T) {
 			golden(t, "drift/"+fx.name+"."+ext[format]+".golden", []byte(renderDrift(t, fx.d(), format, DriftOptions{})))
 		}
 	}
-	golden(t, "drift/every-kind.color-60.txt.golden", []byte(renderDrift(t, everyKindReport(), FormatText, DriftOptions{Color: true, Width: 60})))
+	golden(t, "drift/every-kind.color-60.txt.golden", []byte(renderDrift(t, everyKindReport(), FormatText, DriftOptions{Color: true, Width: 60, Terminal: true})))
 }
 
 // TestDriftEveryKindShown: every kind of drift.KindGroup is in the
@@ -390,8 +390,8 @@ func TestDriftTextColor(t *testing.T) {
 	strip := strings.NewReplacer(ansiReset, "", ansiBold, "", ansiYellow, "", ansiRed, "", ansiGreen, "")
 	for _, fx := range driftFixtures {
 		for _, width := range []int{40, 100} {
-			c := renderDrift(t, fx.d(), FormatText, DriftOptions{Color: true, Width: width})
-			p := renderDrift(t, fx.d(), FormatText, DriftOptions{Width: width})
+			c := renderDrift(t, fx.d(), FormatText, DriftOptions{Color: true, Width: width, Terminal: true})
+			p := renderDrift(t, fx.d(), FormatText, DriftOptions{Width: width, Terminal: true})
 			if diff := cmp.Diff(p, strip.Replace(c)); diff != "" {
 				t.Errorf("%s at %d: coloured minus codes differs from plain:\n%s", fx.name, width, diff)
 			}
@@ -406,7 +406,7 @@ func TestDriftTextWidth(t *testing.T) {
 		d    func() *drift.Report
 	}{"hostile", hostileDriftReport}) {
 		for _, width := range []int{1, 40, 60, 100, 140} {
-			out := renderDrift(t, fx.d(), FormatText, DriftOptions{Width: width})
+			out := renderDrift(t, fx.d(), FormatText, DriftOptions{Width: width, Terminal: true})
 			for i, line := range strings.Split(out, "\n") {
 				if n := cells(line); n > max(width, TextMinWidth) {
 					t.Errorf("%s at %d: line %d takes %d cells: %q", fx.name, width, i+1, n, line)

@@ -23,8 +23,16 @@ type DriftOptions struct {
 	// gaps, before and after); the CLI sets it when stdout is a terminal
 	// and NO_COLOR is unset. Other formats ignore it.
 	Color bool
-	// Width is the text format's line width, as Options.Width.
+	// Width is the text format's line width when Terminal is set, as
+	// Options.Width.
 	Width int
+	// Terminal says the text format goes to a terminal Width cells wide:
+	// long lines are wrapped at spaces (a word longer than a line split).
+	// Without it (a file, a pipe) nothing is wrapped or split, as in the
+	// text report (Options.Terminal): the header, each gap and each change
+	// take one line whatever their length, so that grep finds a whole
+	// record. Other formats ignore it.
+	Terminal bool
 	// MaxPerGroup caps the changes listed per group in the text and
 	// Markdown formats (a line says how many were left out); values below
 	// 1 list every change. The counts are always complete, and JSON always
@@ -68,10 +76,19 @@ const (
 // writeDriftText renders d for a terminal: a header (organization, the two
 // collection times and files), the gaps under "NOT COMPARED", then one
 // heading per group with changes ("access (3)"), each change on its own
-// line wrapped to the width, and a closing line of counts per group.
+// line (wrapped to the width on a terminal), and a closing line of counts
+// per group.
 // Control characters in the data are neutralised (oneLine).
 func writeDriftText(w io.Writer, d *drift.Report, opts DriftOptions) error {
-	t := &textRenderer{width: max(Options{Width: opts.Width}.width(), TextMinWidth), color: opts.Color}
+	t := &textRenderer{width: max(Options{Width: opts.Width}.width(), TextMinWidth), color: opts.Color, long: !opts.Terminal}
+	// lines breaks s as para does: on a terminal wrapped to width
+	// (firstWidth for the first line), elsewhere whole.
+	lines := func(s string, width, firstWidth int) []string {
+		if t.long {
+			return []string{s}
+		}
+		return wrap(s, width, firstWidth)
+	}
 	style := func(code, s string) string {
 		if !t.color {
 			return s
@@ -86,7 +103,7 @@ func writeDriftText(w io.Writer, d *drift.Report, opts DriftOptions) error {
 
 	if len(d.Gaps) > 0 {
 		head := fmt.Sprintf("NOT COMPARED (%d): drift in these sections is unknown, the diff is incomplete", len(d.Gaps))
-		for i, l := range wrap(head, t.width-2, t.width) {
+		for i, l := range lines(head, t.width-2, t.width) {
 			if i > 0 {
 				l = "  " + l
 			}
@@ -121,8 +138,7 @@ func writeDriftText(w io.Writer, d *drift.Report, opts DriftOptions) error {
 			if rest := changeTail(c, noActivityLog(d, c), oneLine); rest != "" {
 				line += "; " + rest
 			}
-			lines := wrap(line, t.width-6, t.width-2)
-			for i, l := range lines {
+			for i, l := range lines(line, t.width-6, t.width-2) {
 				n := 6
 				if i == 0 {
 					n = 2

@@ -384,6 +384,11 @@ func pad(s string, width int) string {
 
 func padRight(s string, width int) string { return s + pad(s, width) }
 
+// Cells is the number of terminal cells s takes, as the text report
+// counts them: 2 for East Asian wide and fullwidth characters and most
+// emoji, 0 for combining marks, 1 otherwise.
+func Cells(s string) int { return cells(s) }
+
 // cells is the number of terminal cells s takes (see runeCells).
 func cells(s string) int {
 	n := 0

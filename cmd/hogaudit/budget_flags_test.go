@@ -56,7 +56,7 @@ func TestTimeoutFlagHasNoFixedDefault(t *testing.T) {
 	if regexp.MustCompile(`--timeout=\d`).MatchString(help) {
 		t.Errorf("--timeout shows a fixed default:\n%s", res.stdout)
 	}
-	for _, want := range []string{"derived from the request plan", "the larger of 10m and twice the plan's ETA plus 1m", "--rate=480 "} {
+	for _, want := range []string{"derived from the request plan", "the larger of 10m and the time until the plan plus twice the ETA of its remaining requests plus 1m", "taken for 10% more requests and 20 retries", "--rate=480 "} {
 		if !strings.Contains(help, want) {
 			t.Errorf("snapshot --help lacks %q:\n%s", want, res.stdout)
 		}

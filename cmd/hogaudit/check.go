@@ -30,6 +30,7 @@ type checkCmd struct {
 func (c *checkCmd) Run(ctx context.Context, g *globals, e *env) error {
 	plan, err := planOutputs(e, &c.outputFlags)
 	if err == nil {
+		c.textLimitWarnings(g, e)
 		err = c.check(ctx, g, e, plan)
 	}
 	return plan.finish(ctx, g, e, err, failedRun{matrix: c.Matrix, failOn: c.FailOn, category: c.Category})

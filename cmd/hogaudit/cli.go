@@ -74,11 +74,17 @@ type env struct {
 	// cols is the width of the terminal on stdout, 0 when unknown or not
 	// a terminal (textLayout).
 	cols int
+	// errCols is the width of the terminal on stderr now, 0 when unknown
+	// or not a terminal; nil is 0 (the progress line).
+	errCols func() int
 
 	// planningTimeout and timeoutFor, when set, replace the derived
 	// --timeout's planningTimeout and timeoutFor (tests).
 	planningTimeout time.Duration
 	timeoutFor      func(elapsed, eta time.Duration) time.Duration
+	// afterCollect, when set, runs after a collection returned and its
+	// snapshot was scrubbed (tests: slow post-processing).
+	afterCollect func()
 }
 
 func newEnv() *env {
@@ -89,6 +95,7 @@ func newEnv() *env {
 		stdoutTTY: isTerminal(os.Stdout),
 		errTTY:    isTerminal(os.Stderr),
 		cols:      terminalColumns(os.Stdout),
+		errCols:   func() int { return terminalColumns(os.Stderr) },
 		now:       time.Now,
 	}
 }

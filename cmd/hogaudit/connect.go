@@ -27,8 +27,8 @@ type connFlags struct {
 	APIKeyFile     string         `placeholder:"FILE" help:"Read the scanning key from FILE instead of $POSTHOG_PERSONAL_API_KEY (the key is never accepted as a flag value)."`
 	AuditKeyEnv    []string       `placeholder:"NAME" help:"Name of an environment variable holding another personal API key (a service account's); hogaudit reads only that key's own description (GET /api/personal_api_keys/@current/). Repeatable: PostHog lets a key read only itself, so hand over every key the matrix lists under keys:."`
 	Concurrency    int            `default:"${concurrency}" help:"Parallel API requests (1-${max_concurrency})."`
-	Rate           int            `default:"${rate}" help:"Requests per minute, and ten times that per hour, shared by all the keys hogaudit uses. The default is PostHog's own limit (PostHog allows ${max_rate}/min and ${max_rate_hour}/h per personal API key): hogaudit counts a request from when it is sent until a minute (an hour) after its response arrived, 0.5% longer for clock differences, so PostHog never counts more. Lower it when other tools use the same keys. Above ${max_rate}, or 0 for no budget at all, only on a host that is not PostHog Cloud (self-hosted PostHog usually has rate limiting off)."`
-	Timeout        *time.Duration `placeholder:"D" help:"Deadline for the whole collection (default: derived from the request plan once the first listings arrived: the larger of ${planning_timeout} and twice the plan's ETA plus ${timeout_slack}, so a run that must wait for PostHog's hourly limit is not cut short). When it passes, the sections that arrived are kept, the rest are recorded as missing, and the reports are written (exit 2)."`
+	Rate           int            `default:"${rate}" help:"Requests per minute, and ten times that per hour, shared by all the keys hogaudit uses. The default is PostHog's own limit (PostHog allows ${max_rate}/min and ${max_rate_hour}/h per personal API key): hogaudit counts a request from when it is sent until a minute (an hour) after its response arrived, 0.5% longer for clock differences, so PostHog never counts more of hogaudit's own requests in a window. PostHog counts every request a key makes, other tools' too: lower --rate when other tools use the same keys. Above ${max_rate}, or 0 for no budget at all, only on a host that is not PostHog Cloud (self-hosted PostHog usually has rate limiting off)."`
+	Timeout        *time.Duration `placeholder:"D" help:"Deadline for the whole collection (default: derived from the request plan once the first listings arrived: the larger of ${planning_timeout} and the time until the plan plus twice the ETA of its remaining requests plus ${timeout_slack}. The plan is a lower bound, so its ETA is taken for ${plan_headroom_percent}% more requests and ${plan_headroom_retries} retries: a run that must, or may, wait for PostHog's hourly limit is not cut short). When it passes, the sections that arrived are kept, the rest are recorded as missing, and the reports are written (exit 2)."`
 	RequestTimeout time.Duration  `default:"60s" help:"Deadline for one attempt of one request, from sending it to the end of its body: a stalled response is abandoned (and retried) after it."`
 	InsecureHTTP   bool           `name:"insecure-http" help:"Allow plain http:// to a non-loopback host (the key travels unencrypted)."`
 }
@@ -47,20 +47,30 @@ func connVars() kong.Vars {
 		"max_rate_hour":    strconv.Itoa(10 * snapshot.MaxRate),
 		"planning_timeout": fmt.Sprintf("%dm", int(planningTimeout/time.Minute)),
 		"timeout_slack":    fmt.Sprintf("%dm", int(timeoutSlack/time.Minute)),
+
+		"plan_headroom_percent": strconv.Itoa(planHeadroomPercent),
+		"plan_headroom_retries": strconv.Itoa(planHeadroomRetries),
 	}
 }
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (f *connFlags) validate() error {
+	// The host's own error first, and from here on only its normalized
+	// form in messages: the flag may hold a password (NormalizeHost never
+	// echoes one).
+	host, err := posthog.NormalizeHost(f.Host, f.InsecureHTTP)
+	if err != nil {
+		return fail(fmt.Errorf("--host: %w", err))
+	}
 	switch {
 	case f.Concurrency < 1 || f.Concurrency > maxConcurrency:
 		return fail(fmt.Errorf("--concurrency %d is out of range", f.Concurrency), fmt.Sprintf("use a value from 1 to %d (default %d)", maxConcurrency, snapshot.DefaultConcurrency))
 	case f.Rate < 0:
 		return fail(fmt.Errorf("--rate %d must not be negative", f.Rate), fmt.Sprintf("the default %d is PostHog's own limit a minute; 0 means no budget, on a host that is not PostHog Cloud", snapshot.DefaultRate))
-	case f.Rate == 0 && posthog.IsCloudHost(f.Host):
-		return fail(fmt.Errorf("--rate 0 must be at least 1 on posthog cloud (%s)", f.Host), fmt.Sprintf("the default %d is PostHog's own limit of %d a minute; no budget (--rate 0) is only for a self-hosted host", snapshot.DefaultRate, snapshot.MaxRate))
-	case f.Rate > snapshot.MaxRate && posthog.IsCloudHost(f.Host):
+	case f.Rate == 0 && posthog.IsCloudHost(host):
+		return fail(fmt.Errorf("--rate 0 must be at least 1 on posthog cloud (%s)", host), fmt.Sprintf("the default %d is PostHog's own limit of %d a minute; no budget (--rate 0) is only for a self-hosted host", snapshot.DefaultRate, snapshot.MaxRate))
+	case f.Rate > snapshot.MaxRate && posthog.IsCloudHost(host):
 		return fail(fmt.Errorf("--rate %d is above PostHog's limit of %d requests a minute", f.Rate, snapshot.MaxRate), fmt.Sprintf("requests beyond that get 429 answers from PostHog; use %d or less", snapshot.MaxRate))
 	case f.Timeout != nil && *f.Timeout <= 0:
 		return fail(fmt.Errorf("--timeout %s must be positive", *f.Timeout), "leave --timeout out to have it derived from the request plan")
@@ -78,14 +88,28 @@ func (f *connFlags) validate() error {
 // rateWarnings says when --rate goes past PostHog Cloud's limits, which
 // validate allows only on another host.
 func (f *connFlags) rateWarnings(g *globals, e *env) {
+	host := f.shownHost()
+	if host == "" {
+		return // validate refused it
+	}
 	switch {
 	case f.Rate == 0:
-		g.warnf(e, "--rate 0: no request budget; hogaudit sends requests to %s as fast as --concurrency %d allows", f.Host, f.Concurrency)
+		g.warnf(e, "--rate 0: no request budget; hogaudit sends requests to %s as fast as --concurrency %d allows", host, f.Concurrency)
 		g.hintf(e, "a self-hosted posthog throttles only with its RATE_LIMIT_ENABLED setting on (then at %d a minute): if requests get 429 answers, set --rate", snapshot.MaxRate)
 	case f.Rate > snapshot.MaxRate:
-		g.warnf(e, "--rate %d is above posthog cloud's limit of %d a minute; allowed because %s is not posthog cloud", f.Rate, snapshot.MaxRate, f.Host)
+		g.warnf(e, "--rate %d is above posthog cloud's limit of %d a minute; allowed because %s is not posthog cloud", f.Rate, snapshot.MaxRate, host)
 		g.hintf(e, "a self-hosted posthog with its RATE_LIMIT_ENABLED setting on throttles at %d a minute and %d an hour: lower --rate if requests get 429 answers", snapshot.MaxRate, 10*snapshot.MaxRate)
 	}
+}
+
+// shownHost is --host as messages and reports may show it: normalized as
+// the client uses it, "" when it is refused (it may hold a password).
+func (f *connFlags) shownHost() string {
+	host, err := posthog.NormalizeHost(f.Host, f.InsecureHTTP)
+	if err != nil {
+		return ""
+	}
+	return host
 }
 
 // scanningKey reads the scanning key from --api-key-file or the environment.
@@ -193,8 +217,15 @@ func (f *connFlags) open(g *globals, e *env, key string, audit []auditKey) (*ses
 
 // The derived --timeout (timeoutFor): the collection runs under
 // planningTimeout until its plan is known, then under the larger of
-// planningTimeout and twice the plan's ETA plus timeoutSlack.
+// planningTimeout and the time elapsed when the plan was made plus twice
+// the ETA of the plan's remaining requests with headroom (planHeadroom)
+// plus timeoutSlack.
 //
+// The plan is a lower bound: a project's activity log counts as one page
+// however many it has, and retries and 429s are not in it. Its ETA is
+// therefore taken for planHeadroom more requests, so that a plan just under
+// PostHog's hourly limit, which a few more requests push over it, already
+// includes the wait for the hourly window instead of being cut off in it.
 // The ETA is the earliest schedule the budget allows (Budget.Schedule), met
 // only when nothing goes wrong; twice it leaves room for retries and their
 // backoff, latency that grows as the run goes on, and other tools spending
@@ -206,13 +237,35 @@ func (f *connFlags) open(g *globals, e *env, key string, audit []auditKey) (*ses
 const (
 	planningTimeout = 10 * time.Minute
 	timeoutSlack    = time.Minute
+	// planHeadroomPercent and planHeadroomRetries are planHeadroom's.
+	planHeadroomPercent = 10
+	planHeadroomRetries = 20
 )
 
+// planHeadroom is n planned requests with the headroom the derived
+// --timeout allows for: planHeadroomPercent more, rounded up, and
+// planHeadroomRetries.
+func planHeadroom(n int) int {
+	return n + (n*planHeadroomPercent+99)/100 + planHeadroomRetries
+}
+
 // timeoutFor derives the collection's deadline, from its start, from a
-// plan known elapsed into the collection whose remaining requests take eta
-// at the earliest.
+// plan known elapsed into the collection whose remaining requests, with
+// planHeadroom, take eta at the earliest.
 func timeoutFor(elapsed, eta time.Duration) time.Duration {
 	return max(planningTimeout, elapsed+2*eta+timeoutSlack)
+}
+
+// timeoutFunc is the collection's Options.TimeoutFor without --timeout:
+// derive (timeoutFor, or the test seam) applied to the time since the
+// collection's start and the ETA of the plan's remaining requests with
+// planHeadroom; it records the deadline for messages.
+func (s *session) timeoutFunc(started func() time.Time, derive func(elapsed, eta time.Duration) time.Duration) snapshot.TimeoutFunc {
+	return func(p snapshot.Plan) time.Duration {
+		d := derive(time.Since(started()), s.eta(planHeadroom(p.Remaining)))
+		s.setDerivedTimeout(d)
+		return d
+	}
 }
 
 // timeoutName names the collection's deadline in messages: the --timeout
@@ -232,15 +285,29 @@ func (f *connFlags) timeoutName(s *session) string {
 // what arrived and records the rest as missing. Without --timeout the
 // deadline is derived from the request plan (timeoutFor).
 func (f *connFlags) collect(ctx context.Context, g *globals, e *env, s *session, lookbackDays int) (*snapshot.Snapshot, error) {
+	// The collection's deadline counts from its start (Options.TimeoutFor),
+	// which is its first call of Now, before any request: the derived
+	// deadline's elapsed time, and whether it passed, are judged from there,
+	// not from before the session was set up nor after the snapshot was
+	// scrubbed.
+	var startOnce sync.Once
+	var collectionStart time.Time
+	started := func() time.Time {
+		startOnce.Do(func() { collectionStart = time.Now() })
+		return collectionStart
+	}
+	now := e.now
+	if now == nil {
+		now = time.Now
+	}
 	opts := snapshot.Options{
 		Org:          f.Org,
 		LookbackDays: lookbackDays,
 		AuditKeys:    s.auditKeys,
-		Now:          e.now,
+		Now:          func() time.Time { started(); return now() },
 		ToolVersion:  version.String(),
 		OnPlan:       func(p snapshot.Plan) { s.onPlan(g, e, f, p) },
 	}
-	start := time.Now()
 	if f.Timeout != nil {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, *f.Timeout)
@@ -255,14 +322,11 @@ func (f *connFlags) collect(ctx context.Context, g *globals, e *env, s *session,
 		s.planning = cmp.Or(e.planningTimeout, planningTimeout)
 		s.mu.Unlock()
 		opts.PlanningTimeout = s.planningTimeout()
-		opts.TimeoutFor = func(p snapshot.Plan) time.Duration {
-			d := derive(time.Since(start), s.eta(p.Remaining))
-			s.setDerivedTimeout(d)
-			return d
-		}
+		opts.TimeoutFor = s.timeoutFunc(started, derive)
 	}
 	s.progress.start(s.client.Host())
 	snap, err := snapshot.Collect(ctx, s.client, opts)
+	end := time.Now()
 	s.progress.finish()
 	if err != nil {
 		return nil, collectError(err, f, s)
@@ -270,8 +334,11 @@ func (f *connFlags) collect(ctx context.Context, g *globals, e *env, s *session,
 	// Every string in the snapshot came from the server, which may echo a
 	// key (in a detail, a next link, a name): none reaches a file or a rule.
 	e.secrets.Scrub(snap)
+	if e.afterCollect != nil {
+		e.afterCollect()
+	}
 	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) ||
-		f.Timeout == nil && time.Since(start) >= s.deadline()
+		f.Timeout == nil && end.Sub(started()) >= s.deadline()
 	if timedOut && !snap.Complete() {
 		g.warnf(e, "the collection did not finish within %s: the sections that arrived are kept, the rest are recorded as missing", f.timeoutName(s))
 		g.hintf(e, "raise --timeout; large organizations need more requests than --rate allows in a minute")
@@ -289,11 +356,11 @@ func collectError(err error, f *connFlags, s *session) error {
 	case errors.Is(err, context.Canceled):
 		return err
 	case errors.Is(err, snapshot.ErrHostNotPostHog) && errors.Is(err, posthog.ErrForeignURL):
-		return fail(err, "check --host "+f.Host+": "+hostHint,
+		return fail(err, "check --host "+s.client.Host()+": "+hostHint,
 			"hogaudit never follows a redirect to another host (the key would go with it); if that host is your PostHog, pass it as --host")
 	case errors.Is(err, snapshot.ErrHostNotPostHog), errors.Is(err, posthog.ErrNotPostHog):
 		if !errors.Is(err, snapshot.ErrHostNotPostHog) {
-			err = fmt.Errorf("%s does not answer like PostHog's API: %w", f.Host, err)
+			err = fmt.Errorf("%s does not answer like PostHog's API: %w", s.client.Host(), err)
 		}
 		return fail(err, "check --host: "+hostHint,
 			"a proxy, a login portal or another web server answered instead of PostHog")
@@ -321,7 +388,7 @@ func collectError(err error, f *connFlags, s *session) error {
 			"check POSTHOG_PERSONAL_API_KEY (or --api-key-file): the key may be mistyped, deleted or expired",
 			"keys belong to one region: a key made on us.posthog.com does not work on eu.posthog.com (--host)")
 	case errors.Is(err, posthog.ErrUnreachable):
-		return fail(fmt.Errorf("cannot reach %s: %w", f.Host, err), "check --host and your network or proxy settings")
+		return fail(fmt.Errorf("cannot reach %s: %w", s.client.Host(), err), "check --host and your network or proxy settings")
 	case errors.Is(err, context.DeadlineExceeded):
 		return fail(fmt.Errorf("the collection did not finish within %s: %w", f.timeoutName(s), err), "raise --timeout; large organizations need more requests than --rate allows in a minute")
 	case errors.As(err, &apiErr) && apiErr.Status == 429:

@@ -19,7 +19,7 @@ import (
 type demoCmd struct {
 	outputFlags
 	previousFlag
-	SnapshotOut string        `placeholder:"FILE" help:"Also keep the demo snapshot."`
+	SnapshotOut string        `placeholder:"FILE" help:"Also keep the demo snapshot; a name ending in .gz (snap.json.gz) writes it gzip-compressed."`
 	Matrix      string        `placeholder:"FILE" help:"Check the demo organization with this matrix (e.g. one drafted by 'hogaudit matrix init') instead of the built-in example."`
 	Changed     bool          `help:"Serve Acme after the demo's deliberate changes, made since the --previous snapshot (else in the minute before the run): carol promotes erin to organization admin, gives role Product admin on the protected Production project by an access rule (not in PostHog's activity log) and clears SSO enforcement on acme.example; bi-bot widens its key bi-dashboard-readonly with feature_flag:write."`
 	Deny        []string      `placeholder:"SCOPE" help:"Deny the scanning key a scope (e.g. activity_log:read) to see how missing evidence is reported. Repeatable."`
@@ -29,6 +29,7 @@ type demoCmd struct {
 func (c *demoCmd) Run(ctx context.Context, g *globals, e *env) error {
 	plan, err := planOutputs(e, &c.outputFlags, outputTarget{flag: "--snapshot-out", path: c.SnapshotOut})
 	if err == nil {
+		c.textLimitWarnings(g, e)
 		err = c.demo(ctx, g, e, plan)
 	}
 	return plan.finish(ctx, g, e, err, failedRun{matrix: cmp.Or(c.Matrix, examples.MatrixPath), failOn: c.FailOn, category: c.Category})

@@ -167,7 +167,9 @@ func (c *diffCmd) Run(ctx context.Context, g *globals, e *env) error {
 	var buf bytes.Buffer
 	opts := report.DriftOptions{Color: c.Format == report.FormatText && out == nil && e.stdoutTTY && e.getenv("NO_COLOR") == ""}
 	if out == nil {
-		opts.Width, _ = textLayout(e)
+		// Wrapped only on a terminal; in a pipe (or -o FILE) one line a
+		// record, nothing split.
+		opts.Width, opts.Terminal = textLayout(e)
 	}
 	if err := report.WriteDrift(&buf, d, c.Format, opts); err != nil {
 		return fail(err)

@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/hogaudit/hogaudit/report"
 	"github.com/hogaudit/hogaudit/snapshot"
 	"github.com/hogaudit/hogaudit/snapshot/posthog"
 )
@@ -26,12 +28,16 @@ type progress struct {
 	requests int // responses, every attempt
 	retries  int
 	throttle int // waits for the budget or for PostHog
+	// rejected counts PostHog's 429 answers (EventThrottled): each costs
+	// a request the plan does not count, like a retry; a wait for the
+	// local budget (EventRateWait) costs none.
+	rejected int
 	lastDraw time.Time
 
 	// The plan, once Collect reported it (OnPlan).
 	planned bool
 	plan    snapshot.Plan
-	// extraAtPlan is retries+throttle when the plan arrived: the plan
+	// extraAtPlan is retries+rejected when the plan arrived: the plan
 	// counts no retries, so later ones are added to its total.
 	extraAtPlan int
 
@@ -98,6 +104,9 @@ func (p *progress) observe(ev posthog.Event) {
 		line = fmt.Sprintf("retrying %s %s in %s (attempt %d)", ev.Method, ev.Path, ev.Wait.Round(time.Millisecond), ev.Attempt+1)
 	case posthog.EventThrottled, posthog.EventRateWait:
 		p.throttle++
+		if ev.Kind == posthog.EventThrottled {
+			p.rejected++
+		}
 		why, wait := "posthog asked to slow down", ev.Wait.Round(time.Millisecond).String()
 		if ev.Kind == posthog.EventRateWait {
 			why = "keeping under --rate"
@@ -123,7 +132,7 @@ func (p *progress) setPlan(plan snapshot.Plan) (first bool) {
 	defer p.mu.Unlock()
 	first = !p.planned
 	if first {
-		p.extraAtPlan = p.retries + p.throttle
+		p.extraAtPlan = p.retries + p.rejected
 	}
 	p.planned, p.plan = true, plan
 	p.draw(true)
@@ -158,7 +167,69 @@ func (p *progress) draw(force bool) {
 		return
 	}
 	p.lastDraw = now
-	fmt.Fprintf(p.e.stderr, "\r\033[Khogaudit: collecting from %s: %s", p.host, p.summary(true))
+	fmt.Fprintf(p.e.stderr, "\r\033[K%s", fitLine(p.width(), "hogaudit: collecting", " from "+p.host, ": "+p.summary(true)))
+}
+
+// width is the columns the terminal line may take: stderr's terminal's
+// own width (asked at each draw: the window may be resized), else a
+// positive $COLUMNS, else 80.
+func (p *progress) width() int {
+	if p.e.errCols != nil {
+		if n := p.e.errCols(); n > 0 {
+			return n
+		}
+	}
+	if v, ok := lookup(p.e, "COLUMNS"); ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 80
+}
+
+func lookup(e *env, name string) (string, bool) {
+	if e.lookupEnv == nil {
+		return "", false
+	}
+	return e.lookupEnv(name)
+}
+
+// fitLine joins head, host and tail into one line of fewer than width
+// cells, so that it never wraps: "\r\033[K" erases only the row the cursor
+// is on, and a wrapped line would leave a row behind at every redraw. The
+// host is cut first (with "…"), then left out, then the tail is cut.
+func fitLine(width int, head, host, tail string) string {
+	room := width - 1 // the last column would put the cursor in wrap-pending state
+	line := head + host + tail
+	if report.Cells(line) <= room {
+		return line
+	}
+	const minHost = 12 // " from " and a few characters of the host
+	if left := room - report.Cells(head) - report.Cells(tail); left >= minHost {
+		return head + cutCells(host, left) + tail
+	}
+	return cutCells(head+tail, room)
+}
+
+// cutCells cuts s to at most n cells, ending it with "…" when cut.
+func cutCells(s string, n int) string {
+	if report.Cells(s) <= n {
+		return s
+	}
+	if n < 1 {
+		return ""
+	}
+	var b strings.Builder
+	used := 0
+	for _, r := range s {
+		c := report.Cells(string(r))
+		if used+c > n-1 {
+			break
+		}
+		b.WriteRune(r)
+		used += c
+	}
+	return b.String() + "…"
 }
 
 // summary is the progress line's figures: requests done (of the plan's
@@ -167,7 +238,7 @@ func (p *progress) draw(force bool) {
 func (p *progress) summary(running bool) string {
 	s := fmt.Sprintf("%s requests", thousands(p.requests))
 	if running && p.planned {
-		total := max(p.plan.Total()+p.retries+p.throttle-p.extraAtPlan, p.requests)
+		total := max(p.plan.Total()+p.retries+p.rejected-p.extraAtPlan, p.requests)
 		s = fmt.Sprintf("%s/%s requests", thousands(p.requests), thousands(total))
 		if left := total - p.requests; left > 0 && p.budget != nil {
 			s += ", ~" + duration(p.budget.Schedule(left, p.budget.Latency())) + " left"
@@ -210,8 +281,9 @@ func (p *progress) finish() {
 }
 
 // onPlan is the collection's OnPlan: it updates the progress total and, the
-// first time, prints the plan with its ETA and warns when a second run of
-// the same size within the hour would be throttled.
+// first time, prints the plan with its ETA and warns when the run must wait
+// for PostHog's hourly window, or a second run of the same size within the
+// hour would be throttled.
 func (s *session) onPlan(g *globals, e *env, f *connFlags, plan snapshot.Plan) {
 	if !s.progress.setPlan(plan) {
 		return
@@ -220,7 +292,15 @@ func (s *session) onPlan(g *globals, e *env, f *connFlags, plan snapshot.Plan) {
 	hour := hourLimit(s.budget)
 	s.progress.above(func() {
 		g.infof(e, "plan: ~%s requests, ~%s %s", thousands(plan.Total()), duration(eta), rateLabel(s.budget))
-		if hour > 0 && 2*plan.Total() > hour {
+		switch {
+		case hour > 0 && plan.Total() > hour:
+			g.warnf(e, "this run will wait for the hourly window: it sends ~%s requests, more than the %s an hour allows (--rate %d), and a second run within the hour would wait longer", thousands(plan.Total()), thousands(hour), f.Rate)
+			if f.Timeout != nil {
+				g.hintf(e, "--timeout %s must leave time for the wait (~%s in all); space runs of this organization more than an hour apart", *f.Timeout, duration(eta))
+			} else {
+				g.hintf(e, "the derived --timeout includes the wait; space runs of this organization more than an hour apart")
+			}
+		case hour > 0 && 2*plan.Total() > hour:
 			g.warnf(e, "a second run within the hour would be throttled: this one sends ~%s requests of the %s an hour allows (--rate %d)", thousands(plan.Total()), thousands(hour), f.Rate)
 			g.hintf(e, "space runs of this organization an hour apart, or lower --rate to leave room for them")
 		}

@@ -19,16 +19,17 @@ type scanCmd struct {
 	driftFailFlags
 	policyFlags
 	outputFlags
-	SnapshotOut string `placeholder:"FILE" help:"Also keep the snapshot (for 'hogaudit check' later, or the next scan's --previous)."`
+	SnapshotOut string `placeholder:"FILE" help:"Also keep the snapshot (for 'hogaudit check' later, or the next scan's --previous); a name ending in .gz (snap.json.gz) writes it gzip-compressed."`
 	Review      string `placeholder:"DIR" help:"Also write a user-access review bundle into DIR (see 'hogaudit review export'), with the snapshot as snapshot.json; an existing DIR must be empty."`
 }
 
 func (c *scanCmd) Run(ctx context.Context, g *globals, e *env) error {
 	plan, err := planOutputs(e, &c.outputFlags, outputTarget{flag: "--snapshot-out", path: c.SnapshotOut})
 	if err == nil {
+		c.textLimitWarnings(g, e)
 		err = c.scan(ctx, g, e, plan)
 	}
-	return plan.finish(ctx, g, e, err, failedRun{host: c.Host, org: c.Org, matrix: c.Matrix, failOn: c.FailOn, category: c.Category})
+	return plan.finish(ctx, g, e, err, failedRun{host: c.shownHost(), org: c.Org, matrix: c.Matrix, failOn: c.FailOn, category: c.Category})
 }
 
 func (c *scanCmd) scan(ctx context.Context, g *globals, e *env, plan *outputPlan) error {

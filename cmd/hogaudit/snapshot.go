@@ -22,7 +22,7 @@ func count(n int, noun string) string {
 // snapshotCmd is `hogaudit snapshot`.
 type snapshotCmd struct {
 	connFlags
-	Output       string `short:"o" placeholder:"FILE" help:"Write the snapshot to FILE (atomically, mode 0600) instead of stdout."`
+	Output       string `short:"o" placeholder:"FILE" help:"Write the snapshot to FILE (atomically, mode 0600) instead of stdout; a name ending in .gz (snap.json.gz) writes it gzip-compressed."`
 	LookbackDays int    `default:"30" help:"How many days of the activity log to read."`
 }
 

@@ -41,6 +41,27 @@ func (o *outputFlags) checkTextLimit() error {
 	return nil
 }
 
+// textLimitWarnings warns when --limit or --all cannot apply: they shape
+// only the text report, and the main report (stdout or -o) is in another
+// format; the other formats list every finding (Markdown has its own
+// --markdown-max-per-rule).
+func (o *outputFlags) textLimitWarnings(g *globals, e *env) {
+	if o.Format == report.FormatText || o.Limit == nil && !o.All {
+		return
+	}
+	flag := "--all"
+	if o.Limit != nil {
+		flag = fmt.Sprintf("--limit %d", *o.Limit)
+	}
+	g.warnf(e, "%s applies only to the text report; the %s report (-f %s) is written in full", flag, o.Format, o.Format)
+	switch o.Format {
+	case report.FormatMarkdown:
+		g.hintf(e, "--markdown-max-per-rule N limits the findings the markdown report lists per rule")
+	default:
+		g.hintf(e, "leave %s out, or use -f text for the table with the counts per rule and the first findings of each", flag)
+	}
+}
+
 // textLimit is --limit or --all as report.Options.Limit.
 func (o *outputFlags) textLimit() int {
 	switch {

@@ -8,6 +8,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // Defaults of a Client.
@@ -209,6 +212,10 @@ func normalizeHost(raw string, insecure bool) (*url.URL, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || u.Opaque != "" {
+		if strings.Contains(s, "@") {
+			// Never echo the input: what precedes the @ may be a password.
+			return nil, errors.New("invalid posthog host: the url does not parse and may contain credentials; pass only the base url, such as https://us.posthog.com")
+		}
 		return nil, fmt.Errorf("invalid posthog host %q: use a url such as https://us.posthog.com", raw)
 	}
 	if u.User != nil {
@@ -290,13 +297,35 @@ func (c *Client) emit(e Event) {
 // IsCloudHost reports whether host (a --host value, normalized as New does)
 // is PostHog Cloud: us.posthog.com, eu.posthog.com, app.posthog.com, their
 // *.i.posthog.com variants, or any other name under posthog.com, where
-// PostHog's rate limits are on. A host that does not parse counts as Cloud,
-// so that the stricter limits apply until New reports the error.
+// PostHog's rate limits are on. The name is compared as Go's HTTP transport
+// dials it: a non-ASCII name is first mapped by IDNA's lookup profile
+// (golang.org/x/net/idna, as net/http does), so us.posthog。com (U+3002) or
+// us．posthog．com (U+FF0E) is Cloud. A host that does not parse or map
+// counts as Cloud, so that the stricter limits apply until New reports the
+// error.
 func IsCloudHost(host string) bool {
 	u, err := normalizeHost(host, true)
 	if err != nil {
 		return true
 	}
-	name := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	name := u.Hostname()
+	if strings.IndexFunc(name, func(r rune) bool { return r >= utf8.RuneSelf }) >= 0 {
+		if name, err = idna.Lookup.ToASCII(name); err != nil {
+			return true
+		}
+	}
+	name = strings.TrimSuffix(strings.ToLower(name), ".")
 	return name == "posthog.com" || strings.HasSuffix(name, ".posthog.com")
+}
+
+// NormalizeHost returns the base URL New would send requests to for host
+// (as Client.Host), or the error New would return for it; insecureHTTP is
+// WithInsecureHTTP. Like New's, its errors never echo a password the URL
+// holds.
+func NormalizeHost(host string, insecureHTTP bool) (string, error) {
+	u, err := normalizeHost(host, insecureHTTP)
+	if err != nil {
+		return "", err
+	}
+	return u.String(), nil
 }
