@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -39,7 +40,8 @@ func (c *call) activityLog() response {
 		v := q.Get("include_organization_scoped")
 		includeOrg = v == "1"
 	}
-	return c.activityRows(s.projectLog(p, includeOrg), c.activityFilter())
+	return c.activityRows(s.projectLog(p, includeOrg), c.activityFilter(),
+		filterKey(fmt.Sprintf("project %p %v", p, includeOrg), q, "scope", "scopes", "item_id", "user"))
 }
 
 // orgActivityLog serves GET /api/organizations/{id}/advanced_activity_logs/
@@ -81,6 +83,7 @@ func (c *call) orgActivityLog() response {
 		}
 	}
 	scopes, activities, items := listParam(q.Get("scopes")), listParam(q.Get("activities")), listParam(q.Get("item_ids"))
+	key := filterKey("organization", q, "start_date", "end_date", "team_ids", "scopes", "activities", "item_ids")
 	return c.activityRows(s.orgLog(), func(e *ActivityEntry, teamID *int64) bool {
 		if len(teams) > 0 && (teamID == nil || !inTeams[*teamID]) {
 			return false
@@ -90,7 +93,19 @@ func (c *call) orgActivityLog() response {
 			(len(scopes) > 0 && !slices.Contains(scopes, e.Scope)) ||
 			(len(activities) > 0 && !slices.Contains(activities, e.Activity)) ||
 			(len(items) > 0 && !slices.Contains(items, e.ItemID)))
-	})
+	}, key)
+}
+
+// filterKey names a log and the values of the parameters that filter it:
+// two requests with the same key keep the same rows.
+func filterKey(log string, q url.Values, params ...string) string {
+	var b strings.Builder
+	b.WriteString(log)
+	for _, name := range params {
+		b.WriteString("\x00")
+		b.WriteString(q.Get(name))
+	}
+	return b.String()
 }
 
 // listParam splits a comma-separated list parameter ("" is no list).
@@ -117,10 +132,12 @@ func paymentRequired(feature string) response {
 // numbered pages when page is given ({count, next, previous, results}).
 //
 // sorted are the log's rows newest first (projectLog, orgLog: shared, never
-// changed) and keep the request's filters: a cursor page finds its start by
-// binary search and filters only the rows it serves, plus one to know
-// whether another page follows.
-func (c *call) activityRows(sorted []logRow, keep func(e *ActivityEntry, teamID *int64) bool) response {
+// changed), keep the request's filters and key names both (filterKey): a
+// cursor page finds its start by binary search and filters only the rows it
+// serves, plus one to know whether another page follows; a numbered page
+// needs the count of every row kept, which is filtered once per key and
+// state (filteredLog).
+func (c *call) activityRows(sorted []logRow, keep func(e *ActivityEntry, teamID *int64) bool, key string) response {
 	s := c.s
 	newest := s.deployment == Newest
 	q := c.r.URL.Query()
@@ -142,13 +159,7 @@ func (c *call) activityRows(sorted []logRow, keep func(e *ActivityEntry, teamID 
 		}
 	}
 	if q.Has("page") {
-		var rows []logRow
-		for _, r := range sorted {
-			if keep(r.e, r.teamID) {
-				rows = append(rows, r)
-			}
-		}
-		return c.activityPage(rows, size)
+		return c.activityPage(s.filteredLog(key, sorted, keep), size)
 	}
 	start := 0
 	if cur := q.Get("cursor"); cur != "" {
@@ -242,6 +253,36 @@ func (s *Server) orgLog() []logRow {
 	if !s.changing {
 		s.orgLogRows = rows
 	}
+	return rows
+}
+
+// maxFilteredLogs bounds the filtered logs a Server keeps.
+const maxFilteredLogs = 64
+
+// filteredLog is the rows of sorted that keep keeps, built once per key
+// after the last change (shared, never changed).
+func (s *Server) filteredLog(key string, sorted []logRow, keep func(e *ActivityEntry, teamID *int64) bool) []logRow {
+	s.derivedMu.Lock()
+	rows, ok := s.filteredLogs[key]
+	s.derivedMu.Unlock()
+	if ok && !s.changing {
+		return rows
+	}
+	rows = []logRow{}
+	for _, r := range sorted {
+		if keep(r.e, r.teamID) {
+			rows = append(rows, r)
+		}
+	}
+	if s.changing {
+		return rows
+	}
+	s.derivedMu.Lock()
+	defer s.derivedMu.Unlock()
+	if len(s.filteredLogs) >= maxFilteredLogs {
+		clear(s.filteredLogs)
+	}
+	s.filteredLogs[key] = rows
 	return rows
 }
 

@@ -250,6 +250,8 @@ type Server struct {
 	projRules  map[*Project]*projectRules
 	projLogs   map[projectLogKey][]logRow
 	orgLogRows []logRow // nil: not built
+	// filteredLogs are logs filtered for numbered pages (filteredLog).
+	filteredLogs map[string][]logRow
 	// changing is set while a change runs (under state's Lock): what it
 	// resolves is built afresh, not kept.
 	changing bool
@@ -329,6 +331,7 @@ func (s *Server) dropDerived() {
 	s.projRules = map[*Project]*projectRules{}
 	s.projLogs = map[projectLogKey][]logRow{}
 	s.orgLogRows = nil
+	s.filteredLogs = map[string][]logRow{}
 }
 
 // rules returns p's rows indexed for resolution (projectRules), built on
