@@ -17,7 +17,7 @@ import (
 )
 
 var (
-	benchScale        = flag.Float64("bench-scale", 6, "time factor of the throttled collection benchmarks: a simulated minute lasts a minute divided by this (BenchmarkCollectOrgs)")
+	benchScale        = flag.Float64("bench-scale", 2, "time factor of the throttled collection benchmarks: a simulated minute lasts a minute divided by this (BenchmarkCollectOrgs)")
 	benchLatencyScale = flag.Float64("bench-latency-scale", 1, "time factor of BenchmarkCollectOrgs' 150 ms latency runs; 1 runs them in real time (the figures of docs/performance.md), more is for quick iterations")
 	benchTable        = flag.String("bench-table", "", "write BenchmarkCollectOrgs' Markdown table to this file (make bench; docs/performance.md)")
 	benchOrgs         = flag.String("bench-orgs", "", "comma-separated names of the organizations BenchmarkCollectOrgs collects (default all: 500x40,5000x300,20000x300,busy-5000x300)")

@@ -168,6 +168,7 @@ type userAccessControl struct {
 	s *Server
 	m *Member
 	p *Project
+	r *projectRules // p's rows, indexed
 }
 
 func (u userAccessControl) hasFeature(key string) bool { return u.s.org.HasFeature(key) }
@@ -217,41 +218,97 @@ func (u userAccessControl) userRoleIDs() map[string]bool {
 // project object and the project-wide resource rules. A row without a
 // level, or with one its resource does not have, does not exist (PostHog
 // deletes a rule set to null).
-func (u userAccessControl) teamRows() []accessControl {
+func teamRows(p *Project) []accessControl {
 	var out []accessControl
-	pid := strconv.FormatInt(u.p.ID, 10)
+	pid := strconv.FormatInt(p.ID, 10)
 	add := func(ac accessControl) {
 		if slices.Contains(orderedAccessLevels(ac.resource), ac.level) {
 			out = append(out, ac)
 		}
 	}
-	for _, r := range u.p.AccessControls {
+	for _, r := range p.AccessControls {
 		add(accessControl{resource: "project", resourceID: pid, member: r.MemberID, role: r.RoleID, level: r.Level})
 	}
-	for _, r := range u.p.ResourceAccessControls {
+	for _, r := range p.ResourceAccessControls {
 		add(accessControl{resource: r.Resource, member: r.MemberID, role: r.RoleID, level: r.Level})
 	}
 	return out
 }
 
+// scopeRows are a project's rows of one scope (a resource and resource id)
+// split by whom _filter_options lets them apply to: everyone (no member,
+// no role), one member (a member and no role), one role (a role and no
+// member). A row naming both a member and a role applies to nobody and is
+// left out.
+type scopeRows struct {
+	everyone []accessControl
+	byMember map[string][]accessControl
+	byRole   map[string][]accessControl
+}
+
+// scopeKey names a scope of scopeRows.
+type scopeKey struct{ resource, resourceID string }
+
+// projectRules is a project's rows indexed for resolution, built once per
+// state of the organization (derived): resolving one member costs the rows
+// that can apply to it, not every row of the project.
+type projectRules struct {
+	scopes   map[scopeKey]*scopeRows
+	explicit map[string][]int // membership id → levels of its legacy explicit memberships
+}
+
+// newProjectRules indexes p's rows (teamRows) and explicit members.
+func newProjectRules(p *Project) *projectRules {
+	pr := &projectRules{scopes: map[scopeKey]*scopeRows{}, explicit: map[string][]int{}}
+	for _, ac := range teamRows(p) {
+		k := scopeKey{ac.resource, ac.resourceID}
+		sc := pr.scopes[k]
+		if sc == nil {
+			sc = &scopeRows{byMember: map[string][]accessControl{}, byRole: map[string][]accessControl{}}
+			pr.scopes[k] = sc
+		}
+		switch {
+		case ac.member == "" && ac.role == "":
+			sc.everyone = append(sc.everyone, ac)
+		case ac.role == "":
+			sc.byMember[ac.member] = append(sc.byMember[ac.member], ac)
+		case ac.member == "":
+			sc.byRole[ac.role] = append(sc.byRole[ac.role], ac)
+		}
+	}
+	for _, e := range p.ExplicitMembers {
+		pr.explicit[e.MemberID] = append(pr.explicit[e.MemberID], e.Level)
+	}
+	return pr
+}
+
 // getAccessControls is _get_access_controls: the rows that apply to this
 // member (_filter_options: the everyone rows, its own member rows that name
 // no role, the rows of its roles that name no member) and match the scope.
+// The rows come grouped (everyone, member, roles) rather than in the
+// project's order; no resolution depends on the order.
 func (u userAccessControl) getAccessControls(resource, resourceID string) []accessControl {
 	if !u.accessControlsSupported() {
 		return nil
 	}
-	roles := u.userRoleIDs()
-	var out []accessControl
-	for _, ac := range u.teamRows() {
-		if ac.resource != resource || ac.resourceID != resourceID {
-			continue
+	sc := u.r.scopes[scopeKey{resource, resourceID}]
+	if sc == nil {
+		return nil
+	}
+	own, roles := sc.byMember[u.m.ID], u.userRoleIDs()
+	if len(own) == 0 && (len(roles) == 0 || len(sc.byRole) == 0) {
+		return sc.everyone
+	}
+	out := append(slices.Clip(sc.everyone), own...)
+	if len(roles) < len(sc.byRole) {
+		for role := range roles {
+			out = append(out, sc.byRole[role]...)
 		}
-		everyone := ac.member == "" && ac.role == ""
-		own := ac.member == u.m.ID && ac.role == ""
-		ofRole := ac.member == "" && ac.role != "" && roles[ac.role]
-		if everyone || own || ofRole {
-			out = append(out, ac)
+	} else {
+		for role, rows := range sc.byRole {
+			if roles[role] {
+				out = append(out, rows...)
+			}
 		}
 	}
 	return out
@@ -332,10 +389,8 @@ func (u userAccessControl) legacyTeamGate() (Resolution, bool) {
 		return Resolution{}, false
 	}
 	level := 0
-	for _, e := range u.p.ExplicitMembers {
-		if e.MemberID == u.m.ID {
-			level = max(level, e.Level, u.m.Level)
-		}
+	for _, l := range u.r.explicit[u.m.ID] {
+		level = max(level, l, u.m.Level)
 	}
 	switch {
 	case level >= LevelAdmin:
@@ -395,7 +450,7 @@ func (u userAccessControl) accessSource() string {
 
 // uac returns the UserAccessControl of member m in project p.
 func (s *Server) uac(m *Member, p *Project) userAccessControl {
-	return userAccessControl{s: s, m: m, p: p}
+	return userAccessControl{s: s, m: m, p: p, r: s.rules(p)}
 }
 
 // projectLevel is m's level on p ("none" for a nil member or project).
@@ -435,16 +490,39 @@ func (s *Server) ResolveResource(memberID string, projectID int64, resource stri
 // (_get_users_with_access): every member with access to the project, with its
 // level and access source, highest level first then by user uuid, descending.
 // Members resolved to none are left out.
-func (s *Server) usersWithAccessRows(p *Project) []obj {
+//
+// A non-admin member that no row of the project names, by membership, role
+// or legacy explicit membership, resolves exactly as every other such member
+// does (the everyone rows and the defaults decide), so that resolution is
+// made once, for a stand-in; when it is none only the admins and the named
+// members are resolved, and the work follows the answer's size rather than
+// the organization's.
+func (s *Server) usersWithAccessRows(p *Project) []userWithAccess {
 	type row struct {
 		m     *Member
 		level string
 	}
+	pr := s.rules(p)
+	uac := func(m *Member) userAccessControl { return userAccessControl{s: s, m: m, p: p, r: pr} }
+	stand := Member{ID: "\x00unnamed", Level: LevelMember}
+	members := s.org.Members
+	var indices []int
+	if uac(&stand).projectAccess().Level == "none" && !pr.names(stand.ID) {
+		indices = s.namedMembers(pr)
+	}
 	var rows []row
-	for i := range s.org.Members {
-		m := &s.org.Members[i]
-		if level := s.projectLevel(m, p); level != "none" {
+	resolve := func(m *Member) {
+		if level := uac(m).projectAccess().Level; level != "none" {
 			rows = append(rows, row{m, level})
+		}
+	}
+	if indices == nil {
+		for i := range members {
+			resolve(&members[i])
+		}
+	} else {
+		for _, i := range indices {
+			resolve(&members[i])
 		}
 	}
 	levels := orderedAccessLevels("project")
@@ -455,15 +533,77 @@ func (s *Server) usersWithAccessRows(p *Project) []obj {
 		}
 		return rows[i].m.User.UUID > rows[j].m.User.UUID
 	})
-	out := make([]obj, 0, len(rows))
+	out := make([]userWithAccess, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, obj{
-			"user_id":                       r.m.User.UUID,
-			"access_level":                  r.level,
-			"access_source":                 s.uac(r.m, p).accessSource(),
-			"organization_membership_id":    r.m.ID,
-			"organization_membership_level": levelName(r.m.Level),
+		out = append(out, userWithAccess{
+			UserID:                      r.m.User.UUID,
+			AccessLevel:                 r.level,
+			AccessSource:                uac(r.m).accessSource(),
+			OrganizationMembershipID:    r.m.ID,
+			OrganizationMembershipLevel: levelName(r.m.Level),
 		})
 	}
+	return out
+}
+
+// userWithAccess is one row of users_with_access. A struct encodes faster
+// than an obj and to the same bytes: its fields are in the order
+// encoding/json sorts a map's keys.
+type userWithAccess struct {
+	AccessLevel                 string `json:"access_level"`
+	AccessSource                string `json:"access_source"`
+	OrganizationMembershipID    string `json:"organization_membership_id"`
+	OrganizationMembershipLevel string `json:"organization_membership_level"`
+	UserID                      string `json:"user_id"`
+}
+
+// names reports whether a row or explicit membership of the project names
+// the membership id mid.
+func (pr *projectRules) names(mid string) bool {
+	if len(pr.explicit[mid]) > 0 {
+		return true
+	}
+	for _, sc := range pr.scopes {
+		if len(sc.byMember[mid]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// namedMembers are the indexes in s.org.Members, ascending and never nil,
+// of the members whose project resolution can differ from an unnamed
+// member's: the organization admins and owners, the members a row or
+// explicit membership of the project names, and the members of the roles
+// its rows name (all of them: whether a role counts is the resolution's
+// business).
+func (s *Server) namedMembers(pr *projectRules) []int {
+	set := map[int]bool{}
+	for _, i := range s.admins {
+		set[i] = true
+	}
+	addMID := func(mid string) {
+		for _, i := range s.memberIndex[mid] {
+			set[i] = true
+		}
+	}
+	for mid := range pr.explicit {
+		addMID(mid)
+	}
+	for _, sc := range pr.scopes {
+		for mid := range sc.byMember {
+			addMID(mid)
+		}
+		for role := range sc.byRole {
+			for _, mid := range s.roleMembers[role] {
+				addMID(mid)
+			}
+		}
+	}
+	out := make([]int, 0, len(set))
+	for i := range set {
+		out = append(out, i)
+	}
+	slices.Sort(out)
 	return out
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -38,17 +40,8 @@ func (c *call) activityLog() response {
 		v := q.Get("include_organization_scoped")
 		includeOrg = v == "1"
 	}
-	var rows []logRow
-	for i := range p.Activity {
-		rows = append(rows, logRow{e: &p.Activity[i], teamID: &p.ID})
-	}
-	if includeOrg {
-		for i := range s.org.Activity {
-			rows = append(rows, logRow{e: &s.org.Activity[i]})
-		}
-	}
-	rows = slices.DeleteFunc(rows, func(r logRow) bool { return !c.matchesFilters(r.e) })
-	return c.activityRows(rows)
+	return c.activityRows(s.projectLog(p, includeOrg), c.activityFilter(),
+		filterKey(fmt.Sprintf("project %p %v", p, includeOrg), q, "scope", "scopes", "item_id", "user"))
 }
 
 // orgActivityLog serves GET /api/organizations/{id}/advanced_activity_logs/
@@ -83,31 +76,36 @@ func (c *call) orgActivityLog() response {
 		bounds[i] = &t
 	}
 	teams := listParam(q.Get("team_ids"))
-	var rows []logRow
-	for i := range s.org.Projects {
-		p := &s.org.Projects[i]
-		if len(teams) > 0 && !slices.Contains(teams, strconv.FormatInt(p.ID, 10)) {
-			continue
-		}
-		for j := range p.Activity {
-			rows = append(rows, logRow{e: &p.Activity[j], teamID: &p.ID})
-		}
-	}
-	if len(teams) == 0 {
-		for i := range s.org.Activity {
-			rows = append(rows, logRow{e: &s.org.Activity[i]})
+	inTeams := map[int64]bool{}
+	for _, t := range teams {
+		if id, err := strconv.ParseInt(t, 10, 64); err == nil && strconv.FormatInt(id, 10) == t {
+			inTeams[id] = true
 		}
 	}
 	scopes, activities, items := listParam(q.Get("scopes")), listParam(q.Get("activities")), listParam(q.Get("item_ids"))
-	rows = slices.DeleteFunc(rows, func(r logRow) bool {
-		e := r.e
-		return (bounds[0] != nil && e.CreatedAt.Before(*bounds[0])) ||
+	key := filterKey("organization", q, "start_date", "end_date", "team_ids", "scopes", "activities", "item_ids")
+	return c.activityRows(s.orgLog(), func(e *ActivityEntry, teamID *int64) bool {
+		if len(teams) > 0 && (teamID == nil || !inTeams[*teamID]) {
+			return false
+		}
+		return !((bounds[0] != nil && e.CreatedAt.Before(*bounds[0])) ||
 			(bounds[1] != nil && e.CreatedAt.After(*bounds[1])) ||
 			(len(scopes) > 0 && !slices.Contains(scopes, e.Scope)) ||
 			(len(activities) > 0 && !slices.Contains(activities, e.Activity)) ||
-			(len(items) > 0 && !slices.Contains(items, e.ItemID))
-	})
-	return c.activityRows(rows)
+			(len(items) > 0 && !slices.Contains(items, e.ItemID)))
+	}, key)
+}
+
+// filterKey names a log and the values of the parameters that filter it:
+// two requests with the same key keep the same rows.
+func filterKey(log string, q url.Values, params ...string) string {
+	var b strings.Builder
+	b.WriteString(log)
+	for _, name := range params {
+		b.WriteString("\x00")
+		b.WriteString(q.Get(name))
+	}
+	return b.String()
 }
 
 // listParam splits a comma-separated list parameter ("" is no list).
@@ -132,11 +130,17 @@ func paymentRequired(feature string) response {
 // activityRows serves rows the way PostHog's ActivityLogPagination does:
 // cursor pages by default ({next, previous, results}, newest first),
 // numbered pages when page is given ({count, next, previous, results}).
-func (c *call) activityRows(rows []logRow) response {
+//
+// sorted are the log's rows newest first (projectLog, orgLog: shared, never
+// changed), keep the request's filters and key names both (filterKey): a
+// cursor page finds its start by binary search and filters only the rows it
+// serves, plus one to know whether another page follows; a numbered page
+// needs the count of every row kept, which is filtered once per key and
+// state (filteredLog).
+func (c *call) activityRows(sorted []logRow, keep func(e *ActivityEntry, teamID *int64) bool, key string) response {
 	s := c.s
 	newest := s.deployment == Newest
 	q := c.r.URL.Query()
-	slices.SortFunc(rows, func(a, b logRow) int { return -compareEntries(a.e.CreatedAt, a.e.ID, b.e.CreatedAt, b.e.ID) })
 
 	size := s.pageSize
 	if n, ok := c.intParam("page_size"); ok && n > 0 {
@@ -155,7 +159,7 @@ func (c *call) activityRows(rows []logRow) response {
 		}
 	}
 	if q.Has("page") {
-		return c.activityPage(rows, size)
+		return c.activityPage(s.filteredLog(key, sorted, keep), size)
 	}
 	start := 0
 	if cur := q.Get("cursor"); cur != "" {
@@ -164,25 +168,35 @@ func (c *call) activityRows(rows []logRow) response {
 			return apiError(http.StatusNotFound, "invalid_request", "not_found", "Invalid cursor")
 		}
 		// The first row strictly after the cursor position, newest first.
-		start = slices.IndexFunc(rows, func(r logRow) bool { return compareEntries(r.e.CreatedAt, r.e.ID, at, id) < 0 })
-		if start < 0 {
-			start = len(rows)
-		}
+		start = sort.Search(len(sorted), func(i int) bool {
+			return compareEntries(sorted[i].e.CreatedAt, sorted[i].e.ID, at, id) < 0
+		})
 	}
-	end := min(start+size, len(rows))
+	var page []logRow
+	more := false
+	for _, r := range sorted[start:] {
+		if !keep(r.e, r.teamID) {
+			continue
+		}
+		if len(page) == size {
+			more = true
+			break
+		}
+		page = append(page, r)
+	}
 	results := []any{}
-	for _, r := range rows[start:end] {
+	for _, r := range page {
 		results = append(results, s.activityJSON(r.e, r.teamID))
 	}
 	var next any
 	switch {
-	case end < len(rows):
-		q.Set("cursor", encodeCursor(rows[end-1].e))
+	case more:
+		q.Set("cursor", encodeCursor(page[len(page)-1].e))
 		next = c.nextLink(q)
-	case newest && end > start:
+	case newest && len(page) > 0:
 		// Newest PostHog keeps the link valid after the end: following it
 		// yields an empty page.
-		q.Set("cursor", encodeCursor(rows[end-1].e))
+		q.Set("cursor", encodeCursor(page[len(page)-1].e))
 		next = c.nextLink(q)
 	case newest && q.Get("cursor") != "":
 		next = c.nextLink(q)
@@ -190,6 +204,97 @@ func (c *call) activityRows(rows []logRow) response {
 		next = c.nextLink(q)
 	}
 	return jsonOK(obj{"next": next, "previous": nil, "results": results})
+}
+
+// projectLog is p's activity log newest first, with the organization's
+// entries when includeOrg, built on first use after the last change.
+func (s *Server) projectLog(p *Project, includeOrg bool) []logRow {
+	s.derivedMu.Lock()
+	defer s.derivedMu.Unlock()
+	k := projectLogKey{p, includeOrg}
+	if rows, ok := s.projLogs[k]; ok && !s.changing {
+		return rows
+	}
+	var rows []logRow
+	for i := range p.Activity {
+		rows = append(rows, logRow{e: &p.Activity[i], teamID: &p.ID})
+	}
+	if includeOrg {
+		for i := range s.org.Activity {
+			rows = append(rows, logRow{e: &s.org.Activity[i]})
+		}
+	}
+	sortLog(rows)
+	if !s.changing {
+		s.projLogs[k] = rows
+	}
+	return rows
+}
+
+// orgLog is every project's activity log and the organization's, newest
+// first, built on first use after the last change.
+func (s *Server) orgLog() []logRow {
+	s.derivedMu.Lock()
+	defer s.derivedMu.Unlock()
+	if s.orgLogRows != nil && !s.changing {
+		return s.orgLogRows
+	}
+	rows := []logRow{}
+	for i := range s.org.Projects {
+		p := &s.org.Projects[i]
+		for j := range p.Activity {
+			rows = append(rows, logRow{e: &p.Activity[j], teamID: &p.ID})
+		}
+	}
+	for i := range s.org.Activity {
+		rows = append(rows, logRow{e: &s.org.Activity[i]})
+	}
+	sortLog(rows)
+	if !s.changing {
+		s.orgLogRows = rows
+	}
+	return rows
+}
+
+// maxFilteredLogs bounds the filtered logs a Server keeps.
+const maxFilteredLogs = 64
+
+// filteredLog is the rows of sorted that keep keeps, built once per key
+// after the last change (shared, never changed).
+func (s *Server) filteredLog(key string, sorted []logRow, keep func(e *ActivityEntry, teamID *int64) bool) []logRow {
+	s.derivedMu.Lock()
+	rows, ok := s.filteredLogs[key]
+	s.derivedMu.Unlock()
+	if ok && !s.changing {
+		return rows
+	}
+	rows = []logRow{}
+	for _, r := range sorted {
+		if keep(r.e, r.teamID) {
+			rows = append(rows, r)
+		}
+	}
+	if s.changing {
+		return rows
+	}
+	s.derivedMu.Lock()
+	defer s.derivedMu.Unlock()
+	if len(s.filteredLogs) >= maxFilteredLogs {
+		clear(s.filteredLogs)
+	}
+	s.filteredLogs[key] = rows
+	return rows
+}
+
+// sortLog orders rows newest first (created_at, then id, descending).
+func sortLog(rows []logRow) {
+	slices.SortStableFunc(rows, func(a, b logRow) int { return -compareEntries(a.e.CreatedAt, a.e.ID, b.e.CreatedAt, b.e.ID) })
+}
+
+// projectLogKey names a projectLog.
+type projectLogKey struct {
+	p          *Project
+	includeOrg bool
 }
 
 // orgWideActivity reports whether the call is the organization-wide
@@ -247,25 +352,33 @@ func (c *call) activityPage(rows []logRow, size int) response {
 	return jsonOK(obj{"count": len(rows), "next": next, "previous": prev, "results": results})
 }
 
-// matchesFilters applies the scope, scopes, item_id and user parameters.
-func (c *call) matchesFilters(e *ActivityEntry) bool {
+// activityFilter is the project log's filter: the scope, scopes, item_id
+// and user parameters.
+func (c *call) activityFilter() func(e *ActivityEntry, teamID *int64) bool {
 	q := c.r.URL.Query()
-	if v := q.Get("scope"); v != "" && v != e.Scope {
-		return false
+	scope, itemID, user := q.Get("scope"), q.Get("item_id"), q.Get("user")
+	var scopes []string
+	if v := q.Get("scopes"); v != "" {
+		scopes = strings.Split(v, ",")
 	}
-	if v := q.Get("scopes"); v != "" && !slices.Contains(strings.Split(v, ","), e.Scope) {
-		return false
-	}
-	if v := q.Get("item_id"); v != "" && v != e.ItemID {
-		return false
-	}
-	if v := q.Get("user"); v != "" {
-		m := c.s.members[e.UserID]
-		if m == nil || m.User.UUID != v {
+	return func(e *ActivityEntry, _ *int64) bool {
+		if scope != "" && scope != e.Scope {
 			return false
 		}
+		if scopes != nil && !slices.Contains(scopes, e.Scope) {
+			return false
+		}
+		if itemID != "" && itemID != e.ItemID {
+			return false
+		}
+		if user != "" {
+			m := c.s.members[e.UserID]
+			if m == nil || m.User.UUID != user {
+				return false
+			}
+		}
+		return true
 	}
-	return true
 }
 
 func (s *Server) activityJSON(e *ActivityEntry, teamID *int64) obj {

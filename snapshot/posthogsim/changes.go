@@ -59,11 +59,16 @@ func levelLabel(level int) string {
 }
 
 // change runs fn on the organization while no request is being answered,
-// then rebuilds the Server's lookups.
+// then rebuilds the Server's lookups (and drops what it derived for
+// resolution, even when fn fails part way).
 func (s *Server) change(fn func(o *Org) error) error {
 	s.state.Lock()
 	defer s.state.Unlock()
-	if err := fn(s.org); err != nil {
+	s.changing = true
+	err := fn(s.org)
+	s.changing = false
+	if err != nil {
+		s.dropDerived()
 		return err
 	}
 	s.index()

@@ -239,6 +239,23 @@ type Server struct {
 	byMID   map[string]*Member         // by membership id
 	roles   map[string]map[string]bool // membership id → role ids
 
+	memberIndex map[string][]int    // membership id → indexes in org.Members
+	admins      []int               // indexes in org.Members of admins and owners
+	roleMembers map[string][]string // role id → membership ids
+
+	// derivedMu guards the resolution indexes built lazily from the state
+	// by the requests that read it (under state's RLock); index, under
+	// state's Lock, drops them.
+	derivedMu  sync.Mutex
+	projRules  map[*Project]*projectRules
+	projLogs   map[projectLogKey][]logRow
+	orgLogRows []logRow // nil: not built
+	// filteredLogs are logs filtered for numbered pages (filteredLog).
+	filteredLogs map[string][]logRow
+	// changing is set while a change runs (under state's Lock): what it
+	// resolves is built afresh, not kept.
+	changing bool
+
 	mu          sync.Mutex
 	faults      []*Fault
 	denied      map[string]map[string]bool // token → scope
@@ -279,22 +296,58 @@ func (s *Server) index() {
 	s.members = map[int64]*Member{}
 	s.byMID = map[string]*Member{}
 	s.roles = map[string]map[string]bool{}
+	s.dropDerived()
 	for i := range org.Keys {
 		s.keys[org.Keys[i].Token] = &org.Keys[i]
 	}
+	s.memberIndex = map[string][]int{}
+	s.admins = nil
+	s.roleMembers = map[string][]string{}
 	for i := range org.Members {
 		m := &org.Members[i]
 		s.members[m.User.ID] = m
 		s.byMID[m.ID] = m
+		s.memberIndex[m.ID] = append(s.memberIndex[m.ID], i)
+		if m.Level >= LevelAdmin {
+			s.admins = append(s.admins, i)
+		}
 	}
 	for _, r := range org.Roles {
 		for _, rm := range r.Members {
+			s.roleMembers[r.ID] = append(s.roleMembers[r.ID], rm.MemberID)
 			if s.roles[rm.MemberID] == nil {
 				s.roles[rm.MemberID] = map[string]bool{}
 			}
 			s.roles[rm.MemberID][r.ID] = true
 		}
 	}
+}
+
+// dropDerived forgets what requests derived from the state (rules,
+// projectLog, orgLog).
+func (s *Server) dropDerived() {
+	s.derivedMu.Lock()
+	defer s.derivedMu.Unlock()
+	s.projRules = map[*Project]*projectRules{}
+	s.projLogs = map[projectLogKey][]logRow{}
+	s.orgLogRows = nil
+	s.filteredLogs = map[string][]logRow{}
+}
+
+// rules returns p's rows indexed for resolution (projectRules), built on
+// first use after the last change.
+func (s *Server) rules(p *Project) *projectRules {
+	if s.changing {
+		return newProjectRules(p)
+	}
+	s.derivedMu.Lock()
+	defer s.derivedMu.Unlock()
+	pr := s.projRules[p]
+	if pr == nil {
+		pr = newProjectRules(p)
+		s.projRules[p] = pr
+	}
+	return pr
 }
 
 // Org returns the organization the Server serves. Reading or changing it
