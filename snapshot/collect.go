@@ -273,9 +273,14 @@ type collector struct {
 	// orgActivityEntries is how many entries the organization-wide log
 	// held (-1 until it was read).
 	orgActivityEntries int
-	// usersWithAccessGone is the first PostHog 404 of users_with_access: a
-	// deployment without the endpoint, asked no more.
+	// usersWithAccessGone is a PostHog 404 of users_with_access shown to
+	// be the deployment's (no such endpoint), not the project's: asked no
+	// more. accessControlsOK marks the projects whose access_controls
+	// answered, usersWithAccess404 the projects whose users_with_access
+	// answered PostHog's 404 (see usersWithAccess).
 	usersWithAccessGone error
+	accessControlsOK    map[int64]bool
+	usersWithAccess404  map[int64]error
 }
 
 // phase1 reads who we are and which organization this is: the
@@ -607,7 +612,10 @@ func (col *collector) projectTasks() []task {
 		at := col.projectSource(id)
 		tasks = append(tasks,
 			fetch(col, at(SectionAccessControls, "access_controls"), bind(c.AccessControls, id),
-				func(l *posthog.AccessControlList) { p.AccessControls = l }),
+				func(l *posthog.AccessControlList) {
+					p.AccessControls = l
+					col.noteUsersWithAccessEvidence(id, true, nil)
+				}),
 			fetch(col, at(SectionResourceAccessControls, "resource_access_controls"), bind(c.ResourceAccessControls, id),
 				func(l *posthog.AccessControlList) { p.ResourceAccessControls = l }),
 			col.usersWithAccess(at(SectionUsersWithAccess, "users_with_access"), p),
@@ -625,9 +633,12 @@ func (col *collector) projectTasks() []task {
 }
 
 // usersWithAccess reads a project's users_with_access, unless the
-// deployment has already answered PostHog's 404 for another project's: a
-// deployment without the endpoint (2025 PostHog) is asked once, and every
-// project gets the record that 404 makes.
+// deployment has shown it has no such endpoint: a 404 of users_with_access
+// for a project whose access_controls answered (the project exists, so the
+// route is what is missing: 2025 PostHog). Then the projects not asked yet
+// get the record that 404 makes. A 404 alone may be the project's own (one
+// deleted during the run, which PostHog's team lookup answers with 404):
+// the other projects keep asking and keep their own evidence.
 func (col *collector) usersWithAccess(src source, p *Project) task {
 	get := func(ctx context.Context) ([]posthog.UserAccess, error) {
 		col.mu.Lock()
@@ -640,9 +651,7 @@ func (col *collector) usersWithAccess(src source, p *Project) task {
 		var apiErr *posthog.APIError
 		if errors.As(err, &apiErr) && apiErr.Status == 404 && !apiErr.NotPostHog {
 			col.mu.Lock()
-			if col.usersWithAccessGone == nil {
-				col.usersWithAccessGone = err
-			}
+			col.noteUsersWithAccessEvidence(p.ID, false, err)
 			col.mu.Unlock()
 		}
 		return us, err
@@ -651,6 +660,25 @@ func (col *collector) usersWithAccess(src source, p *Project) task {
 		sort.Slice(us, func(i, j int) bool { return us[i].UserID < us[j].UserID })
 		p.UsersWithAccess = nonNil(us)
 	})
+}
+
+// noteUsersWithAccessEvidence records that project id's access_controls
+// answered (acOK) or that its users_with_access answered PostHog's 404
+// (notFound), and sets usersWithAccessGone once both hold for one project,
+// in either order. The caller holds col.mu.
+func (col *collector) noteUsersWithAccessEvidence(id int64, acOK bool, notFound error) {
+	if col.accessControlsOK == nil {
+		col.accessControlsOK, col.usersWithAccess404 = map[int64]bool{}, map[int64]error{}
+	}
+	if acOK {
+		col.accessControlsOK[id] = true
+	}
+	if notFound != nil {
+		col.usersWithAccess404[id] = notFound
+	}
+	if err := col.usersWithAccess404[id]; err != nil && col.accessControlsOK[id] && col.usersWithAccessGone == nil {
+		col.usersWithAccessGone = err
+	}
 }
 
 // activityTasks are, when the organization-wide activity log could not be
