@@ -151,6 +151,7 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 		orgActivityEntries: -1,
 	}
 	col.start = time.Now()
+	col.startedAt = opts.Now().UTC()
 	if opts.TimeoutFor != nil {
 		// Until the plan is known, the planning deadline; then the one the
 		// plan gives (col.planned).
@@ -260,6 +261,9 @@ type collector struct {
 	// Options.TimeoutFor is set, the context whose deadline the plan sets.
 	start    time.Time
 	deadline *deadlineCtx
+	// startedAt is the collection's start by opts.Now: the end_date of the
+	// organization-wide activity log, whose head it fixes.
+	startedAt time.Time
 	// sched runs everything after phase 1.
 	sched *scheduler
 	// listingsLeft counts the organization-wide listings not done yet
@@ -691,6 +695,12 @@ func (col *collector) activityTasks() []task {
 		return nil
 	}
 	c := col.c
+	// A deployment that has the organization-wide endpoint (it refused
+	// for another reason than 404) is the newest PostHog, whose cursor
+	// pages honour page_size=1000 and do not shift when an entry is
+	// written during the read; 2025 PostHog's cursor pages hold 100, so
+	// there the numbered pages of 1000 are read.
+	cursor := col.orgActivityErr != nil && !errors.Is(col.orgActivityErr, posthog.ErrNotFound)
 	var tasks []task
 	for i := range col.snap.Projects {
 		p := &col.snap.Projects[i]
@@ -699,6 +709,9 @@ func (col *collector) activityTasks() []task {
 		tasks = append(tasks,
 			fetch(col, at(SectionActivityLog, "activity_log"),
 				func(ctx context.Context) ([]posthog.ActivityLogEntry, error) {
+					if cursor {
+						return c.ActivityLogCursor(ctx, id, col.since)
+					}
 					return c.ActivityLog(ctx, id, col.since)
 				},
 				func(es []posthog.ActivityLogEntry) { col.keepActivity(id, es) }),
@@ -810,8 +823,10 @@ var errNoTeamID = errors.New("the organization-wide activity log does not say wh
 // every project's entries and the organization-level ones. Any refusal is
 // kept for finish, which decides whether the projects' logs made up for it.
 func (col *collector) organizationActivity(ctx context.Context) error {
-	entries, err := col.c.OrganizationActivityLog(ctx, col.orgID, col.since)
+	var entries []posthog.ActivityLogEntry
+	w, err := col.c.OrganizationActivityLogWindow(ctx, col.orgID, col.since, col.startedAt)
 	if err == nil {
+		entries = w.Entries
 		for _, e := range entries {
 			if !e.HasTeamID {
 				err = errNoTeamID
@@ -830,6 +845,17 @@ func (col *collector) organizationActivity(ctx context.Context) error {
 	}
 	col.orgActivityOK = true
 	col.orgActivityEntries = len(entries)
+	if !w.CompleteFrom.IsZero() && w.CompleteFrom.After(col.since) {
+		// PostHog's audit-log retention ended inside the lookback: what
+		// it no longer serves is evidence neither way, so the lookback's
+		// coverage is a hole, not a quiet pass.
+		col.snap.Missing = append(col.snap.Missing, Missing{
+			Section:  SectionActivityLog,
+			Endpoint: col.orgPath("advanced_activity_logs"),
+			Reason: fmt.Sprintf("PostHog's audit-log retention cut the organization-wide activity log while it was read: it is complete only from about %s, not the %d days --lookback-days asks for (the plan keeps less)",
+				w.CompleteFrom.UTC().Format(time.RFC3339), col.opts.LookbackDays),
+		})
+	}
 	for _, e := range entries {
 		if e.CreatedAt.Before(col.since) {
 			continue
