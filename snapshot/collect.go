@@ -701,12 +701,11 @@ func (col *collector) activityTasks() []task {
 	// written during the read; 2025 PostHog's cursor pages hold 100, so
 	// there the numbered pages of 1000 are read.
 	cursor := col.orgActivityErr != nil && !errors.Is(col.orgActivityErr, posthog.ErrNotFound)
-	var tasks []task
-	for i := range col.snap.Projects {
+	projectTasks := func(i int) []task {
 		p := &col.snap.Projects[i]
 		id := p.ID
 		at := col.projectSource(id)
-		tasks = append(tasks,
+		return []task{
 			fetch(col, at(SectionActivityLog, "activity_log"),
 				func(ctx context.Context) ([]posthog.ActivityLogEntry, error) {
 					if cursor {
@@ -716,9 +715,76 @@ func (col *collector) activityTasks() []task {
 				},
 				func(es []posthog.ActivityLogEntry) { col.keepActivity(id, es) }),
 			fetch(col, at(SectionProjects, ""), bind(c.Project, id), func(d *posthog.ProjectDetail) { col.keepDetail(p, d) }),
-		)
+		}
+	}
+	if len(col.snap.Projects) > 1 && refusedForEveryProject(col.orgActivityErr) {
+		return []task{col.activityProbe(projectTasks)}
+	}
+	var tasks []task
+	for i := range col.snap.Projects {
+		tasks = append(tasks, projectTasks(i)...)
 	}
 	return tasks
+}
+
+// refusedForEveryProject reports whether the organization-wide activity
+// log's refusal is one PostHog gives every project's log too: the audit_logs
+// plan feature (PremiumFeaturePermission gates both viewsets: 402, or a 403
+// naming the feature) or the key's missing activity_log:read scope (both
+// need it). Not the organization-wide log's own admin requirement, nor a
+// server error.
+func refusedForEveryProject(err error) bool {
+	var apiErr *posthog.APIError
+	if !errors.As(err, &apiErr) || apiErr.NotPostHog {
+		return false
+	}
+	detail := strings.ToLower(apiErr.Detail)
+	return apiErr.Status == 402 ||
+		(apiErr.Status == 403 && (strings.Contains(detail, "'activity_log:") || strings.Contains(detail, "audit log")))
+}
+
+// activityProbe reads the first project's activity log alone, and starts
+// the other projects' logs only if it answered: when the organization-wide
+// log's refusal applies to every project (refusedForEveryProject), the
+// other projects' requests would all fail the same way. If the first
+// project's log is refused too, every other project gets a Missing record
+// with the same cause and sends nothing.
+func (col *collector) activityProbe(projectTasks func(int) []task) task {
+	c := col.c
+	p := &col.snap.Projects[0]
+	id := p.ID
+	at := col.projectSource(id)
+	var probeErr error
+	first := fetch(col, at(SectionActivityLog, "activity_log"),
+		func(ctx context.Context) ([]posthog.ActivityLogEntry, error) {
+			es, err := c.ActivityLogCursor(ctx, id, col.since)
+			probeErr = err
+			return es, err
+		},
+		func(es []posthog.ActivityLogEntry) { col.keepActivity(id, es) })
+	return func(ctx context.Context) error {
+		if err := first(ctx); err != nil {
+			return err
+		}
+		if refusedForEveryProject(probeErr) {
+			for i := range col.snap.Projects[1:] {
+				src := col.projectSource(col.snap.Projects[1+i].ID)(SectionActivityLog, "activity_log")
+				if err := col.fail(src, probeErr); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		col.mu.Lock()
+		defer col.mu.Unlock()
+		col.spawnPerProject(projectTasks(0)[1]) // the first project's detail
+		for i := 1; i < len(col.snap.Projects); i++ {
+			for _, t := range projectTasks(i) {
+				col.spawnPerProject(t)
+			}
+		}
+		return nil
+	}
 }
 
 // projectSource returns the source of project id's requests.

@@ -2,6 +2,7 @@ package snapshot_test
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -220,5 +221,60 @@ func TestCollectProjectActivityCursorSurvivesAWrite(t *testing.T) {
 	}
 	if n < perProject {
 		t.Errorf("project %d: %d entries collected, want at least its %d", target, n, perProject)
+	}
+}
+
+// When the organization-wide log is refused for a reason every project's
+// log shares (the audit_logs plan feature, the activity_log:read scope),
+// one project is asked first: the others send nothing and get a record
+// with the same cause. The near miss (a 5xx, which may be the endpoint's
+// alone) is TestCollectProjectActivityCursorSurvivesAWrite: every project
+// is asked.
+func TestCollectActivityFallbackAsksOneProjectFirst(t *testing.T) {
+	t.Parallel()
+	const projects = 7
+	for _, tc := range []struct {
+		name   string
+		status int
+		org    func(*posthogsim.Org)
+		sim    func(*posthogsim.Server)
+	}{
+		{name: "no audit_logs feature", status: 402, org: func(o *posthogsim.Org) {
+			o.Features = slices.DeleteFunc(o.Features, func(f string) bool { return f == "audit_logs" })
+		}},
+		{name: "no activity_log:read", status: 403, sim: func(s *posthogsim.Server) {
+			s.DenyScope(posthogsim.SyntheticScannerToken, "activity_log:read")
+		}},
+	} {
+		org := posthogsim.Synthetic(posthogsim.SyntheticConfig{Members: 20, Projects: projects, Seed: 17, Now: refNow})
+		if tc.org != nil {
+			tc.org(org)
+		}
+		sim := posthogsim.New(org)
+		if tc.sim != nil {
+			tc.sim(sim)
+		}
+		s, err := collectSim(t, sim, 4, snapshot.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := pathsLike(sim.Stats(), "/activity_log/"); n != 1 {
+			t.Errorf("%s: %d per-project activity log requests, want the one probe", tc.name, n)
+		}
+		// Every project failed identically: one record for the section,
+		// with the probe's cause (collapseMissing).
+		var recs []snapshot.Missing
+		for _, m := range s.Missing {
+			if m.Section == snapshot.SectionActivityLog {
+				recs = append(recs, m)
+			}
+		}
+		if len(recs) != 1 || recs[0].ProjectID != nil || recs[0].Status != tc.status ||
+			recs[0].Endpoint != "/api/projects/{project_id}/activity_log/" {
+			t.Errorf("%s: activity_log records %+v, want one for every project with status %d", tc.name, recs, tc.status)
+		}
+		if s.ActivityLog != nil {
+			t.Errorf("%s: %d activity entries, want none (no log was readable)", tc.name, len(s.ActivityLog))
+		}
 	}
 }
