@@ -2,9 +2,13 @@ package posthog
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -76,3 +80,28 @@ func TestClientCountsATimedOutAttemptLate(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A redirect on the configured host is not followed: one attempt, one
+// request the Budget admitted, answered by a 3xx error that is not
+// retried. (A redirect to another host is refused before anything is sent
+// there: TestRedirectToAnotherHostIsRefused.)
+func TestSameHostRedirectIsNotFollowed(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Redirect(w, r, "/api/hop/"+strconv.FormatInt(hits.Load(), 10)+"/", http.StatusFound)
+	}))
+	defer srv.Close()
+	c, err := New(srv.URL, "phx_test", WithInsecureHTTP(), WithRetry(3, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.fetch(context.Background(), "/api/users/@me/")
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusFound {
+		t.Fatalf("err = %v, want the 302 answer", err)
+	}
+	if n := hits.Load(); n != 1 {
+		t.Fatalf("the server saw %d requests, want 1 (no hop followed, no retry)", n)
+	}
+}
