@@ -35,9 +35,10 @@ type Options struct {
 	// It only names the deadline in Missing records; the deadline itself is
 	// ctx's.
 	Timeout time.Duration
-	// OnPlan, when set, is called once with the request plan, when the
-	// last organization-wide listing has ended, from one of the
-	// collection's goroutines.
+	// OnPlan, when set, is called once with the request plan, as soon as
+	// every organization-wide listing has told its count (a listing of
+	// several pages by its first page, any other by its end), from one of
+	// the collection's goroutines.
 	OnPlan func(Plan)
 	// TimeoutFor, when set, gives the collection a deadline derived from
 	// its plan: until the plan is known the collection runs under
@@ -266,11 +267,13 @@ type collector struct {
 	startedAt time.Time
 	// sched runs everything after phase 1.
 	sched *scheduler
-	// listingsLeft counts the organization-wide listings not done yet
-	// (the plan is made when it reaches 0); joinLeft the two of them the
-	// per-project activity logs wait for (the projects and the
-	// organization-wide activity log).
-	listingsLeft, joinLeft int
+	// listingStates are the organization-wide listings' counts as far as
+	// they are known (the plan is made once all are, planMade); joinLeft
+	// counts the two of them the per-project activity logs wait for (the
+	// projects and the organization-wide activity log).
+	listingStates []listingState
+	planMade      bool
+	joinLeft      int
 	// perProjectSpawned and perProjectDone count the per-project requests
 	// (tasks) started and finished, for the plan's Remaining.
 	perProjectSpawned, perProjectDone int
@@ -506,27 +509,79 @@ func (col *collector) listings() []task {
 		})),
 		col.joined(col.organizationActivity),
 	}
-	col.listingsLeft, col.joinLeft = len(tasks), 2
+	col.joinLeft = 2
+	col.listingStates = make([]listingState, len(tasks))
+	col.listingStates[listingMembers].members = true
+	col.listingStates[listingRoles].roles = true
+	col.listingStates[listingProjects].projects = true
+	col.listingStates[listingOrgActivity].activity = true
 	for i, t := range tasks {
-		tasks[i] = col.listing(t)
+		tasks[i] = col.listing(i, t)
 	}
 	return tasks
 }
 
-// listing is t, counted among the organization-wide listings: the last of
-// them to end makes the plan.
-func (col *collector) listing(t task) task {
+// The places in listings() of the listings whose counts the plan reports.
+const (
+	listingMembers     = 0
+	listingRoles       = 4
+	listingProjects    = 5
+	listingOrgActivity = 6
+)
+
+// listingState is what an organization-wide listing has told the plan.
+type listingState struct {
+	members, roles, projects, activity bool // which listing it is
+	// known is set once the listing's count is known: its first page of
+	// several told it (posthog.WithPagesLeft), or the listing ended.
+	known, ended bool
+	count, left  int // the count and the pages still to read
+}
+
+// listing is t, the i-th organization-wide listing: the plan is made as
+// soon as every listing has told its count (a listing of several pages by
+// its first page, any other by its end), so a huge listing (thousands of
+// activity-log pages) does not hold the plan, and its deadline, back.
+func (col *collector) listing(i int, t task) task {
 	return func(ctx context.Context) error {
+		ctx = posthog.WithPagesLeft(ctx, func(count, left int) {
+			if left == 0 {
+				return // all but read: its end reports it
+			}
+			col.mu.Lock()
+			st := &col.listingStates[i]
+			st.known, st.count, st.left = true, count, left
+			col.mu.Unlock()
+			col.maybePlan()
+		})
 		err := t(ctx)
 		col.mu.Lock()
-		col.listingsLeft--
-		last := col.listingsLeft == 0
+		st := &col.listingStates[i]
+		st.known, st.ended, st.left = true, true, 0
 		col.mu.Unlock()
-		if last && err == nil {
-			col.planned()
+		if err == nil {
+			col.maybePlan()
 		}
 		return err
 	}
+}
+
+// maybePlan makes the plan once every listing's count is known.
+func (col *collector) maybePlan() {
+	col.mu.Lock()
+	if col.planMade {
+		col.mu.Unlock()
+		return
+	}
+	for _, st := range col.listingStates {
+		if !st.known {
+			col.mu.Unlock()
+			return
+		}
+	}
+	col.planMade = true
+	col.mu.Unlock()
+	col.planned()
 }
 
 // joined is t, one of the two listings the per-project activity logs wait
@@ -559,9 +614,13 @@ func (col *collector) spawnPerProject(t task) {
 	})
 }
 
-// planned reports the plan (Options.OnPlan) once the organization-wide
-// listings have arrived, and sets the deadline it gives
-// (Options.TimeoutFor). It runs once, in the task that ended last.
+// planned reports the plan (Options.OnPlan) once every organization-wide
+// listing has told its count, and sets the deadline it gives
+// (Options.TimeoutFor). It runs once (maybePlan). Remaining counts the
+// listings' pages still to read and the per-project requests: those
+// started and not finished once the project list has ended, else three
+// per project by the list's count (access_controls,
+// resource_access_controls, users_with_access).
 func (col *collector) planned() {
 	col.mu.Lock()
 	plan := Plan{
@@ -572,7 +631,25 @@ func (col *collector) planned() {
 		Roles:           len(col.roleList),
 		ActivityEntries: col.orgActivityEntries,
 	}
-	if col.snap.Members == nil && col.snap.Organization != nil {
+	for _, st := range col.listingStates {
+		if st.ended {
+			continue
+		}
+		plan.Remaining += st.left
+		switch {
+		case st.members:
+			plan.Members = st.count
+		case st.roles:
+			plan.Roles = st.count
+		case st.projects:
+			plan.Projects = st.count
+			plan.Remaining += 3 * st.count
+		case st.activity:
+			plan.ActivityEntries = st.count
+		}
+	}
+	if col.snap.Members == nil && col.listingStates[listingMembers].ended && col.snap.Organization != nil {
+		// The member list failed: the organization's own count.
 		plan.Members = col.snap.Organization.MemberCount
 	}
 	col.mu.Unlock()

@@ -278,3 +278,58 @@ func TestCollectActivityFallbackAsksOneProjectFirst(t *testing.T) {
 		}
 	}
 }
+
+// The plan is made once every listing has told its count, not when the
+// last ends: an organization-wide activity log of many pages, whose pages
+// after the first are held until the plan exists, gets its plan (and the
+// deadline TimeoutFor derives from it) after its first page. Before, the
+// plan waited for the whole log and the planning deadline ended the run.
+// The plan's Remaining includes the log's pages still to read, so its
+// total is the run's request count.
+func TestCollectPlanAfterTheFirstPages(t *testing.T) {
+	t.Parallel()
+	const projects, perProject = 5, 1000
+	org := posthogsim.Synthetic(posthogsim.SyntheticConfig{Members: 30, Projects: projects, Seed: 18, Now: refNow, ActivityPerProject: perProject})
+	sim := posthogsim.New(org)
+	planned := make(chan struct{})
+	var heldOff atomic.Int64
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/advanced_activity_logs/") && r.URL.Query().Get("page") != "1" {
+			select {
+			case <-planned:
+			case <-time.After(3 * time.Second):
+				heldOff.Add(1)
+			}
+		}
+		sim.ServeHTTP(w, r)
+	})
+	var plans []snapshot.Plan
+	s, err := collectSim(t, h, 4, snapshot.Options{
+		PlanningTimeout: time.Second,
+		TimeoutFor:      func(snapshot.Plan) time.Duration { return time.Minute },
+		OnPlan:          func(p snapshot.Plan) { plans = append(plans, p); close(planned) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plans) != 1 {
+		t.Fatalf("%d plans, want 1", len(plans))
+	}
+	if heldOff.Load() != 0 {
+		t.Errorf("%d log pages waited 3 s for a plan that came only after the log", heldOff.Load())
+	}
+	if !s.Complete() {
+		t.Fatalf("incomplete: %+v", s.Missing)
+	}
+	p := plans[0]
+	e := len(s.ActivityLog)
+	if p.ActivityEntries != e || p.Projects != projects {
+		t.Errorf("plan %+v, want %d entries and %d projects", p, e, projects)
+	}
+	if got := sim.Stats().Requests; p.Total() != got {
+		t.Errorf("plan total %d (sent %d, remaining %d), the run made %d", p.Total(), p.Sent, p.Remaining, got)
+	}
+	if p.Remaining < ceilDiv(e, 1000)-1 {
+		t.Errorf("plan remaining %d, want at least the log's %d pages after the first", p.Remaining, ceilDiv(e, 1000)-1)
+	}
+}

@@ -434,6 +434,7 @@ func readPages[T Keyed](ctx context.Context, c *Client, path string, body []byte
 	}
 	out := first.items
 	if first.next == "" {
+		reportPages(ctx, count, 0)
 		if spec.until != nil {
 			out, _ = keepUntil(nil, out, spec.until)
 		}
@@ -465,6 +466,7 @@ func readPages[T Keyed](ctx context.Context, c *Client, path string, body []byte
 	if limit := maxPagesOf(spec); 1+pages > limit {
 		return nil, fmt.Errorf("GET %s: count %d in pages of %d needs %d pages, more than the %d one list reads: %w", path, count, st.size, 1+pages, limit, ErrTooManyPages)
 	}
+	reportPages(ctx, count, pages)
 	rest, err := fetchPages[T](ctx, c, path, st, firstLen, count, pages, spec.tail)
 	if err != nil {
 		return nil, err
@@ -512,6 +514,9 @@ func readPagesUntil[T Keyed](ctx context.Context, c *Client, path string, first 
 		return nil, inconsistent("the first page holds %d items where count %d in pages of %d calls for %d", pos, count, st.size, min(st.size, count))
 	}
 	limit := maxPagesOf(spec)
+	// At most the pages to the count's end (fewer when an older entry
+	// stops the read).
+	reportPages(ctx, count, (count-pos+st.size-1)/st.size)
 	for n := 2; ; n++ {
 		if n > limit {
 			return nil, fmt.Errorf("GET %s: still more after %d pages, the most one list reads: %w", path, limit, ErrTooManyPages)
@@ -543,6 +548,11 @@ func readPagesUntil[T Keyed](ctx context.Context, c *Client, path string, first 
 		out, stop = keepUntil(out, p.items, spec.until)
 		pos += len(p.items)
 		last := pos >= count
+		if stop || last {
+			reportPages(ctx, count, 0)
+		} else {
+			reportPages(ctx, count, (count-pos+st.size-1)/st.size)
+		}
 		switch {
 		case last && p.next != "":
 			return nil, inconsistent("%s, the last of count %d, links to more", where, count)
@@ -664,6 +674,8 @@ func fetchPages[T any](ctx context.Context, c *Client, path string, st stepper, 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pages := make([]page[T], n) // n ≤ MaxListPages
+	var left atomic.Int64       // pages not read yet, for reportPages
+	left.Store(int64(n))
 	var (
 		nextIdx  atomic.Int64
 		wg       sync.WaitGroup
@@ -735,6 +747,7 @@ func fetchPages[T any](ctx context.Context, c *Client, path string, st stepper, 
 					return
 				}
 				pages[i] = p
+				reportPages(ctx, count, int(left.Add(-1)))
 			}
 		})
 	}
