@@ -297,7 +297,7 @@ func TestCollectPlanAfterTheFirstPages(t *testing.T) {
 		if strings.HasSuffix(r.URL.Path, "/advanced_activity_logs/") && r.URL.Query().Get("page") != "1" {
 			select {
 			case <-planned:
-			case <-time.After(3 * time.Second):
+			case <-time.After(20 * time.Second):
 				heldOff.Add(1)
 			}
 		}
@@ -305,7 +305,7 @@ func TestCollectPlanAfterTheFirstPages(t *testing.T) {
 	})
 	var plans []snapshot.Plan
 	s, err := collectSim(t, h, 4, snapshot.Options{
-		PlanningTimeout: time.Second,
+		PlanningTimeout: 5 * time.Second,
 		TimeoutFor:      func(snapshot.Plan) time.Duration { return time.Minute },
 		OnPlan:          func(p snapshot.Plan) { plans = append(plans, p); close(planned) },
 	})
@@ -316,7 +316,7 @@ func TestCollectPlanAfterTheFirstPages(t *testing.T) {
 		t.Fatalf("%d plans, want 1", len(plans))
 	}
 	if heldOff.Load() != 0 {
-		t.Errorf("%d log pages waited 3 s for a plan that came only after the log", heldOff.Load())
+		t.Errorf("%d log pages waited 20 s for a plan that came only after the log", heldOff.Load())
 	}
 	if !s.Complete() {
 		t.Fatalf("incomplete: %+v", s.Missing)
