@@ -36,9 +36,10 @@ type Options struct {
 	// It only names the deadline in Missing records; the deadline itself is
 	// ctx's.
 	Timeout time.Duration
-	// OnPlan, when set, is called once with the request plan, when the
-	// last organization-wide listing has ended, from one of the
-	// collection's goroutines.
+	// OnPlan, when set, is called once with the request plan, as soon as
+	// every organization-wide listing has told its count (a listing of
+	// several pages by its first page, any other by its end), from one of
+	// the collection's goroutines.
 	OnPlan func(Plan)
 	// TimeoutFor, when set, gives the collection a deadline derived from
 	// its plan: until the plan is known the collection runs under
@@ -152,6 +153,7 @@ func Collect(ctx context.Context, c *posthog.Client, opts Options) (*Snapshot, e
 		orgActivityEntries: -1,
 	}
 	col.start = time.Now()
+	col.startedAt = opts.Now().UTC()
 	if opts.TimeoutFor != nil {
 		// Until the plan is known, the planning deadline; then the one the
 		// plan gives (col.planned).
@@ -269,21 +271,29 @@ type collector struct {
 	// derived is the deadline TimeoutFor gave (a time.Duration; 0 until
 	// the plan), for the Missing records it cuts off.
 	derived atomic.Int64
+	// startedAt is the collection's start by opts.Now: the end_date of the
+	// organization-wide activity log, whose head it fixes.
+	startedAt time.Time
 	// sched runs everything after phase 1.
 	sched *scheduler
-	// listingsLeft counts the organization-wide listings not done yet
-	// (the plan is made when it reaches 0); joinLeft the two of them the
-	// per-project activity logs wait for (the projects and the
-	// organization-wide activity log).
-	listingsLeft, joinLeft int
+	// listingStates are the organization-wide listings' counts as far as
+	// they are known (the plan is made once all are, planMade); joinLeft
+	// counts the two of them the per-project activity logs wait for (the
+	// projects and the organization-wide activity log).
+	listingStates []listingState
+	planMade      bool
+	joinLeft      int
 	// perProjectSpawned and perProjectDone count the per-project requests
 	// (tasks) started and finished, for the plan's Remaining.
 	perProjectSpawned, perProjectDone int
 	// orgActivityEntries is how many entries the organization-wide log
 	// held (-1 until it was read).
 	orgActivityEntries int
-	// usersWithAccessGone is the first PostHog 404 of users_with_access: a
-	// deployment without the endpoint, asked no more.
+	// usersWithAccessGone is a PostHog 404 of users_with_access shown to
+	// be the deployment's (no such endpoint), not the project's: asked no
+	// more. accessControlsOK marks the projects whose access_controls
+	// answered, usersWithAccess404 the projects whose users_with_access
+	// answered PostHog's 404 (see usersWithAccess).
 	usersWithAccessGone error
 	// sizing sizes the body caps of the responses that grow with the
 	// organization; claimedMembers is its member_count.
@@ -292,6 +302,8 @@ type collector struct {
 	// rolesAfterMembers is the role list while it waits for the member
 	// list (listings).
 	rolesAfterMembers task
+	accessControlsOK    map[int64]bool
+	usersWithAccess404  map[int64]error
 }
 
 // phase1 reads who we are and which organization this is: the
@@ -514,9 +526,14 @@ func (col *collector) listings() []task {
 			col.roleList = nonNil(rs)
 		}),
 	}
-	col.listingsLeft, col.joinLeft = len(tasks), 2
+	col.joinLeft = 2
+	col.listingStates = make([]listingState, len(tasks))
+	col.listingStates[listingMembers].members = true
+	col.listingStates[listingRoles].roles = true
+	col.listingStates[listingProjects].projects = true
+	col.listingStates[listingOrgActivity].activity = true
 	for i, t := range tasks {
-		tasks[i] = col.listing(t)
+		tasks[i] = col.listing(i, t)
 	}
 	if col.claimedMembers > posthog.MaxClaimedMembers {
 		// The organization claims more members than its word alone may
@@ -545,20 +562,67 @@ func (col *collector) membersListing(t task) task {
 	}
 }
 
-// listing is t, counted among the organization-wide listings: the last of
-// them to end makes the plan.
-func (col *collector) listing(t task) task {
+// The places in listings() of the listings whose counts the plan reports.
+const (
+	listingMembers     = 0
+	listingRoles       = 6
+	listingProjects    = 4
+	listingOrgActivity = 5
+)
+
+// listingState is what an organization-wide listing has told the plan.
+type listingState struct {
+	members, roles, projects, activity bool // which listing it is
+	// known is set once the listing's count is known: its first page of
+	// several told it (posthog.WithPagesLeft), or the listing ended.
+	known, ended bool
+	count, left  int // the count and the pages still to read
+}
+
+// listing is t, the i-th organization-wide listing: the plan is made as
+// soon as every listing has told its count (a listing of several pages by
+// its first page, any other by its end), so a huge listing (thousands of
+// activity-log pages) does not hold the plan, and its deadline, back.
+func (col *collector) listing(i int, t task) task {
 	return func(ctx context.Context) error {
+		ctx = posthog.WithPagesLeft(ctx, func(count, left int) {
+			if left == 0 {
+				return // all but read: its end reports it
+			}
+			col.mu.Lock()
+			st := &col.listingStates[i]
+			st.known, st.count, st.left = true, count, left
+			col.mu.Unlock()
+			col.maybePlan()
+		})
 		err := t(ctx)
 		col.mu.Lock()
-		col.listingsLeft--
-		last := col.listingsLeft == 0
+		st := &col.listingStates[i]
+		st.known, st.ended, st.left = true, true, 0
 		col.mu.Unlock()
-		if last && err == nil {
-			col.planned()
+		if err == nil {
+			col.maybePlan()
 		}
 		return err
 	}
+}
+
+// maybePlan makes the plan once every listing's count is known.
+func (col *collector) maybePlan() {
+	col.mu.Lock()
+	if col.planMade {
+		col.mu.Unlock()
+		return
+	}
+	for _, st := range col.listingStates {
+		if !st.known {
+			col.mu.Unlock()
+			return
+		}
+	}
+	col.planMade = true
+	col.mu.Unlock()
+	col.planned()
 }
 
 // joined is t, one of the two listings the per-project activity logs wait
@@ -591,9 +655,13 @@ func (col *collector) spawnPerProject(t task) {
 	})
 }
 
-// planned reports the plan (Options.OnPlan) once the organization-wide
-// listings have arrived, and sets the deadline it gives
-// (Options.TimeoutFor). It runs once, in the task that ended last.
+// planned reports the plan (Options.OnPlan) once every organization-wide
+// listing has told its count, and sets the deadline it gives
+// (Options.TimeoutFor). It runs once (maybePlan). Remaining counts the
+// listings' pages still to read and the per-project requests: those
+// started and not finished once the project list has ended, else three
+// per project by the list's count (access_controls,
+// resource_access_controls, users_with_access).
 func (col *collector) planned() {
 	col.mu.Lock()
 	plan := Plan{
@@ -604,7 +672,25 @@ func (col *collector) planned() {
 		Roles:           len(col.roleList),
 		ActivityEntries: col.orgActivityEntries,
 	}
-	if col.snap.Members == nil && col.snap.Organization != nil {
+	for _, st := range col.listingStates {
+		if st.ended {
+			continue
+		}
+		plan.Remaining += st.left
+		switch {
+		case st.members:
+			plan.Members = st.count
+		case st.roles:
+			plan.Roles = st.count
+		case st.projects:
+			plan.Projects = st.count
+			plan.Remaining += 3 * st.count
+		case st.activity:
+			plan.ActivityEntries = st.count
+		}
+	}
+	if col.snap.Members == nil && col.listingStates[listingMembers].ended && col.snap.Organization != nil {
+		// The member list failed: the organization's own count.
 		plan.Members = col.snap.Organization.MemberCount
 	}
 	col.mu.Unlock()
@@ -652,7 +738,10 @@ func (col *collector) projectTasks() []task {
 		at := col.projectSource(id)
 		tasks = append(tasks,
 			fetch(col, at(SectionAccessControls, "access_controls"), bind(c.AccessControls, id),
-				func(l *posthog.AccessControlList) { p.AccessControls = l }),
+				func(l *posthog.AccessControlList) {
+					p.AccessControls = l
+					col.noteUsersWithAccessEvidence(id, true, nil)
+				}),
 			fetch(col, at(SectionResourceAccessControls, "resource_access_controls"), bind(c.ResourceAccessControls, id),
 				func(l *posthog.AccessControlList) { p.ResourceAccessControls = l }),
 			col.usersWithAccess(at(SectionUsersWithAccess, "users_with_access"), p),
@@ -670,9 +759,12 @@ func (col *collector) projectTasks() []task {
 }
 
 // usersWithAccess reads a project's users_with_access, unless the
-// deployment has already answered PostHog's 404 for another project's: a
-// deployment without the endpoint (2025 PostHog) is asked once, and every
-// project gets the record that 404 makes.
+// deployment has shown it has no such endpoint: a 404 of users_with_access
+// for a project whose access_controls answered (the project exists, so the
+// route is what is missing: 2025 PostHog). Then the projects not asked yet
+// get the record that 404 makes. A 404 alone may be the project's own (one
+// deleted during the run, which PostHog's team lookup answers with 404):
+// the other projects keep asking and keep their own evidence.
 func (col *collector) usersWithAccess(src source, p *Project) task {
 	get := func(ctx context.Context) ([]posthog.UserAccess, error) {
 		col.mu.Lock()
@@ -685,9 +777,7 @@ func (col *collector) usersWithAccess(src source, p *Project) task {
 		var apiErr *posthog.APIError
 		if errors.As(err, &apiErr) && apiErr.Status == 404 && !apiErr.NotPostHog {
 			col.mu.Lock()
-			if col.usersWithAccessGone == nil {
-				col.usersWithAccessGone = err
-			}
+			col.noteUsersWithAccessEvidence(p.ID, false, err)
 			col.mu.Unlock()
 		}
 		return us, err
@@ -696,6 +786,25 @@ func (col *collector) usersWithAccess(src source, p *Project) task {
 		sort.Slice(us, func(i, j int) bool { return us[i].UserID < us[j].UserID })
 		p.UsersWithAccess = nonNil(us)
 	})
+}
+
+// noteUsersWithAccessEvidence records that project id's access_controls
+// answered (acOK) or that its users_with_access answered PostHog's 404
+// (notFound), and sets usersWithAccessGone once both hold for one project,
+// in either order. The caller holds col.mu.
+func (col *collector) noteUsersWithAccessEvidence(id int64, acOK bool, notFound error) {
+	if col.accessControlsOK == nil {
+		col.accessControlsOK, col.usersWithAccess404 = map[int64]bool{}, map[int64]error{}
+	}
+	if acOK {
+		col.accessControlsOK[id] = true
+	}
+	if notFound != nil {
+		col.usersWithAccess404[id] = notFound
+	}
+	if err := col.usersWithAccess404[id]; err != nil && col.accessControlsOK[id] && col.usersWithAccessGone == nil {
+		col.usersWithAccessGone = err
+	}
 }
 
 // activityTasks are, when the organization-wide activity log could not be
@@ -708,21 +817,96 @@ func (col *collector) activityTasks() []task {
 		return nil
 	}
 	c := col.c
-	var tasks []task
-	for i := range col.snap.Projects {
+	// A deployment that has the organization-wide endpoint (it refused
+	// for another reason than 404) is the newest PostHog, whose cursor
+	// pages honour page_size=1000 and do not shift when an entry is
+	// written during the read; 2025 PostHog's cursor pages hold 100, so
+	// there the numbered pages of 1000 are read.
+	cursor := col.orgActivityErr != nil && !errors.Is(col.orgActivityErr, posthog.ErrNotFound)
+	projectTasks := func(i int) []task {
 		p := &col.snap.Projects[i]
 		id := p.ID
 		at := col.projectSource(id)
-		tasks = append(tasks,
+		return []task{
 			fetch(col, at(SectionActivityLog, "activity_log"),
 				func(ctx context.Context) ([]posthog.ActivityLogEntry, error) {
+					if cursor {
+						return c.ActivityLogCursor(ctx, id, col.since)
+					}
 					return c.ActivityLog(ctx, id, col.since)
 				},
 				func(es []posthog.ActivityLogEntry) { col.keepActivity(id, es) }),
 			fetch(col, at(SectionProjects, ""), bind(c.Project, id), func(d *posthog.ProjectDetail) { col.keepDetail(p, d) }),
-		)
+		}
+	}
+	if len(col.snap.Projects) > 1 && refusedForEveryProject(col.orgActivityErr) {
+		return []task{col.activityProbe(projectTasks)}
+	}
+	var tasks []task
+	for i := range col.snap.Projects {
+		tasks = append(tasks, projectTasks(i)...)
 	}
 	return tasks
+}
+
+// refusedForEveryProject reports whether the organization-wide activity
+// log's refusal is one PostHog gives every project's log too: the audit_logs
+// plan feature (PremiumFeaturePermission gates both viewsets: 402, or a 403
+// naming the feature) or the key's missing activity_log:read scope (both
+// need it). Not the organization-wide log's own admin requirement, nor a
+// server error.
+func refusedForEveryProject(err error) bool {
+	var apiErr *posthog.APIError
+	if !errors.As(err, &apiErr) || apiErr.NotPostHog {
+		return false
+	}
+	detail := strings.ToLower(apiErr.Detail)
+	return apiErr.Status == 402 ||
+		(apiErr.Status == 403 && (strings.Contains(detail, "'activity_log:") || strings.Contains(detail, "audit log")))
+}
+
+// activityProbe reads the first project's activity log alone, and starts
+// the other projects' logs only if it answered: when the organization-wide
+// log's refusal applies to every project (refusedForEveryProject), the
+// other projects' requests would all fail the same way. If the first
+// project's log is refused too, every other project gets a Missing record
+// with the same cause and sends nothing.
+func (col *collector) activityProbe(projectTasks func(int) []task) task {
+	c := col.c
+	p := &col.snap.Projects[0]
+	id := p.ID
+	at := col.projectSource(id)
+	var probeErr error
+	first := fetch(col, at(SectionActivityLog, "activity_log"),
+		func(ctx context.Context) ([]posthog.ActivityLogEntry, error) {
+			es, err := c.ActivityLogCursor(ctx, id, col.since)
+			probeErr = err
+			return es, err
+		},
+		func(es []posthog.ActivityLogEntry) { col.keepActivity(id, es) })
+	return func(ctx context.Context) error {
+		if err := first(ctx); err != nil {
+			return err
+		}
+		if refusedForEveryProject(probeErr) {
+			for i := range col.snap.Projects[1:] {
+				src := col.projectSource(col.snap.Projects[1+i].ID)(SectionActivityLog, "activity_log")
+				if err := col.fail(src, probeErr); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		col.mu.Lock()
+		defer col.mu.Unlock()
+		col.spawnPerProject(projectTasks(0)[1]) // the first project's detail
+		for i := 1; i < len(col.snap.Projects); i++ {
+			for _, t := range projectTasks(i) {
+				col.spawnPerProject(t)
+			}
+		}
+		return nil
+	}
 }
 
 // projectSource returns the source of project id's requests.
@@ -827,8 +1011,10 @@ var errNoTeamID = errors.New("the organization-wide activity log does not say wh
 // every project's entries and the organization-level ones. Any refusal is
 // kept for finish, which decides whether the projects' logs made up for it.
 func (col *collector) organizationActivity(ctx context.Context) error {
-	entries, err := col.c.OrganizationActivityLog(ctx, col.orgID, col.since)
+	var entries []posthog.ActivityLogEntry
+	w, err := col.c.OrganizationActivityLogWindow(ctx, col.orgID, col.since, col.startedAt)
 	if err == nil {
+		entries = w.Entries
 		for _, e := range entries {
 			if !e.HasTeamID {
 				err = errNoTeamID
@@ -847,6 +1033,17 @@ func (col *collector) organizationActivity(ctx context.Context) error {
 	}
 	col.orgActivityOK = true
 	col.orgActivityEntries = len(entries)
+	if !w.CompleteFrom.IsZero() && w.CompleteFrom.After(col.since) {
+		// PostHog's audit-log retention ended inside the lookback: what
+		// it no longer serves is evidence neither way, so the lookback's
+		// coverage is a hole, not a quiet pass.
+		col.snap.Missing = append(col.snap.Missing, Missing{
+			Section:  SectionActivityLog,
+			Endpoint: col.orgPath("advanced_activity_logs"),
+			Reason: fmt.Sprintf("PostHog's audit-log retention cut the organization-wide activity log while it was read: it is complete only from about %s, not the %d days --lookback-days asks for (the plan keeps less)",
+				w.CompleteFrom.UTC().Format(time.RFC3339), col.opts.LookbackDays),
+		})
+	}
 	for _, e := range entries {
 		if e.CreatedAt.Before(col.since) {
 			continue

@@ -3,18 +3,30 @@ package snapshot
 import "time"
 
 // Plan is a collection's request plan: what has been spent and what is left,
-// known once the organization-wide listings have told how many members,
-// projects, roles and activity entries there are (Options.OnPlan).
+// known once every organization-wide listing has told how many members,
+// projects, roles and activity entries there are: a listing of several
+// pages by its first page, any other by its end (Options.OnPlan, called
+// once). It is made before the listings have ended, so that a huge listing
+// (an activity log of thousands of pages) does not keep the deadline
+// Options.TimeoutFor derives from it waiting under PlanningTimeout.
 type Plan struct {
 	// Sent is the number of requests made so far by every key of the run,
 	// as their call logs count them (posthog.Call.Requests: a request
 	// retried after a 429 or a 5xx counts once).
 	Sent int
+	// A request that finishes while the plan is made may be counted in
+	// both Sent and Remaining: with requests in flight, the plan is good
+	// to the concurrency; one request at a time, it is exact.
+	//
 	// Remaining is the number of requests still to send for a complete
-	// snapshot, without retries: the per-project requests not finished yet
-	// (the organization-wide listings have all ended when the plan is
-	// made). It is a lower bound: a project's activity log, read only when
-	// the organization-wide one is not, counts as one page.
+	// snapshot, without retries: the pages of the organization-wide
+	// listings still to read (⌈count/page size⌉ less those read), and the
+	// per-project requests not finished yet — those started once the
+	// project list has ended, else three per project by its count. It is a
+	// lower bound: the legacy explicit_members of a project not yet listed,
+	// and the projects' activity logs and details, read only when the
+	// organization-wide log is not (a log counts as one page), are left
+	// out until known.
 	Remaining int
 	// Projects, Members and Roles are the organization's counts as the
 	// listings reported them; ActivityEntries the activity-log entries in

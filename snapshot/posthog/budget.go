@@ -2,6 +2,7 @@ package posthog
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -136,12 +137,19 @@ func (b *Budget) Concurrency() int { return cap(b.sem) }
 func (b *Budget) Windows() []Window { return append([]Window(nil), b.windows...) }
 
 // acquire waits for a free slot, then for the rate windows and any pause,
-// and returns the function to call when the attempt completed (its response
-// read or abandoned). onWait is called once, before the first rate wait,
-// with the wait as then known (0 when the wait lasts until a request in
-// flight completes). The caller must send its request as soon as acquire
-// returns: from then on it counts as in flight.
-func (b *Budget) acquire(ctx context.Context, onWait func(time.Duration)) (release func(), err error) {
+// and returns the function to call when the attempt completed: its
+// response arrived, or it was abandoned. onWait is called once, before the
+// first rate wait, with the wait as then known (0 when the wait lasts until
+// a request in flight completes). The caller must send its request as soon
+// as acquire returns: from then on it counts as in flight.
+//
+// release(late) frees the slot; late is how long after now the server may
+// still count the attempt: 0 for one whose response arrived (the server
+// has counted it), a bound for one abandoned without a response (a request
+// timeout, a transport error), which may still be on its way to the server
+// or queued in front of it. The attempt then stays inside every window
+// until Per + Margin after now + late.
+func (b *Budget) acquire(ctx context.Context, onWait func(time.Duration)) (release func(late time.Duration), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -164,7 +172,7 @@ func (b *Budget) acquire(ctx context.Context, onWait func(time.Duration)) (relea
 			b.inFlight++
 			b.mu.Unlock()
 			sent := now
-			return func() { b.complete(sent) }, nil
+			return func(late time.Duration) { b.complete(sent, late) }, nil
 		}
 		changed := b.changed
 		if !waited {
@@ -241,17 +249,27 @@ func (b *Budget) trim(now time.Time) {
 	}
 }
 
-// complete records that an attempt sent at sent completed now, frees its
-// slot and wakes the requests waiting for the windows.
-func (b *Budget) complete(sent time.Time) {
+// complete records that an attempt sent at sent completed now, to be
+// counted by the windows as if it had completed at now + late (late > 0:
+// abandoned, see acquire), frees its slot and wakes the requests waiting
+// for the windows.
+func (b *Budget) complete(sent time.Time, late time.Duration) {
 	b.mu.Lock()
 	now := time.Now()
 	b.inFlight--
 	if len(b.windows) > 0 {
-		b.done = append(b.done, now)
+		// done stays ascending: a late completion goes where it belongs.
+		at := now.Add(max(late, 0))
+		i, _ := slices.BinarySearchFunc(b.done, at, func(t, at time.Time) int { return t.Compare(at) })
+		for i < len(b.done) && !b.done[i].After(at) {
+			i++
+		}
+		b.done = slices.Insert(b.done, i, at)
 	}
-	b.latencySum += now.Sub(sent)
-	b.latencyN++
+	if late <= 0 {
+		b.latencySum += now.Sub(sent)
+		b.latencyN++
+	}
 	b.wakeLocked()
 	b.mu.Unlock()
 	<-b.sem

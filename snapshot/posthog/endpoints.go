@@ -241,6 +241,21 @@ func (c *Client) ActivityLog(ctx context.Context, projectID int64, since time.Ti
 	return list(ctx, c, c.url(projectPath(projectID, "activity_log/"), q), activitySpec(since))
 }
 
+// ActivityLogCursor is ActivityLog read along PostHog's cursor chain
+// instead of numbered pages, page_size=ListPageSize entries a page: newest
+// PostHog's TailFollowingCursorPagination honours page_size up to 1000
+// (2025 PostHog's serves 100 a page whatever is asked). A cursor is a
+// position in (-created_at, -id), so an entry written while the chain is
+// read shifts nothing, where it would shift every numbered page after it.
+// It stops after the page that holds an entry older than since (at most
+// MaxActivityPages pages); a chain that loops or repeats rows fails with
+// ErrIncompleteList after a second read.
+func (c *Client) ActivityLogCursor(ctx context.Context, projectID int64, since time.Time) ([]ActivityLogEntry, error) {
+	q := url.Values{"include_organization_scoped": {"1"}, "page_size": {strconv.Itoa(ListPageSize)}}
+	until := olderThan(since)
+	return list(ctx, c, c.url(projectPath(projectID, "activity_log/"), q), listSpec[ActivityLogEntry]{shape: shapeCursor, until: until, maxPages: MaxActivityPages})
+}
+
 // OrganizationActivityLog returns the entries of
 // GET /api/organizations/{id}/advanced_activity_logs/?start_date=SINCE:
 // every project's entries (team_id set) and the organization-level ones
@@ -257,20 +272,75 @@ func (c *Client) ActivityLog(ctx context.Context, projectID int64, since time.Ti
 // the audit_logs plan feature (402, ErrPaymentRequired). PostHog also cuts
 // the log at the plan's audit-log retention.
 func (c *Client) OrganizationActivityLog(ctx context.Context, orgID string, since time.Time) ([]ActivityLogEntry, error) {
+	w, err := c.OrganizationActivityLogWindow(ctx, orgID, since, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	return w.Entries, nil
+}
+
+// ActivityWindow is an organization-wide activity log read between two
+// times (OrganizationActivityLogWindow).
+type ActivityWindow struct {
+	// Entries are the entries read, newest first.
+	Entries []ActivityLogEntry
+	// CompleteFrom, when not zero, is the oldest time the log is known to
+	// be complete from: PostHog's audit-log retention cut the oldest
+	// entries while the log was read (its count fell between pages), so
+	// entries before CompleteFrom, back to since, may exist in the
+	// organization's history but were not served. Zero when the count held
+	// (the log is complete back to since, as far as PostHog serves it).
+	CompleteFrom time.Time
+}
+
+// OrganizationActivityLogWindow is OrganizationActivityLog with the head
+// fixed: with until not zero it sends end_date=UNTIL, so an entry written
+// while the pages are read (after until) shifts no page.
+// AdvancedActivityLogFiltersSerializer reads start_date and end_date as
+// DRF DateTimeFields (ISO 8601) and the filter manager applies them as
+// created_at__gte and created_at__lte: both inclusive. They are sent in UTC
+// RFC 3339, to the microsecond at most (PostHog's own precision).
+//
+// The tail is not fixed: PostHog cuts the log at the plan's retention,
+// computed from the clock at each request
+// (get_activity_log_lookback_restriction: now − the audit_logs feature's
+// limit), so when since reaches further back the oldest entries may age
+// out between pages. Such a read is accepted (a page may report a smaller
+// count than the first, and must hold its share of its own), and
+// CompleteFrom says from when on it is complete.
+func (c *Client) OrganizationActivityLogWindow(ctx context.Context, orgID string, since, until time.Time) (*ActivityWindow, error) {
 	p, err := orgPath(orgID, "advanced_activity_logs/")
 	if err != nil {
 		return nil, err
 	}
 	q := url.Values{}
 	if !since.IsZero() {
-		q.Set("start_date", since.UTC().Format(time.RFC3339))
+		q.Set("start_date", apiTime(since))
+	}
+	if !until.IsZero() {
+		q.Set("end_date", apiTime(until))
 	}
 	setPageMode(q)
 	// start_date filters on the server: every entry is wanted, so the
 	// pages after the first are known from its count and read at once.
-	return list(ctx, c, c.url(p, q), listSpec[ActivityLogEntry]{
-		shape: shapePages, maxPages: MaxActivityPages, cursorFallback: true, cursorUntil: olderThan(since),
+	tail := &tailState{}
+	entries, err := list(ctx, c, c.url(p, q), listSpec[ActivityLogEntry]{
+		shape: shapePages, maxPages: MaxActivityPages, cursorFallback: true, cursorUntil: olderThan(since), tail: tail,
 	})
+	if err != nil {
+		return nil, err
+	}
+	w := &ActivityWindow{Entries: entries}
+	if first, least := tail.counts(); least < first && least > 0 && least <= len(entries) {
+		w.CompleteFrom = entries[least-1].CreatedAt
+	}
+	return w, nil
+}
+
+// apiTime formats t for PostHog's DateTimeField filters: UTC, RFC 3339,
+// cut to microseconds (Postgres and Django keep no finer fraction).
+func apiTime(t time.Time) string {
+	return t.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
 }
 
 // setPageMode asks an activity log for its first numbered page of

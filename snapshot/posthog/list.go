@@ -159,6 +159,39 @@ type listSpec[T any] struct {
 	// cursorUntil.
 	cursorFallback bool
 	cursorUntil    func(T) bool
+	// tail (counted pages read in parallel only), if not nil, accepts a
+	// list whose oldest items age out while it is read: a list ordered
+	// newest first with a fixed head (an end date), whose server cuts the
+	// tail at a moving retention. A page may then report a smaller count
+	// than the first did (never a larger one) and must hold its share of
+	// its own count; tail records the smallest count seen.
+	tail *tailState
+}
+
+// tailState is what a list read with a shrinking tail saw.
+type tailState struct {
+	mu    sync.Mutex
+	first int // the first page's count
+	least int // the smallest count a page reported
+}
+
+func (t *tailState) reset(count int) {
+	t.mu.Lock()
+	t.first, t.least = count, count
+	t.mu.Unlock()
+}
+
+func (t *tailState) saw(count int) {
+	t.mu.Lock()
+	t.least = min(t.least, count)
+	t.mu.Unlock()
+}
+
+// counts returns the first page's count and the smallest count seen.
+func (t *tailState) counts() (first, least int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.first, t.least
 }
 
 // lacksCount reports whether body is a JSON object without a count member
@@ -392,12 +425,16 @@ func readPages[T Keyed](ctx context.Context, c *Client, path string, body []byte
 		return nil, err
 	}
 	count := first.count
+	if spec.tail != nil {
+		spec.tail.reset(count)
+	}
 	d := newDistinct(len(first.items))
 	for _, it := range first.items {
 		d.add(it.ListKey())
 	}
 	out := first.items
 	if first.next == "" {
+		reportPages(ctx, count, 0)
 		if spec.until != nil {
 			out, _ = keepUntil(nil, out, spec.until)
 		}
@@ -429,7 +466,8 @@ func readPages[T Keyed](ctx context.Context, c *Client, path string, body []byte
 	if limit := maxPagesOf(spec); 1+pages > limit {
 		return nil, fmt.Errorf("GET %s: count %d in pages of %d needs %d pages, more than the %d one list reads: %w", path, count, st.size, 1+pages, limit, ErrTooManyPages)
 	}
-	rest, err := fetchPages[T](ctx, c, path, st, firstLen, count, pages)
+	reportPages(ctx, count, pages)
+	rest, err := fetchPages[T](ctx, c, path, st, firstLen, count, pages, spec.tail)
 	if err != nil {
 		return nil, err
 	}
@@ -438,6 +476,15 @@ func readPages[T Keyed](ctx context.Context, c *Client, path string, body []byte
 			d.add(it.ListKey())
 		}
 		out = append(out, p.items...)
+	}
+	if spec.tail != nil {
+		// Every position below the smallest count was read on a page
+		// that still held it; items past it were served, then aged out.
+		_, least := spec.tail.counts()
+		if n := len(d.seen); n != d.total || n < least {
+			return nil, d.verify(least)
+		}
+		return out, nil
 	}
 	return out, d.verify(count)
 }
@@ -467,6 +514,9 @@ func readPagesUntil[T Keyed](ctx context.Context, c *Client, path string, first 
 		return nil, inconsistent("the first page holds %d items where count %d in pages of %d calls for %d", pos, count, st.size, min(st.size, count))
 	}
 	limit := maxPagesOf(spec)
+	// At most the pages to the count's end (fewer when an older entry
+	// stops the read).
+	reportPages(ctx, count, (count-pos+st.size-1)/st.size)
 	for n := 2; ; n++ {
 		if n > limit {
 			return nil, fmt.Errorf("GET %s: still more after %d pages, the most one list reads: %w", path, limit, ErrTooManyPages)
@@ -498,6 +548,11 @@ func readPagesUntil[T Keyed](ctx context.Context, c *Client, path string, first 
 		out, stop = keepUntil(out, p.items, spec.until)
 		pos += len(p.items)
 		last := pos >= count
+		if stop || last {
+			reportPages(ctx, count, 0)
+		} else {
+			reportPages(ctx, count, (count-pos+st.size-1)/st.size)
+		}
 		switch {
 		case last && p.next != "":
 			return nil, inconsistent("%s, the last of count %d, links to more", where, count)
@@ -611,10 +666,16 @@ func (s stepper) describe(pos int) string {
 // in order. Each must repeat count, hold exactly its share of it and link to
 // the page after it (the last to none); the first that does not, or fails,
 // cancels the others and is returned.
-func fetchPages[T any](ctx context.Context, c *Client, path string, st stepper, start, count, n int) ([]page[T], error) {
+//
+// With tail set, a page may report a smaller count than count (the oldest
+// items aged out since the first page): it must then hold its share of its
+// own count, and tail records it.
+func fetchPages[T any](ctx context.Context, c *Client, path string, st stepper, start, count, n int, tail *tailState) ([]page[T], error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pages := make([]page[T], n) // n ≤ MaxListPages
+	var left atomic.Int64       // pages not read yet, for reportPages
+	left.Store(int64(n))
 	var (
 		nextIdx  atomic.Int64
 		wg       sync.WaitGroup
@@ -629,6 +690,11 @@ func fetchPages[T any](ctx context.Context, c *Client, path string, st stepper, 
 	}
 	check := func(pos int, p page[T]) error {
 		where := "the page at " + st.describe(pos)
+		count := count
+		if tail != nil && p.count < count && p.count > pos {
+			tail.saw(p.count)
+			count = p.count
+		}
 		want := min(st.size, count-pos)
 		switch {
 		case p.count != count:
@@ -681,6 +747,7 @@ func fetchPages[T any](ctx context.Context, c *Client, path string, st stepper, 
 					return
 				}
 				pages[i] = p
+				reportPages(ctx, count, int(left.Add(-1)))
 			}
 		})
 	}

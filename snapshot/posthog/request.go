@@ -161,7 +161,20 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, attempt
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("%s %s: waiting for the request budget: %w", method, path, err)
 	}
-	defer release()
+	// An attempt abandoned before its response arrived may still reach
+	// PostHog and be counted: it stays inside the windows as if it had
+	// completed a request timeout later. That is the bound: the client
+	// waits no longer for an answer, and a request still in the network
+	// or queued in front of PostHog's web servers past it is one the
+	// proxies on the way (whose own timeouts are of that order) drop.
+	abandoned := true
+	defer func() {
+		late := time.Duration(0)
+		if abandoned {
+			late = c.requestTimeout
+		}
+		release(late)
+	}()
 
 	actx, cancel := context.WithTimeout(ctx, c.requestTimeout)
 	defer cancel()
@@ -191,6 +204,7 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, attempt
 		return 0, nil, nil, failed(err)
 	}
 	defer resp.Body.Close()
+	abandoned = false // the server answered: it has counted the attempt
 	limit, sized := c.bodyCap(ctx)
 	if resp.ContentLength > limit {
 		return 0, nil, nil, tooLarge(method, path, limit, sized)

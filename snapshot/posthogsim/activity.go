@@ -84,11 +84,17 @@ func (c *call) orgActivityLog() response {
 	}
 	scopes, activities, items := listParam(q.Get("scopes")), listParam(q.Get("activities")), listParam(q.Get("item_ids"))
 	key := filterKey("organization", q, "start_date", "end_date", "team_ids", "scopes", "activities", "item_ids")
+	if s.retention > 0 {
+		// Retention is counted from each request's time: no two requests
+		// keep the same rows.
+		key += "\x00" + c.at.Format(time.RFC3339Nano)
+	}
 	return c.activityRows(s.orgLog(), func(e *ActivityEntry, teamID *int64) bool {
 		if len(teams) > 0 && (teamID == nil || !inTeams[*teamID]) {
 			return false
 		}
-		return !((bounds[0] != nil && e.CreatedAt.Before(*bounds[0])) ||
+		return !(!s.retained(e, c.at) ||
+			(bounds[0] != nil && e.CreatedAt.Before(*bounds[0])) ||
 			(bounds[1] != nil && e.CreatedAt.After(*bounds[1])) ||
 			(len(scopes) > 0 && !slices.Contains(scopes, e.Scope)) ||
 			(len(activities) > 0 && !slices.Contains(activities, e.Activity)) ||
@@ -143,7 +149,10 @@ func (c *call) activityRows(sorted []logRow, keep func(e *ActivityEntry, teamID 
 	q := c.r.URL.Query()
 
 	size := s.pageSize
-	if n, ok := c.intParam("page_size"); ok && n > 0 {
+	// 2025 PostHog's cursor pagination has a fixed page size (100, no
+	// page_size_query_param); the newest one's honours page_size up to
+	// 1000, like the numbered pages of both.
+	if n, ok := c.intParam("page_size"); ok && n > 0 && (newest || q.Has("page")) {
 		// Above the most a page holds, the organization-wide endpoint's
 		// filter serializer refuses the request (max_value=1000); the
 		// project endpoint's pagination clamps it.
@@ -193,13 +202,10 @@ func (c *call) activityRows(sorted []logRow, keep func(e *ActivityEntry, teamID 
 	case more:
 		q.Set("cursor", encodeCursor(page[len(page)-1].e))
 		next = c.nextLink(q)
-	case newest && len(page) > 0:
-		// Newest PostHog keeps the link valid after the end: following it
-		// yields an empty page.
-		q.Set("cursor", encodeCursor(page[len(page)-1].e))
-		next = c.nextLink(q)
-	case newest && q.Get("cursor") != "":
-		next = c.nextLink(q)
+	// Newest PostHog's TailFollowingCursorPagination keeps the link valid
+	// after the end only for follow=true in ascending order; descending
+	// (the only order served here) "walks into history and has a real
+	// end": no link after the last row, as DRF's CursorPagination.
 	case c.foreign != "":
 		next = c.nextLink(q)
 	}

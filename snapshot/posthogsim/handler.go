@@ -113,6 +113,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp = s.handle(c)
 	}
 	s.state.RUnlock()
+	if s.answered != nil {
+		s.answered(r)
+	}
 	leave()
 	switch {
 	case !faulty:

@@ -229,7 +229,9 @@ type Server struct {
 	deployment Deployment
 	now        func() time.Time
 	throttles  []ThrottleWindow
-	random     *randomFaults // nil: none
+	random     *randomFaults       // nil: none
+	answered   func(*http.Request) // WithAnswered; nil: none
+	retention  time.Duration       // WithAuditLogRetention; 0: none
 
 	// state guards org and the indexes below against the changes of
 	// changes.go: requests read under RLock, changes write under Lock.

@@ -213,14 +213,14 @@ func TestActivityLogPagination(t *testing.T) {
 		r := get(t, sim, scanner, target)
 		res := r.results(t)
 		if len(res) == 0 {
-			// Newest PostHog keeps the link valid after the end.
-			if r.obj(t)["next"] == nil {
-				t.Error("no next link on the empty page after the end")
-			}
-			break
+			t.Fatal("an empty cursor page: the descending chain has a real end")
 		}
 		for _, e := range res {
 			ids = append(ids, e.(map[string]any)["id"].(string))
+		}
+		// Descending, newest PostHog's link ends with the rows.
+		if r.obj(t)["next"] == nil {
+			break
 		}
 		next, _ := url.Parse(r.obj(t)["next"].(string))
 		target = next.RequestURI()
@@ -246,11 +246,17 @@ func TestActivityLogPagination(t *testing.T) {
 	wantError(t, get(t, sim, scanner, path+"?page=9"), 404, "invalid_request", "not_found", "Invalid page.")
 
 	old := newAcme(posthogsim.WithPageSize(4), posthogsim.WithDeployment(posthogsim.Deployment2025))
+	// 2025 PostHog's cursor pages have a fixed size (CursorPagination
+	// page_size = 100 without page_size_query_param; here the 4 of
+	// WithPageSize): page_size=3 is ignored.
 	r = get(t, old, scanner, path+"?page_size=3")
+	if n := len(r.results(t)); n != 4 {
+		t.Errorf("2025 first cursor page: %d results for page_size=3, want the fixed 4", n)
+	}
 	next, _ := url.Parse(r.obj(t)["next"].(string))
 	r = get(t, old, scanner, next.RequestURI())
-	if n := len(r.results(t)); n != 2 || r.obj(t)["next"] != nil {
-		t.Errorf("2025 last page: %d results, next %v; want 2 and null", n, r.obj(t)["next"])
+	if n := len(r.results(t)); n != 1 || r.obj(t)["next"] != nil {
+		t.Errorf("2025 last page: %d results, next %v; want 1 and null", n, r.obj(t)["next"])
 	}
 	// page_size caps at 1000.
 	o := posthogsim.Acme(now)
