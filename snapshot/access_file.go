@@ -2,6 +2,8 @@ package snapshot
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,11 +33,24 @@ import (
 // ascending, each index once, inclusive ranges) so that the indented file
 // does not put every number on a line of its own.
 //
+// An index means something only against the exact members array it was
+// written against, so a form with indexes names that array: MemberCount
+// and MemberSHA256 (membersDigest) of the members' ids, user uuids and
+// levels in order. Members reordered (sorted by email, say), added,
+// removed or edited after the file was written would make every index
+// name another member; Decode refuses such a file (ErrInconsistent)
+// instead.
+//
 // Decode expands an AccessFile back into exactly the rows it was made from,
 // sorted by user_id, and refuses (ErrInconsistent) one that cannot be: an
 // index out of range, a member listed twice (in two groups, in a group and
 // its complement's exceptions, or as a row of Rows with the same user_id),
-// a malformed index list.
+// a malformed index list, indexes without the digest of the members they
+// index or with another one, a row whose access_source is
+// organization_admin for a membership below admin (PostHog's
+// get_access_source_for_object gives that source to admins and owners
+// only). An AccessFile object with a key it does not have, or a key twice,
+// is refused too: a misspelt "members" would otherwise read as no access.
 type AccessFile struct {
 	// Members maps an access level to an access source to the index list of
 	// the members holding that level from that source.
@@ -46,6 +61,12 @@ type AccessFile struct {
 	// Rows are the rows the compact form cannot reproduce, verbatim and
 	// sorted by user_id.
 	Rows []posthog.UserAccess `json:"rows,omitempty"`
+	// MemberCount and MemberSHA256 name the members array the indexes of
+	// Members and AllExcept are positions in: its length and its
+	// membersDigest. Written with every form that has indexes, required
+	// on one that has.
+	MemberCount  int    `json:"member_count,omitempty"`
+	MemberSHA256 string `json:"member_sha256,omitempty"`
 
 	// table is set by Decode once the form is checked: the members it
 	// indexes, as the file had them (AccessRows).
@@ -53,7 +74,9 @@ type AccessFile struct {
 }
 
 // UnmarshalJSON reads an AccessFile, or a version-1 users_with_access list
-// of rows as an AccessFile holding them verbatim (see upgrade.go).
+// of rows as an AccessFile holding them verbatim (see upgrade.go). The
+// object's keys, and all_except's, must be exactly theirs, each once, and
+// a row's keys UserAccess's: *AccessFileError otherwise.
 func (f *AccessFile) UnmarshalJSON(b []byte) error {
 	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] == '[' {
 		var rows []posthog.UserAccess
@@ -63,16 +86,154 @@ func (f *AccessFile) UnmarshalJSON(b []byte) error {
 		*f = AccessFile{Rows: nonNilRows(rows)}
 		return nil
 	}
-	type plain AccessFile // without this method
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields() // in rows: a row has only UserAccess's keys
+	var p AccessFile
+	err := strictObject(dec, "users_with_access", func(key string) error {
+		switch key {
+		case "members":
+			m, err := readMembersGroups(dec)
+			p.Members = m
+			return err
+		case "all_except":
+			c, err := readComplement(dec)
+			p.AllExcept = c
+			return err
+		case "rows":
+			return dec.Decode(&p.Rows)
+		case "member_count":
+			return dec.Decode(&p.MemberCount)
+		case "member_sha256":
+			return dec.Decode(&p.MemberSHA256)
+		}
+		return &AccessFileError{fmt.Sprintf("users_with_access has an unknown key %q (it has members, all_except, rows, member_count, member_sha256; a key misspelt would read as no access)", key)}
+	})
+	if err != nil {
 		return err
 	}
-	*f = AccessFile(p)
+	*f = p
 	if f.Rows == nil {
 		f.Rows = []posthog.UserAccess{}
 	}
 	return nil
+}
+
+// AccessFileError is an AccessFile object that is not one: a key it does
+// not have, a key twice, a value of the wrong kind.
+type AccessFileError struct{ msg string }
+
+func (e *AccessFileError) Error() string { return e.msg }
+
+// strictObject reads the JSON object that dec is at (null: nothing),
+// calling field for each key with dec at its value, which field must
+// read; a key twice is an *AccessFileError naming where (what).
+func strictObject(dec *json.Decoder, what string, field func(key string) error) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return nil
+	}
+	if t != json.Delim('{') {
+		return &AccessFileError{fmt.Sprintf("%s is %v, not an object", what, describeToken(t))}
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key := t.(string) // the decoder gives only string keys
+		if seen[key] {
+			return &AccessFileError{fmt.Sprintf("%s has the key %q twice", what, key)}
+		}
+		seen[key] = true
+		if err := field(key); err != nil {
+			return err
+		}
+	}
+	_, err = dec.Token() // '}'
+	return err
+}
+
+func describeToken(t json.Token) string {
+	switch t.(type) {
+	case json.Delim:
+		if t == json.Delim('[') {
+			return "an array"
+		}
+	case string:
+		return "a string"
+	case float64, json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	}
+	return fmt.Sprint(t)
+}
+
+// readMembersGroups reads AccessFile.Members: level → source → index
+// list, each key once.
+func readMembersGroups(dec *json.Decoder) (map[string]map[string]string, error) {
+	var out map[string]map[string]string
+	err := strictObject(dec, "users_with_access.members", func(level string) error {
+		if out == nil {
+			out = map[string]map[string]string{}
+		}
+		sources := map[string]string{}
+		out[level] = sources
+		return strictObject(dec, "users_with_access.members."+level, func(source string) error {
+			t, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			s, ok := t.(string)
+			if !ok {
+				return &AccessFileError{fmt.Sprintf("users_with_access.members.%s.%s is %s, not an index list", level, source, describeToken(t))}
+			}
+			sources[source] = s
+			return nil
+		})
+	})
+	return out, err
+}
+
+// readComplement reads AccessFile.AllExcept, with exactly its three keys.
+func readComplement(dec *json.Decoder) (*AccessComplement, error) {
+	var c *AccessComplement
+	keys := 0
+	err := strictObject(dec, "users_with_access.all_except", func(key string) error {
+		if c == nil {
+			c = &AccessComplement{}
+		}
+		keys++
+		var dst *string
+		switch key {
+		case "access_level":
+			dst = &c.AccessLevel
+		case "access_source":
+			dst = &c.AccessSource
+		case "members":
+			dst = &c.Members
+		default:
+			return &AccessFileError{fmt.Sprintf("users_with_access.all_except has an unknown key %q (it has access_level, access_source, members)", key)}
+		}
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		s, ok := t.(string)
+		if !ok {
+			return &AccessFileError{fmt.Sprintf("users_with_access.all_except.%s is %s, not a string", key, describeToken(t))}
+		}
+		*dst = s
+		return nil
+	})
+	if err == nil && c != nil && keys != 3 {
+		return nil, &AccessFileError{"users_with_access.all_except needs all of access_level, access_source and members"}
+	}
+	return c, err
 }
 
 // MarshalJSON writes f, except a form Decode keeps as a project's rows
@@ -169,7 +330,36 @@ func compactAccess(rows []posthog.UserAccess, members []posthog.Member, index ma
 		}
 		f.Members[g.level][g.source] = formatIndexes(idx)
 	}
+	if len(f.Members) > 0 || f.AllExcept != nil {
+		f.MemberCount, f.MemberSHA256 = len(members), membersDigest(members)
+	}
 	return f
+}
+
+// membersDigest is the hex SHA-256 that names a members array in an
+// AccessFile: of, for each member in order, its membership id and its
+// user uuid, each as its length in bytes in decimal, ':' and its bytes,
+// then its level in decimal and '\n' ("4:m-01" "3:u-1" "8\n" …), so that
+// no two arrays share one. It covers what the expansion of an index reads
+// from the member: the row's organization_membership_id, user_id and
+// organization_membership_level.
+func membersDigest(members []posthog.Member) string {
+	h := sha256.New()
+	var b []byte
+	for i := range members {
+		m := &members[i]
+		b = b[:0]
+		b = strconv.AppendInt(b, int64(len(m.ID)), 10)
+		b = append(b, ':')
+		b = append(b, m.ID...)
+		b = strconv.AppendInt(b, int64(len(m.User.UUID)), 10)
+		b = append(b, ':')
+		b = append(b, m.User.UUID...)
+		b = strconv.AppendInt(b, int64(m.Level), 10)
+		b = append(b, '\n')
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // complement returns the indexes below n that sorted idx lacks.
@@ -275,6 +465,31 @@ type accessTable struct {
 	levels []string // organization_membership_level of each member; "" when PostHog has no such level
 	mlevel []int    // each member's membership level, for errors
 	byUUID []int32  // member indexes sorted by user uuid (stable)
+	digest string   // membersDigest of the members
+}
+
+// bound checks that f's indexes are positions in t's members: that f
+// names them by their count and digest. A form without indexes needs no
+// name; one it has must be right all the same.
+func (t *accessTable) bound(f *AccessFile) error {
+	indexes := len(f.Members) > 0 || f.AllExcept != nil
+	if !indexes && f.MemberCount == 0 && f.MemberSHA256 == "" {
+		return nil
+	}
+	if f.MemberSHA256 == "" {
+		return errors.New("member indexes without member_count and member_sha256, which name the members array they are positions in")
+	}
+	if f.MemberCount != len(t.uuids) || f.MemberSHA256 != t.digest {
+		return fmt.Errorf("the member indexes were written against %d members (member_sha256 %s), but the snapshot's members are %d (%s): the members array was reordered, edited, or had members added or removed after the file was written, and the indexes would name other members", f.MemberCount, short(f.MemberSHA256), len(t.uuids), short(t.digest))
+	}
+	return nil
+}
+
+func short(digest string) string {
+	if len(digest) > 12 {
+		return digest[:12] + "…"
+	}
+	return digest
 }
 
 func newAccessTable(members []posthog.Member) *accessTable {
@@ -288,6 +503,7 @@ func newAccessTable(members []posthog.Member) *accessTable {
 	slices.SortStableFunc(t.byUUID, func(a, b int32) int {
 		return strings.Compare(t.uuids[a], t.uuids[b])
 	})
+	t.digest = membersDigest(members)
 	return t
 }
 
@@ -304,6 +520,12 @@ func newAccessExpander(members []posthog.Member) *accessExpander {
 }
 
 type accessGroup struct{ level, source string }
+
+// sourceOrganizationAdmin is the access_source PostHog's
+// get_access_source_for_object (posthog/rbac/user_access_control.py)
+// answers for a membership of level admin or above that did not create
+// the object, and for no other.
+const sourceOrganizationAdmin = "organization_admin"
 
 // expand returns f's rows, sorted by user_id, or an error saying why f is
 // inconsistent with the snapshot's members.
@@ -373,6 +595,9 @@ func (x *accessExpander) walk(f *AccessFile, size func(int), fn func(*posthog.Us
 	emit := func(u *posthog.UserAccess) error {
 		if compact && started && prev >= u.UserID {
 			return fmt.Errorf("user %q has two rows, or rows are not sorted by user_id", u.UserID)
+		}
+		if u.AccessSource == sourceOrganizationAdmin && u.OrganizationMembershipLevel == "member" {
+			return fmt.Errorf("user %q has access_source organization_admin with organization_membership_level member: PostHog gives that source to organization admins and owners only", u.UserID)
 		}
 		prev, started = u.UserID, true
 		fn(u)
@@ -447,7 +672,11 @@ func (s *Snapshot) checkAccess() error {
 		if x == nil {
 			x = newAccessExpander(s.Members)
 		}
-		if err := x.walk(f, func(int) {}, func(*posthog.UserAccess) {}); err != nil {
+		err := x.t.bound(f)
+		if err == nil {
+			err = x.walk(f, func(int) {}, func(*posthog.UserAccess) {})
+		}
+		if err != nil {
 			if first == nil {
 				first = fmt.Errorf("%w: project %d users_with_access: %v", ErrInconsistent, p.ID, err)
 			}
@@ -533,15 +762,24 @@ func (r *AccessRows) expander(p *Project) (*accessExpander, error) {
 }
 
 // fileForm returns a shallow copy of s whose projects carry their
-// users_with_access in the file's form.
-func (s *Snapshot) fileForm() *Snapshot {
+// users_with_access in the file's form, its members sorted by id (the
+// order the indexes are positions in; a collected snapshot's already). Two
+// members with one id are an error: Decode refuses such a file.
+func (s *Snapshot) fileForm() (*Snapshot, error) {
 	c := *s
 	c.SchemaVersion = SchemaVersion
-	if s.Projects == nil {
-		return &c
+	if err := checkMemberOrder(s.Members); err != nil {
+		c.Members = slices.Clone(s.Members)
+		slices.SortStableFunc(c.Members, func(a, b posthog.Member) int { return strings.Compare(a.ID, b.ID) })
+		if err := checkMemberOrder(c.Members); err != nil {
+			return nil, err
+		}
 	}
-	index := make(map[string]int, len(s.Members))
-	for i, m := range s.Members {
+	if s.Projects == nil {
+		return &c, nil
+	}
+	index := make(map[string]int, len(c.Members))
+	for i, m := range c.Members {
 		index[m.ID] = i
 	}
 	c.Projects = make([]Project, len(s.Projects))
@@ -556,12 +794,28 @@ func (s *Snapshot) fileForm() *Snapshot {
 			}
 		}
 		if p.UsersWithAccess != nil {
-			p.UsersWithAccessFile = compactAccess(p.UsersWithAccess, s.Members, index)
+			p.UsersWithAccessFile = compactAccess(p.UsersWithAccess, c.Members, index)
 		}
 		p.UsersWithAccess = nil
 		c.Projects[i] = p
 	}
-	return &c
+	return &c, nil
+}
+
+// checkMemberOrder refuses members that are not strictly ascending by
+// membership id, as the collection writes them (sorted by id; PostHog's
+// list is verified distinct by id): the order the users_with_access
+// indexes are positions in.
+func checkMemberOrder(members []posthog.Member) error {
+	for i := 1; i < len(members); i++ {
+		switch a, b := members[i-1].ID, members[i].ID; {
+		case a == b:
+			return fmt.Errorf("%w: members: membership id %q is listed twice", ErrInconsistent, b)
+		case a > b:
+			return fmt.Errorf("%w: members are not sorted by membership id (%q at index %d follows %q), as hogaudit writes them", ErrInconsistent, b, i, a)
+		}
+	}
+	return nil
 }
 
 // gzipMagic starts every gzip stream (RFC 1952).

@@ -54,6 +54,9 @@ func randomAccess(rng *rand.Rand, open bool) ([]posthog.Member, []posthog.UserAc
 		case 3:
 			r.OrganizationMembershipID = ""
 		}
+		if r.AccessSource == "organization_admin" && r.OrganizationMembershipLevel == "member" {
+			r.AccessSource = "explicit_member" // PostHog never writes that row (TestAccessFileRefusesOrganizationAdminBelowAdmin)
+		}
 		rows = append(rows, r)
 	}
 	for range rng.IntN(3) {
@@ -130,7 +133,7 @@ func TestAccessFileCompactsMembersRows(t *testing.T) {
 	}
 	f := compactAccess(rows, members, index)
 	b, _ := json.Marshal(f)
-	want := `{"members":{"admin":{"organization_admin":"1"},"member":{"default":"2-3"}},"rows":[{"user_id":"u-3","access_level":"member","access_source":"default","organization_membership_id":"m-a","organization_membership_level":"admin"}]}`
+	want := `{"members":{"admin":{"organization_admin":"1"},"member":{"default":"2-3"}},"rows":[{"user_id":"u-3","access_level":"member","access_source":"default","organization_membership_id":"m-a","organization_membership_level":"admin"}],"member_count":4,"member_sha256":"` + membersDigest(members) + `"}`
 	if string(b) != want {
 		t.Errorf("file form\n got %s\nwant %s", b, want)
 	}
@@ -139,7 +142,7 @@ func TestAccessFileCompactsMembersRows(t *testing.T) {
 	rows[1].AccessLevel, rows[1].AccessSource = "member", "default"
 	rows = append(rows[:0:0], rows[1:]...) // u-1 (m-c) has no row
 	b, _ = json.Marshal(compactAccess(rows, members, index))
-	if want := `{"all_except":{"access_level":"member","access_source":"default","members":"2"}}`; string(b) != want {
+	if want := `{"all_except":{"access_level":"member","access_source":"default","members":"2"},"member_count":4,"member_sha256":"` + membersDigest(members) + `"}`; string(b) != want {
 		t.Errorf("complement form\n got %s\nwant %s", b, want)
 	}
 }
@@ -176,5 +179,33 @@ func TestAccessFileRefusesDoctoredIndexes(t *testing.T) {
 		if rows, err := newAccessExpander(members).expand(&f); err == nil {
 			t.Errorf("%s: expanded to %v, want an error", name, rows)
 		}
+	}
+}
+
+// TestAccessFileRefusesOrganizationAdminBelowAdmin: a member index in an
+// organization_admin group, or a verbatim row, giving that source to a
+// membership of level member is refused; for an admin or owner it reads.
+func TestAccessFileRefusesOrganizationAdminBelowAdmin(t *testing.T) {
+	members := []posthog.Member{
+		{ID: "m-a", User: posthog.UserBasic{UUID: "u-1"}, Level: 1},
+		{ID: "m-b", User: posthog.UserBasic{UUID: "u-2"}, Level: 8},
+		{ID: "m-c", User: posthog.UserBasic{UUID: "u-3"}, Level: 15},
+	}
+	admins := func(indexes string) *AccessFile {
+		return &AccessFile{Members: map[string]map[string]string{"admin": {"organization_admin": indexes}}}
+	}
+	if _, err := newAccessExpander(members).expand(admins("1-2")); err != nil {
+		t.Errorf("near miss, an admin and an owner: %v", err)
+	}
+	if _, err := newAccessExpander(members).expand(admins("0-2")); err == nil {
+		t.Error("organization_admin for a member expanded")
+	}
+	row := posthog.UserAccess{UserID: "u-9", AccessLevel: "admin", AccessSource: "organization_admin", OrganizationMembershipLevel: "member"}
+	if _, err := newAccessExpander(members).expand(&AccessFile{Rows: []posthog.UserAccess{row}}); err == nil {
+		t.Error("a verbatim organization_admin row for a member expanded")
+	}
+	row.OrganizationMembershipLevel = "owner"
+	if _, err := newAccessExpander(members).expand(&AccessFile{Rows: []posthog.UserAccess{row}}); err != nil {
+		t.Errorf("near miss, a verbatim row for an owner: %v", err)
 	}
 }

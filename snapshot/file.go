@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	_ "embed"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,7 +34,11 @@ func Marshal(s *Snapshot) ([]byte, error) {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(s.fileForm()); err != nil {
+	f, err := s.fileForm()
+	if err != nil {
+		return nil, fmt.Errorf("encode snapshot: %w", err)
+	}
+	if err := enc.Encode(f); err != nil {
 		return nil, fmt.Errorf("encode snapshot: %w", err)
 	}
 	return buf.Bytes(), nil
@@ -108,12 +113,9 @@ func Load(path string) (*Snapshot, error) {
 // upgraded document).
 func Decode(b []byte) (*Snapshot, error) {
 	if isGzip(b) {
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			return nil, fmt.Errorf("read gzip-compressed snapshot: %w", err)
-		}
-		if b, err = io.ReadAll(zr); err != nil {
-			return nil, fmt.Errorf("read gzip-compressed snapshot: %w", err)
+		var err error
+		if b, err = gunzip(b); err != nil {
+			return nil, err
 		}
 	}
 	v, ok := leadingSchemaVersion(b)
@@ -140,8 +142,22 @@ func Decode(b []byte) (*Snapshot, error) {
 		return nil, err
 	}
 	var s Snapshot
-	if err := json.Unmarshal(b, &s); err != nil {
+	// schema_version once: encoding/json takes the last of repeated keys,
+	// and matches keys regardless of case, so a second "schema_version"
+	// or a "Schema_Version" would otherwise be read past the version this
+	// document was judged by.
+	doc := struct {
+		*Snapshot
+		SchemaVersion versionKeys `json:"schema_version"`
+	}{Snapshot: &s}
+	if err := json.Unmarshal(b, &doc); err != nil {
 		return nil, describeJSONError(b, err)
+	}
+	if doc.SchemaVersion.n != 1 {
+		return nil, fmt.Errorf("%w: schema_version is given %d times (%s; keys match regardless of case), so the version is ambiguous; a snapshot has one", ErrSchemaVersion, doc.SchemaVersion.n, strings.Join(doc.SchemaVersion.values, ", "))
+	}
+	if err := checkMemberOrder(s.Members); err != nil {
+		return nil, err
 	}
 	s.SchemaVersion = SchemaVersion // the document is read as one of it
 	switch {
@@ -173,6 +189,84 @@ func Decode(b []byte) (*Snapshot, error) {
 	return &s, nil
 }
 
+// versionKeys records each schema_version key of a snapshot document.
+type versionKeys struct {
+	n      int
+	values []string
+}
+
+func (v *versionKeys) UnmarshalJSON(b []byte) error {
+	v.n++
+	if len(b) > 20 {
+		b = append(b[:20:20], "…"...)
+	}
+	v.values = append(v.values, string(b))
+	return nil
+}
+
+// MaxSnapshotRatio, MinSnapshotLimit and MaxSnapshotBytes bound what a
+// gzip-compressed snapshot may decompress to: MaxSnapshotRatio times its
+// compressed size, but always MinSnapshotLimit and never more than
+// MaxSnapshotBytes. A snapshot is JSON of uuids, emails and timestamps:
+// the synthetic organizations of docs/performance.md, whose ids are
+// sequential and whose members are alike, compress 17× (1,000 × 20) to
+// 31× (10,000 × 100, a version-1 file of 43 MB), a real organization's
+// less; 50,000 × 300 is 43 MB, under MinSnapshotLimit whatever its ratio,
+// and a snapshot of 1,000,000 members (the most hogaudit reads of a list,
+// posthog.MaxListItems) is a few hundred MB. Deflate, though, expands up
+// to ~1,032×: without a bound a 4 MB file would take 4 GB of memory
+// before anything could be judged; with it, a file costs at most
+// MinSnapshotLimit or 100 times its size.
+const (
+	MaxSnapshotRatio = 100
+	MinSnapshotLimit = 256 << 20
+	MaxSnapshotBytes = 4 << 30
+)
+
+// gunzip returns the single gzip stream b decompressed, refusing one that
+// decompresses past its limit (MaxSnapshotRatio) and bytes after the
+// stream's end.
+func gunzip(b []byte) ([]byte, error) {
+	return gunzipWithin(b, gzipLimit(len(b)))
+}
+
+// gzipLimit is the most a gzip stream of n bytes may decompress to.
+func gzipLimit(n int) int64 {
+	return min(max(int64(n)*MaxSnapshotRatio, MinSnapshotLimit), MaxSnapshotBytes)
+}
+
+// deflateMaxRatio bounds how far deflate expands its input (RFC 1951: a
+// 258-byte match in ~2 bits, ~1,032×).
+const deflateMaxRatio = 1032
+
+// gunzipWithin is gunzip with the limit given.
+func gunzipWithin(b []byte, limit int64) ([]byte, error) {
+	br := bytes.NewReader(b)
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, fmt.Errorf("read gzip-compressed snapshot: %w", err)
+	}
+	zr.Multistream(false)
+	var buf bytes.Buffer
+	// The trailer's size (mod 2^32, and the file's say-so) only sizes the
+	// buffer, within the limit.
+	if len(b) >= 18 {
+		if n := int64(binary.LittleEndian.Uint32(b[len(b)-4:])); n <= limit && n <= int64(len(b))*deflateMaxRatio {
+			buf.Grow(int(n) + bytes.MinRead)
+		}
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(zr, limit+1)); err != nil {
+		return nil, fmt.Errorf("read gzip-compressed snapshot: %w", err)
+	}
+	if int64(buf.Len()) > limit {
+		return nil, fmt.Errorf("gzip-compressed snapshot decompresses to more than %d bytes, over %d× its %d compressed bytes: refused as a decompression bomb (a snapshot compresses far less than %d×, and none is larger than %d bytes)", limit, limit/int64(len(b)), len(b), MaxSnapshotRatio, int64(MaxSnapshotBytes))
+	}
+	if br.Len() > 0 {
+		return nil, fmt.Errorf("trailing data after the compressed snapshot: %d bytes after the end of its gzip stream (a second stream, or bytes appended to the file)", br.Len())
+	}
+	return buf.Bytes(), nil
+}
+
 // leadingSchemaVersion reads the schema_version of a document whose first
 // field it is (as Marshal writes it) without reading further; ok is false
 // for any other document.
@@ -194,6 +288,10 @@ func leadingSchemaVersion(b []byte) (v int, ok bool) {
 // describeJSONError turns a decoding error into a message with the line and
 // column of the offending byte.
 func describeJSONError(b []byte, err error) error {
+	var afe *AccessFileError
+	if errors.As(err, &afe) {
+		return fmt.Errorf("invalid snapshot: a project's %w", afe)
+	}
 	var off int64 = -1
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError

@@ -38,8 +38,10 @@ type Snapshot struct {
 	Organization *posthog.Organization `json:"organization"`
 	// CurrentUser is the owner of the scanning key (section "current_user").
 	CurrentUser *posthog.CurrentUser `json:"current_user"`
-	// Members are the organization's active members, sorted by membership id
-	// (section "members").
+	// Members are the organization's active members, sorted by membership id,
+	// each id once (section "members"). Marshal writes them in that order and
+	// Decode refuses any other: users_with_access indexes are positions in
+	// it, bound to it by AccessFile.MemberSHA256.
 	Members []posthog.Member `json:"members"`
 	// Invites are all invites, expired ones included, sorted by id
 	// (section "invites").

@@ -17,7 +17,9 @@ import (
 // AccessFile. The step is in sameDocument: AccessFile reads a version-1
 // list as its verbatim Rows, in the file's order, so a version-1 file is
 // decoded as it is (in one pass, its line and column numbers those of the
-// file) and expands to exactly its rows.
+// file) and expands to exactly its rows. Its members were sorted by id as
+// well (the collection has always written them so), which Decode requires
+// of every version.
 
 // An upgrader rewrites a decoded snapshot document of one schema version
 // into the next: it changes what the version change changed (renames a
