@@ -17,7 +17,7 @@ import (
 )
 
 var (
-	benchScale        = flag.Float64("bench-scale", 2, "time factor of the throttled collection benchmarks: a simulated minute lasts a minute divided by this (BenchmarkCollectOrgs)")
+	benchScale        = flag.Float64("bench-scale", 1, "time factor of the throttled collection benchmarks: a simulated minute lasts a minute divided by this (BenchmarkCollectOrgs)")
 	benchLatencyScale = flag.Float64("bench-latency-scale", 1, "time factor of BenchmarkCollectOrgs' 150 ms latency runs; 1 runs them in real time (the figures of docs/performance.md), more is for quick iterations")
 	benchTable        = flag.String("bench-table", "", "write BenchmarkCollectOrgs' Markdown table to this file (make bench; docs/performance.md)")
 	benchOrgs         = flag.String("bench-orgs", "", "comma-separated names of the organizations BenchmarkCollectOrgs collects (default all: 500x40,5000x300,20000x300,busy-5000x300)")
@@ -172,6 +172,18 @@ func scaledWindows(k float64) []posthog.Window {
 	return ws
 }
 
+// scaledBudgetWindows are the windows of the command line's default budget
+// (posthog.Windows(posthog.DefaultPerMinute), margins included), k times
+// shorter.
+func scaledBudgetWindows(k float64) []posthog.Window {
+	var ws []posthog.Window
+	for _, w := range posthog.Windows(posthog.DefaultPerMinute) {
+		ws = append(ws, posthog.Window{Requests: w.Requests,
+			Per: time.Duration(float64(w.Per) / k), Margin: time.Duration(float64(w.Margin) / k)})
+	}
+	return ws
+}
+
 // BenchmarkCollectOrgs collects simulated organizations of 500 × 40,
 // 5,000 × 300, 20,000 × 300 members × projects and a busy 5,000 × 300 one
 // (1,000 activity rows per project in the lookback), each twice:
@@ -237,20 +249,26 @@ func BenchmarkCollectOrgs(b *testing.B) {
 					posthogsim.WithLatency(time.Duration(float64(benchLatency)/kl)), posthogsim.WithClock(clk.now))
 
 				// The same at the throttled run's time factor, without
-				// limits: what the collection's own dependencies take.
+				// limits: what the collection's own dependencies take (the
+				// run above when neither is scaled).
 				lat := time.Duration(float64(benchLatency) / k)
-				clk = newScaledClock(k)
-				base = collectThrough(b, org, posthog.NewBudget(8, 0),
-					posthogsim.WithLatency(lat), posthogsim.WithClock(clk.now))
+				base = fast
+				if k != kl {
+					clk = newScaledClock(k)
+					base = collectThrough(b, org, posthog.NewBudget(8, 0),
+						posthogsim.WithLatency(lat), posthogsim.WithClock(clk.now))
+				}
 
-				// PostHog's throttles on the server's clock and the same
-				// windows in the client's budget, all k times faster.
+				// PostHog's throttles on the server's clock, and the
+				// command line's budget (posthog.NewBudget(8, 480): PostHog's
+				// windows plus hogaudit's margin), all k times faster. The
+				// earliest schedule is computed from PostHog's windows
+				// themselves, so the margin's cost shows in the ratio.
 				clk = newScaledClock(k)
-				ws := scaledWindows(k)
-				slow = collectThrough(b, org, posthog.NewBudgetWindows(8, ws...),
+				slow = collectThrough(b, org, posthog.NewBudgetWindows(8, scaledBudgetWindows(k)...),
 					posthogsim.WithLatency(lat), posthogsim.WithClock(clk.now),
 					posthogsim.WithThrottleWindows(posthogsim.PostHogThrottles...))
-				earliest = earliestSchedule(slow.requests, 8, lat, ws)
+				earliest = earliestSchedule(slow.requests, 8, lat, scaledWindows(k))
 			}
 			floor := 3 * bo.projects
 			fastWall := time.Duration(float64(fast.wall) * kl)
