@@ -69,9 +69,9 @@ bench: ## run the benchmarks (collection speedup, policy evaluation, a 5,000-mem
 	$(GO) test -count=1 -v -run '^TestSARIFCapLargeOrg$$' ./cmd/hogaudit/ -large-org || status=1; \
 	$(GO) test -count=1 -v -run '^TestCollectSixtyThousandMemberRole$$' ./snapshot/ -large-org || status=1; \
 	$(GO) test -count=1 -timeout 60m -run '^$$' -bench '^BenchmarkCollectOrgs$$' -benchtime 1x ./snapshot/ \
-		-bench-scale $(BENCH_SCALE) -bench-table $(BENCH_OUT)/collect.md || status=1; \
+		-bench-scale $(BENCH_SCALE) -bench-table $(CURDIR)/$(BENCH_OUT)/collect.md || status=1; \
 	$(GO) test -count=1 -timeout 60m -run '^$$' -bench '^BenchmarkCheckSizes$$' -benchtime 1x ./cmd/hogaudit/ \
-		-bench-table $(BENCH_OUT)/check.md || status=1; \
+		-bench-table $(CURDIR)/$(BENCH_OUT)/check.md || status=1; \
 	for t in collect check; do \
 		test -s $(BENCH_OUT)/$$t.md || continue; \
 		echo; cat $(BENCH_OUT)/$$t.md; \

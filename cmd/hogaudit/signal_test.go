@@ -34,6 +34,9 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
+	if os.Getenv(measureEnv) == "1" {
+		os.Exit(measureChild(os.Args[1:]))
+	}
 	os.Exit(sarifs.Run(m))
 }
 
