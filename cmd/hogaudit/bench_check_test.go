@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hogaudit/hogaudit/internal/synthsnap"
 	"github.com/hogaudit/hogaudit/snapshot"
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
 )
@@ -273,18 +274,8 @@ func benchMatrix(org *posthogsim.Org) string {
 	for _, p := range org.Projects {
 		fmt.Fprintf(&b, "  p%d:\n    id: %d\n", p.ID, p.ID)
 	}
-	var owners, admins []string
-	for _, m := range org.Members {
-		switch m.Level {
-		case posthogsim.LevelOwner:
-			owners = append(owners, fmt.Sprintf("%q", m.User.Email))
-		case posthogsim.LevelAdmin:
-			admins = append(admins, fmt.Sprintf("%q", m.User.Email))
-		}
-	}
 	groups := []string{"owners", "org_admins"}
-	b.WriteString("groups:\n  owners:\n    members: [" + strings.Join(owners, ", ") + "]\n    org_level: owner\n")
-	b.WriteString("  org_admins:\n    members: [" + strings.Join(admins, ", ") + "]\n    org_level: admin\n")
+	b.WriteString(synthsnap.LevelGroups(org))
 	for i, r := range org.Roles {
 		g := fmt.Sprintf("role_%03d", i+1)
 		groups = append(groups, g)

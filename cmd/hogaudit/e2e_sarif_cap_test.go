@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hogaudit/hogaudit/internal/synthsnap"
+
 	"github.com/hogaudit/hogaudit/internal/sarifcheck"
 	"github.com/hogaudit/hogaudit/snapshot"
 	"github.com/hogaudit/hogaudit/snapshot/posthog"
@@ -63,17 +65,7 @@ func strictLargeMatrix(org *posthogsim.Org) string {
 			b.WriteString("    protected: true\n")
 		}
 	}
-	var owners, admins []string
-	for _, m := range org.Members {
-		switch m.Level {
-		case posthogsim.LevelOwner:
-			owners = append(owners, fmt.Sprintf("%q", m.User.Email))
-		case posthogsim.LevelAdmin:
-			admins = append(admins, fmt.Sprintf("%q", m.User.Email))
-		}
-	}
-	b.WriteString("groups:\n  owners:\n    members: [" + strings.Join(owners, ", ") + "]\n    org_level: owner\n")
-	b.WriteString("  org_admins:\n    members: [" + strings.Join(admins, ", ") + "]\n    org_level: admin\n")
+	b.WriteString(synthsnap.LevelGroups(org))
 	teams := len(org.Roles) - 3
 	for i := range teams {
 		fmt.Fprintf(&b, "  team_%02d:\n    role: %q\n", i+1, org.Roles[i].Name)

@@ -39,11 +39,9 @@ func Collect(ctx context.Context, members, projects int) (*snapshot.Snapshot, *p
 	org := posthogsim.Synthetic(Config(members, projects))
 	srv := httptest.NewServer(posthogsim.New(org, posthogsim.WithPageSize(1000)))
 	defer srv.Close()
-	// The whole /roles/ response of a 50,000-member organization is over
-	// the default body cap (issue 13 item 2 streams it); the cap is a
-	// defence against hostile servers, and this one is ours.
-	c, err := posthog.New(srv.URL, posthogsim.SyntheticScannerToken,
-		posthog.WithBudget(posthog.NewBudget(8, 0)), posthog.WithMaxBodyBytes(1<<30))
+	// The client's own body caps, sized from the member count, hold the
+	// largest answers (/roles/ with every member, users_with_access).
+	c, err := posthog.New(srv.URL, posthogsim.SyntheticScannerToken, posthog.WithBudget(posthog.NewBudget(8, 0)))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -82,6 +80,23 @@ func CachedFile(ctx context.Context, members, projects int, ext string) (string,
 	return path, nil
 }
 
+// LevelGroups is the start of a matrix's groups: section naming the
+// organization's owners (group owners, org_level owner) and admins (group
+// org_admins, org_level admin) by email, in member order.
+func LevelGroups(org *posthogsim.Org) string {
+	var owners, admins []string
+	for _, m := range org.Members {
+		switch m.Level {
+		case posthogsim.LevelOwner:
+			owners = append(owners, fmt.Sprintf("%q", m.User.Email))
+		case posthogsim.LevelAdmin:
+			admins = append(admins, fmt.Sprintf("%q", m.User.Email))
+		}
+	}
+	return "groups:\n  owners:\n    members: [" + strings.Join(owners, ", ") + "]\n    org_level: owner\n" +
+		"  org_admins:\n    members: [" + strings.Join(admins, ", ") + "]\n    org_level: admin\n"
+}
+
 // MatrixYAML is an access matrix the synthetic organization org mostly
 // follows: the owners and admins in groups of their own with admin on every
 // project, every role a group allowed admin (and insight creation) on every
@@ -95,17 +110,7 @@ func MatrixYAML(org *posthogsim.Org) []byte {
 	for _, p := range org.Projects {
 		fmt.Fprintf(&b, "  p%d:\n    id: %d\n    protected: true\n", p.ID, p.ID)
 	}
-	var owners, admins []string
-	for _, m := range org.Members {
-		switch m.Level {
-		case posthogsim.LevelOwner:
-			owners = append(owners, fmt.Sprintf("%q", m.User.Email))
-		case posthogsim.LevelAdmin:
-			admins = append(admins, fmt.Sprintf("%q", m.User.Email))
-		}
-	}
-	b.WriteString("groups:\n  owners:\n    members: [" + strings.Join(owners, ", ") + "]\n    org_level: owner\n")
-	b.WriteString("  org_admins:\n    members: [" + strings.Join(admins, ", ") + "]\n    org_level: admin\n")
+	b.WriteString(LevelGroups(org))
 	for i := range org.Roles {
 		fmt.Fprintf(&b, "  team_%02d:\n    role: %q\n", i+1, org.Roles[i].Name)
 	}
