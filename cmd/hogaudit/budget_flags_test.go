@@ -136,7 +136,7 @@ func TestPlanLineAndHourlyWarning(t *testing.T) {
 		s.onPlan(g, e, f, snapshot.Plan{Sent: 20, Remaining: c.total - 20})
 		s.onPlan(g, e, f, snapshot.Plan{Sent: 40, Remaining: c.total}) // grown: not printed again
 		out := buf.String()
-		plan := fmt.Sprintf("hogaudit: plan: ~%s requests, ~", thousands(c.total))
+		plan := fmt.Sprintf("hogaudit: plan: ~%s requests, ", thousands(c.total))
 		if strings.Count(out, "hogaudit: plan: ") != 1 || !strings.Contains(out, plan) || !strings.Contains(out, " at 480/min\n") {
 			t.Errorf("total %d: want one plan line %q… at 480/min, got:\n%s", c.total, plan, out)
 		}
@@ -173,7 +173,7 @@ func TestPlanLineETA(t *testing.T) {
 	b = posthog.NewBudget(4, 0)
 	s = &session{budget: b, progress: newProgress(g, e, b)}
 	s.onPlan(g, e, &connFlags{Rate: 0}, snapshot.Plan{Remaining: 10})
-	if want := "hogaudit: plan: ~10 requests, ~0 s with no rate limit, 4 at a time\n"; buf.String() != want {
+	if want := "hogaudit: plan: ~10 requests, under a second with no rate limit, 4 at a time\n"; buf.String() != want {
 		t.Errorf("plan line %q, want %q", buf.String(), want)
 	}
 }

@@ -291,7 +291,7 @@ func (s *session) onPlan(g *globals, e *env, f *connFlags, plan snapshot.Plan) {
 	eta := s.eta(plan.Remaining)
 	hour := hourLimit(s.budget)
 	s.progress.above(func() {
-		g.infof(e, "plan: ~%s requests, ~%s %s", thousands(plan.Total()), duration(eta), rateLabel(s.budget))
+		g.infof(e, "plan: ~%s requests, %s %s", thousands(plan.Total()), etaPhrase(eta), rateLabel(s.budget))
 		switch {
 		case hour > 0 && plan.Total() > hour:
 			g.warnf(e, "this run will wait for the hourly window: it sends ~%s requests, more than the %s an hour allows (--rate %d), and a second run within the hour would wait longer", thousands(plan.Total()), thousands(hour), f.Rate)
@@ -379,6 +379,15 @@ func thousands(n int) string {
 }
 
 // duration formats an ETA roughly: 40 s, 2.6 min, 1.3 h.
+// etaPhrase is an estimate of d for the plan line: "~2.6 min", or "under a
+// second".
+func etaPhrase(d time.Duration) string {
+	if d < time.Second {
+		return "under a second"
+	}
+	return "~" + duration(d)
+}
+
 func duration(d time.Duration) string {
 	switch {
 	case d < time.Minute:
