@@ -29,7 +29,8 @@ FUZZ_TARGETS := ./matrix:FuzzParse ./snapshot:FuzzDecode ./snapshot/posthog:Fuzz
 FUZZTIME     ?= 10s
 
 .PHONY: test
-test: tools ## vet, then run every test under the race detector (Go, Rego, SARIF validation); with CI set, also `make fuzz`
+test: tools ## gofmt and vet, then run every test under the race detector (Go, Rego, SARIF validation); with CI set, also `make fuzz`
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt would change the files above"; exit 1; }
 	$(GO) vet $(PKGS)
 	$(GO) test -race -timeout 20m $(PKGS)
 	@case "$$CI" in ""|false|FALSE|False) ;; *) $(MAKE) --no-print-directory fuzz ;; esac

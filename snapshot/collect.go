@@ -301,9 +301,9 @@ type collector struct {
 	claimedMembers int
 	// rolesAfterMembers is the role list while it waits for the member
 	// list (listings).
-	rolesAfterMembers task
-	accessControlsOK    map[int64]bool
-	usersWithAccess404  map[int64]error
+	rolesAfterMembers  task
+	accessControlsOK   map[int64]bool
+	usersWithAccess404 map[int64]error
 }
 
 // phase1 reads who we are and which organization this is: the
