@@ -30,7 +30,7 @@ FUZZTIME     ?= 10s
 
 .PHONY: test
 test: tools ## gofmt and vet, then run every test under the race detector (Go, Rego, SARIF validation); with CI set, also `make fuzz`
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt would change the files above"; exit 1; }
+	@files=$$(git ls-files '*.go' 2>/dev/null); test -z "$$files" || test -z "$$(gofmt -l $$files)" || { gofmt -l $$files; echo "gofmt would change the files above"; exit 1; }
 	$(GO) vet $(PKGS)
 	$(GO) test -race -timeout 20m $(PKGS)
 	@case "$$CI" in ""|false|FALSE|False) ;; *) $(MAKE) --no-print-directory fuzz ;; esac
