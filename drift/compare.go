@@ -108,7 +108,7 @@ func Compare(old, new *snapshot.Snapshot, oldAccess, newAccess *access.Table, op
 
 	r := &Report{
 		SchemaVersion: SchemaVersion,
-		Org:           Org{ID: new.Org.ID, Name: new.Org.Name},
+		Org:           new.Org,
 		Old:           side(old, opt.OldFile),
 		New:           side(new, opt.NewFile),
 		Changes:       c.changes,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hogaudit/hogaudit/access"
+	"github.com/hogaudit/hogaudit/snapshot"
 )
 
 // SchemaVersion is the version of the drift JSON document (Report).
@@ -111,11 +112,11 @@ var KindGroup = map[string]string{
 
 // Report is the drift between two snapshots of one organization.
 type Report struct {
-	SchemaVersion int      `json:"schema_version"`
-	Org           Org      `json:"org"`
-	Old           Side     `json:"old"`
-	New           Side     `json:"new"`
-	Changes       []Change `json:"changes"`
+	SchemaVersion int             `json:"schema_version"`
+	Org           snapshot.OrgRef `json:"org"`
+	Old           Side            `json:"old"`
+	New           Side            `json:"new"`
+	Changes       []Change        `json:"changes"`
 	// Gaps are the sections (or one project's part of one) that could not
 	// be compared because either snapshot lacks them: drift there is
 	// unknown. A report with gaps is incomplete (exit 2).
@@ -123,12 +124,6 @@ type Report struct {
 	// Counts are the number of changes per group (every group present,
 	// zero included).
 	Counts map[string]int `json:"counts"`
-}
-
-// Org names the organization both snapshots describe.
-type Org struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
 }
 
 // Side describes one of the two snapshots.

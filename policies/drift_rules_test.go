@@ -55,7 +55,7 @@ func grant(actor string) drift.Change {
 
 func driftOf(changes []drift.Change, gaps ...drift.Gap) *drift.Report {
 	return &drift.Report{
-		SchemaVersion: drift.SchemaVersion, Org: drift.Org{ID: posthogsim.AcmeOrgID, Name: "Acme Analytics"},
+		SchemaVersion: drift.SchemaVersion, Org: snapshot.OrgRef{ID: posthogsim.AcmeOrgID, Name: "Acme Analytics"},
 		Old:     drift.Side{CollectedAt: driftNow.Add(-24 * time.Hour), SchemaVersion: snapshot.SchemaVersion},
 		New:     drift.Side{CollectedAt: driftNow, SchemaVersion: snapshot.SchemaVersion},
 		Changes: changes, Gaps: append([]drift.Gap{}, gaps...), Counts: map[string]int{},

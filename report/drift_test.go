@@ -12,6 +12,7 @@ import (
 
 	"github.com/hogaudit/hogaudit/access"
 	"github.com/hogaudit/hogaudit/drift"
+	"github.com/hogaudit/hogaudit/snapshot"
 )
 
 var (
@@ -99,7 +100,7 @@ func everyKindReport() *drift.Report {
 	}
 	d := &drift.Report{
 		SchemaVersion: drift.SchemaVersion,
-		Org:           drift.Org{ID: "org-1", Name: "Acme Analytics"},
+		Org:           snapshot.OrgRef{ID: "org-1", Name: "Acme Analytics"},
 		Old:           drift.Side{CollectedAt: driftOld, SchemaVersion: 3, ToolVersion: "v0.9.0", File: "prev.json"},
 		New:           drift.Side{CollectedAt: driftNew, SchemaVersion: 3, ToolVersion: "v0.9.1", File: "cur.json"},
 		Changes:       changes,

@@ -253,7 +253,7 @@ func shownCount(n, limit int) int {
 	return limit
 }
 
-func driftOrgLabel(o drift.Org) string { return orgLabel(Org{ID: o.ID, Name: o.Name}) }
+func driftOrgLabel(o snapshot.OrgRef) string { return orgLabel(Org{ID: o.ID, Name: o.Name}) }
 
 func driftTimeLabel(s drift.Side) string {
 	if s.CollectedAt.IsZero() {
