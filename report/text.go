@@ -307,7 +307,7 @@ narrow:
 		if g := more[i]; g != nil {
 			n := len(g.findings) - t.limit
 			t.para(2, 4, fmt.Sprintf("… %s more %s %s: --all or --format json lists every one",
-				thousands(n), oneLine(g.rule), plural1(n, "finding", "findings")))
+				Thousands(n), oneLine(g.rule), plural1(n, "finding", "findings")))
 		}
 	}
 	t.b.WriteString("\n")
@@ -321,7 +321,7 @@ func (t *textRenderer) ruleCounts(groups []*ruleGroup, total int) {
 	for _, g := range groups {
 		ruleW = max(ruleW, cells(oneLine(g.rule)))
 		nameW = max(nameW, cells(oneLine(g.name)))
-		countW = max(countW, len(thousands(len(g.findings))))
+		countW = max(countW, len(Thousands(len(g.findings))))
 	}
 	if t.long {
 		ruleW, nameW = min(ruleW, textLongRule), min(nameW, textLongSubject)
@@ -344,13 +344,14 @@ func (t *textRenderer) ruleCounts(groups []*ruleGroup, total int) {
 	t.b.WriteString(row("RULE", "NAME", "SEVERITY", "SEVERITY", "FINDINGS") + "\n")
 	for _, g := range groups {
 		sev := oneLine(g.severity)
-		t.b.WriteString(row(oneLine(g.rule), oneLine(g.name), t.sev(sev), sev, thousands(len(g.findings))) + "\n")
+		t.b.WriteString(row(oneLine(g.rule), oneLine(g.name), t.sev(sev), sev, Thousands(len(g.findings))) + "\n")
 	}
 	t.b.WriteString("\n")
 }
 
-// thousands formats n with commas between groups of three digits.
-func thousands(n int) string {
+// Thousands formats n with commas between groups of three digits
+// (5,000): the counts of the text report, the plan line and the progress.
+func Thousands(n int) string {
 	s := strconv.Itoa(n)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
@@ -365,7 +366,7 @@ func thousands(n int) string {
 
 // thousandsPlural is plural with n formatted by thousands.
 func thousandsPlural(n int, one, many string) string {
-	return thousands(n) + " " + plural1(n, one, many)
+	return Thousands(n) + " " + plural1(n, one, many)
 }
 
 // plural1 is one or many, as n asks.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -214,10 +215,7 @@ const timeLabel = "2006-01-02 15:04 UTC"
 
 // plural returns "1 finding" or "2 findings".
 func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
+	return strconv.Itoa(n) + " " + plural1(n, one, many)
 }
 
 // keyCoverageLabel says how many of the keys the matrix declares were

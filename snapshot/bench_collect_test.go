@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hogaudit/hogaudit/report"
+
 	"github.com/hogaudit/hogaudit/snapshot"
 	"github.com/hogaudit/hogaudit/snapshot/posthog"
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
@@ -289,7 +291,7 @@ func BenchmarkCollectOrgs(b *testing.B) {
 			b.ReportMetric(baseWall.Seconds(), "unlimited-s")
 			b.ReportMetric(ratio, "wall/bound")
 			b.ReportMetric(0, "ns/op") // the wall times above are the measure
-			name := fmt.Sprintf("%s × %s", thousands(bo.members), thousands(bo.projects))
+			name := fmt.Sprintf("%s × %s", report.Thousands(bo.members), report.Thousands(bo.projects))
 			if bo.activityDescription != "" {
 				name += ", " + bo.activityDescription
 			}
@@ -301,7 +303,7 @@ func BenchmarkCollectOrgs(b *testing.B) {
 				verdictWall = fmt.Sprintf("%.3f ✗", ratio)
 			}
 			row := fmt.Sprintf("| %s | %s | %s | %.2f | %s | %s | %s | %s | %s | %s |\n",
-				name, thousands(fast.requests), thousands(floor), float64(fast.requests)/float64(floor),
+				name, report.Thousands(fast.requests), report.Thousands(floor), float64(fast.requests)/float64(floor),
 				minutes(fastWall), verdict429, minutes(slowWall), minutes(earliestWall), minutes(baseWall), verdictWall)
 			b.Log(strings.TrimSpace(row))
 			b.Logf("throttled run: %d requests (%d accepted in the busiest simulated minute, %d in the busiest hour), time factor %g",
@@ -318,15 +320,6 @@ func BenchmarkCollectOrgs(b *testing.B) {
 			}
 		})
 	}
-}
-
-// thousands formats n with comma separators.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // minutes formats d as seconds below two minutes, else minutes.

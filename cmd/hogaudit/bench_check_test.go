@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hogaudit/hogaudit/internal/synthsnap"
+	"github.com/hogaudit/hogaudit/report"
 	"github.com/hogaudit/hogaudit/snapshot"
 	"github.com/hogaudit/hogaudit/snapshot/posthogsim"
 )
@@ -95,7 +96,7 @@ func BenchmarkCheckSizes(b *testing.B) {
 			b.ReportMetric(float64(gzSize)/1e6, "snapshot-gz-MB")
 			b.ReportMetric(0, "ns/op") // the figures above are the measure
 			row := fmt.Sprintf("| %s × %s | %.2f s | %.0f MiB | %.1f MB | %.1f MB%s |\n",
-				thousandsSep(size.members), thousandsSep(size.projects), wall.Seconds(), float64(rss)/(1<<20),
+				report.Thousands(size.members), report.Thousands(size.projects), wall.Seconds(), float64(rss)/(1<<20),
 				float64(plainSize)/1e6, float64(gzSize)/1e6, gzNote)
 			b.Log(strings.TrimSpace(row))
 			rows = append(rows, row)
@@ -253,15 +254,6 @@ func fileSize(b *testing.B, path string) int64 {
 		b.Fatal(err)
 	}
 	return fi.Size()
-}
-
-// thousandsSep formats n with comma separators.
-func thousandsSep(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // benchMatrix is an access matrix a Synthetic organization mostly follows:

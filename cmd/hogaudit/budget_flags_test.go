@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/hogaudit/hogaudit/report"
 	"github.com/hogaudit/hogaudit/snapshot"
 	"github.com/hogaudit/hogaudit/snapshot/posthog"
 )
@@ -136,7 +137,7 @@ func TestPlanLineAndHourlyWarning(t *testing.T) {
 		s.onPlan(g, e, f, snapshot.Plan{Sent: 20, Remaining: c.total - 20})
 		s.onPlan(g, e, f, snapshot.Plan{Sent: 40, Remaining: c.total}) // grown: not printed again
 		out := buf.String()
-		plan := fmt.Sprintf("hogaudit: plan: ~%s requests, ", thousands(c.total))
+		plan := fmt.Sprintf("hogaudit: plan: ~%s requests, ", report.Thousands(c.total))
 		if strings.Count(out, "hogaudit: plan: ") != 1 || !strings.Contains(out, plan) || !strings.Contains(out, " at 480/min\n") {
 			t.Errorf("total %d: want one plan line %q… at 480/min, got:\n%s", c.total, plan, out)
 		}

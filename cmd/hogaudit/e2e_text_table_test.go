@@ -189,11 +189,11 @@ func TestTextLimitFlags(t *testing.T) {
 				shown = min(n, tc.limit)
 			}
 			want += shown
-			countRow := regexp.MustCompile(`(?m)^  ` + rule + ` +\S+ +\S+ +` + regexp.QuoteMeta(thousandsOf(n)) + `$`)
+			countRow := regexp.MustCompile(`(?m)^  ` + rule + ` +\S+ +\S+ +` + regexp.QuoteMeta(report.Thousands(n)) + `$`)
 			if !countRow.MatchString(out) {
-				t.Errorf("%v: no count row %s … %s", tc.args, rule, thousandsOf(n))
+				t.Errorf("%v: no count row %s … %s", tc.args, rule, report.Thousands(n))
 			}
-			more := fmt.Sprintf("… %s more %s finding", thousandsOf(n-shown), rule)
+			more := fmt.Sprintf("… %s more %s finding", report.Thousands(n-shown), rule)
 			if n > shown && !strings.Contains(out, more) {
 				t.Errorf("%v: no %q", tc.args, more)
 			}
@@ -229,13 +229,4 @@ func TestTextLimitOnDemo(t *testing.T) {
 	if res := textRun(h, false, 0, nil, "demo", "--limit", "2", "--all"); res.code != 2 || !strings.Contains(res.stderr, "hogaudit: --limit 2 and --all") {
 		t.Errorf("demo --limit 2 --all: exit %d, %q", res.code, res.stderr)
 	}
-}
-
-// thousandsOf formats n as the text report does (1,234).
-func thousandsOf(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

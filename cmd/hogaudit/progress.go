@@ -236,10 +236,10 @@ func cutCells(s string, n int) string {
 // total, with its ETA, while running), retries, and throttling: how often
 // and for how much wall time at least one request was held back.
 func (p *progress) summary(running bool) string {
-	s := fmt.Sprintf("%s requests", thousands(p.requests))
+	s := fmt.Sprintf("%s requests", report.Thousands(p.requests))
 	if running && p.planned {
 		total := max(p.plan.Total()+p.retries+p.rejected-p.extraAtPlan, p.requests)
-		s = fmt.Sprintf("%s/%s requests", thousands(p.requests), thousands(total))
+		s = fmt.Sprintf("%s/%s requests", report.Thousands(p.requests), report.Thousands(total))
 		if left := total - p.requests; left > 0 && p.budget != nil {
 			s += ", ~" + duration(p.budget.Schedule(left, p.budget.Latency())) + " left"
 		}
@@ -291,17 +291,17 @@ func (s *session) onPlan(g *globals, e *env, f *connFlags, plan snapshot.Plan) {
 	eta := s.eta(plan.Remaining)
 	hour := hourLimit(s.budget)
 	s.progress.above(func() {
-		g.infof(e, "plan: ~%s requests, %s %s", thousands(plan.Total()), etaPhrase(eta), rateLabel(s.budget))
+		g.infof(e, "plan: ~%s requests, %s %s", report.Thousands(plan.Total()), etaPhrase(eta), rateLabel(s.budget))
 		switch {
 		case hour > 0 && plan.Total() > hour:
-			g.warnf(e, "this run will wait for the hourly window: it sends ~%s requests, more than the %s an hour allows (--rate %d), and a second run within the hour would wait longer", thousands(plan.Total()), thousands(hour), f.Rate)
+			g.warnf(e, "this run will wait for the hourly window: it sends ~%s requests, more than the %s an hour allows (--rate %d), and a second run within the hour would wait longer", report.Thousands(plan.Total()), report.Thousands(hour), f.Rate)
 			if f.Timeout != nil {
 				g.hintf(e, "--timeout %s must leave time for the wait (~%s in all); space runs of this organization more than an hour apart", *f.Timeout, duration(eta))
 			} else {
 				g.hintf(e, "the derived --timeout includes the wait; space runs of this organization more than an hour apart")
 			}
 		case hour > 0 && 2*plan.Total() > hour:
-			g.warnf(e, "a second run within the hour would be throttled: this one sends ~%s requests of the %s an hour allows (--rate %d)", thousands(plan.Total()), thousands(hour), f.Rate)
+			g.warnf(e, "a second run within the hour would be throttled: this one sends ~%s requests of the %s an hour allows (--rate %d)", report.Thousands(plan.Total()), report.Thousands(hour), f.Rate)
 			g.hintf(e, "space runs of this organization an hour apart, or lower --rate to leave room for them")
 		}
 	})
@@ -356,26 +356,10 @@ func hourLimit(b *posthog.Budget) int {
 func rateLabel(b *posthog.Budget) string {
 	for _, w := range b.Windows() {
 		if w.Per == time.Minute {
-			return fmt.Sprintf("at %s/min", thousands(w.Requests))
+			return fmt.Sprintf("at %s/min", report.Thousands(w.Requests))
 		}
 	}
 	return fmt.Sprintf("with no rate limit, %d at a time", b.Concurrency())
-}
-
-// thousands formats n with thousands separators: 1,230.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	neg := n < 0
-	if neg {
-		s = s[1:]
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
 }
 
 // duration formats an ETA roughly: 40 s, 2.6 min, 1.3 h.
