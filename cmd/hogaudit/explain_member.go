@@ -452,10 +452,8 @@ func termText(s string) string {
 
 // termWidth is the width text output wraps at: $COLUMNS when set, else 100.
 func termWidth(e *env) int {
-	if v, ok := e.lookupEnv("COLUMNS"); ok {
-		if n, err := strconv.Atoi(v); err == nil && n >= 40 {
-			return n
-		}
+	if n := envColumns(e); n >= 40 {
+		return n
 	}
 	return 100
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -179,10 +178,8 @@ func (p *progress) width() int {
 			return n
 		}
 	}
-	if v, ok := lookup(p.e, "COLUMNS"); ok {
-		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
-			return n
-		}
+	if n := envColumns(p.e); n > 0 {
+		return n
 	}
 	return 80
 }

@@ -17,15 +17,23 @@ import (
 // (report.DefaultWidth). Widths below report.TextMinWidth are raised to
 // it by the report.
 func textLayout(e *env) (width int, terminal bool) {
-	if v, ok := e.lookupEnv("COLUMNS"); ok {
-		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
-			width = n
-		}
-	}
+	width = envColumns(e)
 	if width == 0 && e.stdoutTTY {
 		width = e.cols
 	}
 	return width, e.stdoutTTY
+}
+
+// envColumns is $COLUMNS when it is a positive integer (spaces around it
+// allowed), else 0: the width every text output takes from the
+// environment.
+func envColumns(e *env) int {
+	if v, ok := lookup(e, "COLUMNS"); ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 0
 }
 
 // checkTextLimit refuses a --limit below 1 and --limit with --all.
