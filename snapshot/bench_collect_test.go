@@ -165,25 +165,24 @@ func TestEarliestSchedule(t *testing.T) {
 // (posthog/rate_limit.py; posthogsim.PostHogThrottles).
 var postHogWindows = []posthog.Window{{Requests: 480, Per: time.Minute}, {Requests: 4800, Per: time.Hour}}
 
-// scaledWindows are PostHog's windows, k times shorter.
-func scaledWindows(k float64) []posthog.Window {
-	var ws []posthog.Window
-	for _, w := range postHogWindows {
-		ws = append(ws, posthog.Window{Requests: w.Requests, Per: time.Duration(float64(w.Per) / k)})
-	}
-	return ws
-}
-
-// scaledBudgetWindows are the windows of the command line's default budget
-// (posthog.Windows(posthog.DefaultPerMinute), margins included), k times
-// shorter.
-func scaledBudgetWindows(k float64) []posthog.Window {
-	var ws []posthog.Window
-	for _, w := range posthog.Windows(posthog.DefaultPerMinute) {
-		ws = append(ws, posthog.Window{Requests: w.Requests,
+// scaled are windows k times shorter, margins included.
+func scaled(ws []posthog.Window, k float64) []posthog.Window {
+	var out []posthog.Window
+	for _, w := range ws {
+		out = append(out, posthog.Window{Requests: w.Requests,
 			Per: time.Duration(float64(w.Per) / k), Margin: time.Duration(float64(w.Margin) / k)})
 	}
-	return ws
+	return out
+}
+
+// scaledWindows are PostHog's windows, k times shorter.
+func scaledWindows(k float64) []posthog.Window { return scaled(postHogWindows, k) }
+
+// scaledBudgetWindows are the windows of the command line's budget at a
+// --rate of perMinute (posthog.Windows, margins included), k times
+// shorter.
+func scaledBudgetWindows(perMinute int, k float64) []posthog.Window {
+	return scaled(posthog.Windows(perMinute), k)
 }
 
 // BenchmarkCollectOrgs collects simulated organizations of 500 × 40,
@@ -267,7 +266,7 @@ func BenchmarkCollectOrgs(b *testing.B) {
 				// earliest schedule is computed from PostHog's windows
 				// themselves, so the margin's cost shows in the ratio.
 				clk = newScaledClock(k)
-				slow = collectThrough(b, org, posthog.NewBudgetWindows(8, scaledBudgetWindows(k)...),
+				slow = collectThrough(b, org, posthog.NewBudgetWindows(8, scaledBudgetWindows(posthog.DefaultPerMinute, k)...),
 					posthogsim.WithLatency(lat), posthogsim.WithClock(clk.now),
 					posthogsim.WithThrottleWindows(posthogsim.PostHogThrottles...))
 				earliest = earliestSchedule(slow.requests, 8, lat, scaledWindows(k))

@@ -21,12 +21,7 @@ const (
 // faster: the windows posthog.NewBudget(8, perMinute) has (posthog.Windows,
 // margins included), scaled.
 func rateTestBudget(perMinute int, k float64) *posthog.Budget {
-	var ws []posthog.Window
-	for _, w := range posthog.Windows(perMinute) {
-		ws = append(ws, posthog.Window{Requests: w.Requests,
-			Per: time.Duration(float64(w.Per) / k), Margin: time.Duration(float64(w.Margin) / k)})
-	}
-	return posthog.NewBudgetWindows(8, ws...)
+	return posthog.NewBudgetWindows(8, scaledBudgetWindows(perMinute, k)...)
 }
 
 // TestServerWindowNeverOverRate (issue 13): a collection through the real
